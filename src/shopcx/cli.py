@@ -1,0 +1,73 @@
+"""The `shopcx` command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .core import db
+from .core.settings import get_settings
+
+app = typer.Typer(help="ShopCX: customer satisfaction and loyalty for online shops.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+console = Console(stderr=True)
+
+
+@app.callback()
+def main(database_url: Optional[str] = typer.Option(None, "--database-url", envvar="SHOPCX_DATABASE_URL",
+                                                    help="SQLAlchemy URL; default SQLite in SHOPCX_DATA_DIR.")):
+    """Point every command at one database."""
+    if database_url:
+        get_settings().database_url = database_url
+
+
+def engine():
+    """The engine for the chosen database, configured once per process."""
+    return db.get_engine() if db._engine is not None else db.configure()
+
+
+@app.command()
+def init():
+    """Create or upgrade the database schema (Alembic) and the default shop."""
+    from .core.migrate import upgrade
+    from .shops import service as shops
+
+    upgrade(engine())
+    settings = get_settings()
+    with db.session_scope() as session:
+        if not shops.list_shops(session):
+            shops.create_shop(session, code="main", name="Main shop", timezone=settings.default_timezone,
+                              currency=settings.default_currency)
+    console.print(f"[green]database ready[/green] {engine().url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+          shop: Optional[str] = typer.Option(None, help="Only this shop's code.")):
+    """Counts and net revenue of what is stored."""
+    from .orders import service as orders
+
+    engine()
+    with db.session_scope() as session:
+        figures = orders.stats(session, shop_code=shop)
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False, default=str))
+    else:
+        for key, value in figures.items():
+            console.print(f"{key:>24}  {value}")
+
+
+def _register() -> None:
+    from .imports.cli import app as import_app
+    from .staff.cli import app as user_app
+    from .web.cli import register as register_web
+
+    app.add_typer(import_app, name="import", help="Import orders or customers from a file.")
+    app.add_typer(user_app, name="user", help="Staff accounts and API tokens.")
+    register_web(app)
+
+
+_register()

@@ -1,0 +1,72 @@
+"""Passwords (argon2), random tokens, HMAC signatures and PII masking."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hmac_sha256_hex(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_matches(secret: str, body: bytes, given: str | None) -> bool:
+    """Constant-time check of an HMAC-SHA256 signature given as hex, 'sha256=<hex>' or base64."""
+    if not given:
+        return False
+    given = given.strip()
+    if given.startswith("sha256="):
+        given = given[len("sha256="):]
+    digest = hmac.new(secret.encode(), body, hashlib.sha256)
+    return hmac.compare_digest(digest.hexdigest(), given.lower()) or hmac.compare_digest(
+        base64.b64encode(digest.digest()).decode(), given)
+
+
+def generate_password(length: int = 16) -> str:
+    """A random password a person can type: letters and digits without look-alikes."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """13800138000 -> 138****8000."""
+    if not phone:
+        return phone
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    keep_head = 3 if len(phone) >= 9 else 1
+    return phone[:keep_head] + "*" * (len(phone) - keep_head - 4) + phone[-4:]
+
+
+def mask_email(email: str | None) -> str | None:
+    """zhang.san@example.com -> z***@example.com."""
+    if not email or "@" not in email:
+        return email
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"

@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix SHOPCX_) or a .env file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration; every field can be set as SHOPCX_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPCX_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, secret and reports live.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    secret_key: str = Field(default="", description="Signs sessions and links; generated into data_dir if empty.")
+    default_timezone: str = "Asia/Shanghai"
+    default_currency: str = "CNY"
+    default_locale: str = "zh"
+    queue: str = Field(default="memory", description="memory | sqlite | redis")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    page_size: int = 50
+    import_batch_orders: int = 2000
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'shopcx.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; a random one is created once and kept in data_dir/secret.key."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

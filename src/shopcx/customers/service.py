@@ -1,0 +1,152 @@
+"""Customer use cases: upsert from any source, consent, tags. Services flush; they never commit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..core.errors import InvalidInput, NotFound
+from . import repository
+from .models import CONSENT_CHANNELS, Customer, CustomerAnniversary, CustomerConsent, CustomerIdentity, CustomerTag
+from .schemas import CustomerIn, CustomerOut, LunarBirthday
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_phone(raw: str | None, field: str = "phone") -> str | None:
+    """Digits with an optional leading +; Chinese mobiles lose their +86 prefix."""
+    if raw is None or not str(raw).strip():
+        return None
+    text = re.sub(r"[\s\-().]", "", str(raw))
+    plus = text.startswith("+")
+    digits = text.lstrip("+")
+    if not digits.isdigit() or not 5 <= len(digits) <= 20:
+        raise InvalidInput("invalid_phone", f"{field}: '{raw}' is not a phone number", field=field)
+    if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
+        return digits[2:]
+    return ("+" if plus else "") + digits
+
+
+def normalize_email(raw: str | None, field: str = "email") -> str | None:
+    if raw is None or not str(raw).strip():
+        return None
+    text = str(raw).strip().lower()
+    if not _EMAIL.match(text):
+        raise InvalidInput("invalid_email", f"{field}: '{raw}' is not an email address", field=field)
+    return text
+
+
+def find_customer(session: Session, data: CustomerIn, *, phone: str | None, email: str | None) -> Customer | None:
+    """The stored person this data describes: by platform identity, then by phone, then by email."""
+    if data.source and data.external_id:
+        found = repository.by_identity(session, data.source, data.external_id)
+        if found is not None:
+            return found
+    if phone:
+        found = repository.by_phone(session, phone)
+        if found is not None:
+            return found
+    if email:
+        return repository.by_email(session, email)
+    return None
+
+
+def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None) -> tuple[Customer, bool]:
+    """Create or update a customer; returns (customer, created). Fields left out are kept."""
+    phone = normalize_phone(data.phone)
+    email = normalize_email(data.email)
+    if (data.source is None) != (data.external_id is None):
+        raise InvalidInput("invalid_identity", "source and external_id go together", field="external_id")
+    if not (data.external_id or phone or email or data.name):
+        raise InvalidInput("customer_unidentified", "a customer needs an external_id, phone, email or name",
+                           field="external_id")
+    now = clock.now()
+    customer = find_customer(session, data, phone=phone, email=email)
+    created = customer is None
+    if created:
+        customer = Customer(created_at=now, updated_at=now, gender="unknown", preferences={})
+        session.add(customer)
+    values = data.model_dump(exclude_unset=True, exclude={"source", "external_id", "shop", "tags", "consents",
+                                                           "anniversaries", "birthday", "birthday_lunar",
+                                                           "phone", "email", "preferences"})
+    for key, value in values.items():
+        setattr(customer, key, value)
+    if "phone" in data.model_fields_set and phone is not None:
+        customer.phone = phone
+    if "email" in data.model_fields_set and email is not None:
+        customer.email = email
+    if data.birthday is not None:
+        customer.birthday_on = data.birthday
+    if data.birthday_lunar is not None:
+        customer.birthday_lunar_month = data.birthday_lunar.month
+        customer.birthday_lunar_day = data.birthday_lunar.day
+        customer.birthday_is_leap_month = data.birthday_lunar.leap_month
+    if data.preferences is not None:
+        customer.preferences = {**(customer.preferences or {}), **data.preferences}
+    customer.updated_at = now
+    session.flush()
+    if data.source and data.external_id and not any(
+            i.source == data.source and i.external_id == data.external_id for i in customer.identities):
+        session.add(CustomerIdentity(customer_id=customer.id, shop_id=shop_id, source=data.source,
+                                     external_id=data.external_id, created_at=now))
+    for tag in data.tags or []:
+        add_tag(session, customer, tag)
+    for channel, granted in (data.consents or {}).items():
+        set_consent(session, customer, channel, granted, source=data.source or "api")
+    for ann in data.anniversaries or []:
+        if not any(a.kind == ann.kind and a.on == ann.on for a in customer.anniversaries):
+            customer.anniversaries.append(CustomerAnniversary(kind=ann.kind, on=ann.on, label=ann.label))
+    session.flush()
+    session.refresh(customer)
+    return customer, created
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.erased_at is not None:
+        raise NotFound("customer_not_found", f"customer: no customer with id {customer_id}", field="customer")
+    return customer
+
+
+def add_tag(session: Session, customer: Customer, tag: str) -> None:
+    tag = tag.strip()
+    if not tag or len(tag) > 64:
+        raise InvalidInput("invalid_tag", "tag: must be 1–64 characters", field="tag")
+    if tag not in {t.tag for t in customer.tags}:
+        customer.tags.append(CustomerTag(tag=tag))
+        session.flush()
+
+
+def remove_tag(session: Session, customer: Customer, tag: str) -> None:
+    customer.tags = [t for t in customer.tags if t.tag != tag]
+    session.flush()
+
+
+def set_consent(session: Session, customer: Customer, channel: str, granted: bool, *, source: str) -> None:
+    """Record consent (or its withdrawal) for one marketing channel."""
+    if channel not in CONSENT_CHANNELS:
+        raise InvalidInput("invalid_channel", f"channel: '{channel}' is not one of {', '.join(CONSENT_CHANNELS)}",
+                           field="channel")
+    current = next((c for c in customer.consents if c.channel == channel), None)
+    if current is None:
+        customer.consents.append(CustomerConsent(channel=channel, granted=granted, source=source,
+                                                 changed_at=clock.now()))
+    elif current.granted != granted:
+        current.granted, current.source, current.changed_at = granted, source, clock.now()
+    session.flush()
+
+
+def to_out(customer: Customer) -> CustomerOut:
+    """The API view of a customer."""
+    lunar = None
+    if customer.birthday_lunar_month:
+        lunar = LunarBirthday(month=customer.birthday_lunar_month, day=customer.birthday_lunar_day or 1,
+                              leap_month=customer.birthday_is_leap_month)
+    return CustomerOut(
+        id=customer.id, name=customer.name, nickname=customer.nickname, phone=customer.phone, email=customer.email,
+        gender=customer.gender, birthday=customer.birthday_on, birthday_lunar=lunar, country=customer.country,
+        province=customer.province, city=customer.city, tags=sorted(t.tag for t in customer.tags),
+        consents={c.channel: c.granted for c in customer.consents}, preferences=customer.preferences or {},
+        identities=customer.identities, created_at=customer.created_at, updated_at=customer.updated_at)

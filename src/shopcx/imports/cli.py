@@ -1,0 +1,5 @@
+"""`shopcx import …` (being built)."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,45 @@
+"""Import jobs with their progress, and the rows they rejected with the reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.db import Base, BigId, UTCDateTime
+
+
+class ImportJob(Base):
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # orders | customers
+    format: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued running done failed
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    stored_rows: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_rows: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_rows: Mapped[int] = mapped_column(Integer, default=0)
+    orders_created: Mapped[int] = mapped_column(Integer, default=0)
+    customers_created: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportReject(Base):
+    __tablename__ = "import_reject"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(BigInteger)
+    field: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[str | None] = mapped_column(Text)

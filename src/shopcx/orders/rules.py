@@ -1,0 +1,30 @@
+"""Order status transitions (one table, checked by one method) and pure order arithmetic."""
+
+from __future__ import annotations
+
+STATUSES = ("pending", "paid", "shipped", "delivered", "completed", "cancelled", "refunded")
+
+# Which statuses may follow which. A partial refund keeps the status; a full refund moves to 'refunded'.
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset(STATUSES),  # an order may be created (or imported) in any state
+    "pending": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"shipped", "delivered", "completed", "cancelled", "refunded"}),
+    "shipped": frozenset({"delivered", "completed", "refunded"}),
+    "delivered": frozenset({"completed", "refunded"}),
+    "completed": frozenset({"refunded"}),
+    "cancelled": frozenset(),
+    "refunded": frozenset(),
+}
+
+EVENT_OF_STATUS = {"pending": "order_created", "paid": "order_paid", "shipped": "order_shipped",
+                   "delivered": "order_delivered", "completed": "order_completed",
+                   "cancelled": "order_cancelled", "refunded": "order_refunded"}
+
+# Statuses that mean the buyer paid (what revenue and later loyalty count).
+PAID_STATUSES = frozenset({"paid", "shipped", "delivered", "completed", "refunded"})
+
+
+def can_transition(current: str | None, target: str) -> bool:
+    """Whether an order in `current` may move to `target`."""
+    return target in TRANSITIONS.get(current, frozenset())
+

@@ -1,0 +1,139 @@
+"""Order data in and out. Money is always integer minor units (分) with the order's currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from ..customers.schemas import CustomerIn
+from .rules import STATUSES
+
+KINDS = ("sale", "return", "adjustment")
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=255)
+    category: str | None = Field(default=None, max_length=80)
+    quantity: int
+    unit_price_amount: int = Field(description="Price of one unit in minor units")
+    total_amount: int | None = Field(default=None, description="Defaults to quantity × unit price")
+
+
+class ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    carrier: str | None = Field(default=None, max_length=60)
+    tracking_no: str | None = Field(default=None, max_length=80)
+    shipped_at: AwareDatetime | None = None
+    promised_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None
+    damaged: bool = False
+    note: str | None = Field(default=None, max_length=255)
+
+
+class RefundLineIn(BaseModel):
+    line_no: int = Field(ge=1)
+    quantity: int = Field(ge=1)
+    amount: int = Field(ge=0)
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    external_id: str = Field(max_length=128)
+    kind: str = Field(default="refund_only", pattern="^(refund_only|return_refund)$")
+    amount: int = Field(ge=1, description="Minor units")
+    reason: str | None = Field(default=None, max_length=255)
+    requested_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    lines: list[RefundLineIn] = Field(default_factory=list)
+
+
+class OrderIn(BaseModel):
+    """An order as a platform reports it. Replaying the same order changes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(max_length=40)
+    external_id: str = Field(min_length=1, max_length=128)
+    kind: str = Field(default="sale", pattern="^(sale|return|adjustment)$")
+    status: str = "paid"
+    currency: str | None = Field(default=None, description="Defaults to the shop's currency")
+    customer: CustomerIn | None = Field(default=None, description="None for a guest order")
+    placed_at: AwareDatetime
+    paid_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    shipping_amount: int = 0
+    discount_amount: int = 0
+    paid_amount: int | None = Field(default=None, description="Defaults to goods + shipping − discount")
+    buyer_note: str | None = None
+    ship_country: str | None = Field(default=None, max_length=64)
+    ship_province: str | None = Field(default=None, max_length=64)
+    ship_city: str | None = Field(default=None, max_length=64)
+    lines: list[LineIn] = Field(default_factory=list)
+    shipments: list[ShipmentIn] = Field(default_factory=list)
+    refunds: list[RefundIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status: must be one of {', '.join(STATUSES)}")
+        return self
+
+
+class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    line_no: int
+    sku: str | None
+    name: str | None
+    quantity: int
+    unit_price_amount: int
+    total_amount: int
+
+
+class ShipmentOut(ShipmentIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    late: bool = False
+
+
+class RefundOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    external_id: str
+    kind: str
+    amount: int
+    reason: str | None
+    requested_at: datetime
+    completed_at: datetime | None
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    shop_id: int
+    customer_id: int | None
+    source: str
+    external_id: str
+    kind: str
+    status: str
+    currency: str
+    goods_amount: int
+    shipping_amount: int
+    discount_amount: int
+    paid_amount: int
+    refunded_amount: int
+    placed_at: datetime
+    paid_at: datetime | None
+    completed_at: datetime | None
+    lines: list[LineOut]
+    shipments: list[ShipmentOut]
+    refunds: list[RefundOut]
+
+
+class UpsertResult(BaseModel):
+    order_id: int
+    created: bool
+    changed: bool
+    status: str

@@ -1,0 +1,217 @@
+"""Order use cases: upsert from a platform, the one status transition method, shipments and refunds."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..core import clock, events
+from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.money import check_currency
+from ..customers import service as customers
+from ..shops.models import Shop
+from . import repository, rules
+from .models import Order, OrderLine, OrderStatusChange, Product, Refund, RefundLine, Shipment
+from .schemas import LineIn, OrderIn, RefundIn, ShipmentIn, UpsertResult
+
+# The normal forward path; an update that would move an order backwards along it is a stale replay.
+_STAGE = {"pending": 0, "paid": 1, "shipped": 2, "delivered": 3, "completed": 4, "cancelled": 5, "refunded": 5}
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+def transition(session: Session, order: Order, target: str, *, actor: str, reason: str | None = None,
+               **detail) -> None:
+    """Move order to target if the transition table allows it; record it and emit its event."""
+    if target not in rules.STATUSES:
+        raise InvalidInput("invalid_status", f"status: '{target}' is not one of {', '.join(rules.STATUSES)}",
+                           field="status")
+    current = order.status
+    if not rules.can_transition(current, target):
+        raise InvalidTransition("invalid_transition", f"status: an order that is {current} cannot become {target}",
+                                field="status")
+    now = clock.now()
+    order.status = target
+    order.updated_at = now
+    if target in rules.PAID_STATUSES and order.paid_at is None:
+        order.paid_at = order.placed_at if current is None else now
+    if target == "completed" and order.completed_at is None:
+        order.completed_at = now
+    order.history.append(OrderStatusChange(from_status=current, to_status=target, at=now, actor=actor, reason=reason))
+    session.flush()
+    events.emit(session, rules.EVENT_OF_STATUS[target], "order", order.id, shop_id=order.shop_id,
+                customer_id=order.customer_id, external_id=order.external_id, status=target, **detail)
+
+
+def _products_for(session: Session, shop: Shop, lines: list[LineIn], currency: str) -> dict[str, Product]:
+    skus = {line.sku for line in lines if line.sku}
+    known = repository.products_by_sku(session, shop.id, skus)
+    now = clock.now()
+    for line in lines:
+        if line.sku and line.sku not in known:
+            product = Product(shop_id=shop.id, sku=line.sku, name=line.name or line.sku, category=line.category,
+                              price_amount=line.unit_price_amount, currency=currency, created_at=now, updated_at=now)
+            session.add(product)
+            known[line.sku] = product
+    session.flush()
+    return known
+
+
+def _build_lines(session: Session, shop: Shop, data: OrderIn, currency: str) -> list[OrderLine]:
+    products = _products_for(session, shop, data.lines, currency)
+    built = []
+    for no, line in enumerate(data.lines, start=1):
+        total = line.total_amount if line.total_amount is not None else line.quantity * line.unit_price_amount
+        built.append(OrderLine(line_no=no, product_id=products[line.sku].id if line.sku else None, sku=line.sku,
+                               name=line.name, quantity=line.quantity, unit_price_amount=line.unit_price_amount,
+                               total_amount=total))
+    return built
+
+
+def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: str) -> UpsertResult:
+    """Create the order or bring the stored one up to date; replaying the same data changes nothing."""
+    currency = check_currency(data.currency or shop.currency)
+    order = repository.by_external_id(session, shop.id, data.source, data.external_id)
+    if order is not None and order.currency != currency:
+        raise InvalidInput("currency_mismatch", f"currency: order {data.external_id} is in {order.currency}",
+                           field="currency")
+    created = order is None
+    changed = created
+    if created:
+        customer_id = None
+        if data.customer is not None:
+            customer, _ = customers.upsert_customer(session, data.customer, shop_id=shop.id)
+            customer_id = customer.id
+        now = clock.now()
+        lines = _build_lines(session, shop, data, currency)
+        goods = sum(line.total_amount for line in lines)
+        order = Order(shop_id=shop.id, customer_id=customer_id, source=data.source, external_id=data.external_id,
+                      kind=data.kind, currency=currency, goods_amount=goods, shipping_amount=data.shipping_amount,
+                      discount_amount=data.discount_amount,
+                      paid_amount=data.paid_amount if data.paid_amount is not None
+                      else goods + data.shipping_amount - data.discount_amount,
+                      refunded_amount=0, item_count=sum(max(line.quantity, 0) for line in lines),
+                      buyer_name=data.customer.name if data.customer else None,
+                      ship_country=data.ship_country, ship_province=data.ship_province, ship_city=data.ship_city,
+                      buyer_note=data.buyer_note, placed_at=data.placed_at, paid_at=data.paid_at,
+                      completed_at=data.completed_at, created_at=now, updated_at=now, lines=lines)
+        session.add(order)
+        transition(session, order, data.status, actor=actor, reason="created")
+    elif data.status != order.status and _STAGE[data.status] > _STAGE[order.status]:
+        transition(session, order, data.status, actor=actor)
+        changed = True
+    for shipment in data.shipments:
+        changed |= record_shipment(session, order, shipment)
+    for refund in data.refunds:
+        changed |= record_refund(session, order, refund, actor=actor) is not None
+    return UpsertResult(order_id=order.id, created=created, changed=changed, status=order.status)
+
+
+def record_shipment(session: Session, order: Order, data: ShipmentIn) -> bool:
+    """Add or update the shipment with this tracking number; returns whether anything changed."""
+    shipment = next((s for s in order.shipments if data.tracking_no and s.tracking_no == data.tracking_no), None)
+    if shipment is None and not data.tracking_no and order.shipments:
+        shipment = order.shipments[0]
+    values = data.model_dump(exclude_unset=True)
+    if shipment is None:
+        order.shipments.append(Shipment(**data.model_dump()))
+        session.flush()
+        return True
+    changed = False
+    for key, value in values.items():
+        if getattr(shipment, key) != value:
+            setattr(shipment, key, value)
+            changed = True
+    session.flush()
+    return changed
+
+
+def record_refund(session: Session, order: Order, data: RefundIn, *, actor: str) -> Refund | None:
+    """Record a refund once (by its external id); a refund of everything paid moves the order to refunded."""
+    if any(r.external_id == data.external_id for r in order.refunds):
+        return None
+    if order.status not in rules.PAID_STATUSES:
+        raise InvalidTransition("not_paid", f"refund: order {order.external_id} is {order.status}, not paid",
+                                field="refunds")
+    if order.refunded_amount + data.amount > order.paid_amount:
+        raise InvalidInput("refund_too_large",
+                           f"refunds.amount: {data.amount} exceeds what is left to refund "
+                           f"({order.paid_amount - order.refunded_amount})", field="refunds.amount")
+    by_no = {line.line_no: line for line in order.lines}
+    refund_lines = []
+    for item in data.lines:
+        line = by_no.get(item.line_no)
+        if line is None:
+            raise InvalidInput("unknown_line", f"refunds.lines.line_no: order has no line {item.line_no}",
+                               field="refunds.lines.line_no")
+        if item.quantity > line.quantity:
+            raise InvalidInput("refund_quantity", f"refunds.lines.quantity: line {item.line_no} has only "
+                               f"{line.quantity}", field="refunds.lines.quantity")
+        refund_lines.append(RefundLine(order_line_id=line.id, quantity=item.quantity, amount=item.amount))
+    refund = Refund(external_id=data.external_id, kind=data.kind, amount=data.amount, currency=order.currency,
+                    reason=data.reason, requested_at=data.requested_at or clock.now(), completed_at=data.completed_at,
+                    lines=refund_lines)
+    order.refunds.append(refund)
+    order.refunded_amount += data.amount
+    session.flush()
+    full = order.refunded_amount >= order.paid_amount
+    detail = {"refund_id": refund.id, "amount": data.amount, "full": full}
+    if full and order.status != "refunded":
+        transition(session, order, "refunded", actor=actor, reason=data.reason, **detail)
+    else:
+        events.emit(session, "order_refunded", "order", order.id, shop_id=order.shop_id,
+                    customer_id=order.customer_id, external_id=order.external_id, status=order.status, **detail)
+    return refund
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order_not_found", f"order: no order with id {order_id}", field="order")
+    return order
+
+
+def stats(session: Session, *, shop_code: str | None = None) -> dict:
+    """Counts and net revenue (Σ line totals − refunds, minor units) of what is stored, per currency."""
+    from sqlalchemy import func, select
+
+    from ..customers.models import Customer, CustomerIdentity
+    from ..shops import service as shops
+
+    shop_id = shops.get_shop(session, shop_code).id if shop_code else None
+    figures = repository.totals(session, shop_id)
+    customers_stmt = select(func.count(Customer.id)).where(Customer.erased_at.is_(None))
+    if shop_id:
+        customers_stmt = customers_stmt.where(Customer.id.in_(
+            select(CustomerIdentity.customer_id).where(CustomerIdentity.shop_id == shop_id)))
+    net: dict[str, int] = {}
+    lines_total = 0
+    for currency, count, amount in figures["lines"]:
+        net[currency] = net.get(currency, 0) + int(amount)
+        lines_total += count
+    refunds_total = 0
+    for currency, count, amount in figures["refunds"]:
+        net[currency] = net.get(currency, 0) - int(amount)
+        refunds_total += count
+    currencies = sorted(net)
+    by_kind = figures["orders_by_kind"]
+    return {
+        "customers": session.scalar(customers_stmt) or 0,
+        "customers_with_orders": figures["customers_with_orders"],
+        "orders": sum(by_kind.values()),
+        "orders_by_kind": {kind: by_kind.get(kind, 0) for kind in ("sale", "return", "adjustment")},
+        "order_lines": lines_total,
+        "guest_order_lines": figures["guest_lines"],
+        "refunds": refunds_total,
+        "net_revenue_minor": net[currencies[0]] if len(currencies) == 1 else (None if currencies else 0),
+        "currency": currencies[0] if len(currencies) == 1 else ("MIXED" if currencies else get_default_currency()),
+        "net_revenue_minor_by_currency": net,
+        "shop": shop_code,
+    }
+
+
+def get_default_currency() -> str:
+    from ..core.settings import get_settings
+
+    return get_settings().default_currency

@@ -1,0 +1,64 @@
+"""Shop use cases."""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..core.errors import InvalidInput, NotFound
+from ..core.money import check_currency
+from .models import PLATFORMS, Shop
+
+
+def check_timezone(name: str) -> str:
+    """An IANA timezone name, or an error naming the field."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("invalid_timezone", f"timezone: '{name}' is not an IANA timezone", field="timezone") from None
+    return name
+
+
+def create_shop(session: Session, *, code: str, name: str, platform: str = "other", timezone: str = "Asia/Shanghai",
+                currency: str = "CNY") -> Shop:
+    """Add a shop (channel); its code is unique."""
+    if platform not in PLATFORMS:
+        raise InvalidInput("invalid_platform", f"platform: '{platform}' is not one of {', '.join(PLATFORMS)}",
+                           field="platform")
+    if session.scalar(select(Shop.id).where(Shop.code == code)) is not None:
+        raise InvalidInput("shop_exists", f"code: a shop '{code}' already exists", field="code")
+    shop = Shop(code=code, name=name, platform=platform, timezone=check_timezone(timezone),
+                currency=check_currency(currency), webhook_secret=secrets.token_urlsafe(32), created_at=clock.now())
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def get_shop(session: Session, code: str) -> Shop:
+    shop = session.scalar(select(Shop).where(Shop.code == code))
+    if shop is None:
+        raise NotFound("shop_not_found", f"shop: no shop with code '{code}'", field="shop")
+    return shop
+
+
+def get_shop_by_id(session: Session, shop_id: int) -> Shop:
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("shop_not_found", f"shop: no shop with id {shop_id}", field="shop")
+    return shop
+
+
+def ensure_shop(session: Session, *, code: str, name: str | None = None, platform: str = "other",
+                timezone: str = "Asia/Shanghai", currency: str = "CNY") -> Shop:
+    """The shop with this code, created with the given defaults when missing."""
+    shop = session.scalar(select(Shop).where(Shop.code == code))
+    return shop or create_shop(session, code=code, name=name or code, platform=platform, timezone=timezone,
+                               currency=currency)
+
+
+def list_shops(session: Session) -> list[Shop]:
+    return list(session.scalars(select(Shop).order_by(Shop.id)))

@@ -1,0 +1,24 @@
+"""`shopcx serve`, `shopcx worker` and `shopcx demo`."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(host: str = typer.Option(None, help="Default SHOPCX_HOST (127.0.0.1)"),
+              port: int = typer.Option(None, help="Default SHOPCX_PORT (8000)"),
+              workers: int = typer.Option(1, help="Web worker processes (use PostgreSQL for more than one)")):
+        """Run the web app and API (with the in-process worker on the embedded setup)."""
+        import uvicorn
+
+        from ..core.settings import get_settings
+
+        settings = get_settings()
+        if settings.database_url:
+            import os
+
+            os.environ["SHOPCX_DATABASE_URL"] = settings.database_url
+        uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
+                    port=port or settings.port, workers=workers, proxy_headers=True)

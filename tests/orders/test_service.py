@@ -1,0 +1,62 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from shopcx.core.errors import InvalidInput
+from shopcx.core.events import OutboxEvent
+from shopcx.orders import service as orders
+from shopcx.orders.service import InvalidTransition
+from sqlalchemy import select
+
+from ..factories import make_order, make_shop, order_data
+
+
+def test_replaying_an_order_changes_nothing(session):
+    shop = make_shop(session)
+    data = order_data()
+    first = orders.upsert_order(session, shop, data, actor="test")
+    events_after_first = session.scalars(select(OutboxEvent)).all()
+    again = orders.upsert_order(session, shop, data, actor="test")
+    assert first.created and not again.created and not again.changed
+    assert len(session.scalars(select(OutboxEvent)).all()) == len(events_after_first)
+    order = orders.get_order(session, first.order_id)
+    assert [line.total_amount for line in order.lines] == [9980]
+    assert order.paid_amount == 9980
+
+
+def test_status_moves_forward_and_records_history(session):
+    shop = make_shop(session)
+    order = make_order(session, shop, status="paid")
+    orders.transition(session, order, "shipped", actor="agent")
+    orders.transition(session, order, "delivered", actor="agent")
+    assert [(h.from_status, h.to_status) for h in order.history] == [
+        (None, "paid"), ("paid", "shipped"), ("shipped", "delivered")]
+    with pytest.raises(InvalidTransition):
+        orders.transition(session, order, "pending", actor="agent")
+    topics = [e.topic for e in session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == order.id))]
+    assert topics == ["order_paid", "order_shipped", "order_delivered"]
+
+
+def test_partial_then_full_refund(session):
+    shop = make_shop(session)
+    order = make_order(session, shop)
+    orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=4990,
+                                                         lines=[{"line_no": 1, "quantity": 1, "amount": 4990}]),
+                         actor="agent")
+    assert order.status == "paid" and order.refunded_amount == 4990
+    with pytest.raises(InvalidInput) as err:
+        orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=5000), actor="agent")
+    assert err.value.field == "refunds.amount"
+    orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor="agent")
+    assert order.status == "refunded"
+    assert orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor="a") is None
+
+
+def test_stats_counts_net_revenue(session):
+    shop = make_shop(session, code="statshop")
+    make_order(session, shop)
+    order = make_order(session, shop, placed_at=datetime(2026, 3, 2, tzinfo=timezone.utc))
+    orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=1000), actor="agent")
+    figures = orders.stats(session, shop_code="statshop")
+    assert figures["orders"] == 2 and figures["order_lines"] == 2 and figures["refunds"] == 1
+    assert figures["net_revenue_minor"] == 2 * 9980 - 1000 and figures["currency"] == "CNY"
