@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import OrderIn
 from shopcx.shops import service as shops
+from shopcx.staff.service import SYSTEM
 
 _seq = itertools.count(1)
 
@@ -31,5 +32,5 @@ def order_data(**overrides) -> OrderIn:
 
 
 def make_order(session, shop, **overrides):
-    result = orders.upsert_order(session, shop, order_data(**overrides), actor="test")
+    result = orders.upsert_order(session, shop, order_data(**overrides), actor=SYSTEM)
     return orders.get_order(session, result.order_id)

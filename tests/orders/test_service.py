@@ -6,6 +6,7 @@ from shopcx.core.errors import InvalidInput
 from shopcx.core.events import OutboxEvent
 from shopcx.orders import service as orders
 from shopcx.orders.service import InvalidTransition
+from shopcx.staff.service import SYSTEM
 from sqlalchemy import select
 
 from ..factories import make_order, make_shop, order_data
@@ -14,9 +15,9 @@ from ..factories import make_order, make_shop, order_data
 def test_replaying_an_order_changes_nothing(session):
     shop = make_shop(session)
     data = order_data()
-    first = orders.upsert_order(session, shop, data, actor="test")
+    first = orders.upsert_order(session, shop, data, actor=SYSTEM)
     events_after_first = session.scalars(select(OutboxEvent)).all()
-    again = orders.upsert_order(session, shop, data, actor="test")
+    again = orders.upsert_order(session, shop, data, actor=SYSTEM)
     assert first.created and not again.created and not again.changed
     assert len(session.scalars(select(OutboxEvent)).all()) == len(events_after_first)
     order = orders.get_order(session, first.order_id)
@@ -27,12 +28,12 @@ def test_replaying_an_order_changes_nothing(session):
 def test_status_moves_forward_and_records_history(session):
     shop = make_shop(session)
     order = make_order(session, shop, status="paid")
-    orders.transition(session, order, "shipped", actor="agent")
-    orders.transition(session, order, "delivered", actor="agent")
+    orders.transition(session, order, "shipped", actor=SYSTEM)
+    orders.transition(session, order, "delivered", actor=SYSTEM)
     assert [(h.from_status, h.to_status) for h in order.history] == [
         (None, "paid"), ("paid", "shipped"), ("shipped", "delivered")]
     with pytest.raises(InvalidTransition):
-        orders.transition(session, order, "pending", actor="agent")
+        orders.transition(session, order, "pending", actor=SYSTEM)
     topics = [e.topic for e in session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == order.id))]
     assert topics == ["order_paid", "order_shipped", "order_delivered"]
 
@@ -42,21 +43,21 @@ def test_partial_then_full_refund(session):
     order = make_order(session, shop)
     orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=4990,
                                                          lines=[{"line_no": 1, "quantity": 1, "amount": 4990}]),
-                         actor="agent")
+                         actor=SYSTEM)
     assert order.status == "paid" and order.refunded_amount == 4990
     with pytest.raises(InvalidInput) as err:
-        orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=5000), actor="agent")
+        orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=5000), actor=SYSTEM)
     assert err.value.field == "refunds.amount"
-    orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor="agent")
+    orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor=SYSTEM)
     assert order.status == "refunded"
-    assert orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor="a") is None
+    assert orders.record_refund(session, order, orders.RefundIn(external_id="R2", amount=4990), actor=SYSTEM) is None
 
 
 def test_stats_counts_net_revenue(session):
     shop = make_shop(session, code="statshop")
     make_order(session, shop)
     order = make_order(session, shop, placed_at=datetime(2026, 3, 2, tzinfo=timezone.utc))
-    orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=1000), actor="agent")
+    orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=1000), actor=SYSTEM)
     figures = orders.stats(session, shop_code="statshop")
     assert figures["orders"] == 2 and figures["order_lines"] == 2 and figures["refunds"] == 1
     assert figures["net_revenue_minor"] == 2 * 9980 - 1000 and figures["currency"] == "CNY"

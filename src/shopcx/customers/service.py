@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..core import clock
 from ..core.errors import InvalidInput, NotFound
+from ..staff.service import Actor, audit
 from . import repository
 from .models import CONSENT_CHANNELS, Customer, CustomerAnniversary, CustomerConsent, CustomerIdentity, CustomerTag
 from .schemas import CustomerIn, CustomerOut, LunarBirthday
@@ -53,8 +54,9 @@ def find_customer(session: Session, data: CustomerIn, *, phone: str | None, emai
     return None
 
 
-def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None) -> tuple[Customer, bool]:
-    """Create or update a customer; returns (customer, created). Fields left out are kept."""
+def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None,
+                    actor: Actor | None) -> tuple[Customer, bool]:
+    """Create or update a customer; returns (customer, created). Fields left out are kept; staff changes are audited."""
     phone = normalize_phone(data.phone)
     email = normalize_email(data.email)
     if (data.source is None) != (data.external_id is None):
@@ -100,6 +102,9 @@ def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None =
             customer.anniversaries.append(CustomerAnniversary(kind=ann.kind, on=ann.on, label=ann.label))
     session.flush()
     session.refresh(customer)
+    if actor is not None:
+        audit(session, actor, "customer.create" if created else "customer.update", "customer", customer.id,
+              data.model_dump(mode="json", exclude_unset=True))
     return customer, created
 
 
@@ -110,21 +115,26 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     return customer
 
 
-def add_tag(session: Session, customer: Customer, tag: str) -> None:
+def add_tag(session: Session, customer: Customer, tag: str, *, actor: Actor | None = None) -> None:
     tag = tag.strip()
     if not tag or len(tag) > 64:
         raise InvalidInput("invalid_tag", "tag: must be 1–64 characters", field="tag")
     if tag not in {t.tag for t in customer.tags}:
         customer.tags.append(CustomerTag(tag=tag))
         session.flush()
+        if actor is not None:
+            audit(session, actor, "customer.tag_add", "customer", customer.id, {"tag": tag})
 
 
-def remove_tag(session: Session, customer: Customer, tag: str) -> None:
-    customer.tags = [t for t in customer.tags if t.tag != tag]
-    session.flush()
+def remove_tag(session: Session, customer: Customer, tag: str, *, actor: Actor) -> None:
+    if tag in {t.tag for t in customer.tags}:
+        customer.tags = [t for t in customer.tags if t.tag != tag]
+        session.flush()
+        audit(session, actor, "customer.tag_remove", "customer", customer.id, {"tag": tag})
 
 
-def set_consent(session: Session, customer: Customer, channel: str, granted: bool, *, source: str) -> None:
+def set_consent(session: Session, customer: Customer, channel: str, granted: bool, *, source: str,
+                actor: Actor | None = None) -> None:
     """Record consent (or its withdrawal) for one marketing channel."""
     if channel not in CONSENT_CHANNELS:
         raise InvalidInput("invalid_channel", f"channel: '{channel}' is not one of {', '.join(CONSENT_CHANNELS)}",
@@ -135,7 +145,11 @@ def set_consent(session: Session, customer: Customer, channel: str, granted: boo
                                                  changed_at=clock.now()))
     elif current.granted != granted:
         current.granted, current.source, current.changed_at = granted, source, clock.now()
+    else:
+        return
     session.flush()
+    if actor is not None:
+        audit(session, actor, "customer.consent", "customer", customer.id, {channel: granted})
 
 
 def to_out(customer: Customer) -> CustomerOut:

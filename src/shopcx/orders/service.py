@@ -9,6 +9,7 @@ from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.money import check_currency
 from ..customers import service as customers
 from ..shops.models import Shop
+from ..staff.service import Actor, audit
 from . import repository, rules
 from .models import Order, OrderLine, OrderStatusChange, Product, Refund, RefundLine, Shipment
 from .schemas import LineIn, OrderIn, RefundIn, ShipmentIn, UpsertResult
@@ -21,7 +22,7 @@ class InvalidTransition(Conflict):
     pass
 
 
-def transition(session: Session, order: Order, target: str, *, actor: str, reason: str | None = None,
+def transition(session: Session, order: Order, target: str, *, actor: Actor, reason: str | None = None,
                **detail) -> None:
     """Move order to target if the transition table allows it; record it and emit its event."""
     if target not in rules.STATUSES:
@@ -38,7 +39,8 @@ def transition(session: Session, order: Order, target: str, *, actor: str, reaso
         order.paid_at = order.placed_at if current is None else now
     if target == "completed" and order.completed_at is None:
         order.completed_at = now
-    order.history.append(OrderStatusChange(from_status=current, to_status=target, at=now, actor=actor, reason=reason))
+    order.history.append(OrderStatusChange(from_status=current, to_status=target, at=now, actor=actor.label,
+                                           reason=reason))
     session.flush()
     events.emit(session, rules.EVENT_OF_STATUS[target], "order", order.id, shop_id=order.shop_id,
                 customer_id=order.customer_id, external_id=order.external_id, status=target, **detail)
@@ -69,7 +71,7 @@ def _build_lines(session: Session, shop: Shop, data: OrderIn, currency: str) -> 
     return built
 
 
-def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: str) -> UpsertResult:
+def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) -> UpsertResult:
     """Create the order or bring the stored one up to date; replaying the same data changes nothing."""
     currency = check_currency(data.currency or shop.currency)
     order = repository.by_external_id(session, shop.id, data.source, data.external_id)
@@ -81,7 +83,7 @@ def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: str) -> 
     if created:
         customer_id = None
         if data.customer is not None:
-            customer, _ = customers.upsert_customer(session, data.customer, shop_id=shop.id)
+            customer, _ = customers.upsert_customer(session, data.customer, shop_id=shop.id, actor=None)
             customer_id = customer.id
         now = clock.now()
         lines = _build_lines(session, shop, data, currency)
@@ -105,6 +107,9 @@ def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: str) -> 
         changed |= record_shipment(session, order, shipment)
     for refund in data.refunds:
         changed |= record_refund(session, order, refund, actor=actor) is not None
+    if changed:
+        audit(session, actor, "order.create" if created else "order.update", "order", order.id,
+              {"external_id": order.external_id, "status": order.status})
     return UpsertResult(order_id=order.id, created=created, changed=changed, status=order.status)
 
 
@@ -127,7 +132,7 @@ def record_shipment(session: Session, order: Order, data: ShipmentIn) -> bool:
     return changed
 
 
-def record_refund(session: Session, order: Order, data: RefundIn, *, actor: str) -> Refund | None:
+def record_refund(session: Session, order: Order, data: RefundIn, *, actor: Actor) -> Refund | None:
     """Record a refund once (by its external id); a refund of everything paid moves the order to refunded."""
     if any(r.external_id == data.external_id for r in order.refunds):
         return None
