@@ -22,3 +22,17 @@ def register(app: typer.Typer) -> None:
             os.environ["SHOPCX_DATABASE_URL"] = settings.database_url
         uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
                     port=port or settings.port, workers=workers, proxy_headers=True)
+
+    @app.command()
+    def worker(workers: int = typer.Option(2, help="Worker threads"),
+               once: bool = typer.Option(False, help="Dispatch pending events once and exit")):
+        """Run background jobs from the queue (SHOPCX_QUEUE=redis in production) and dispatch the outbox."""
+        from ..cli import console, engine
+        from ..core import jobs
+
+        engine()
+        if once:
+            console.print(f"dispatched {jobs.dispatch_outbox()} events")
+            return
+        jobs.register_periodic()
+        jobs.queue().create_consumer(workers=workers, worker_type="thread", periodic=True).run()

@@ -1,0 +1,83 @@
+"""Background work: the huey queue (memory, SQLite file or Redis by settings) and the outbox dispatcher.
+
+Domain events are written to the outbox inside the business transaction; after commit the dispatcher hands
+each one to the handlers registered for its topic and marks it processed, so a crash never loses an event
+and a handler never sees an event whose transaction rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock, db
+from .events import OutboxEvent
+from .settings import get_settings
+
+log = logging.getLogger("shopcx.jobs")
+Handler = Callable[[Session, OutboxEvent], None]
+_handlers: dict[str, list[Handler]] = {}
+MAX_ATTEMPTS = 10
+
+
+def on_event(topic: str) -> Callable[[Handler], Handler]:
+    """Register a handler for a domain event topic (used by later domains: loyalty, surveys, care)."""
+
+    def decorator(handler: Handler) -> Handler:
+        _handlers.setdefault(topic, []).append(handler)
+        return handler
+
+    return decorator
+
+
+def dispatch_outbox(limit: int = 500) -> int:
+    """Hand pending events to their handlers, one transaction per event; returns how many were processed."""
+    with db.session_scope() as session:
+        ids = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None),
+                                                                OutboxEvent.attempts < MAX_ATTEMPTS)
+                                   .order_by(OutboxEvent.id).limit(limit)))
+    done = 0
+    for event_id in ids:
+        try:
+            with db.session_scope() as session:
+                event = session.get(OutboxEvent, event_id)
+                if event is None or event.processed_at is not None:
+                    continue
+                for handler in _handlers.get(event.topic, []):
+                    handler(session, event)
+                event.processed_at = clock.now()
+                event.attempts += 1
+            done += 1
+        except Exception as exc:  # a failing handler must not stop the others; it is retried later
+            log.exception("outbox event %s failed", event_id)
+            with db.session_scope() as session:
+                event = session.get(OutboxEvent, event_id)
+                event.attempts += 1
+                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    return done
+
+
+@lru_cache
+def queue():
+    """The huey instance chosen by SHOPCX_QUEUE: memory (immediate, in process), sqlite or redis."""
+    settings = get_settings()
+    if settings.queue == "redis":
+        return RedisHuey("shopcx", url=settings.redis_url)
+    if settings.queue == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("shopcx", filename=str(settings.data_dir / "queue.db"))
+    return MemoryHuey("shopcx", immediate=True)
+
+
+def register_periodic() -> None:
+    """Periodic tasks run by `shopcx worker`."""
+    huey = queue()
+
+    @huey.periodic_task(crontab(minute="*"), name="dispatch_outbox")
+    def _dispatch():
+        dispatch_outbox()
