@@ -1,0 +1,29 @@
+"""The command line against a real, committed database (SQLite file or PostgreSQL)."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def shopcx(url, *args, check=True):
+    env = {**os.environ, "SHOPCX_DATABASE_URL": url}
+    result = subprocess.run([sys.executable, "-m", "shopcx", *args], capture_output=True, text=True, env=env,
+                            timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"shopcx {' '.join(args)} failed: {result.stdout}\n{result.stderr}")
+    return result
+
+
+def test_init_user_and_stats(fresh_db_url):
+    shopcx(fresh_db_url, "init")
+    shopcx(fresh_db_url, "init")  # idempotent
+    created = shopcx(fresh_db_url, "user", "create", "boss", "--role", "owner")
+    assert "password" in created.stdout
+    duplicate = shopcx(fresh_db_url, "user", "create", "boss", check=False)
+    assert duplicate.returncode == 2 and "taken" in duplicate.stdout
+    figures = json.loads(shopcx(fresh_db_url, "stats", "--json").stdout)
+    assert figures["customers"] == 0 and figures["orders"] == 0 and figures["net_revenue_minor"] == 0
+    assert figures["currency"] == "CNY"
+    token = shopcx(fresh_db_url, "user", "token", "erp", "--scope", "orders:read").stdout.strip()
+    assert token.startswith("scx_")
