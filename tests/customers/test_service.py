@@ -41,7 +41,8 @@ def test_consent_and_tags_are_audited_only_when_they_change(session):
     customers.add_tag(session, customer, "宝妈", actor=SYSTEM)
     customers.add_tag(session, customer, "宝妈", actor=SYSTEM)
     actions = [a.action for a in session.scalars(
-        select(AuditLog).where(AuditLog.entity == "customer", AuditLog.entity_id == str(customer.id)))]
+        select(AuditLog).where(AuditLog.entity == "customer", AuditLog.entity_id == str(customer.id))
+        .order_by(AuditLog.id))]
     assert actions == ["customer.consent", "customer.consent", "customer.tag_add"]
     assert customers.to_out(customer).consents == {"sms": False}
     with pytest.raises(InvalidInput):

@@ -88,3 +88,29 @@ class CustomerOut(BaseModel):
     identities: list[IdentityOut]
     created_at: datetime
     updated_at: datetime
+
+
+# --- API answers (appended for the JSON API) ---------------------------------------------------------------
+
+
+class AnniversaryOut(AnniversaryIn):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CustomerDetailOut(CustomerOut):
+    """One customer with everything the API knows about them."""
+
+    anniversaries: list[AnniversaryOut]
+    note: str | None
+
+
+class CustomerResult(BaseModel):
+    created: bool = Field(description="True when no stored customer matched and a new one was made")
+    customer: CustomerDetailOut
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerOut]
+    total: int
+    page: int
+    page_size: int

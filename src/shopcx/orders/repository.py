@@ -77,3 +77,38 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
     customers_with_orders = session.scalar(scoped(select(func.count(func.distinct(Order.customer_id))))) or 0
     return {"orders_by_kind": orders_by_kind, "lines": lines, "refunds": refunds, "guest_lines": guest_lines,
             "customers_with_orders": customers_with_orders}
+
+
+def search_products(session: Session, shop_id: int, *, query: str | None = None, category: str | None = None,
+                    active: bool | None = None, offset: int, limit: int) -> tuple[list[Product], int]:
+    """One page of a shop's products by SKU, and the total count."""
+    stmt = select(Product).where(Product.shop_id == shop_id)
+    if query and query.strip():
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
+    if category:
+        stmt = stmt.where(Product.category == category)
+    if active is not None:
+        stmt = stmt.where(Product.is_active.is_(active))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Product.sku, Product.id).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def orders_per_month(session: Session, *, since: datetime, tz_name: str) -> list[tuple[str, str, int, int]]:
+    """(month 'YYYY-MM' in tz_name, currency, sale orders, Σ paid) for sale orders placed since `since`."""
+    if session.get_bind().dialect.name == "postgresql":
+        month = func.to_char(func.timezone(tz_name, Order.placed_at), "YYYY-MM")
+    else:
+        # SQLite stores naive UTC; shift by the zone's current offset (exact for zones without DST).
+        from zoneinfo import ZoneInfo
+
+        from ..core import clock
+
+        offset = clock.now().astimezone(ZoneInfo(tz_name)).utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        month = func.strftime("%Y-%m", Order.placed_at, f"{minutes:+d} minutes")
+    stmt = (select(month, Order.currency, func.count(Order.id), func.coalesce(func.sum(Order.paid_amount), 0))
+            .where(Order.kind == "sale", Order.placed_at >= since)
+            .group_by(month, Order.currency).order_by(month))
+    return [(m, currency, count, int(paid)) for m, currency, count, paid in session.execute(stmt)]

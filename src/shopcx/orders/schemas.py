@@ -137,3 +137,135 @@ class UpsertResult(BaseModel):
     created: bool
     changed: bool
     status: str
+
+
+# --- API answers (appended for the JSON API) ---------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer; `field` names the offending input when there is one."""
+
+    error: str = Field(description="Machine-readable code, e.g. invalid_input, invalid_transition")
+    message: str = Field(description="Human-readable message that starts with the field it is about")
+    field: str | None = None
+
+
+class StatusChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str | None
+    reason: str | None
+
+
+class RefundLineOut(BaseModel):
+    line_no: int
+    quantity: int
+    amount: int
+
+
+class RefundDetailOut(RefundOut):
+    lines: list[RefundLineOut]
+
+
+class OrderSummaryOut(BaseModel):
+    """An order in a list: its money and dates without lines, shipments or refunds."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    shop_id: int
+    customer_id: int | None
+    source: str
+    external_id: str
+    kind: str
+    status: str
+    currency: str
+    goods_amount: int
+    shipping_amount: int
+    discount_amount: int
+    paid_amount: int
+    refunded_amount: int
+    item_count: int
+    buyer_name: str | None
+    placed_at: datetime
+    paid_at: datetime | None
+    completed_at: datetime | None
+
+
+class OrderDetailOut(OrderSummaryOut):
+    """One order with its lines, shipments (`late` computed now), refunds and status history."""
+
+    buyer_note: str | None
+    ship_country: str | None
+    ship_province: str | None
+    ship_city: str | None
+    lines: list[LineOut]
+    shipments: list[ShipmentOut]
+    refunds: list[RefundDetailOut]
+    history: list[StatusChangeOut]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummaryOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(pattern=f"^({'|'.join(STATUSES)})$", description=f"One of {', '.join(STATUSES)}")
+    reason: str | None = Field(default=None, max_length=255)
+
+
+class ShipmentResult(BaseModel):
+    created: bool
+    changed: bool
+    shipment: ShipmentOut
+
+
+class RefundResult(BaseModel):
+    created: bool = Field(description="False when a refund with this external_id was already recorded")
+    refund: RefundDetailOut
+    order_status: str
+    refunded_amount: int
+
+
+class ProductIn(BaseModel):
+    """A product as a shop describes it, identified by its SKU; an update keeps the fields left out."""
+
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=255)
+    category: str | None = Field(default=None, max_length=80)
+    price_amount: int | None = Field(default=None, ge=0, description="Minor units")
+    currency: str | None = Field(default=None, description="Defaults to the shop's currency")
+    is_active: bool = True
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    shop_id: int
+    sku: str
+    name: str
+    category: str | None
+    price_amount: int | None
+    currency: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductResult(BaseModel):
+    created: bool
+    changed: bool
+    product: ProductOut
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    total: int
+    page: int
+    page_size: int

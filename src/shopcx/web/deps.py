@@ -12,10 +12,14 @@ from ..staff import service as staff
 from ..staff.service import Actor
 
 
-def get_session() -> Iterator[Session]:
-    """One unit of work per request: commit on success, roll back on error."""
+def _unit_of_work() -> Iterator[Session]:
     with db.session_scope() as session:
         yield session
+
+
+def get_session(session: Session = Depends(_unit_of_work, scope="function")) -> Session:
+    """One unit of work per request, committed before the response is sent (rolled back on error)."""
+    return session
 
 
 def client_ip(request: Request) -> str | None:

@@ -1,0 +1,135 @@
+"""The signed order webhook: good signatures store, bad ones store nothing, replays change nothing."""
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from ..factories import make_shop
+from .test_orders import order_body
+
+URL = "/api/v1/webhooks/wh/orders"
+
+
+@pytest.fixture
+def shop(session):
+    shop = make_shop(session, code="wh", platform="shopify")
+    session.flush()
+    return shop
+
+
+def body_of(**overrides) -> bytes:
+    return json.dumps(order_body(**overrides), ensure_ascii=False).encode()
+
+
+def shopcx_signature(secret: str, body: bytes) -> dict[str, str]:
+    return {"X-ShopCX-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+            "Content-Type": "application/json"}
+
+
+def shopify_signature(secret: str, body: bytes) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return {"X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(), "Content-Type": "application/json"}
+
+
+def test_a_signed_delivery_is_stored_and_audited_as_the_webhook(client, shop, counts, audit_actions):
+    body = body_of()
+    answer = client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+    assert answer.status_code == 200
+    result = answer.json()
+    assert (result["created"], result["changed"], result["status"]) == (True, True, "paid")
+    stored = counts()
+    assert (stored["orders"], stored["lines"], stored["customers"]) == (1, 2, 1)
+    assert audit_actions("order") == [("order.create", "webhook:wh")]
+
+
+def test_the_shopify_style_header_is_accepted(client, shop, counts):
+    body = body_of()
+    answer = client.post(URL, content=body, headers=shopify_signature(shop.webhook_secret, body))
+    assert answer.status_code == 200 and answer.json()["created"] is True
+    assert counts()["orders"] == 1
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"X-ShopCX-Signature": "sha256=" + "0" * 64},
+    {"X-ShopCX-Signature": "not-even-hex"},
+    {"X-Shopify-Hmac-Sha256": base64.b64encode(b"x" * 32).decode()},
+])
+def test_a_bad_or_missing_signature_gets_401_and_stores_nothing(client, shop, counts, headers):
+    before = counts()
+    answer = client.post(URL, content=body_of(), headers=headers | {"Content-Type": "application/json"})
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "invalid_signature" and answer.json()["field"] == "signature"
+    assert counts() == before
+
+
+def test_a_signature_of_another_body_or_secret_is_refused(client, shop, counts):
+    before = counts()
+    signed = body_of()
+    tampered = body_of(paid_amount=1)
+    headers = shopcx_signature(shop.webhook_secret, signed)
+    assert client.post(URL, content=tampered, headers=headers).status_code == 401
+    assert client.post(URL, content=signed, headers=shopcx_signature("guess", signed)).status_code == 401
+    assert counts() == before
+
+
+def test_a_replayed_delivery_changes_nothing(client, shop, counts, audit_actions):
+    shipment = {"carrier": "SF", "tracking_no": "SF1", "promised_at": "2026-03-03T12:00:00+08:00"}
+    body = body_of(shipments=[shipment], refunds=[{"external_id": "R1", "amount": 1000}])
+    headers = shopcx_signature(shop.webhook_secret, body)
+    first = client.post(URL, content=body, headers=headers)
+    before = counts()
+    replay = client.post(URL, content=body, headers=headers)
+    assert replay.status_code == 200
+    assert replay.json() == first.json() | {"created": False, "changed": False}
+    assert counts() == before
+    assert audit_actions("order") == [("order.create", "webhook:wh")]
+    later = body_of(status="shipped")
+    moved = client.post(URL, content=later, headers=shopcx_signature(shop.webhook_secret, later))
+    assert moved.json()["changed"] is True and moved.json()["status"] == "shipped"
+
+
+def test_unknown_shop_404_and_invalid_body_422_naming_the_field(client, shop, counts):
+    body = body_of()
+    unknown = client.post("/api/v1/webhooks/nope/orders", content=body,
+                          headers=shopcx_signature(shop.webhook_secret, body))
+    assert unknown.status_code == 404 and unknown.json()["error"] == "shop_not_found"
+    before = counts()
+    broken = body_of(lines=[{"sku": "X", "quantity": "two", "unit_price_amount": 100}])
+    invalid = client.post(URL, content=broken, headers=shopcx_signature(shop.webhook_secret, broken))
+    assert invalid.status_code == 422
+    assert invalid.json()["field"] == "lines.0.quantity"
+    assert invalid.json()["message"].startswith("lines.0.quantity: ")
+    not_json = b"{not json"
+    garbled = client.post(URL, content=not_json, headers=shopcx_signature(shop.webhook_secret, not_json))
+    assert garbled.status_code == 422 and garbled.json()["error"] == "invalid_input"
+    assert counts() == before
+
+
+def test_rotating_the_secret_shows_it_once_and_retires_the_old_one(client, shop, token, session,
+                                                                     audit_actions):
+    old = shop.webhook_secret
+    assert client.post("/api/v1/shops/wh/webhook-secret", headers=token("orders:read")).status_code == 403
+    answer = client.post("/api/v1/shops/wh/webhook-secret", headers=token("orders:write", name="admin"))
+    assert answer.status_code == 200
+    new = answer.json()["webhook_secret"]
+    assert new != old and answer.json()["webhook_url"].endswith(URL)
+    assert audit_actions("shop") == [("shop.webhook_secret_rotate", "token:admin")]
+    from shopcx.staff.models import AuditLog
+
+    assert new not in json.dumps([a.changes for a in session.query(AuditLog).all()])
+    body = body_of()
+    assert client.post(URL, content=body, headers=shopcx_signature(old, body)).status_code == 401
+    assert client.post(URL, content=body, headers=shopcx_signature(new, body)).status_code == 200
+
+
+def test_shops_are_listed_without_secrets(client, shop, token):
+    page = client.get("/api/v1/shops", headers=token("products:read")).json()
+    listed = {s["code"]: s for s in page["items"]}
+    assert listed["wh"]["has_webhook_secret"] is True and listed["wh"]["platform"] == "shopify"
+    assert "webhook_secret" not in listed["wh"] and shop.webhook_secret not in json.dumps(page)
+    assert page["total"] >= 1 and page["page"] == 1
+    assert client.get("/api/v1/shops").status_code == 401
