@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from ..customers.schemas import CustomerIn
 from .rules import STATUSES
@@ -75,11 +75,12 @@ class OrderIn(BaseModel):
     shipments: list[ShipmentIn] = Field(default_factory=list)
     refunds: list[RefundIn] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _check(self):
-        if self.status not in STATUSES:
-            raise ValueError(f"status: must be one of {', '.join(STATUSES)}")
-        return self
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value):
+        if value not in STATUSES:
+            raise ValueError(f"must be one of {', '.join(STATUSES)}")
+        return value
 
 
 class LineOut(BaseModel):
