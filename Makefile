@@ -34,8 +34,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: install
-	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) init
-	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) demo --seed 7 --customers 3000
+	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) demo --seed 7 --customers 3000 --skip-existing
 	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) serve --port $(DEMO_PORT)
 
 test: install browser test-sqlite test-postgresql

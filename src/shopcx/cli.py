@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -17,7 +16,7 @@ console = Console(stderr=True)
 
 
 @app.callback()
-def main(database_url: Optional[str] = typer.Option(None, "--database-url", envvar="SHOPCX_DATABASE_URL",
+def main(database_url: str | None = typer.Option(None, "--database-url", envvar="SHOPCX_DATABASE_URL",
                                                     help="SQLAlchemy URL; default SQLite in SHOPCX_DATA_DIR.")):
     """Point every command at one database."""
     if database_url:
@@ -46,7 +45,7 @@ def init():
 
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-          shop: Optional[str] = typer.Option(None, help="Only this shop's code.")):
+          shop: str | None = typer.Option(None, help="Only this shop's code.")):
     """Counts and net revenue of what is stored."""
     from .orders import service as orders
 
@@ -61,6 +60,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 
 
 def _register() -> None:
+    from .demo.cli import register as register_demo
     from .imports.cli import app as import_app
     from .staff.cli import app as user_app
     from .web.cli import register as register_web
@@ -68,6 +68,7 @@ def _register() -> None:
     app.add_typer(import_app, name="import", help="Import orders or customers from a file.")
     app.add_typer(user_app, name="user", help="Staff accounts and API tokens.")
     register_web(app)
+    register_demo(app)
 
 
 _register()

@@ -91,3 +91,17 @@ def order_stats(session: Session, customer_ids: list[int]) -> dict[int, tuple[in
 
 def all_tags(session: Session) -> list[str]:
     return list(session.scalars(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag)))
+
+
+def all_countries(session: Session) -> list[str]:
+    """The countries customers live in (for the list's filter)."""
+    stmt = (select(Customer.country).where(Customer.country.is_not(None), Customer.erased_at.is_(None))
+            .distinct().order_by(Customer.country))
+    return list(session.scalars(stmt))
+
+
+def count(session: Session, *, shop_id: int | None = None) -> int:
+    stmt = select(func.count(Customer.id)).where(Customer.erased_at.is_(None))
+    if shop_id:
+        stmt = stmt.where(exists().where(CustomerIdentity.customer_id == Customer.id, CustomerIdentity.shop_id == shop_id))
+    return session.scalar(stmt) or 0

@@ -10,7 +10,14 @@ from ..core import clock
 from ..core.errors import InvalidInput, NotFound
 from ..staff.service import Actor, audit
 from . import repository
-from .models import CONSENT_CHANNELS, Customer, CustomerAnniversary, CustomerConsent, CustomerIdentity, CustomerTag
+from .models import (
+    CONSENT_CHANNELS,
+    Customer,
+    CustomerAnniversary,
+    CustomerConsent,
+    CustomerIdentity,
+    CustomerTag,
+)
 from .schemas import CustomerIn, CustomerOut, LunarBirthday
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -164,3 +171,8 @@ def to_out(customer: Customer) -> CustomerOut:
         province=customer.province, city=customer.city, tags=sorted(t.tag for t in customer.tags),
         consents={c.channel: c.granted for c in customer.consents}, preferences=customer.preferences or {},
         identities=customer.identities, created_at=customer.created_at, updated_at=customer.updated_at)
+
+
+def count_customers(session: Session, *, shop_id: int | None = None) -> int:
+    """Customers not erased, or those known to one shop."""
+    return repository.count(session, shop_id=shop_id)

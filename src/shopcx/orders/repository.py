@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderLine, Product, Refund
+from .rules import PAID_STATUSES
 
 
 def by_external_id(session: Session, shop_id: int, source: str, external_id: str) -> Order | None:
@@ -66,16 +67,19 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
         return stmt.where(column == shop_id) if shop_id else stmt
 
     orders_by_kind = dict(session.execute(scoped(select(Order.kind, func.count(Order.id)).group_by(Order.kind))).all())
-    lines = session.execute(scoped(
-        select(Order.currency, func.count(OrderLine.id), func.coalesce(func.sum(OrderLine.total_amount), 0))
-        .join(Order, Order.id == OrderLine.order_id).group_by(Order.currency))).all()
+    lines = dict(session.execute(scoped(
+        select(Order.currency, func.count(OrderLine.id))
+        .join(Order, Order.id == OrderLine.order_id).group_by(Order.currency))).all())
+    paid = dict(session.execute(scoped(
+        select(Order.currency, func.coalesce(func.sum(Order.paid_amount), 0))
+        .where(Order.status.in_(PAID_STATUSES)).group_by(Order.currency))).all())
     refunds = session.execute(scoped(
         select(Refund.currency, func.count(Refund.id), func.coalesce(func.sum(Refund.amount), 0))
         .join(Order, Order.id == Refund.order_id).group_by(Refund.currency))).all()
     guest_lines = session.scalar(scoped(select(func.count(OrderLine.id)).join(Order, Order.id == OrderLine.order_id)
                                         .where(Order.customer_id.is_(None)))) or 0
     customers_with_orders = session.scalar(scoped(select(func.count(func.distinct(Order.customer_id))))) or 0
-    return {"orders_by_kind": orders_by_kind, "lines": lines, "refunds": refunds, "guest_lines": guest_lines,
+    return {"orders_by_kind": orders_by_kind, "lines": lines, "paid": paid, "refunds": refunds, "guest_lines": guest_lines,
             "customers_with_orders": customers_with_orders}
 
 

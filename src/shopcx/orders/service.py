@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 from ..core import clock, events
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.money import check_currency
+from ..core.settings import get_settings
 from ..customers import service as customers
+from ..shops import service as shops
 from ..shops.models import Shop
 from ..staff.service import Actor, audit
 from . import repository, rules
@@ -177,24 +179,12 @@ def get_order(session: Session, order_id: int) -> Order:
     return order
 
 
+
 def stats(session: Session, *, shop_code: str | None = None) -> dict:
-    """Counts and net revenue (Σ line totals − refunds, minor units) of what is stored, per currency."""
-    from sqlalchemy import func, select
-
-    from ..customers.models import Customer, CustomerIdentity
-    from ..shops import service as shops
-
+    """Counts and net revenue of what is stored: Σ paid amount of paid orders − Σ refunds, in minor units."""
     shop_id = shops.get_shop(session, shop_code).id if shop_code else None
     figures = repository.totals(session, shop_id)
-    customers_stmt = select(func.count(Customer.id)).where(Customer.erased_at.is_(None))
-    if shop_id:
-        customers_stmt = customers_stmt.where(Customer.id.in_(
-            select(CustomerIdentity.customer_id).where(CustomerIdentity.shop_id == shop_id)))
-    net: dict[str, int] = {}
-    lines_total = 0
-    for currency, count, amount in figures["lines"]:
-        net[currency] = net.get(currency, 0) + int(amount)
-        lines_total += count
+    net = {currency: int(amount) for currency, amount in figures["paid"].items()}
     refunds_total = 0
     for currency, count, amount in figures["refunds"]:
         net[currency] = net.get(currency, 0) - int(amount)
@@ -202,21 +192,19 @@ def stats(session: Session, *, shop_code: str | None = None) -> dict:
     currencies = sorted(net)
     by_kind = figures["orders_by_kind"]
     return {
-        "customers": session.scalar(customers_stmt) or 0,
+        "customers": customers.count_customers(session, shop_id=shop_id),
         "customers_with_orders": figures["customers_with_orders"],
         "orders": sum(by_kind.values()),
         "orders_by_kind": {kind: by_kind.get(kind, 0) for kind in ("sale", "return", "adjustment")},
-        "order_lines": lines_total,
+        "order_lines": sum(figures["lines"].values()),
         "guest_order_lines": figures["guest_lines"],
         "refunds": refunds_total,
         "net_revenue_minor": net[currencies[0]] if len(currencies) == 1 else (None if currencies else 0),
-        "currency": currencies[0] if len(currencies) == 1 else ("MIXED" if currencies else get_default_currency()),
+        "currency": currencies[0] if len(currencies) == 1 else ("MIXED" if currencies else default_currency()),
         "net_revenue_minor_by_currency": net,
         "shop": shop_code,
     }
 
 
-def get_default_currency() -> str:
-    from ..core.settings import get_settings
-
+def default_currency() -> str:
     return get_settings().default_currency

@@ -1,0 +1,72 @@
+"""The demo use case: check the options, make room in the shop, generate, store, add the sample staff."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..core.errors import InvalidInput
+from ..core.settings import get_settings
+from . import writer
+from .generator import generate, summarize
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+
+
+@dataclass
+class DemoResult:
+    """What was generated (summary figures), the sample staff (role, username, new password) and deletions."""
+
+    shop_code: str
+    summary: dict
+    staff: list[tuple[str, str, str | None]]
+    deleted: dict
+
+
+def parse_until(text: str | None) -> date | None:
+    """The --until date as given (None when absent)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("invalid_until", f"until: '{text}' is not a date (YYYY-MM-DD)",
+                           field="until") from None
+
+
+def end_of_history(until: date | None, tz: str) -> date:
+    """The until date, today in the shop's timezone by default; never after today."""
+    today = clock.today_in(tz)
+    if until is not None and until > today:
+        raise InvalidInput("future_until", f"until: {until} is after today ({today}) in {tz}", field="until")
+    return until or today
+
+
+def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_code: str = "demo",
+               until: str | None = None, reset: bool = False,
+               progress: writer.Progress | None = None) -> DemoResult:
+    """Generate the demo shop into shop_code and create its sample staff, in the caller's transaction."""
+    if not _CODE.match(shop_code):
+        raise InvalidInput("invalid_shop_code", f"shop: '{shop_code}' must be 1–30 of a-z, 0-9, '-', '_'",
+                           field="shop")
+    if not 10 <= customers <= 200_000:
+        raise InvalidInput("invalid_customers", "customers: between 10 and 200,000", field="customers")
+    if not 1 <= years <= 10:
+        raise InvalidInput("invalid_years", "years: between 1 and 10", field="years")
+    given_until = parse_until(until)
+    tick = progress or (lambda _what, _n, _total: None)
+    timezone = get_settings().default_timezone
+    if given_until is not None:
+        end_of_history(given_until, timezone)  # refuse a future date before anything is deleted
+    shop, deleted = writer.prepare_shop(session, shop_code, reset=reset, timezone=timezone)
+    tick("generate", 0, 1)
+    until_day = end_of_history(given_until, shop.timezone)
+    demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone)
+    tick("generate", 1, 1)
+    writer.store(session, shop, demo, progress)
+    staff = writer.ensure_staff(session, shop_code, demo, reset=reset)
+    return DemoResult(shop_code, summarize(demo), staff, deleted)
