@@ -79,8 +79,8 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
     guest_lines = session.scalar(scoped(select(func.count(OrderLine.id)).join(Order, Order.id == OrderLine.order_id)
                                         .where(Order.customer_id.is_(None)))) or 0
     customers_with_orders = session.scalar(scoped(select(func.count(func.distinct(Order.customer_id))))) or 0
-    return {"orders_by_kind": orders_by_kind, "lines": lines, "paid": paid, "refunds": refunds, "guest_lines": guest_lines,
-            "customers_with_orders": customers_with_orders}
+    return {"orders_by_kind": orders_by_kind, "lines": lines, "paid": paid, "refunds": refunds,
+            "guest_lines": guest_lines, "customers_with_orders": customers_with_orders}
 
 
 def search_products(session: Session, shop_id: int, *, query: str | None = None, category: str | None = None,

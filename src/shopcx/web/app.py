@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..core.errors import ShopCXError
+from ..core.errors import InvalidInput, NotFound, ShopCXError
+from .auth import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -22,14 +25,25 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
     return field, f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid input")
 
 
+def _is_page(request: Request) -> bool:
+    """Whether the request was routed to an HTML page (a `pages` module), not to the JSON API."""
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return getattr(endpoint, "__module__", "").endswith(".pages")
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
+
+
 def create_app() -> FastAPI:
     """Build the web application (pages, API, webhooks)."""
     app = FastAPI(title="ShopCX", version=__version__,
-                  description="Customer satisfaction and loyalty for online shops. Money is in minor units (分).")
+                  description="Customer satisfaction and loyalty for online shops. "
+                              "Money is in minor units (分).")
 
     @app.exception_handler(ShopCXError)
     async def _business_error(request: Request, exc: ShopCXError):
-        if request.headers.get("hx-request"):
+        if request.headers.get("hx-request") or _is_page(request):
             from .pages import render_error
 
             return render_error(request, exc)
@@ -38,8 +52,26 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         field, message = _validation_message(exc)
+        if request.headers.get("hx-request") or _is_page(request):
+            from .pages import render_error
+
+            return render_error(request, InvalidInput("invalid_input", message, field=field))
         return JSONResponse({"error": "invalid_input", "message": message, "field": field,
                              "details": jsonable(exc.errors())}, status_code=422)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        from .pages import login_redirect
+
+        return login_redirect(request, exc.next_url)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404 and _wants_html(request):
+            from .pages import render_error
+
+            return render_error(request, NotFound("page_not_found", "there is no page at this address"))
+        return await http_exception_handler(request, exc)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
@@ -63,7 +95,8 @@ def _routers():
     from importlib import import_module
 
     modules = ["shopcx.customers.api", "shopcx.orders.api", "shopcx.shops.api", "shopcx.staff.api",
-               "shopcx.web.pages", "shopcx.customers.pages", "shopcx.orders.pages", "shopcx.imports.pages"]
+               "shopcx.web.pages", "shopcx.customers.pages", "shopcx.orders.pages", "shopcx.imports.pages",
+               "shopcx.staff.pages"]
     for name in modules:
         try:
             module = import_module(name)
