@@ -34,7 +34,8 @@ def test_status_moves_forward_and_records_history(session):
         (None, "paid"), ("paid", "shipped"), ("shipped", "delivered")]
     with pytest.raises(InvalidTransition):
         orders.transition(session, order, "pending", actor=SYSTEM)
-    topics = [e.topic for e in session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == order.id))]
+    topics = [e.topic for e in session.scalars(
+        select(OutboxEvent).where(OutboxEvent.aggregate_id == order.id).order_by(OutboxEvent.id))]
     assert topics == ["order_paid", "order_shipped", "order_delivered"]
 
 

@@ -1,0 +1,76 @@
+"""Interface language: 简体中文 first, English second. Labels live in core/locales/<locale>.json."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ShopCXError
+
+LOCALES = ("zh", "en")
+DEFAULT_LOCALE = "zh"
+LOCALE_NAMES = {"zh": "简体中文", "en": "English"}
+_DIR = Path(__file__).resolve().parent / "locales"
+
+_LUNAR_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
+_DIGITS = "一二三四五六七八九十"
+
+
+@lru_cache
+def catalog(locale: str) -> dict[str, str]:
+    """All labels of one locale (flat dotted keys)."""
+    return json.loads((_DIR / f"{locale}.json").read_text(encoding="utf-8"))
+
+
+def normalize_locale(value: str | None) -> str:
+    """A supported locale for any input ('en-US' -> 'en'; unknown -> the default)."""
+    short = (value or "").strip().lower().replace("_", "-").split("-")[0]
+    return short if short in LOCALES else DEFAULT_LOCALE
+
+
+def has(key: str, locale: str) -> bool:
+    """Whether key has a label in locale."""
+    return key in catalog(normalize_locale(locale))
+
+
+def t(key: str, locale: str, **values) -> str:
+    """The label for key in locale (falling back to Chinese, then the key), with {placeholders} filled."""
+    locale = normalize_locale(locale)
+    text = catalog(locale).get(key)
+    if text is None:
+        text = catalog(DEFAULT_LOCALE).get(key, key)
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def error_text(exc: ShopCXError, locale: str) -> str:
+    """A business error for the user: its translation by code where one exists, else its own message."""
+    key = f"error.{exc.code}"
+    if has(key, locale):
+        return t(key, locale, field=exc.field or "", message=exc.message)
+    return exc.message
+
+
+def lunar_day_name(day: int) -> str:
+    """1 -> 初一, 15 -> 十五, 20 -> 二十, 23 -> 廿三, 30 -> 三十."""
+    if day <= 10:
+        return "初" + _DIGITS[day - 1]
+    if day < 20:
+        return "十" + _DIGITS[day - 11]
+    if day == 20:
+        return "二十"
+    if day < 30:
+        return "廿" + _DIGITS[day - 21]
+    return "三十"
+
+
+def lunar_date_label(month: int, day: int, leap: bool, locale: str) -> str:
+    """A lunar month/day as people say it: 农历八月十五, 农历闰四月初八; 'Lunar 8/15' in English."""
+    if normalize_locale(locale) == "zh":
+        return f"农历{'闰' if leap else ''}{_LUNAR_MONTHS[month - 1]}月{lunar_day_name(day)}"
+    return f"Lunar {'leap ' if leap else ''}month {month}, day {day}"

@@ -1,0 +1,112 @@
+"""Customer pages: the searchable list, one customer's profile and orders, consent and tag changes (HTMX)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ..core.settings import get_settings
+
+# Pages compose what a screen shows; the customer page shows the customer's orders, so it reads them here.
+from ..orders import repository as order_queries
+from ..orders.repository import OrderFilter
+from ..shops import service as shops
+from ..web.auth import PageSession, Viewer, require, verify_csrf
+from ..web.pagination import Page, page_number
+from ..web.templating import is_htmx, render, wants_fragment
+from . import repository, service
+from .models import CONSENT_CHANNELS
+from .repository import CustomerFilter
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+TIMELINE_SIZE = 20
+HAS_ORDERS = {"yes": True, "no": False}
+
+
+def _filter(q: str, tag: str, shop: str, consent: str, has_orders: str, country: str) -> CustomerFilter:
+    """The list's query parameters as a filter; values that cannot match anything are ignored."""
+    return CustomerFilter(query=q.strip() or None, tag=tag or None,
+                          shop_id=int(shop) if shop.isdigit() else None,
+                          consent_channel=consent if consent in CONSENT_CHANNELS else None,
+                          has_orders=HAS_ORDERS.get(has_orders), country=country or None)
+
+
+@router.get("/customers")
+def customer_list(request: Request, q: str = "", tag: str = "", shop: str = "", consent: str = "",
+                  has_orders: str = "", country: str = "", page: str = "1",
+                  viewer: Viewer = Depends(require("customers:read")), session: Session = PageSession):
+    """The searchable, filtered, paginated customer list (the table alone for HTMX)."""
+    size = get_settings().page_size
+    number = page_number(page)
+    rows, total = repository.search(session, _filter(q, tag, shop, consent, has_orders, country),
+                                    offset=(number - 1) * size, limit=size)
+    shop_list = shops.list_shops(session)
+    context = {"customers": rows, "page": Page(number, size, total),
+               "stats": repository.order_stats(session, [c.id for c in rows]),
+               "currency": shop_list[0].currency if shop_list else get_settings().default_currency,
+               "tz": shop_list[0].timezone if shop_list else None}
+    if wants_fragment(request, "results"):
+        return render(request, "customers/_table.html", context, viewer=viewer)
+    context |= {"form": {"q": q, "tag": tag, "shop": shop, "consent": consent, "has_orders": has_orders,
+                         "country": country},
+                "tags": repository.all_tags(session), "shops": shop_list, "channels": CONSENT_CHANNELS,
+                "countries": repository.all_countries(session)}
+    return render(request, "customers/list.html", context, viewer=viewer)
+
+
+def _fragment(request: Request, name: str, context: dict, viewer: Viewer):
+    """The changed part for HTMX; without JavaScript, back to the customer page."""
+    if not is_htmx(request):
+        return RedirectResponse(f"/customers/{context['customer'].id}", status_code=303)
+    return render(request, name, context, viewer=viewer)
+
+
+def _consent_context(customer) -> dict:
+    return {"customer": customer, "channels": CONSENT_CHANNELS,
+            "consents": {c.channel: c for c in customer.consents}}
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(request: Request, customer_id: int, viewer: Viewer = Depends(require("customers:read")),
+                  session: Session = PageSession):
+    """One customer: profile, consent, tags, identities and the latest orders with shipments and refunds."""
+    customer = service.get_customer(session, customer_id)
+    orders, order_total = order_queries.search(session, OrderFilter(customer_id=customer.id), offset=0,
+                                               limit=TIMELINE_SIZE)
+    shop_map = {s.id: s for s in shops.list_shops(session)}
+    count, paid, last = repository.order_stats(session, [customer.id]).get(customer.id, (0, 0, None))
+    first_shop = next(iter(shop_map.values()), None)
+    return render(request, "customers/detail.html", _consent_context(customer) | {
+        "orders": orders, "order_total": order_total, "shops": shop_map,
+        "summary": {"orders": count, "paid": paid, "last": last},
+        "currency": first_shop.currency if first_shop else get_settings().default_currency,
+        "tz": first_shop.timezone if first_shop else None}, viewer=viewer)
+
+
+@router.post("/customers/{customer_id}/consent")
+def change_consent(request: Request, customer_id: int, channel: str = Form(...), granted: str = Form(...),
+                   viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
+    """Grant or withdraw marketing consent for one channel (audited by the service)."""
+    customer = service.get_customer(session, customer_id)
+    service.set_consent(session, customer, channel, granted == "true", source="staff", actor=viewer.actor)
+    return _fragment(request, "customers/_consent.html", _consent_context(customer), viewer)
+
+
+@router.post("/customers/{customer_id}/tags")
+def add_tag(request: Request, customer_id: int, tag: str = Form(""),
+            viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
+    """Tag the customer (audited by the service)."""
+    customer = service.get_customer(session, customer_id)
+    service.add_tag(session, customer, tag, actor=viewer.actor)
+    return _fragment(request, "customers/_tags.html", {"customer": customer}, viewer)
+
+
+@router.post("/customers/{customer_id}/tags/remove")
+def remove_tag(request: Request, customer_id: int, tag: str = Form(...),
+               viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
+    """Take a tag off the customer (audited by the service)."""
+    customer = service.get_customer(session, customer_id)
+    service.remove_tag(session, customer, tag, actor=viewer.actor)
+    return _fragment(request, "customers/_tags.html", {"customer": customer}, viewer)

@@ -1,0 +1,166 @@
+"""Import pages: upload a file, watch its progress, download the reject report, see past jobs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from ..core import db
+from ..core.errors import InvalidInput
+from ..core.settings import get_settings
+from ..shops import service as shops
+from ..staff import service as staff
+from ..web.auth import PageSession, Viewer, require, verify_csrf
+from ..web.format import mask_text
+from ..web.pagination import Page, page_number
+from ..web.templating import is_htmx, render, wants_fragment
+from . import service as imports
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+log = logging.getLogger(__name__)
+
+FORMATS = ("generic", "taobao", "shopify", "online-retail", "cdnow")
+KINDS = ("orders", "customers")
+ACTIVE = ("queued", "running")
+REJECT_PREVIEW = 20
+JOBS_PER_PAGE = 20
+
+
+def run_quietly(job_id: int, path: Path) -> None:
+    """Run one import job to the end; its failure is recorded on the job by the service, and logged here."""
+    try:
+        imports.run_job(job_id, path)
+    except Exception:
+        log.exception("import job %s failed", job_id)
+
+
+def run_in_thread(job_id: int, path: Path) -> None:
+    """Import in a daemon thread; the job opens its own sessions and commits per batch."""
+    threading.Thread(target=run_quietly, args=(job_id, path), name=f"import-{job_id}", daemon=True).start()
+
+
+# How an uploaded file gets imported; tests set this to `run_quietly` so the job finishes inside the request.
+runner: Callable[[int, Path], None] = run_in_thread
+
+
+def _start(job_id: int, path: Path) -> None:
+    runner(job_id, path)
+
+
+def _safe_name(name: str | None) -> str:
+    """A file name that cannot leave the uploads folder (keeps letters of any script, digits, . _ -)."""
+    base = re.sub(r"[^\w.\-]+", "_", Path(name or "upload").name).strip("._") or "upload"
+    return base[-120:]
+
+
+def save_upload(upload: UploadFile) -> Path:
+    """Store the uploaded file under data_dir/uploads with a unique name; an empty upload is refused."""
+    folder = get_settings().data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex[:12]}-{_safe_name(upload.filename)}"
+    with open(path, "wb") as target:
+        shutil.copyfileobj(upload.file, target, 1 << 20)
+    if path.stat().st_size == 0:
+        path.unlink()
+        raise InvalidInput("file_empty", "file: the file is empty or none was chosen", field="file")
+    return path
+
+
+@router.get("/imports")
+def import_page(request: Request, page: str = "1", viewer: Viewer = Depends(require("imports:run")),
+                session: Session = PageSession):
+    """The upload form and the past jobs (the jobs table alone for HTMX)."""
+    number = page_number(page)
+    jobs, total = imports.list_jobs(session, offset=(number - 1) * JOBS_PER_PAGE, limit=JOBS_PER_PAGE)
+    context = {"jobs": jobs, "page": Page(number, JOBS_PER_PAGE, total),
+               "tz": get_settings().default_timezone}
+    if wants_fragment(request, "results"):
+        return render(request, "imports/_jobs.html", context, viewer=viewer)
+    context |= {"formats": FORMATS, "kinds": KINDS, "shops": shops.list_shops(session)}
+    return render(request, "imports/index.html", context, viewer=viewer)
+
+
+@router.post("/imports")
+def start_import(request: Request, file: UploadFile = File(...), kind: str = Form("orders"),
+                 format: str = Form("generic"), shop: str = Form(""), dry_run: str = Form(""),
+                 viewer: Viewer = Depends(require("imports:run")), session: Session = PageSession):
+    """Save the file, create the job (committed with this request) and run it in the background afterwards."""
+    if kind not in KINDS:
+        raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
+    if format not in FORMATS:
+        raise InvalidInput("invalid_format", f"format: '{format}' is not one of {', '.join(FORMATS)}",
+                           field="format")
+    path = save_upload(file)
+    try:
+        job = imports.create_job(session, kind=kind, format=format, filename=file.filename or path.name,
+                                 shop_code=shop or None, actor_label=viewer.actor.label,
+                                 dry_run=bool(dry_run))
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    staff.audit(session, viewer.actor, "import.start", "import_job", job.id,
+                {"kind": kind, "format": format, "filename": job.filename, "shop": shop or None,
+                 "dry_run": bool(dry_run)})
+    target = f"/imports/{job.id}"
+    response: Response = (Response(status_code=204, headers={"HX-Redirect": target}) if is_htmx(request)
+                          else RedirectResponse(target, status_code=303))
+    # The job row is committed when this handler returns; the import starts only after that.
+    response.background = BackgroundTask(_start, job.id, path)
+    return response
+
+
+def _job_context(session: Session, job_id: int) -> dict:
+    job = imports.get_job(session, job_id)
+    finished = job.status not in ACTIVE
+    rejects = imports.reject_rows(session, job.id, offset=0, limit=REJECT_PREVIEW)[0] if finished else []
+    total = job.total_rows or 0
+    percent = 100 if finished and job.status == "done" else (
+        min(100, round(100 * job.processed_rows / total)) if total else 0)
+    return {"job": job, "finished": finished, "rejects": rejects, "percent": percent,
+            "tz": get_settings().default_timezone}
+
+
+@router.get("/imports/{job_id}")
+def job_page(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
+             session: Session = PageSession):
+    """One job: its progress (polled until it finishes), counts and first rejected rows."""
+    return render(request, "imports/job.html", _job_context(session, job_id), viewer=viewer)
+
+
+@router.get("/imports/{job_id}/progress")
+def job_progress(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
+                 session: Session = PageSession):
+    """The progress fragment the job page polls every second until the job has finished."""
+    return render(request, "imports/_progress.html", _job_context(session, job_id), viewer=viewer)
+
+
+@router.get("/imports/{job_id}/rejects.csv")
+def reject_report(job_id: int, viewer: Viewer = Depends(require("imports:run")),
+                  session: Session = PageSession):
+    """The rejected rows as CSV (UTF-8 with BOM for Excel); raw contacts masked for roles without 'pii'."""
+    job = imports.get_job(session, job_id)
+    reveal = viewer.can("pii")
+
+    def body() -> Iterator[bytes]:
+        # The request's session is closed once this handler returns; the stream reads with its own.
+        with db.session_scope() as own:
+            first = True
+            for chunk in imports.reject_report_csv(own, job_id):
+                if first and not chunk.startswith("\ufeff"):
+                    chunk = "\ufeff" + chunk
+                first = False
+                yield (chunk if reveal else mask_text(chunk)).encode("utf-8")
+
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="import-{job.id}-rejects.csv"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,42 @@
+/* ShopCX pages: small behaviours that HTMX does not cover. No inline scripts (the CSP forbids them). */
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss]");
+    if (close) { close.parentElement.remove(); }
+  });
+
+  // A new request clears the previous error message.
+  document.addEventListener("htmx:beforeRequest", function () {
+    var flash = document.getElementById("flash");
+    if (flash) { flash.innerHTML = ""; }
+  });
+
+  function ordersChart() {
+    var el = document.getElementById("orders-chart");
+    var source = document.getElementById("orders-chart-data");
+    if (!el || !source || typeof echarts === "undefined") { return; }
+    var data = JSON.parse(source.textContent);
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      color: ["#2563eb"],
+      grid: { left: 8, right: 12, top: 24, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "category", data: data.months, axisTick: { alignWithLabel: true },
+               axisLabel: { color: "#64748b", formatter: function (v) { return v.slice(2); } } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { color: "#64748b" },
+               splitLine: { lineStyle: { color: "#e2e8f0" } } },
+      series: [{ name: data.label, type: "bar", data: data.orders, barMaxWidth: 28,
+                 itemStyle: { borderRadius: [3, 3, 0, 0] } }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ordersChart);
+  } else {
+    ordersChart();
+  }
+})();

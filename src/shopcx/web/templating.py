@@ -1,0 +1,170 @@
+"""Jinja2 for every page: one loader over the layout and each domain's templates, filters, and `render`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context, select_autoescape
+from starlette.routing import NoMatchFound
+from starlette.templating import Jinja2Templates
+
+from .. import __version__
+from ..core import i18n
+from ..core.errors import ShopCXError
+from . import format as fmt
+from .auth import Viewer, request_locale
+from .pagination import with_query
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# "customers/list.html" is customers/templates/list.html; names without a prefix are web/templates.
+DOMAINS = ("customers", "orders", "imports", "staff")
+
+# Pages may only load this site's scripts; ECharts and HTMX set inline styles, hence 'unsafe-inline' there.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+                               "base-uri 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Vary": "HX-Request, Cookie",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One area in the navigation: its label key, route name and the permission it needs."""
+
+    key: str
+    route: str
+    permission: str | None
+    path: str = ""
+
+
+NAV = (NavItem("home", "home", None), NavItem("customers", "customer_list", "customers:read"),
+       NavItem("orders", "order_list", "orders:read"), NavItem("imports", "import_page", "imports:run"),
+       NavItem("audit", "audit_log", "audit:read"))
+
+
+def nav_for(request: Request, viewer: Viewer | None) -> list[NavItem]:
+    """The areas that exist in this app (their page module is loaded) and that the viewer's role may use."""
+    if viewer is None:
+        return []
+    items = []
+    for item in NAV:
+        if item.permission is not None and not viewer.can(item.permission):
+            continue
+        try:
+            path = request.app.url_path_for(item.route)
+        except NoMatchFound:
+            continue
+        items.append(NavItem(item.key, item.route, item.permission, str(path)))
+    return items
+
+
+def _active(path: str, item_path: str) -> bool:
+    return path == "/" if item_path == "/" else path == item_path or path.startswith(item_path + "/")
+
+
+@pass_context
+def _t(ctx, key: str, **values) -> str:
+    return i18n.t(key, ctx.get("locale", i18n.DEFAULT_LOCALE), **values)
+
+
+@pass_context
+def _tr(ctx, prefix: str, value) -> str:
+    """A code's label (status.paid -> 已付款) or the code itself when there is none."""
+    if value is None or value == "":
+        return "—"
+    key, locale = f"{prefix}.{value}", ctx.get("locale", i18n.DEFAULT_LOCALE)
+    return i18n.t(key, locale) if i18n.has(key, locale) else str(value)
+
+
+@pass_context
+def _birthday(ctx, customer) -> str | None:
+    return fmt.birthday_label(customer, ctx.get("locale", i18n.DEFAULT_LOCALE))
+
+
+@pass_context
+def _dt(ctx, value, tz: str | None = None) -> str:
+    return fmt.local_datetime(value, tz or ctx.get("tz"))
+
+
+@pass_context
+def _date(ctx, value, tz: str | None = None) -> str:
+    return fmt.local_date(value, tz or ctx.get("tz"))
+
+
+@pass_context
+def _phone(ctx, value) -> str:
+    return fmt.shown_phone(value, bool(ctx.get("reveal_pii")))
+
+
+@pass_context
+def _email(ctx, value) -> str:
+    return fmt.shown_email(value, bool(ctx.get("reveal_pii")))
+
+
+@pass_context
+def _pii_text(ctx, value) -> str:
+    return (value if ctx.get("reveal_pii") else fmt.mask_text(value)) or ""
+
+
+def _as_json(value) -> str:
+    """A value as readable JSON (Chinese kept as is); escaped by the template like any text."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _environment() -> Environment:
+    loader = ChoiceLoader([
+        FileSystemLoader(str(_PACKAGE / "web" / "templates")),
+        PrefixLoader({name: FileSystemLoader(str(_PACKAGE / name / "templates")) for name in DOMAINS}),
+    ])
+    env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(t=_t, tr=_tr, birthday=_birthday, badges=fmt.shipment_badges,
+                       delay_days=fmt.delay_days, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES,
+                       with_query=with_query, active=_active, version=__version__)
+    env.filters.update(dt=_dt, day=_date, money=fmt.money, number=fmt.number, phone=_phone, email=_email,
+                       pii_text=_pii_text, as_json=_as_json)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(request: Request, name: str, context: dict | None = None, *, viewer: Viewer | None = None,
+           status: int = 200, headers: dict | None = None) -> Response:
+    """A page or fragment in the viewer's language, with the layout's context and the security headers."""
+    locale = viewer.locale if viewer else request_locale(request)
+    base = {"viewer": viewer, "locale": locale, "csrf": viewer.csrf if viewer else None,
+            "nav": nav_for(request, viewer), "reveal_pii": bool(viewer and viewer.can("pii")), "tz": None}
+    return templates.TemplateResponse(request, name, base | (context or {}), status_code=status,
+                                      headers=SECURITY_HEADERS | (headers or {}))
+
+
+def is_htmx(request: Request) -> bool:
+    """An HTMX request for part of a page (a history restore wants the whole page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and not headers.get("hx-history-restore-request")
+
+
+def wants_fragment(request: Request, target: str) -> bool:
+    """Whether an HTMX request asks only for the element with id `target`."""
+    return is_htmx(request) and request.headers.get("hx-target") == target
+
+
+def error_response(request: Request, exc: ShopCXError) -> Response:
+    """A business error as an inline message (HTMX) or a whole page, translated by its code."""
+    viewer = getattr(request.state, "viewer", None)
+    locale = viewer.locale if viewer else request_locale(request)
+    context = {"message": i18n.error_text(exc, locale), "error": exc}
+    if is_htmx(request):
+        return render(request, "_error.html", context, viewer=viewer, status=exc.status,
+                      headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return render(request, "error.html", context, viewer=viewer, status=exc.status)

@@ -1,0 +1,163 @@
+"""The import page: upload, the job's progress fragment, the reject report and past jobs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from shopcx.imports import pages as import_pages
+from shopcx.imports.models import ImportJob
+from shopcx.staff.models import AuditLog
+
+GOOD_AND_BAD = (
+    "order_id,placed_at,customer_id,customer_name,sku,product_name,quantity,unit_price,status\n"
+    "W-1001,2026-03-01 10:00,c1,张三,CUP-1,保温杯,2,49.90,paid\n"
+    "W-1001,2026-03-01 10:00,c1,张三,TEA-9,西湖龙井,1,128.00,paid\n"
+    "W-1002,2026-03-32 09:00,c2,李四,CUP-1,保温杯,1,49.90,paid\n"
+    "W-1003,2026-03-05 11:30,c3,王五,CUP-1,保温杯,two,49.90,paid\n"
+    "W-1004,2026-03-06 12:00,c1,张三,CUP-1,保温杯,1,49.90,completed\n"
+)
+
+
+@pytest.fixture
+def inline_runner(monkeypatch):
+    """Run uploaded imports inside the request (after its commit) so tests see the finished job."""
+    monkeypatch.setattr(import_pages, "runner", import_pages.run_quietly)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    from shopcx.core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
+    return tmp_path
+
+
+def _upload(staff, content: str, *, filename: str = "orders.csv", htmx: bool = False, **fields):
+    data = {"kind": "orders", "format": "generic", "shop": "tmall"} | fields
+    files = {"file": (filename, content.encode("utf-8"), "text/csv")}
+    if htmx:
+        return staff.htmx_post("/imports", data, files=files)
+    return staff.post("/imports", data, files=files)
+
+
+def test_upload_runs_the_job_and_offers_the_reject_report(login, shop_data, inline_runner, data_dir, session):
+    staff = login("operations")
+    page = staff.get("/imports")
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text and "online-retail" in page.text
+    response = _upload(staff, GOOD_AND_BAD, filename="三月订单.csv")
+    assert response.status_code == 303
+    job_id = int(re.fullmatch(r"/imports/(\d+)", response.headers["location"]).group(1))
+    job = session.get(ImportJob, job_id)
+    session.refresh(job)
+    assert (job.status, job.filename) == ("done", "三月订单.csv")
+    assert job.created_by == f"user:{staff.user.username}"
+    assert [p.name.endswith("三月订单.csv") for p in (data_dir / "uploads").iterdir()] == [True]
+
+    progress = staff.get(f"/imports/{job_id}/progress")
+    assert progress.status_code == 200 and "<html" not in progress.text
+    assert 'hx-trigger="every 1s"' not in progress.text  # finished: polling stops
+    assert 'aria-valuenow="100"' in progress.text and "已完成" in progress.text
+    assert re.search(r'id="count-stored">3<', progress.text)
+    assert re.search(r'id="count-rejected">2<', progress.text)
+    assert f'href="/imports/{job_id}/rejects.csv"' in progress.text
+    table = progress.text[progress.text.index('id="reject-table"'):]
+    assert "<td class=\"num\">4</td>" in table and "<td class=\"num\">5</td>" in table
+
+    report = staff.get(f"/imports/{job_id}/rejects.csv")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    assert "attachment" in report.headers["content-disposition"]
+    text = report.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["line_no"] for r in rows] == ["4", "5"]
+    assert all(r["reason"] for r in rows)
+
+    assert ">W-1001</a>" in staff.get("/orders", params={"q": "W-1001"}).text
+    audit = session.scalars(select(AuditLog).where(AuditLog.action == "import.start")).one()
+    assert audit.entity_id == str(job_id) and audit.changes["format"] == "generic"
+
+
+def test_job_page_polls_while_running(login, shop_data, data_dir, monkeypatch, session):
+    started = []
+    monkeypatch.setattr(import_pages, "runner", lambda job_id, path: started.append((job_id, path)))
+    staff = login("manager")
+    response = _upload(staff, GOOD_AND_BAD, htmx=True)
+    assert response.status_code == 204 and response.headers["hx-redirect"].startswith("/imports/")
+    (job_id, path), = started
+    assert path.read_text(encoding="utf-8") == GOOD_AND_BAD
+    page = staff.get(f"/imports/{job_id}")
+    assert f'hx-get="/imports/{job_id}/progress" hx-trigger="every 1s"' in page.text
+    assert "排队中" in page.text and "rejects.csv" not in page.text
+    job = session.get(ImportJob, job_id)
+    job.status, job.total_rows, job.processed_rows = "running", 200, 50
+    session.flush()
+    running = staff.get(f"/imports/{job_id}/progress").text
+    assert 'aria-valuenow="25"' in running and 'width: 25%' in running and 'hx-trigger="every 1s"' in running
+
+
+def test_dry_run_stores_nothing(login, shop_data, inline_runner, data_dir, session):
+    staff = login("owner")
+    response = _upload(staff, GOOD_AND_BAD, dry_run="1")
+    job = session.get(ImportJob, int(response.headers["location"].rsplit("/", 1)[1]))
+    session.refresh(job)
+    assert job.dry_run and job.status == "done"
+    assert ">W-1001</a>" not in staff.get("/orders", params={"q": "W-1001"}).text
+    assert "试运行" in staff.get("/imports").text
+
+
+def test_bad_upload_is_refused_inline(login, shop_data, data_dir):
+    staff = login("owner")
+    empty = _upload(staff, "", htmx=True)
+    assert empty.status_code == 422 and "请选择要导入的文件" in empty.text
+    wrong = _upload(staff, GOOD_AND_BAD, htmx=True, format="excel-97")
+    assert wrong.status_code == 422 and "请选择文件格式" in wrong.text
+    no_shop = _upload(staff, GOOD_AND_BAD, htmx=True, shop="nope")
+    assert no_shop.status_code == 404 and "找不到该店铺" in no_shop.text
+    assert list((data_dir / "uploads").iterdir()) == []
+
+
+def test_past_jobs_are_listed(login, shop_data, inline_runner, data_dir):
+    staff = login("operations")
+    _upload(staff, GOOD_AND_BAD, filename="first.csv")
+    _upload(staff, GOOD_AND_BAD, filename="second.csv")
+    listing = staff.get("/imports").text
+    assert listing.index("second.csv") < listing.index("first.csv")
+    home = staff.get("/").text
+    assert "second.csv" in home and "已完成" in home
+
+
+def test_raw_rows_are_masked_for_roles_without_pii(login, make_user, client, shop_data, inline_runner,
+                                                   data_dir):
+    from .conftest import sign_in
+
+    content = ("order_id,placed_at,customer_id,customer_name,phone,email,sku,quantity,unit_price\n"
+               "M-1,2026-03-01 10:00,m1,钱七,13712345678,qian.qi@example.com,CUP-1,oops,49.90\n")
+    operations = login("operations")
+    job_id = _upload(operations, content).headers["location"].rsplit("/", 1)[1]
+    preview = operations.get(f"/imports/{job_id}/progress").text
+    report = operations.get(f"/imports/{job_id}/rejects.csv").content.decode("utf-8-sig")
+    for text in (preview, report):
+        assert "137****5678" in text and "q***@example.com" in text
+        assert "13712345678" not in text and "qian.qi" not in text
+    client.cookies.clear()
+    sign_in(client, make_user("owner", username="boss").username)
+    assert "13712345678" in client.get(f"/imports/{job_id}/rejects.csv").text
+    assert "qian.qi@example.com" in client.get(f"/imports/{job_id}/progress").text
+
+
+def test_imports_need_the_imports_permission(login, shop_data, data_dir):
+    staff = login("analyst")
+    assert staff.get("/imports").status_code == 403
+    assert _upload(staff, GOOD_AND_BAD).status_code == 403
+    assert staff.get("/imports/1/rejects.csv").status_code == 403
+
+
+def test_unknown_job_is_404(login):
+    staff = login("owner")
+    assert staff.get("/imports/98765").status_code == 404
+    assert staff.get("/imports/98765/rejects.csv").status_code == 404
