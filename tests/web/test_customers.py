@@ -33,6 +33,13 @@ def test_search_by_name_phone_email_and_external_id(login, shop_data, query, exp
     assert _names(login("agent").get("/customers", params={"q": query}).text) == expected
 
 
+def test_roles_without_contacts_cannot_probe_them_by_search(login, shop_data):
+    analyst = login("analyst")
+    assert _names(analyst.get("/customers", params={"q": "13800138000"}).text) == []
+    assert _names(analyst.get("/customers", params={"q": "alice@example"}).text) == []
+    assert _names(analyst.get("/customers", params={"q": "王小"}).text) == ["王小明"]
+
+
 @pytest.mark.parametrize("params, expected", [
     ({"tag": "VIP"}, ["王小明"]), ({"tag": "潜在"}, ["李四"]),
     ({"consent": "sms"}, ["王小明"]), ({"consent": "email"}, ["Alice Smith"]),

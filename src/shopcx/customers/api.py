@@ -74,7 +74,7 @@ def list_customers(
 ) -> CustomerPage:
     """One page of customers, newest first, with the total that match."""
     flt = repository.CustomerFilter(query=q, tag=tag, shop_id=_shop_id(session, shop), has_orders=has_orders,
-                                    consent_channel=consent, country=country)
+                                    consent_channel=consent, country=country, by_contacts=actor.allows("pii"))
     rows, total = repository.search(session, flt, offset=page.offset, limit=page.page_size)
     return CustomerPage(items=[_visible(service.to_out(c), actor) for c in rows], total=total, page=page.page,
                         page_size=page.page_size)

@@ -25,9 +25,10 @@ TIMELINE_SIZE = 20
 HAS_ORDERS = {"yes": True, "no": False}
 
 
-def _filter(q: str, tag: str, shop: str, consent: str, has_orders: str, country: str) -> CustomerFilter:
+def _filter(q: str, tag: str, shop: str, consent: str, has_orders: str, country: str, *,
+            by_contacts: bool) -> CustomerFilter:
     """The list's query parameters as a filter; values that cannot match anything are ignored."""
-    return CustomerFilter(query=q.strip() or None, tag=tag or None,
+    return CustomerFilter(query=q.strip() or None, tag=tag or None, by_contacts=by_contacts,
                           shop_id=int(shop) if shop.isdigit() else None,
                           consent_channel=consent if consent in CONSENT_CHANNELS else None,
                           has_orders=HAS_ORDERS.get(has_orders), country=country or None)
@@ -40,7 +41,8 @@ def customer_list(request: Request, q: str = "", tag: str = "", shop: str = "", 
     """The searchable, filtered, paginated customer list (the table alone for HTMX)."""
     size = get_settings().page_size
     number = page_number(page)
-    rows, total = repository.search(session, _filter(q, tag, shop, consent, has_orders, country),
+    rows, total = repository.search(session, _filter(q, tag, shop, consent, has_orders, country,
+                                                     by_contacts=viewer.can("pii")),
                                     offset=(number - 1) * size, limit=size)
     shop_list = shops.list_shops(session)
     context = {"customers": rows, "page": Page(number, size, total),

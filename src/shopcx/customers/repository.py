@@ -41,6 +41,8 @@ class CustomerFilter:
     consent_channel: str | None = None
     has_orders: bool | None = None
     country: str | None = None
+    # Searching by phone or email reveals whether a contact exists; only for viewers allowed to see contacts.
+    by_contacts: bool = True
 
 
 def _filtered(stmt, flt: CustomerFilter):
@@ -50,9 +52,10 @@ def _filtered(stmt, flt: CustomerFilter):
         like = f"%{q.lower()}%"
         digits = "".join(ch for ch in q if ch.isdigit())
         conditions = [func.lower(Customer.name).like(like), func.lower(Customer.nickname).like(like),
-                      func.lower(Customer.email).like(like),
                       Customer.id.in_(select(CustomerIdentity.customer_id).where(CustomerIdentity.external_id == q))]
-        if len(digits) >= 3:
+        if flt.by_contacts:
+            conditions.append(func.lower(Customer.email).like(like))
+        if flt.by_contacts and len(digits) >= 3:
             conditions.append(Customer.phone.like(f"%{digits}%"))
         stmt = stmt.where(or_(*conditions))
     if flt.tag:
