@@ -12,7 +12,7 @@ from ..shops import service as shops
 from ..staff.api import API_ERRORS, PageDep, SessionDep, bearer_scheme
 from ..staff.service import Actor
 from ..web.deps import require_scope
-from . import editing, repository, service
+from . import repository, service
 from .models import CONSENT_CHANNELS, Customer
 from .schemas import AnniversaryOut, CustomerDetailOut, CustomerIn, CustomerOut, CustomerPage, CustomerResult
 
@@ -58,7 +58,7 @@ def update_customer(customer_id: int, data: CustomerIn, actor: Writer,
                     session: SessionDep) -> CustomerDetailOut:
     """Change the fields given (null clears, absent keeps; `tags` replaces the tag set) of one customer."""
     customer = service.get_customer(session, customer_id)
-    editing.update_customer(session, customer, data, shop_id=_shop_id(session, data.shop), actor=actor)
+    service.update_customer(session, customer, data, shop_id=_shop_id(session, data.shop), actor=actor)
     return _detail(customer, actor)
 
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from ..core import clock
-from ..core.errors import InvalidInput, NotFound
+from ..core.errors import Conflict, InvalidInput, NotFound
 from ..staff.service import Actor, audit
 from . import repository
 from .models import (
@@ -61,58 +61,102 @@ def find_customer(session: Session, data: CustomerIn, *, phone: str | None, emai
     return None
 
 
-def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None,
-                    actor: Actor | None) -> tuple[Customer, bool]:
-    """Create or update a customer; returns (customer, created). Fields left out are kept; staff changes are audited."""
-    phone = normalize_phone(data.phone)
-    email = normalize_email(data.email)
+# Plain columns copied as given; everything else needs normalising or lives in a child table.
+_PLAIN = ("name", "nickname", "country", "province", "city", "note")
+
+
+def _check_identity(data: CustomerIn) -> None:
     if (data.source is None) != (data.external_id is None):
-        raise InvalidInput("invalid_identity", "source and external_id go together", field="external_id")
-    if not (data.external_id or phone or email or data.name):
-        raise InvalidInput("customer_unidentified", "a customer needs an external_id, phone, email or name",
+        raise InvalidInput("invalid_identity", "external_id: source and external_id go together",
                            field="external_id")
-    now = clock.now()
-    customer = find_customer(session, data, phone=phone, email=email)
-    created = customer is None
-    if created:
-        customer = Customer(created_at=now, updated_at=now, gender="unknown", preferences={})
-        session.add(customer)
-    values = data.model_dump(exclude_unset=True, exclude={"source", "external_id", "shop", "tags", "consents",
-                                                           "anniversaries", "birthday", "birthday_lunar",
-                                                           "phone", "email", "preferences"})
-    for key, value in values.items():
-        setattr(customer, key, value)
-    if "phone" in data.model_fields_set and phone is not None:
+
+
+def _apply(session: Session, customer: Customer, data: CustomerIn, *, phone: str | None, email: str | None,
+           replace_tags: bool) -> None:
+    """Copy the fields present in data onto customer: null clears, absent keeps."""
+    given = data.model_fields_set
+    for key in _PLAIN:
+        if key in given:
+            setattr(customer, key, getattr(data, key))
+    if "gender" in given:
+        customer.gender = data.gender or "unknown"
+    if "phone" in given:
         customer.phone = phone
-    if "email" in data.model_fields_set and email is not None:
+    if "email" in given:
         customer.email = email
-    if data.birthday is not None:
+    if "birthday" in given:
         customer.birthday_on = data.birthday
-    if data.birthday_lunar is not None:
-        customer.birthday_lunar_month = data.birthday_lunar.month
-        customer.birthday_lunar_day = data.birthday_lunar.day
-        customer.birthday_is_leap_month = data.birthday_lunar.leap_month
+    if "birthday_lunar" in given:
+        lunar = data.birthday_lunar
+        customer.birthday_lunar_month = lunar.month if lunar else None
+        customer.birthday_lunar_day = lunar.day if lunar else None
+        customer.birthday_is_leap_month = lunar.leap_month if lunar else False
     if data.preferences is not None:
         customer.preferences = {**(customer.preferences or {}), **data.preferences}
-    customer.updated_at = now
-    session.flush()
-    if data.source and data.external_id and not any(
-            i.source == data.source and i.external_id == data.external_id for i in customer.identities):
-        session.add(CustomerIdentity(customer_id=customer.id, shop_id=shop_id, source=data.source,
-                                     external_id=data.external_id, created_at=now))
-    for tag in data.tags or []:
-        add_tag(session, customer, tag)
+    if data.tags is not None:
+        wanted = {tag.strip() for tag in data.tags}
+        if replace_tags:
+            customer.tags = [t for t in customer.tags if t.tag in wanted]
+        for tag in sorted(wanted - {t.tag for t in customer.tags}):
+            add_tag(session, customer, tag)
     for channel, granted in (data.consents or {}).items():
         set_consent(session, customer, channel, granted, source=data.source or "api")
     for ann in data.anniversaries or []:
         if not any(a.kind == ann.kind and a.on == ann.on for a in customer.anniversaries):
             customer.anniversaries.append(CustomerAnniversary(kind=ann.kind, on=ann.on, label=ann.label))
+    customer.updated_at = clock.now()
+
+
+def _add_identity(session: Session, customer: Customer, data: CustomerIn, shop_id: int | None) -> None:
+    if data.source and data.external_id and not any(
+            i.source == data.source and i.external_id == data.external_id for i in customer.identities):
+        session.add(CustomerIdentity(customer_id=customer.id, shop_id=shop_id, source=data.source,
+                                     external_id=data.external_id, created_at=clock.now()))
+
+
+def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None,
+                    actor: Actor | None) -> tuple[Customer, bool]:
+    """Create or update a customer; returns (customer, created). Tags are added; staff changes are audited."""
+    phone = normalize_phone(data.phone)
+    email = normalize_email(data.email)
+    _check_identity(data)
+    if not (data.external_id or phone or email or data.name):
+        raise InvalidInput("customer_unidentified", "external_id: a customer needs an external_id, phone, email "
+                           "or name", field="external_id")
+    customer = find_customer(session, data, phone=phone, email=email)
+    created = customer is None
+    if created:
+        now = clock.now()
+        customer = Customer(created_at=now, updated_at=now, gender="unknown", preferences={})
+        session.add(customer)
+        session.flush()
+    _apply(session, customer, data, phone=phone, email=email, replace_tags=False)
+    _add_identity(session, customer, data, shop_id)
     session.flush()
     session.refresh(customer)
     if actor is not None:
         audit(session, actor, "customer.create" if created else "customer.update", "customer", customer.id,
               data.model_dump(mode="json", exclude_unset=True))
     return customer, created
+
+
+def update_customer(session: Session, customer: Customer, data: CustomerIn, *, shop_id: int | None = None,
+                    actor: Actor) -> Customer:
+    """Edit one known customer (the API's PUT): null clears, absent keeps, tags are replaced; audited."""
+    phone = normalize_phone(data.phone)
+    email = normalize_email(data.email)
+    _check_identity(data)
+    if data.source and data.external_id:
+        owner = repository.by_identity(session, data.source, data.external_id)
+        if owner is not None and owner.id != customer.id:
+            raise Conflict("identity_taken", f"external_id: {data.source} '{data.external_id}' already "
+                           f"belongs to customer {owner.id}", field="external_id")
+    _apply(session, customer, data, phone=phone, email=email, replace_tags=True)
+    _add_identity(session, customer, data, shop_id)
+    session.flush()
+    session.refresh(customer)
+    audit(session, actor, "customer.update", "customer", customer.id, data.model_dump(mode="json", exclude_unset=True))
+    return customer
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:

@@ -51,17 +51,9 @@ OrderWriter = Annotated[Actor, Depends(require_scope("orders:write"))]
 _CONFLICT = {409: {"model": ErrorOut, "description": "The order's status does not allow this"}}
 
 
-def shipment_is_late(shipment: Shipment, now: datetime) -> bool:
-    """Late = delivered after the promised time, or not delivered and the promised time has passed."""
-    if shipment.promised_at is None:
-        return False
-    if shipment.delivered_at is not None:
-        return shipment.delivered_at > shipment.promised_at
-    return now > shipment.promised_at
-
-
 def _shipment(shipment: Shipment, now: datetime) -> ShipmentOut:
-    return ShipmentOut.model_validate(shipment).model_copy(update={"late": shipment_is_late(shipment, now)})
+    late = rules.shipment_is_late(shipment.promised_at, shipment.delivered_at, now)
+    return ShipmentOut.model_validate(shipment).model_copy(update={"late": late})
 
 
 def _refund(refund: Refund, line_nos: dict[int, int]) -> RefundDetailOut:

@@ -28,3 +28,10 @@ def can_transition(current: str | None, target: str) -> bool:
     """Whether an order in `current` may move to `target`."""
     return target in TRANSITIONS.get(current, frozenset())
 
+
+
+def shipment_is_late(promised_at, delivered_at, now) -> bool:
+    """Late = delivered after the promised time, or not delivered and the promised time has passed."""
+    if promised_at is None:
+        return False
+    return (delivered_at if delivered_at is not None else now) > promised_at
