@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -23,11 +22,11 @@ out = Console()
 
 
 def _bad_argument(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
     return typer.Exit(2)
 
 
-def _run(kind: str, file: Path, fmt: str, shop: Optional[str], dry_run: bool, rejects: Optional[Path]) -> None:
+def _run(kind: str, file: Path, fmt: str, shop: str | None, dry_run: bool, rejects: Path | None) -> None:
     from ..cli import engine
 
     if not file.is_file():
@@ -50,7 +49,7 @@ def _run(kind: str, file: Path, fmt: str, shop: Optional[str], dry_run: bool, re
         job = service.run_job(job_id, file, progress)
     seconds = time.perf_counter() - started
     if job.status != "done":
-        err.print(f"[red]import failed:[/red] {job.error}")
+        err.print(f"[red]import failed:[/red] {job.error}", soft_wrap=True)
         raise typer.Exit(1)
     _summary(job, seconds, kind)
     _write_rejects(job, rejects)
@@ -68,7 +67,7 @@ def _summary(job, seconds: float, kind: str) -> None:
     out.print(table)
 
 
-def _write_rejects(job, path: Optional[Path]) -> None:
+def _write_rejects(job, path: Path | None) -> None:
     if path is None and job.rejected_rows == 0:
         err.print("no rejected lines")
         return
@@ -79,15 +78,15 @@ def _write_rejects(job, path: Optional[Path]) -> None:
         # UTF-8 with BOM so Excel shows Chinese reasons and raw lines correctly.
         for line in service.reject_report_csv(session, job.id):
             handle.write(line)
-    err.print(f"{job.rejected_rows:,} rejected lines with their reasons: {path}")
+    err.print(f"{job.rejected_rows:,} rejected lines with their reasons: {path}", soft_wrap=True)
 
 
 @app.command("orders")
 def orders(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX export", show_default=False),
            format: str = typer.Option(..., "--format", "-f", help=f"One of {', '.join(ORDER_FORMATS)}"),
-           shop: Optional[str] = typer.Option(None, help="Shop code (default: the format's own shop)"),
+           shop: str | None = typer.Option(None, help="Shop code (default: the format's own shop)"),
            dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and count; store nothing"),
-           rejects: Optional[Path] = typer.Option(None, help="Where to write the reject report CSV")):
+           rejects: Path | None = typer.Option(None, help="Where to write the reject report CSV")):
     """Import an orders export; every line is stored, unchanged or rejected with its reason."""
     if format.strip().lower() not in ORDER_FORMATS:
         raise _bad_argument(f"--format: '{format}' is not one of {', '.join(ORDER_FORMATS)}")
@@ -96,8 +95,8 @@ def orders(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX export",
 
 @app.command("customers")
 def customers(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX customers file", show_default=False),
-              shop: Optional[str] = typer.Option(None, help="Shop code the identities belong to"),
+              shop: str | None = typer.Option(None, help="Shop code the identities belong to"),
               dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and count; store nothing"),
-              rejects: Optional[Path] = typer.Option(None, help="Where to write the reject report CSV")):
+              rejects: Path | None = typer.Option(None, help="Where to write the reject report CSV")):
     """Import customers (contacts, birthdays, tags, consent) from the generic customers file."""
     _run("customers", file, "customers", shop, dry_run, rejects)

@@ -1,0 +1,226 @@
+"""Import the UCI Online Retail file through the real import path and compare with the raw driver.
+
+For each backend (SQLite file, PostgreSQL temporary database) and in the same run:
+- `import`: `create_job` + `run_job` on a fresh, migrated database (parse, group, maps, batches, commits);
+- `raw`: the same parsed rows (customers, identities, products, orders, lines, status changes), prepared
+  before the clock starts, inserted by the bare driver into another fresh database: sqlite3 `executemany`
+  on a connection with the application's pragmas (and the importer's page cache), psycopg `COPY`.
+The ratio is import lines/s ÷ raw lines/s (target ≥ 0.40; whole file < 30 s on SQLite).
+
+    .venv/bin/python bench/import_bench.py [--file PATH] [--repeat N] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from shopcx.core import clock, db  # noqa: E402
+from shopcx.core.migrate import upgrade  # noqa: E402
+from shopcx.imports import service  # noqa: E402
+from shopcx.imports.formats import online_retail  # noqa: E402
+from shopcx.imports.formats.base import Context, Parsers  # noqa: E402
+from shopcx.imports.formats.source import Table  # noqa: E402
+from shopcx.imports.writer import HISTORY_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS  # noqa: E402
+
+DEFAULT_FILE = ROOT.parent / "shared" / "data" / "online_retail_uci" / "online_retail.csv.gz"
+PG_ADMIN = os.environ.get("SHOPCX_BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SOURCE = "online-retail"
+
+
+def raw_rows(path: Path) -> dict[str, list[tuple]]:
+    """The rows the importer would write, with ids assigned here (the raw driver's best case)."""
+    parsed = online_retail.parse(Table(path), Context(currency="GBP", parsers=Parsers("Europe/London"),
+                                                      source=SOURCE))
+    now = clock.now()
+    customers: dict[str, int] = {}
+    products: dict[str, int] = {}
+    rows: dict[str, list[tuple]] = {name: [] for name in ("shop", "customer", "customer_identity", "product",
+                                                          "shop_order", "order_line", "order_status_change")}
+    rows["shop"].append((1, SOURCE, "UCI Online Retail", "other", "Europe/London", "GBP", True, now))
+    for order_id, (head, lines) in enumerate(parsed.orders, start=1):
+        key = head.customer_key
+        if key is not None and key not in customers:
+            customers[key] = len(customers) + 1
+            rows["customer"].append((customers[key], "unknown", False, head.customer_country, "{}", now, now))
+            rows["customer_identity"].append((customers[key], 1, SOURCE, key, now))
+        goods = 0
+        for position, line in enumerate(lines, start=1):
+            sku = line[1]
+            if sku not in products:
+                products[sku] = len(products) + 1
+                rows["product"].append((products[sku], 1, sku, line[2], None, line[5], "GBP", True, now, now))
+            rows["order_line"].append((order_id, position, products[sku], sku, line[2], line[4], line[5], line[6]))
+            goods += line[6]
+        rows["shop_order"].append((
+            order_id, 1, SOURCE, head.external_id, customers.get(key), head.kind, head.status, "GBP", goods, 0, 0,
+            goods, 0, sum(line[4] for line in lines if line[4] > 0), None, head.ship_country, None, None, None,
+            head.placed_at, head.paid_at, head.placed_at, now, now))
+        rows["order_status_change"].append((order_id, None, head.status, now, "bench", "imported"))
+    return rows
+
+
+COLUMNS = {
+    "shop": ("id", "code", "name", "platform", "timezone", "currency", "is_active", "created_at"),
+    "customer": ("id", "gender", "birthday_is_leap_month", "country", "preferences", "created_at", "updated_at"),
+    "customer_identity": ("customer_id", "shop_id", "source", "external_id", "created_at"),
+    "product": ("id", "shop_id", "sku", "name", "category", "price_amount", "currency", "is_active", "created_at",
+                "updated_at"),
+    "shop_order": ("id",) + ORDER_COLUMNS,
+    "order_line": LINE_COLUMNS,
+    "order_status_change": HISTORY_COLUMNS,
+}
+
+
+def _sqlite_value(value):
+    if hasattr(value, "tzinfo"):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def raw_sqlite(path: Path, rows: dict[str, list[tuple]]) -> float:
+    prepared = {table: [tuple(_sqlite_value(v) for v in row) for row in values] for table, values in rows.items()}
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        connection.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    connection.execute("BEGIN")
+    for table, values in prepared.items():
+        names = COLUMNS[table]
+        connection.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                               values)
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return elapsed
+
+
+def raw_postgresql(url: str, rows: dict[str, list[tuple]]) -> float:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            for table, values in rows.items():
+                with cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+        connection.commit()
+        return time.perf_counter() - start
+
+
+def run_import(url: str, path: Path) -> tuple[float, dict]:
+    """The real import path in a fresh interpreter, as the CLI runs it (no benchmark data on its heap)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--child-import", url, "--file", str(path)], check=True,
+                         capture_output=True, text=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    return figures.pop("seconds"), figures
+
+
+def child_import(url: str, path: Path) -> None:
+    db.configure(url)
+    with db.session_scope() as session:
+        job_id = service.create_job(session, kind="orders", format="online-retail", filename=path.name,
+                                    shop_code=None, actor_label="bench").id
+    start = time.perf_counter()
+    job = service.run_job(job_id, path)
+    elapsed = time.perf_counter() - start
+    assert job.status == "done", job.error
+    db.get_engine().dispose()
+    print(json.dumps({"seconds": elapsed, "stored": job.stored_rows, "rejected": job.rejected_rows,
+                      "total": job.total_rows}))
+
+
+class Databases:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.pg: list[str] = []
+
+    def fresh(self, backend: str) -> str:
+        name = f"shopcx_bench_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            url = f"sqlite:///{self.workdir / (name + '.db')}"
+        else:
+            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            self.pg.append(name)
+            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        engine = db.make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+
+    def drop(self) -> None:
+        if not self.pg:
+            return
+        db.configure("sqlite://")  # let go of the last benchmark database
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.pg:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs of each measurement")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--child-import", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import:
+        child_import(args.child_import, args.file)
+        return
+    print(f"preparing raw rows from {args.file} …", file=sys.stderr)
+    rows = raw_rows(args.file)
+    lines = len(rows["order_line"])
+    results = []
+    with tempfile.TemporaryDirectory(prefix="shopcx-bench-") as tmp:
+        dbs = Databases(Path(tmp))
+        try:
+            for backend in args.backends.split(","):
+                imports, raws, figures = [], [], {}
+                for _ in range(args.repeat):
+                    seconds, figures = run_import(dbs.fresh(backend), args.file)
+                    imports.append(seconds)
+                    url = dbs.fresh(backend)
+                    raws.append(raw_sqlite(Path(url.split("///", 1)[1]), rows) if backend == "sqlite"
+                                else raw_postgresql(url, rows))
+                seconds, raw = min(imports), min(raws)
+                results.append({"backend": backend, "lines": lines, "seconds": round(seconds, 2),
+                                "lines_per_s": round(lines / seconds), "raw_seconds": round(raw, 2),
+                                "raw_lines_per_s": round(lines / raw), "ratio": round(raw / seconds, 3),
+                                "stored": figures["stored"], "rejected": figures["rejected"]})
+        finally:
+            dbs.drop()
+    print(f"{'backend':<12}{'seconds':>9}{'lines/s':>10}{'raw s':>8}{'raw lines/s':>13}{'ratio':>7}")
+    for r in results:
+        print(f"{r['backend']:<12}{r['seconds']:>9.2f}{r['lines_per_s']:>10,}{r['raw_seconds']:>8.2f}"
+              f"{r['raw_lines_per_s']:>13,}{r['ratio']:>7.2f}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(json.dumps({"file": str(args.file), "lines": lines, "results": results, "peak_rss_mb": peak_mb,
+                      "load_average": os.getloadavg()[0]}))
+
+
+if __name__ == "__main__":
+    main()

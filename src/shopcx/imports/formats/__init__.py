@@ -1,0 +1,20 @@
+"""The order file formats, one module each, all turning a file into complete orders and rejected lines."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ...core.errors import InvalidInput
+from . import cdnow, generic, online_retail, shopify, taobao
+
+FORMATS: dict[str, ModuleType] = {module.NAME: module for module in (generic, taobao, shopify, online_retail, cdnow)}
+ORDER_FORMATS = tuple(FORMATS)
+
+
+def get_format(name: str) -> ModuleType:
+    """The format module called name, or an error listing the known ones."""
+    module = FORMATS.get((name or "").strip().lower())
+    if module is None:
+        raise InvalidInput("unknown_format", f"format: '{name}' is not one of {', '.join(ORDER_FORMATS)}",
+                           field="format")
+    return module

@@ -1,0 +1,120 @@
+"""Import use cases: create a job, run it (a job boundary with its own transactions), read jobs and rejects.
+
+`run_job` commits per batch of complete orders and keeps the job row's counters current, so a page or
+another process can poll `get_job` while it runs. Every row of the file ends up stored, unchanged or
+rejected (with its line number, the field and a reason), and stored + unchanged + rejected = total_rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..core.db import session_scope
+from ..core.errors import InvalidInput, ShopCXError
+from ..shops import service as shops
+from . import repository
+from .formats import get_format
+from .models import ImportJob, ImportReject
+
+KINDS = ("orders", "customers")
+CUSTOMER_FORMATS = ("customers", "generic")
+
+
+def create_job(session: Session, *, kind: str, format: str, filename: str, shop_code: str | None,
+               actor_label: str, dry_run: bool = False) -> ImportJob:
+    """A queued import job for a file about to be run; checks kind, format and shop."""
+    if kind not in KINDS:
+        raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
+    if kind == "orders":
+        fmt = get_format(format).NAME
+    elif (format or "customers").strip().lower() in CUSTOMER_FORMATS:
+        fmt = "customers"
+    else:
+        raise InvalidInput("unknown_format", f"format: customers are imported from the generic customers file, "
+                           f"not '{format}'", field="format")
+    shop_id = shops.get_shop(session, shop_code).id if shop_code else None
+    name = Path(filename or "upload").name[:255] or "upload"
+    job = ImportJob(kind=kind, format=fmt, filename=name, shop_id=shop_id, status="queued", dry_run=dry_run,
+                    total_rows=0, processed_rows=0, stored_rows=0, unchanged_rows=0, rejected_rows=0,
+                    orders_created=0, customers_created=0, created_by=(actor_label or "system")[:120],
+                    created_at=clock.now())
+    session.add(job)
+    session.flush()
+    return job
+
+
+def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportJob:
+    """Run the import of path for this job; returns the job as it ended (done or failed)."""
+    # A done job is returned as it is. A queued, failed or interrupted one starts over: what an earlier
+    # attempt stored is found again and counted as unchanged.
+    from . import customer_import, order_import
+
+    with session_scope() as session:
+        job = repository.get_job(session, job_id)
+        if job.status == "done":
+            return job
+        job.status, job.started_at, job.finished_at, job.error = "running", clock.now(), None, None
+        for counter in ("total_rows", "processed_rows", "stored_rows", "unchanged_rows", "rejected_rows",
+                        "orders_created", "customers_created"):
+            setattr(job, counter, 0)
+        repository.delete_rejects(session, job_id)
+        kind = job.kind
+    runner = order_import.run if kind == "orders" else customer_import.run
+    try:
+        runner(job_id, Path(path), progress)
+    except ShopCXError as exc:
+        _fail(job_id, exc.message)
+    except KeyboardInterrupt:
+        _fail(job_id, "interrupted; run the import again to finish it (stored orders are kept)")
+        raise
+    except Exception as exc:
+        _fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
+        raise
+    with session_scope() as session:
+        return repository.get_job(session, job_id)
+
+
+def _fail(job_id: int, message: str) -> None:
+    with session_scope() as session:
+        job = repository.get_job(session, job_id)
+        job.status, job.error, job.finished_at = "failed", message[:2000], clock.now()
+
+
+def get_job(session: Session, job_id: int) -> ImportJob:
+    """The job with its current counters (fresh from the database, for polling)."""
+    return repository.get_job(session, job_id)
+
+
+def list_jobs(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[list[ImportJob], int]:
+    """One page of jobs, newest first, and the total number."""
+    return repository.list_jobs(session, offset=max(offset, 0), limit=min(max(limit, 1), 500))
+
+
+def reject_rows(session: Session, job_id: int, *, offset: int = 0, limit: int = 50) -> tuple[list[ImportReject], int]:
+    """One page of a job's rejected rows in file order, and their number."""
+    repository.get_job(session, job_id)
+    return repository.reject_page(session, job_id, offset=max(offset, 0), limit=min(max(limit, 1), 1000))
+
+
+def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
+    """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download."""
+    repository.get_job(session, job_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield line(("line_no", "field", "reason", "raw"))
+    for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
+        yield line((line_no, field or "", reason, raw or ""))
+

@@ -1,0 +1,243 @@
+"""Writes batches of complete orders with bulk statements, keeping id maps between batches.
+
+Identity: an order is (shop, source, external id); a line is (order, its position in the order in file
+order), never its content, so identical lines stay separate lines. An order already stored is left as it
+is (its rows count as unchanged) unless the file moves its status forward along the transition table, in
+which case the status, its history and a refund the platform reports are brought up to date.
+Customers are matched by (source, external id), then by phone, then by email (as `upsert_customer` does);
+products by (shop, sku).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, literal, update
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..customers.models import Customer, CustomerConsent, CustomerIdentity
+from ..orders.models import Order, OrderLine, OrderStatusChange, Product, Refund, Shipment
+from ..orders.rules import PAID_STATUSES, can_transition
+from . import bulk, repository
+from .formats.base import Line, OrderHead
+
+LINE_COLUMNS = ("order_id", "line_no", "product_id", "sku", "name", "quantity", "unit_price_amount", "total_amount")
+ORDER_COLUMNS = ("shop_id", "source", "external_id", "customer_id", "kind", "status", "currency", "goods_amount",
+                 "shipping_amount", "discount_amount", "paid_amount", "refunded_amount", "item_count", "buyer_name",
+                 "ship_country", "ship_province", "ship_city", "buyer_note", "placed_at", "paid_at", "completed_at",
+                 "created_at", "updated_at")
+PRODUCT_COLUMNS = ("shop_id", "sku", "name", "category", "price_amount", "currency", "is_active", "created_at",
+                   "updated_at")
+HISTORY_COLUMNS = ("order_id", "from_status", "to_status", "at", "actor", "reason")
+REFUND_COLUMNS = ("order_id", "external_id", "kind", "amount", "currency", "reason", "requested_at", "completed_at")
+SHIPMENT_COLUMNS = ("order_id", "carrier", "tracking_no", "shipped_at", "damaged")
+CUSTOMER_COLUMNS = ("id", "name", "nickname", "phone", "email", "gender", "birthday_is_leap_month", "country",
+                    "province", "city", "preferences", "created_at", "updated_at")
+IDENTITY_COLUMNS = ("customer_id", "shop_id", "source", "external_id", "created_at")
+CONSENT_COLUMNS = ("customer_id", "channel", "granted", "source", "changed_at")
+REFUND_ID = "import"  # the external id of the refund total a platform export reports for an order
+
+
+@dataclass
+class Counts:
+    stored: int = 0
+    unchanged: int = 0
+    orders_created: int = 0
+    customers_created: int = 0
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+
+
+class OrderWriter:
+    """One job's writer: `write` stores one batch of whole orders in the caller's transaction."""
+
+    def __init__(self, *, shop_id: int | None, source: str, job_id: int, dry_run: bool,
+                 identities: dict[str, int], products: dict[str, int]):
+        self.shop_id = shop_id
+        self.job_id = job_id
+        self.source = source
+        self.actor = f"import:job {job_id}"
+        self.dry_run = dry_run
+        self.identities = identities
+        self.products = products
+
+    def write(self, session: Session, batch: list[tuple[OrderHead, list[Line]]]) -> Counts:
+        counts = Counts()
+        if not self.dry_run:
+            repository.touch_job(session, self.job_id)
+        existing = {} if self.shop_id is None else repository.existing_orders(
+            session, self.shop_id, self.source, [head.external_id for head, _ in batch])
+        new, advancing = [], []
+        for head, lines in batch:
+            found = existing.get(head.external_id)
+            if found is None:
+                new.append((head, lines))
+            elif found[1] != head.status and can_transition(found[1], head.status):
+                advancing.append((found, head))
+                counts.stored += len(lines)
+            else:
+                counts.unchanged += len(lines)
+        counts.customers_created = self._customers(session, new)
+        counts.orders_created = len(new)
+        counts.stored += sum(len(lines) for _, lines in new)
+        if new:
+            counts.placed_from = min(head.placed_at for head, _ in new)
+            counts.placed_to = max(head.placed_at for head, _ in new)
+        if self.dry_run:
+            return counts
+        self._products(session, new)
+        created = self._orders(session, new)
+        # An order another import stored meanwhile was not inserted: its rows are unchanged, not stored.
+        for head, lines in new:
+            if head.external_id not in created:
+                counts.orders_created -= 1
+                counts.stored -= len(lines)
+                counts.unchanged += len(lines)
+        self._advance(session, advancing)
+        return counts
+
+    def _customers(self, session: Session, new: list[tuple[OrderHead, list[Line]]]) -> int:
+        """Make sure every buyer of the new orders has a customer id; returns how many were created."""
+        wanted: dict[str, OrderHead] = {}
+        for head, _ in new:
+            key = head.customer_key
+            if key is not None and key not in self.identities and key not in wanted:
+                wanted[key] = head
+        if not wanted:
+            return 0
+        by_phone, by_email = repository.customers_by_contacts(
+            session, {h.customer_phone for h in wanted.values() if h.customer_phone},
+            {h.customer_email for h in wanted.values() if h.customer_email})
+        now = clock.now()
+        links: list[tuple[str, int | str]] = []  # (key, customer id or the key of a customer made in this batch)
+        to_create: dict[str, OrderHead] = {}
+        made_by_contact: dict[str, str] = {}  # phone or email of a customer made in this batch -> its key
+        for key, head in wanted.items():
+            known = by_phone.get(head.customer_phone) or by_email.get(head.customer_email)
+            if known is not None:
+                links.append((key, known))
+                continue
+            # Two new buyers sharing a phone or email are one person, as upsert_customer would see them.
+            twin = made_by_contact.get(head.customer_phone) or made_by_contact.get(head.customer_email)
+            if twin is None:
+                twin = key
+                to_create[key] = head
+                for contact in (head.customer_phone, head.customer_email):
+                    if contact:
+                        made_by_contact[contact] = key
+            links.append((key, twin))
+        if self.dry_run:
+            for key, _ in links:
+                self.identities[key] = -1
+            return len(to_create)
+        ids = bulk.allocate_ids(session, Customer.__table__, len(to_create))
+        made = dict(zip(to_create, ids, strict=True))
+        bulk.copy_rows(session, Customer.__table__, CUSTOMER_COLUMNS, [
+            (made[key], h.customer_name, key if self.source == "taobao" else None, h.customer_phone,
+             h.customer_email, "unknown", False, h.customer_country, h.customer_province, h.customer_city, {}, now,
+             now) for key, h in to_create.items()])
+        identity_rows = []
+        for key, target in links:
+            customer_id = made[target] if isinstance(target, str) else target
+            self.identities[key] = customer_id
+            identity_rows.append((customer_id, self.shop_id, self.source, key, now))
+        bulk.copy_rows(session, CustomerIdentity.__table__, IDENTITY_COLUMNS, identity_rows)
+        bulk.copy_rows(session, CustomerConsent.__table__, CONSENT_COLUMNS, [
+            (made[key], "email", h.accepts_marketing, self.source, now)
+            for key, h in to_create.items() if h.accepts_marketing is not None])
+        return len(to_create)
+
+    def _products(self, session: Session, new: list[tuple[OrderHead, list[Line]]]) -> None:
+        missing: dict[str, tuple[Line, str]] = {}
+        products = self.products
+        for head, lines in new:
+            for line in lines:
+                sku = line[1]
+                if sku is not None and sku not in products and sku not in missing:
+                    missing[sku] = (line, head.currency)
+        if not missing:
+            return
+        now = clock.now()
+        rows = [(self.shop_id, sku, line[2] or sku, line[3], line[5], currency, True, now, now)
+                for sku, (line, currency) in missing.items()]
+        inserted = bulk.insert_new(session, Product.__table__, PRODUCT_COLUMNS, rows, ("shop_id", "sku"), ("sku", "id"))
+        products.update(inserted)
+        if len(inserted) < len(missing):  # made by someone else meanwhile
+            products.update(repository.product_ids(session, self.shop_id, [s for s in missing if s not in products]))
+
+    def _orders(self, session: Session, new: list[tuple[OrderHead, list[Line]]]) -> set[str]:
+        """Insert the orders, their lines, first status, refunds and shipments; returns the external ids stored."""
+        if not new:
+            return set()
+        now = clock.now()
+        shop_id, source, identities, actor = self.shop_id, self.source, self.identities, self.actor
+        product_of = self.products.get
+        rows, line_rows, history, refunds, shipments = [], [], [], [], []
+        add_line = line_rows.append
+        for (head, lines), order_id in zip(new, bulk.allocate_ids(session, Order.__table__, len(new)), strict=True):
+            goods = items = position = 0
+            for line in lines:  # one pass: the order's totals and its line rows
+                position += 1
+                quantity, total = line[4], line[6]
+                goods += total
+                if quantity > 0:
+                    items += quantity
+                add_line((order_id, position, product_of(line[1]), line[1], line[2], quantity, line[5], total))
+            paid = head.paid_amount if head.paid_amount is not None else \
+                goods + head.shipping_amount - head.discount_amount
+            completed = head.completed_at or (head.placed_at if head.status == "completed" else None)
+            rows.append((
+                order_id, shop_id, source, head.external_id, identities.get(head.customer_key), head.kind,
+                head.status, head.currency, goods, head.shipping_amount, head.discount_amount, paid,
+                head.refunded_amount, items, head.buyer_name, head.ship_country, head.ship_province, head.ship_city,
+                head.buyer_note, head.placed_at, head.paid_at, completed, now, now))
+            history.append((order_id, None, head.status, now, actor, "imported"))
+            if head.refunded_amount > 0:
+                refunds.append(self._refund(order_id, head))
+            if head.carrier or head.tracking_no or head.shipped_at:
+                shipments.append((order_id, head.carrier, head.tracking_no, head.shipped_at, False))
+        inserted = bulk.insert_ignoring(session, Order.__table__, ("id",) + ORDER_COLUMNS, rows,
+                                        ("shop_id", "source", "external_id"))
+        if inserted is not None:
+            # Another import stored some of these orders meanwhile: keep only what belongs to ours.
+            line_rows = [row for row in line_rows if row[0] in inserted]
+            history, refunds, shipments = ([row for row in table if row[0] in inserted]
+                                           for table in (history, refunds, shipments))
+        bulk.copy_rows(session, OrderLine.__table__, LINE_COLUMNS, line_rows)
+        bulk.copy_rows(session, OrderStatusChange.__table__, HISTORY_COLUMNS, history)
+        bulk.copy_rows(session, Refund.__table__, REFUND_COLUMNS, refunds)
+        bulk.copy_rows(session, Shipment.__table__, SHIPMENT_COLUMNS, shipments)
+        return {row[3] for row in rows if inserted is None or row[0] in inserted}
+
+    def _refund(self, order_id: int, head: OrderHead) -> tuple:
+        at = head.completed_at or head.paid_at or head.placed_at
+        return (order_id, REFUND_ID, "refund_only", head.refunded_amount, head.currency,
+                "reported by the platform export", at, at)
+
+    def _advance(self, session: Session, advancing: list[tuple[tuple[int, str], OrderHead]]) -> None:
+        """Move stored orders forward to the status the file reports, recording each change."""
+        if not advancing:
+            return
+        now = clock.now()
+        orders = Order.__table__
+        refunded = repository.orders_with_refund(session, [oid for (oid, _), _ in advancing], REFUND_ID)
+        history, refunds = [], []
+        for (order_id, current), head in advancing:
+            paid_at = head.paid_at or (head.placed_at if head.status in PAID_STATUSES else None)
+            completed = head.completed_at or (now if head.status == "completed" else None)
+            values = {"status": head.status, "updated_at": now}
+            if paid_at is not None:
+                values["paid_at"] = func.coalesce(orders.c.paid_at, literal(paid_at, orders.c.paid_at.type))
+            if completed is not None:
+                values["completed_at"] = func.coalesce(orders.c.completed_at,
+                                                       literal(completed, orders.c.completed_at.type))
+            if head.refunded_amount > 0 and order_id not in refunded:
+                refunds.append(self._refund(order_id, head))
+                values["refunded_amount"] = case((orders.c.refunded_amount < head.refunded_amount,
+                                                  head.refunded_amount), else_=orders.c.refunded_amount)
+            session.execute(update(orders).where(orders.c.id == order_id).values(**values))
+            history.append((order_id, current, head.status, now, self.actor, "import"))
+        bulk.copy_rows(session, OrderStatusChange.__table__, HISTORY_COLUMNS, history)
+        bulk.copy_rows(session, Refund.__table__, REFUND_COLUMNS, refunds)
