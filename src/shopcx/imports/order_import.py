@@ -96,15 +96,6 @@ def parse_file(fmt, path: Path, ctx: Context) -> Parsed:
         return fmt.parse(Table(path, fmt.DELIMITER), ctx)
 
 
-def bigger_page_cache(session) -> None:
-    """On SQLite, let the writing connection cache 64 MB of pages."""
-    # With the default 2 MB every index insert of a large batch goes back to the file: 3.2 s against 1.7 s
-    # for the UCI lines. core.db could set it for every connection.
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA cache_size = -65536")
-
-
 def _batches(parsed: Parsed, size: int):
     batch, lines = [], 0
     for order in parsed.orders:
@@ -147,7 +138,6 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
     summary = Counts()
     for batch, lines in _batches(parsed, get_settings().import_batch_orders):
         with gc_paused(), session_scope() as session:
-            bigger_page_cache(session)
             counts = writer.write(session, batch)
             repository.add_progress(session, job_id, processed_rows=lines, stored_rows=counts.stored,
                                     unchanged_rows=counts.unchanged, orders_created=counts.orders_created,
