@@ -161,3 +161,30 @@ def test_unknown_job_is_404(login):
     staff = login("owner")
     assert staff.get("/imports/98765").status_code == 404
     assert staff.get("/imports/98765/rejects.csv").status_code == 404
+
+
+def test_an_interrupted_import_is_shown_as_such_and_runs_again(login, shop_data, inline_runner, data_dir,
+                                                                 session):
+    from datetime import timedelta
+
+    from shopcx.core import clock
+
+    staff = login("operations")
+    job_id = int(_upload(staff, GOOD_AND_BAD).headers["location"].rsplit("/", 1)[1])
+    job = session.get(ImportJob, job_id)
+    session.refresh(job)
+    assert job.status == "done" and job.source_path
+    # The process died mid-import: the row still says running and its heartbeat stopped.
+    job.status, job.finished_at = "running", None
+    session.flush()
+    assert 'data-status="running"' in staff.get(f"/imports/{job_id}/progress").text
+    assert staff.post(f"/imports/{job_id}/resume", {}).status_code == 409
+    with clock.frozen_at(clock.now() + timedelta(minutes=3)):
+        progress = staff.get(f"/imports/{job_id}/progress").text
+        assert 'data-status="interrupted"' in progress and 'id="resume"' in progress
+        assert "hx-trigger" not in progress  # no more polling of a dead job
+        assert staff.post(f"/imports/{job_id}/resume", {}).status_code == 303
+    session.refresh(job)
+    assert (job.status, job.stored_rows, job.unchanged_rows, job.rejected_rows) == ("done", 0, 3, 2)
+    actions = session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(job_id))).all()
+    assert "import.resume" in actions

@@ -29,6 +29,10 @@ class ImportJob(Base):
     customers_created: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(120))
+    # Where the uploaded file was kept and when the running import last committed a batch: a job whose
+    # heartbeat stopped (the process was killed) is shown as interrupted and can be resumed.
+    source_path: Mapped[str | None] = mapped_column(String(500))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -121,12 +121,14 @@ def start_import(request: Request, file: UploadFile = File(...), kind: str = For
 
 def _job_context(session: Session, job_id: int) -> dict:
     job = imports.get_job(session, job_id)
-    finished = job.status not in ACTIVE
+    interrupted = imports.is_interrupted(job)
+    finished = job.status not in ACTIVE or interrupted
     rejects = imports.reject_rows(session, job.id, offset=0, limit=REJECT_PREVIEW)[0] if finished else []
     total = job.total_rows or 0
     percent = 100 if finished and job.status == "done" else (
         min(100, round(100 * job.processed_rows / total)) if total else 0)
-    return {"job": job, "finished": finished, "rejects": rejects, "percent": percent,
+    return {"job": job, "finished": finished, "rejects": rejects, "percent": percent, "interrupted": interrupted,
+            "status": "interrupted" if interrupted else job.status,
             "tz": get_settings().default_timezone}
 
 
@@ -142,6 +144,19 @@ def job_progress(request: Request, job_id: int, viewer: Viewer = Depends(require
                  session: Session = PageSession):
     """The progress fragment the job page polls every second until the job has finished."""
     return render(request, "imports/_progress.html", _job_context(session, job_id), viewer=viewer)
+
+
+@router.post("/imports/{job_id}/resume")
+def resume_import(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
+                  session: Session = PageSession):
+    """Run an interrupted or failed import again from its kept file; what it stored is kept."""
+    path = imports.resumable_path(session, job_id)
+    staff.audit(session, viewer.actor, "import.resume", "import_job", job_id)
+    target = f"/imports/{job_id}"
+    response: Response = (Response(status_code=204, headers={"HX-Redirect": target}) if is_htmx(request)
+                          else RedirectResponse(target, status_code=303))
+    response.background = BackgroundTask(_start, job_id, path)
+    return response
 
 
 @router.get("/imports/{job_id}/rejects.csv")

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from ..core import clock
 from ..customers.models import Customer, CustomerIdentity
 from ..orders.models import Order, Product, Refund
 from .errors import ImportJobNotFound
@@ -44,8 +45,7 @@ def touch_job(session: Session, job_id: int) -> None:
 def add_progress(session: Session, job_id: int, **increments: int) -> None:
     """Add to the job's counters in the caller's transaction (pollers see them at its commit)."""
     values = {name: getattr(ImportJob, name) + amount for name, amount in increments.items() if amount}
-    if values:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+    session.execute(update(ImportJob).where(ImportJob.id == job_id).values(heartbeat_at=clock.now(), **values))
 
 
 def reject_page(session: Session, job_id: int, *, offset: int, limit: int) -> tuple[list[ImportReject], int]:

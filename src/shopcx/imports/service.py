@@ -10,19 +10,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from ..core import clock
 from ..core.db import session_scope
-from ..core.errors import InvalidInput, ShopCXError
+from ..core.errors import Conflict, InvalidInput, ShopCXError
 from ..shops import service as shops
 from . import repository
 from .formats import get_format
 from .models import ImportJob, ImportReject
 
 KINDS = ("orders", "customers")
+# Batches commit every second or so; two minutes without one means the importing process is gone.
+STALE_AFTER = timedelta(minutes=2)
 CUSTOMER_FORMATS = ("customers", "generic")
 
 
@@ -60,6 +63,7 @@ def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None
         if job.status == "done":
             return job
         job.status, job.started_at, job.finished_at, job.error = "running", clock.now(), None, None
+        job.heartbeat_at, job.source_path = clock.now(), str(Path(path).resolve())
         for counter in ("total_rows", "processed_rows", "stored_rows", "unchanged_rows", "rejected_rows",
                         "orders_created", "customers_created"):
             setattr(job, counter, 0)
@@ -78,6 +82,24 @@ def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None
         raise
     with session_scope() as session:
         return repository.get_job(session, job_id)
+
+
+def is_interrupted(job: ImportJob) -> bool:
+    """A running job whose process stopped committing batches (killed, or the server restarted)."""
+    last = job.heartbeat_at or job.started_at
+    return job.status == "running" and last is not None and clock.now() - last > STALE_AFTER
+
+
+def resumable_path(session: Session, job_id: int) -> Path:
+    """The file an interrupted or failed job can be run again from, or an error saying why not."""
+    job = repository.get_job(session, job_id)
+    if not (job.status == "failed" or is_interrupted(job)):
+        raise Conflict("not_resumable", f"job: import {job_id} is {job.status}; only an interrupted or "
+                           "failed import can be run again", field="job")
+    if not job.source_path or not Path(job.source_path).is_file():
+        raise Conflict("file_gone", f"job: the file of import {job_id} is no longer kept; upload it again",
+                           field="job")
+    return Path(job.source_path)
 
 
 def _fail(job_id: int, message: str) -> None:
