@@ -110,29 +110,6 @@ class RefundOut(BaseModel):
     completed_at: datetime | None
 
 
-class OrderOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    shop_id: int
-    customer_id: int | None
-    source: str
-    external_id: str
-    kind: str
-    status: str
-    currency: str
-    goods_amount: int
-    shipping_amount: int
-    discount_amount: int
-    paid_amount: int
-    refunded_amount: int
-    placed_at: datetime
-    paid_at: datetime | None
-    completed_at: datetime | None
-    lines: list[LineOut]
-    shipments: list[ShipmentOut]
-    refunds: list[RefundOut]
-
-
 class UpsertResult(BaseModel):
     order_id: int
     created: bool
