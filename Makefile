@@ -34,8 +34,8 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: install
-	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) demo --seed 7 --customers 3000 --skip-existing
-	SHOPCX_DATA_DIR=$(DEMO_DIR) $(SHOPCX) serve --port $(DEMO_PORT)
+	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) demo --seed 7 --customers 3000 --skip-existing
+	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) serve
 
 test: install browser test-sqlite test-postgresql
 
