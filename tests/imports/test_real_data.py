@@ -134,3 +134,35 @@ def test_run_job_can_resume_an_interrupted_job(session, tmp_path):
     session.flush()
     finished = service.run_job(job.id, SAMPLES / "generic.csv")
     assert (finished.status, finished.stored_rows, finished.total_rows) == ("done", 8, 8)
+
+
+def test_two_imports_of_the_same_file_at_once_both_finish(fresh_db_url, tmp_path):
+    # Buyers recur across batches, so each process meets buyers and orders the other is storing right then.
+    path = tmp_path / "big.csv"
+    expected = _big_generic_file(path, 20_000)
+    env = {**os.environ, "SHOPCX_DATA_DIR": str(tmp_path / "data"), "SHOPCX_IMPORT_BATCH_ORDERS": "200"}
+    command = [SHOPCX, "--database-url", fresh_db_url, "import", "orders", str(path), "--format", "generic"]
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    errors = [process.communicate(timeout=300)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], errors
+    figures = json.loads(subprocess.run([SHOPCX, "--database-url", fresh_db_url, "stats", "--json"], env=env,
+                                        capture_output=True, text=True, check=True).stdout)
+    total_lines = sum(lines for lines, _ in expected.values())
+    assert figures["orders"] == len(expected) and figures["order_lines"] == total_lines
+    assert figures["customers"] == len(_buyers(path))  # no buyer twice
+    engine = db.make_engine(fresh_db_url)
+    try:
+        with engine.connect() as conn:
+            jobs = conn.execute(text("SELECT status, stored_rows, unchanged_rows FROM import_job")).all()
+    finally:
+        engine.dispose()
+    assert [status for status, _, _ in jobs] == ["done", "done"]
+    assert sum(stored for _, stored, _ in jobs) == total_lines  # each line stored by exactly one of them
+    assert sum(stored + unchanged for _, stored, unchanged in jobs) == 2 * total_lines
+
+
+def _buyers(path: Path) -> set[str]:
+    with open(path, encoding="utf-8") as lines:
+        next(lines)
+        return {line.split(",")[2] for line in lines}

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shopcx.core.errors import InvalidInput, NotFound
 from shopcx.core.events import OutboxEvent
@@ -103,12 +103,18 @@ def test_broken_file_keeps_good_rows_and_explains_the_rest(session):
 
 def test_replaying_a_file_changes_nothing(session):
     first = run_import(session, SAMPLES / "generic.csv")
+    run_import(session, SAMPLES / "taobao.csv", format="taobao")
+    run_import(session, SAMPLES / "shopify.csv", format="shopify")
     before = stats(session)
     counts = {model: count(session, model) for model in (Order, OrderLine, Customer, CustomerIdentity, Product,
-                                                          OrderStatusChange, Shipment)}
+                                                          OrderStatusChange, Shipment, Refund, OutboxEvent,
+                                                          AuditLog)}
     again = run_import(session, SAMPLES / "generic.csv")
     assert (again.stored_rows, again.unchanged_rows, again.orders_created, again.customers_created) == (0, 8, 0, 0)
+    assert run_import(session, SAMPLES / "taobao.csv", format="taobao").stored_rows == 0
+    assert run_import(session, SAMPLES / "shopify.csv", format="shopify").stored_rows == 0
     assert stats(session) == before
+    # Not even an `orders_imported` event or an audit entry: handlers and auditors would see a change.
     assert {model: count(session, model) for model in counts} == counts
     assert first.id != again.id
 
@@ -200,8 +206,10 @@ def test_customers_import_and_replay(session):
     assert (zhao.birthday_lunar_month, zhao.birthday_lunar_day, zhao.phone) == (8, 15, "13600136000")
     chen = session.scalar(select(Customer).where(Customer.name == "陈静"))
     assert (chen.birthday_lunar_month, chen.birthday_is_leap_month) == (4, True)
+    audits = count(session, AuditLog)
     again = run_import(session, SAMPLES / "customers.csv", kind="customers", format="customers")
     assert (again.stored_rows, again.unchanged_rows, again.customers_created) == (0, 4, 0)
+    assert count(session, AuditLog) == audits  # a replay is no change to audit
 
 
 def test_customers_file_links_to_customers_from_orders(session):
@@ -262,3 +270,80 @@ def test_empty_and_header_only_files(session, tmp_path):
     (tmp_path / "fake.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     job = run_import(session, tmp_path / "fake.xlsx")
     assert job.status == "failed" and "not a readable .xlsx workbook" in job.error
+
+
+def test_refunds_that_cannot_be_right_reject_their_order_and_the_rest_is_stored(session, tmp_path):
+    path = tmp_path / "refunds.csv"
+    path.write_text("order_id,placed_at,sku,quantity,unit_price,status,paid_amount,refunded_amount\n"
+                    "R1,2026-04-01 10:00,S1,1,10.00,paid,10.00,-1.00\n"  # negative: the database would refuse it
+                    "R2,2026-04-01 10:00,S1,1,10.00,paid,10.00,12.00\n"  # more than paid
+                    "R3,2026-04-01 10:00,S1,1,10.00,pending,,5.00\n"  # never paid
+                    "R4,2026-04-01 10:00,S1,2,10.00,completed,,5.00\n", encoding="utf-8")
+    job = run_import(session, path)
+    assert (job.status, job.stored_rows, job.rejected_rows) == ("done", 1, 3), job.error
+    rejects = reject_lines(session, job.id)
+    assert "refunded amount -¥1.00 is negative" in rejects[2][1]
+    assert "refund of ¥12.00 exceeds what was paid (¥10.00)" in rejects[3][1]
+    assert "pending (never paid) but reports a refund" in rejects[4][1]
+    assert order(session, "R4").refunded_amount == 500
+    assert stats(session, "main")["net_revenue_minor"] == 2000 - 500
+
+
+def test_a_closed_taobao_trade_with_a_partial_refund_is_refunded_not_cancelled(session, tmp_path):
+    text = (SAMPLES / "taobao.csv").read_bytes().decode("gb18030")
+    head = text.splitlines()[0]
+    row = ('="4000000000000001",tb_partial,10.00,59.90,交易关闭,2026-02-01 10:00:00,2026-02-01 10:01:00,,'
+           "保温杯 500ml 不锈钢,1,CUP-1,1,49.90,张三,,浙江省 杭州市,49.90,,,,")
+    (tmp_path / "closed.csv").write_bytes(f"{head}\n{row}\n".encode("gb18030"))
+    job = run_import(session, tmp_path / "closed.csv", format="taobao")
+    assert (job.stored_rows, job.rejected_rows) == (1, 0)
+    closed = order(session, "4000000000000001")
+    assert (closed.status, closed.paid_amount, closed.refunded_amount) == ("refunded", 5990, 4990)
+    assert stats(session, "taobao")["net_revenue_minor"] == 1000  # the postage the buyer was not refunded
+
+
+def test_a_buyer_stored_after_the_job_read_its_identities_is_found_not_duplicated(session, tmp_path):
+    from shopcx.imports.formats.base import OrderHead
+    from shopcx.imports.writer import OrderWriter
+
+    run_import(session, SAMPLES / "generic.csv")
+    shop = shops.get_shop(session, "main")
+    job = service.create_job(session, kind="orders", format="generic", filename="x.csv", shop_code="main",
+                             actor_label="test")
+    session.flush()
+    # An identity map read before another import (or the API) stored buyer C002.
+    writer = OrderWriter(shop_id=shop.id, source="main", job_id=job.id, dry_run=False, identities={}, products={})
+    head = OrderHead(external_id="LATE1", placed_at=order(session, "G1001").placed_at, currency="CNY",
+                     customer_key="C002", status="paid")
+    counts = writer.write(session, [(head, [(2, "CUP-1", "保温杯", None, 1, 4990, 4990)])])
+    assert (counts.orders_created, counts.customers_created) == (1, 0)
+    assert order(session, "LATE1").customer_id == order(session, "G1002").customer_id
+
+
+def test_the_api_adds_orders_customers_and_products_after_an_import(session):
+    # The bulk writer chose ids itself (max(id) on SQLite, the sequence on PostgreSQL); ORM inserts must follow.
+    from datetime import datetime, timezone
+
+    from shopcx.customers import service as customers
+    from shopcx.customers.schemas import CustomerIn
+    from shopcx.orders import service as orders
+    from shopcx.orders.schemas import OrderIn
+    from shopcx.staff.service import SYSTEM
+
+    run_import(session, SAMPLES / "generic.csv")
+    run_import(session, SAMPLES / "taobao.csv", format="taobao")
+    run_import(session, SAMPLES / "customers.csv", kind="customers", format="customers")
+    shop = shops.get_shop(session, "main")
+    data = OrderIn.model_validate({
+        "source": "main", "external_id": "API-1", "status": "paid",
+        "placed_at": datetime(2026, 4, 1, tzinfo=timezone.utc),
+        "customer": {"source": "main", "external_id": "API-C", "name": "新买家"},
+        "lines": [{"sku": "NEW-SKU", "quantity": 1, "unit_price_amount": 100}],
+        "refunds": [{"external_id": "RF", "amount": 50}]})
+    result = orders.upsert_order(session, shop, data, actor=SYSTEM)
+    assert result.created and order(session, "API-1").refunded_amount == 50
+    assert orders.upsert_order(session, shop, data, actor=SYSTEM).changed is False
+    customer, created = customers.upsert_customer(session, CustomerIn(source="x", external_id="y", name="z"),
+                                                  actor=None)
+    assert created and session.scalar(select(func.count(Customer.id)).where(Customer.id == customer.id)) == 1
+    assert run_import(session, SAMPLES / "generic.csv").unchanged_rows == 8

@@ -1,14 +1,16 @@
+import threading
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from shopcx.core.errors import InvalidInput
 from shopcx.core.events import OutboxEvent
 from shopcx.orders import service as orders
 from shopcx.orders.service import InvalidTransition
 from shopcx.staff.service import SYSTEM
-from sqlalchemy import select
 
+from ..conftest import backend
 from ..factories import make_order, make_shop, order_data
 
 
@@ -62,3 +64,53 @@ def test_stats_counts_net_revenue(session):
     figures = orders.stats(session, shop_code="statshop")
     assert figures["orders"] == 2 and figures["order_lines"] == 2 and figures["refunds"] == 1
     assert figures["net_revenue_minor"] == 2 * 9980 - 1000 and figures["currency"] == "CNY"
+
+
+def test_a_cancelled_order_counts_neither_its_payment_nor_its_refunds(session):
+    shop = make_shop(session, code="cancelshop")
+    make_order(session, shop)
+    order = make_order(session, shop)
+    orders.record_refund(session, order, orders.RefundIn(external_id="R1", amount=1000), actor=SYSTEM)
+    orders.transition(session, order, "cancelled", actor=SYSTEM)
+    assert orders.stats(session, shop_code="cancelshop")["net_revenue_minor"] == 9980
+
+
+def test_two_refunds_at_once_never_exceed_what_was_paid(fresh_db_url):
+    # Two API requests refunding the same order concurrently: the second must see the first's amount.
+    if backend() != "postgresql":
+        pytest.skip("SQLite serialises writers; the row lock matters on PostgreSQL")
+    from sqlalchemy.orm import sessionmaker
+
+    from shopcx.core import db
+
+    engine = db.make_engine(fresh_db_url)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    try:
+        with factory.begin() as setup:
+            order_id = make_order(setup, make_shop(setup)).id  # paid 9980
+        first, second = factory(), factory()
+        orders.record_refund(first, orders.get_order(first, order_id),
+                             orders.RefundIn(external_id="A", amount=6000), actor=SYSTEM)
+        late = orders.get_order(second, order_id)  # read before the first refund commits
+        outcome = []
+
+        def refund_again():
+            try:
+                orders.record_refund(second, late, orders.RefundIn(external_id="B", amount=6000), actor=SYSTEM)
+                second.commit()
+                outcome.append("stored")
+            except InvalidInput as exc:
+                second.rollback()
+                outcome.append(exc.code)
+
+        worker = threading.Thread(target=refund_again)
+        worker.start()
+        worker.join(0.5)  # waits on the first request's lock
+        first.commit()
+        worker.join(10)
+        assert outcome == ["refund_too_large"]
+        with factory() as check:
+            order = orders.get_order(check, order_id)
+            assert (order.refunded_amount, [r.amount for r in order.refunds]) == (6000, [6000])
+    finally:
+        engine.dispose()

@@ -109,8 +109,7 @@ def _marks(data: CustomerIn) -> list:
 def _batch(session, job_id: int, batch, shop_id: int | None, dry_run: bool) -> tuple[dict, list]:
     counts = {"stored": 0, "unchanged": 0, "created": 0}
     rejects = []
-    if not dry_run:
-        repository.touch_job(session, job_id)
+    repository.touch_job(session, job_id)
     who = _who(session, batch)
     stored = {c.id: c for c in session.scalars(
         select(Customer).where(Customer.id.in_({cid for cid in who if cid}))
@@ -156,6 +155,7 @@ def run(job_id: int, path: Path, progress: Callable[[int, int], None] | None) ->
     with gc_paused():
         good, rejects, total = customers_format.parse(Table(path), Parsers(timezone), source)
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         repository.get_job(session, job_id).total_rows = total
     if progress:
         progress(0, total)
@@ -173,9 +173,10 @@ def run(job_id: int, path: Path, progress: Callable[[int, int], None] | None) ->
         if progress:
             progress(done, total)
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         job = repository.get_job(session, job_id)
         job.status, job.finished_at = "done", clock.now()
-        if not dry_run:
+        if not dry_run and summary["stored"]:
             audit(session, Actor(label=actor_label), "import.customers", "import_job", job_id,
                   {"file": filename, "shop_id": shop_id, "source": source, "stored_rows": summary["stored"],
                    "unchanged_rows": summary["unchanged"], "customers_created": summary["created"],

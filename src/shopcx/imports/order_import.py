@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from ..core import clock, events
 from ..core.db import session_scope
 from ..core.errors import NotFound
@@ -119,10 +121,15 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
     parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=Parsers(target.timezone),
                                            source=source))
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         if target.id is None and not dry_run:
             currency = parsed.orders[0][0].currency if target.currency_from_file and parsed.orders else target.currency
-            shop = shops.ensure_shop(session, code=target.code, name=target.name, platform=target.platform,
-                                     timezone=target.timezone, currency=currency)
+            try:
+                with session.begin_nested():
+                    shop = shops.ensure_shop(session, code=target.code, name=target.name, platform=target.platform,
+                                             timezone=target.timezone, currency=currency)
+            except IntegrityError:  # another import of this format created the shop a moment ago
+                shop = shops.get_shop(session, target.code)
             target.id = shop.id
         job = repository.get_job(session, job_id)
         job.shop_id = target.id
@@ -147,9 +154,11 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         if progress:
             progress(done, total)
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         job = repository.get_job(session, job_id)
         job.status, job.finished_at = "done", clock.now()
-        if not dry_run:
+        # A replay that stored nothing changed nothing: no event for handlers, no audit entry.
+        if not dry_run and summary.stored:
             detail = {"format": fmt.NAME, "file": filename, "shop_id": target.id, "source": source,
                       "orders_created": summary.orders_created, "customers_created": summary.customers_created,
                       "stored_rows": summary.stored, "unchanged_rows": summary.unchanged,

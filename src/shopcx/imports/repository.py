@@ -37,9 +37,20 @@ def list_jobs(session: Session, *, offset: int, limit: int) -> tuple[list[Import
 
 
 def touch_job(session: Session, job_id: int) -> None:
-    """A no-op write on the job row, so the batch holds SQLite's write lock before it reads."""
+    """A no-op write on the job row, so the transaction holds SQLite's write lock before it reads."""
     # What the batch reads next (which orders exist, the highest ids) then cannot change until it commits.
+    # A deferred SQLite transaction that reads first and writes later fails at once ("database is locked",
+    # no busy wait) when another process committed in between, so every import transaction that writes
+    # starts here.
     session.execute(update(ImportJob).where(ImportJob.id == job_id).values(status=ImportJob.status))
+
+
+def lock_source(session: Session, source: str) -> None:
+    """On PostgreSQL, hold a transaction lock on the identity source, as SQLite's write lock does for `touch_job`."""
+    # Two imports into the same source at once would otherwise both find a buyer, order or product missing
+    # and both insert it; the second then fails on the unique index half-way through its file.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx-import:{source}"})
 
 
 def add_progress(session: Session, job_id: int, **increments: int) -> None:

@@ -59,6 +59,7 @@ def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None
     from . import customer_import, order_import
 
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         job = repository.get_job(session, job_id)
         if job.status == "done":
             return job
@@ -104,6 +105,7 @@ def resumable_path(session: Session, job_id: int) -> Path:
 
 def _fail(job_id: int, message: str) -> None:
     with session_scope() as session:
+        repository.touch_job(session, job_id)
         job = repository.get_job(session, job_id)
         job.status, job.error, job.finished_at = "failed", message[:2000], clock.now()
 

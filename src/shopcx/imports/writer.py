@@ -65,8 +65,9 @@ class OrderWriter:
 
     def write(self, session: Session, batch: list[tuple[OrderHead, list[Line]]]) -> Counts:
         counts = Counts()
+        repository.touch_job(session, self.job_id)
         if not self.dry_run:
-            repository.touch_job(session, self.job_id)
+            repository.lock_source(session, self.source)
         existing = {} if self.shop_id is None else repository.existing_orders(
             session, self.shop_id, self.source, [head.external_id for head, _ in batch])
         new, advancing = [], []
@@ -105,6 +106,12 @@ class OrderWriter:
             key = head.customer_key
             if key is not None and key not in self.identities and key not in wanted:
                 wanted[key] = head
+        if not wanted:
+            return 0
+        # Buyers another import or the API stored since this job read its identity map.
+        for key, customer_id in repository.identity_ids(session, self.source, wanted).items():
+            self.identities[key] = customer_id
+            del wanted[key]
         if not wanted:
             return 0
         by_phone, by_email = repository.customers_by_contacts(

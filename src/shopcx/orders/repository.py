@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderLine, Product, Refund
@@ -15,6 +15,14 @@ from .rules import PAID_STATUSES
 def by_external_id(session: Session, shop_id: int, source: str, external_id: str) -> Order | None:
     stmt = select(Order).where(Order.shop_id == shop_id, Order.source == source, Order.external_id == external_id)
     return session.scalar(stmt)
+
+
+def lock_order(session: Session, order: Order) -> None:
+    """Lock the order's row until commit (PostgreSQL) and re-read what a refund is checked against."""
+    # Without it two refunds at once both see the old refunded amount: both pass the "not more than paid"
+    # check and the later flush overwrites the earlier sum.
+    session.flush()
+    session.refresh(order, ["status", "paid_amount", "refunded_amount", "refunds"], with_for_update=True)
 
 
 def products_by_sku(session: Session, shop_id: int, skus: set[str]) -> dict[str, Product]:
@@ -73,8 +81,11 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
     paid = dict(session.execute(scoped(
         select(Order.currency, func.coalesce(func.sum(Order.paid_amount), 0))
         .where(Order.status.in_(PAID_STATUSES)).group_by(Order.currency))).all())
+    # Only refunds of orders whose payment counts are taken off it: a paid order later cancelled counts
+    # neither its payment nor its refunds.
     refunds = session.execute(scoped(
-        select(Refund.currency, func.count(Refund.id), func.coalesce(func.sum(Refund.amount), 0))
+        select(Refund.currency, func.count(Refund.id),
+               func.coalesce(func.sum(case((Order.status.in_(PAID_STATUSES), Refund.amount), else_=0)), 0))
         .join(Order, Order.id == Refund.order_id).group_by(Refund.currency))).all()
     guest_lines = session.scalar(scoped(select(func.count(OrderLine.id)).join(Order, Order.id == OrderLine.order_id)
                                         .where(Order.customer_id.is_(None)))) or 0

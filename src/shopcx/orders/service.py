@@ -136,6 +136,7 @@ def record_shipment(session: Session, order: Order, data: ShipmentIn) -> bool:
 
 def record_refund(session: Session, order: Order, data: RefundIn, *, actor: Actor) -> Refund | None:
     """Record a refund once (by its external id); a refund of everything paid moves the order to refunded."""
+    repository.lock_order(session, order)
     if any(r.external_id == data.external_id for r in order.refunds):
         return None
     if order.status not in rules.PAID_STATUSES:

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from ...core import clock
 from ...core.errors import InvalidInput
-from ...core.money import exponent, line_total_minor, to_decimal, to_minor
+from ...core.money import exponent, format_minor, line_total_minor, to_decimal, to_minor
+from ...orders.rules import PAID_STATUSES
 from ..errors import ImportFileError
 from .source import Row, Table, raw_of
 
@@ -210,7 +211,8 @@ class Collector:
                 if order.head is None:
                     first = order.lines[0][0]
                     order.problem = (first, "no row of this order carries the order's own fields")
-                elif check is not None and (message := check(order.head, order.lines)):
+                elif (check is not None and (message := check(order.head, order.lines))) or \
+                        (message := _money_problem(order.head, order.lines)):
                     order.problem = (order.lines[0][0], message)
                 else:
                     orders.append((order.head, order.lines))
@@ -224,6 +226,23 @@ class Collector:
         # Every data row became a line of an order or a reject, so together they count the rows.
         total = sum(len(lines) for _, lines in orders) + len(rejects)
         return Parsed(orders=orders, rejects=rejects, total_rows=total, encoding=self.table.encoding)
+
+
+def _money_problem(head: OrderHead, lines: list[Line]) -> str | None:
+    """What the order service would refuse about a refund: negative, on an unpaid order, or more than paid."""
+    refunded = head.refunded_amount
+    if not refunded:
+        return None
+    if refunded < 0:
+        return f"its refunded amount {format_minor(refunded, head.currency)} is negative"
+    if head.status not in PAID_STATUSES:
+        return f"it is {head.status} (never paid) but reports a refund of {format_minor(refunded, head.currency)}"
+    paid = head.paid_amount if head.paid_amount is not None else \
+        sum(line[6] for line in lines) + head.shipping_amount - head.discount_amount
+    if refunded > paid:
+        return (f"its refund of {format_minor(refunded, head.currency)} exceeds what was paid "
+                f"({format_minor(paid, head.currency)})")
+    return None
 
 
 def _order_rejects(key: str, order: Pending) -> Iterable[Reject]:

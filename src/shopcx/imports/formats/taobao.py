@@ -37,14 +37,15 @@ OPTIONAL = ("商家编码", "宝贝种类", "订单付款时间", "确认收货�
 def status_of(text: str, paid: int | None, refunded: int) -> str:
     """The ShopCX status for a Taobao 订单状态 text."""
     # 等待买家付款 → pending; 买家已付款，等待卖家发货 → paid; 卖家已发货，等待买家确认 (or 部分发货) → shipped;
-    # 交易成功 → completed; 交易关闭 → cancelled, or refunded when the whole payment was refunded.
+    # 交易成功 → completed; 交易关闭 → cancelled, or refunded when a paid trade closed with a refund (a paid
+    # Taobao trade only closes through refunds; what was not refunded, such as postage, stays paid).
     value = text.replace(" ", "").replace(",", "，")
     if "等待买家付款" in value:
         return "pending"
     if "交易成功" in value:
         return "completed"
     if "关闭" in value:
-        return "refunded" if paid and refunded and refunded >= paid else "cancelled"
+        return "refunded" if paid and refunded > 0 else "cancelled"
     if "已发货" in value or "等待买家确认" in value or "部分发货" in value:
         return "shipped"
     if "已付款" in value or "等待卖家发货" in value:
