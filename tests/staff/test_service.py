@@ -59,3 +59,18 @@ def test_api_token_scopes_revocation_and_audit(session):
     assert actions[-2:] == ["token.create", "token.revoke"]
     with pytest.raises(InvalidInput):
         staff.create_token(session, name="bad", scopes=["everything"], actor=staff.SYSTEM)
+
+
+def test_a_token_name_must_fit_where_it_is_recorded(session):
+    for name in ("", "  ", "n" * 65):
+        with pytest.raises(InvalidInput) as err:
+            staff.create_token(session, name=name, scopes=["orders:read"], actor=staff.SYSTEM)
+        assert err.value.field == "name"
+
+
+def test_an_overlong_or_nul_username_counts_as_a_failure_and_matches_no_one(session):
+    staff.create_user(session, username="erin", password="right password", role="agent")
+    for typed in ("erin" + "x" * 70, "erin\x00"):
+        with pytest.raises(AuthError):
+            staff.authenticate(session, typed, "right password", "10.0.0.4")
+    assert staff.authenticate(session, "erin", "right password", "10.0.0.4").username == "erin"

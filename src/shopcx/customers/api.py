@@ -1,4 +1,4 @@
-"""Customers over JSON: upsert, update, list, get. Phone and email are masked without the `pii` scope."""
+"""Customers over JSON: upsert, update, list, get. Phone and email (also in the note) are masked without `pii`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ..core.security import mask_email, mask_phone
 from ..shops import service as shops
 from ..staff.api import API_ERRORS, PageDep, SessionDep, bearer_scheme
 from ..staff.service import Actor
-from ..web.deps import require_scope
+from ..web.deps import RowId, require_scope
+from ..web.format import mask_text
 from . import repository, service
 from .models import CONSENT_CHANNELS, Customer
 from .schemas import AnniversaryOut, CustomerDetailOut, CustomerIn, CustomerOut, CustomerPage, CustomerResult
@@ -28,7 +29,10 @@ def _visible(out: _Out, actor: Actor) -> _Out:
     """The customer as this actor may see them: phone and email masked without `pii`."""
     if actor.allows("pii"):
         return out
-    return out.model_copy(update={"phone": mask_phone(out.phone), "email": mask_email(out.email)})
+    hidden = {"phone": mask_phone(out.phone), "email": mask_email(out.email)}
+    if isinstance(out, CustomerDetailOut):
+        hidden["note"] = mask_text(out.note)  # staff notes often carry a second phone number
+    return out.model_copy(update=hidden)
 
 
 def _detail(customer: Customer, actor: Actor) -> CustomerDetailOut:
@@ -54,7 +58,7 @@ def upsert_customer(data: CustomerIn, response: Response, actor: Writer,
 
 
 @router.put("/customers/{customer_id}", response_model=CustomerDetailOut)
-def update_customer(customer_id: int, data: CustomerIn, actor: Writer,
+def update_customer(customer_id: RowId, data: CustomerIn, actor: Writer,
                     session: SessionDep) -> CustomerDetailOut:
     """Change the fields given (null clears, absent keeps; `tags` replaces the tag set) of one customer."""
     customer = service.get_customer(session, customer_id)
@@ -81,6 +85,6 @@ def list_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetailOut)
-def get_customer(customer_id: int, actor: Reader, session: SessionDep) -> CustomerDetailOut:
+def get_customer(customer_id: RowId, actor: Reader, session: SessionDep) -> CustomerDetailOut:
     """One customer with tags, consents, identities and anniversaries."""
     return _detail(service.get_customer(session, customer_id), actor)

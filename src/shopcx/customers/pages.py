@@ -13,6 +13,7 @@ from ..orders import repository as order_queries
 from ..orders.repository import OrderFilter
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
+from ..web.deps import RowId, parse_id
 from ..web.pagination import Page, page_number
 from ..web.templating import is_htmx, render, wants_fragment
 from . import repository, service
@@ -29,7 +30,7 @@ def _filter(q: str, tag: str, shop: str, consent: str, has_orders: str, country:
             by_contacts: bool) -> CustomerFilter:
     """The list's query parameters as a filter; values that cannot match anything are ignored."""
     return CustomerFilter(query=q.strip() or None, tag=tag or None, by_contacts=by_contacts,
-                          shop_id=int(shop) if shop.isdigit() else None,
+                          shop_id=parse_id(shop),
                           consent_channel=consent if consent in CONSENT_CHANNELS else None,
                           has_orders=HAS_ORDERS.get(has_orders), country=country or None)
 
@@ -71,7 +72,7 @@ def _consent_context(customer) -> dict:
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(request: Request, customer_id: int, viewer: Viewer = Depends(require("customers:read")),
+def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends(require("customers:read")),
                   session: Session = PageSession):
     """One customer: profile, consent, tags, identities and the latest orders with shipments and refunds."""
     customer = service.get_customer(session, customer_id)
@@ -88,7 +89,7 @@ def customer_page(request: Request, customer_id: int, viewer: Viewer = Depends(r
 
 
 @router.post("/customers/{customer_id}/consent")
-def change_consent(request: Request, customer_id: int, channel: str = Form(...), granted: str = Form(...),
+def change_consent(request: Request, customer_id: RowId, channel: str = Form(...), granted: str = Form(...),
                    viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
     """Grant or withdraw marketing consent for one channel (audited by the service)."""
     customer = service.get_customer(session, customer_id)
@@ -97,7 +98,7 @@ def change_consent(request: Request, customer_id: int, channel: str = Form(...),
 
 
 @router.post("/customers/{customer_id}/tags")
-def add_tag(request: Request, customer_id: int, tag: str = Form(""),
+def add_tag(request: Request, customer_id: RowId, tag: str = Form(""),
             viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
     """Tag the customer (audited by the service)."""
     customer = service.get_customer(session, customer_id)
@@ -106,7 +107,7 @@ def add_tag(request: Request, customer_id: int, tag: str = Form(""),
 
 
 @router.post("/customers/{customer_id}/tags/remove")
-def remove_tag(request: Request, customer_id: int, tag: str = Form(...),
+def remove_tag(request: Request, customer_id: RowId, tag: str = Form(...),
                viewer: Viewer = Depends(require("customers:write")), session: Session = PageSession):
     """Take a tag off the customer (audited by the service)."""
     customer = service.get_customer(session, customer_id)

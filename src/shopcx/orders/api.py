@@ -13,7 +13,8 @@ from ..customers import service as customers
 from ..shops import service as shops
 from ..staff.api import API_ERRORS, PageDep, Paging, SessionDep, bearer_scheme
 from ..staff.service import Actor
-from ..web.deps import require_scope
+from ..web.deps import MAX_ID, RowId, require_scope
+from ..web.format import mask_text
 from . import actions, products, repository, rules, service
 from .models import Order, Refund, Shipment
 from .schemas import (
@@ -51,9 +52,10 @@ OrderWriter = Annotated[Actor, Depends(require_scope("orders:write"))]
 _CONFLICT = {409: {"model": ErrorOut, "description": "The order's status does not allow this"}}
 
 
-def _shipment(shipment: Shipment, now: datetime) -> ShipmentOut:
+def _shipment(shipment: Shipment, now: datetime, actor: Actor) -> ShipmentOut:
     late = rules.shipment_is_late(shipment.promised_at, shipment.delivered_at, now)
-    return ShipmentOut.model_validate(shipment).model_copy(update={"late": late})
+    note = shipment.note if actor.allows("pii") else mask_text(shipment.note)
+    return ShipmentOut.model_validate(shipment).model_copy(update={"late": late, "note": note})
 
 
 def _refund(refund: Refund, line_nos: dict[int, int]) -> RefundDetailOut:
@@ -62,14 +64,16 @@ def _refund(refund: Refund, line_nos: dict[int, int]) -> RefundDetailOut:
     return RefundDetailOut(**RefundOut.model_validate(refund).model_dump(), lines=lines)
 
 
-def _detail(order: Order) -> OrderDetailOut:
+def _detail(order: Order, actor: Actor) -> OrderDetailOut:
+    """The order in full; phones and emails in the free-text notes are masked without `pii`."""
     now = clock.now()
     line_nos = {line.id: line.line_no for line in order.lines}
+    buyer_note = order.buyer_note if actor.allows("pii") else mask_text(order.buyer_note)
     return OrderDetailOut(
-        **OrderSummaryOut.model_validate(order).model_dump(), buyer_note=order.buyer_note,
+        **OrderSummaryOut.model_validate(order).model_dump(), buyer_note=buyer_note,
         ship_country=order.ship_country, ship_province=order.ship_province, ship_city=order.ship_city,
         lines=[LineOut.model_validate(line) for line in order.lines],
-        shipments=[_shipment(shipment, now) for shipment in order.shipments],
+        shipments=[_shipment(shipment, now, actor) for shipment in order.shipments],
         refunds=[_refund(refund, line_nos) for refund in order.refunds],
         history=[StatusChangeOut.model_validate(change) for change in order.history])
 
@@ -130,7 +134,7 @@ def upsert_order(shop_code: str, data: OrderIn, response: Response, actor: Order
 def list_orders(
     actor: OrderReader, session: SessionDep, page: PageDep,
     shop: Annotated[str | None, Query(description="Shop code")] = None,
-    customer_id: int | None = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: Literal[rules.STATUSES] | None = None,
     kind: Literal[KINDS] | None = None,
     placed_from: Annotated[datetime | None, Query(description="Inclusive; without a zone it is UTC")] = None,
@@ -146,41 +150,41 @@ def list_orders(
 
 @router.get("/customers/{customer_id}/orders", response_model=OrderPage, tags=["customers"],
             dependencies=[Depends(require_scope("customers:read")), Depends(require_scope("orders:read"))])
-def list_customer_orders(customer_id: int, session: SessionDep, page: PageDep) -> OrderPage:
+def list_customer_orders(customer_id: RowId, session: SessionDep, page: PageDep) -> OrderPage:
     """One page of a customer's orders, newest first (scopes customers:read and orders:read)."""
     customers.get_customer(session, customer_id)
     return _page(session, repository.OrderFilter(customer_id=customer_id), page)
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut, tags=["orders"])
-def get_order(order_id: int, actor: OrderReader, session: SessionDep) -> OrderDetailOut:
+def get_order(order_id: RowId, actor: OrderReader, session: SessionDep) -> OrderDetailOut:
     """One order with lines, shipments (with `late`), refunds and its status history."""
-    return _detail(service.get_order(session, order_id))
+    return _detail(service.get_order(session, order_id), actor)
 
 
 @router.post("/orders/{order_id}/status", response_model=OrderDetailOut, tags=["orders"], responses=_CONFLICT)
-def change_status(order_id: int, data: StatusIn, actor: OrderWriter, session: SessionDep) -> OrderDetailOut:
+def change_status(order_id: RowId, data: StatusIn, actor: OrderWriter, session: SessionDep) -> OrderDetailOut:
     """Move the order to a new status if the transition table allows it (409 if not; same status: no-op)."""
     order = service.get_order(session, order_id)
     actions.change_status(session, order, data.status, actor=actor, reason=data.reason)
-    return _detail(order)
+    return _detail(order, actor)
 
 
 @router.post("/orders/{order_id}/shipments", response_model=ShipmentResult, status_code=201, tags=["orders"],
              responses={200: {"model": ShipmentResult, "description": "The tracking number was known"}})
-def add_shipment(order_id: int, data: ShipmentIn, response: Response, actor: OrderWriter,
+def add_shipment(order_id: RowId, data: ShipmentIn, response: Response, actor: OrderWriter,
                  session: SessionDep) -> ShipmentResult:
     """Add a shipment (201) or update the one with the same tracking number (200)."""
     order = service.get_order(session, order_id)
     shipment, created, changed = actions.add_shipment(session, order, data, actor=actor)
     response.status_code = 201 if created else 200
-    return ShipmentResult(created=created, changed=changed, shipment=_shipment(shipment, clock.now()))
+    return ShipmentResult(created=created, changed=changed, shipment=_shipment(shipment, clock.now(), actor))
 
 
 @router.post("/orders/{order_id}/refunds", response_model=RefundResult, status_code=201, tags=["orders"],
              responses={200: {"model": RefundResult, "description": "This external_id was already recorded"},
                         **_CONFLICT})
-def add_refund(order_id: int, data: RefundIn, response: Response, actor: OrderWriter,
+def add_refund(order_id: RowId, data: RefundIn, response: Response, actor: OrderWriter,
                session: SessionDep) -> RefundResult:
     """Record a refund once per external_id (more than is left → 422); a full refund marks it refunded."""
     order = service.get_order(session, order_id)

@@ -12,6 +12,7 @@ from ..core.errors import InvalidInput
 from ..core.settings import get_settings
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
+from ..web.deps import RowId, parse_id
 from ..web.pagination import Page, page_number
 from ..web.templating import render, wants_fragment
 from . import repository, service
@@ -40,11 +41,11 @@ def order_list(request: Request, q: str = "", status: str = "", kind: str = "", 
                viewer: Viewer = Depends(require("orders:read")), session: Session = PageSession):
     """Orders filtered by status, kind, shop, local dates, customer or number (the table alone for HTMX)."""
     shop_map = {s.id: s for s in shops.list_shops(session)}
-    shop_id = int(shop) if shop.isdigit() else None
+    shop_id = parse_id(shop)
     chosen = shop_map.get(shop_id) or next(iter(shop_map.values()), None)
     tz = chosen.timezone if chosen else get_settings().default_timezone
     flt = OrderFilter(query=q.strip() or None, shop_id=shop_id,
-                      customer_id=int(customer) if customer.isdigit() else None,
+                      customer_id=parse_id(customer),
                       status=status if status in STATUSES else None, kind=kind if kind in KINDS else None,
                       placed_from=_day_start(date_from, "date_from", tz),
                       placed_to=_day_start(date_to, "date_to", tz, days=1))
@@ -61,7 +62,7 @@ def order_list(request: Request, q: str = "", status: str = "", kind: str = "", 
 
 
 @router.get("/orders/{order_id}")
-def order_page(request: Request, order_id: int, viewer: Viewer = Depends(require("orders:read")),
+def order_page(request: Request, order_id: RowId, viewer: Viewer = Depends(require("orders:read")),
                session: Session = PageSession):
     """One order with its lines, status history, shipments and refunds, in its shop's timezone."""
     order = service.get_order(session, order_id)

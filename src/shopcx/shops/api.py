@@ -77,8 +77,19 @@ webhook_router = APIRouter(tags=["webhooks"])
 
 
 async def _raw_body(request: Request) -> bytes:
-    """The body exactly as sent: the signature covers these bytes, not a re-serialisation."""
-    return await request.body()
+    """The body exactly as sent: the signature covers these bytes, not a re-serialisation.
+
+    Reading stops as soon as it passes the limit, so an oversized delivery is refused without holding it all.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > webhooks.MAX_BODY_BYTES:
+        raise webhooks.too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > webhooks.MAX_BODY_BYTES:
+            raise webhooks.too_large()
+    return bytes(body)
 
 
 _WEBHOOK_DOC = """

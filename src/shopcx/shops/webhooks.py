@@ -18,6 +18,11 @@ from .models import Shop
 MAX_BODY_BYTES = 1_000_000
 
 
+def too_large() -> ShopCXError:
+    return ShopCXError("payload_too_large", f"body: larger than {MAX_BODY_BYTES} bytes", status=413,
+                       field="body")
+
+
 def webhook_actor(shop: Shop) -> Actor:
     """Who the audit log names for changes a shop's webhook makes."""
     return Actor(label=f"webhook:{shop.code}")
@@ -28,7 +33,9 @@ def verify_signature(shop: Shop, body: bytes, signatures: list[str | None]) -> N
     if not shop.webhook_secret:
         raise AuthError("webhook_not_configured", f"signature: shop {shop.code} has no webhook secret yet",
                         field="signature")
-    if not any(security.signature_matches(shop.webhook_secret, body, given) for given in signatures if given):
+    # Headers arrive as latin-1 text; a non-ASCII one cannot be a signature (and compare_digest refuses it).
+    if not any(security.signature_matches(shop.webhook_secret, body, given)
+               for given in signatures if given and given.isascii()):
         raise AuthError("invalid_signature", "signature: missing, or not the HMAC-SHA256 of the body with "
                         "the shop's webhook secret (X-ShopCX-Signature: sha256=<hex>)", field="signature")
 
@@ -49,8 +56,7 @@ def receive_order(session: Session, shop_code: str, body: bytes,
     """Store the order a signed delivery (unsigned ones are not even parsed); replays change nothing."""
     shop = shops.get_shop(session, shop_code)
     if len(body) > MAX_BODY_BYTES:
-        raise ShopCXError("payload_too_large", f"body: larger than {MAX_BODY_BYTES} bytes", status=413,
-                          field="body")
+        raise too_large()
     verify_signature(shop, body, signatures)
     return orders.upsert_order(session, shop, parse_order(body), actor=webhook_actor(shop))
 

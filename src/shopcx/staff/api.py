@@ -18,6 +18,8 @@ from .rules import SCOPES
 from .service import Actor
 
 MAX_PAGE_SIZE = 200
+# Past this the offset no longer fits a BIGINT (and no list is that long); the pages cap the same way.
+MAX_PAGE = 1_000_000
 
 # Declares the bearer token in OpenAPI (the Authorize button of /docs); the dependencies do the checking.
 bearer_scheme = HTTPBearer(auto_error=False, scheme_name="ApiToken",
@@ -49,7 +51,7 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-def paging(page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+def paging(page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
            page_size: Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE,
                                                   description=f"Items per page (at most {MAX_PAGE_SIZE}; "
                                                               "default SHOPCX_PAGE_SIZE)")] = None) -> Paging:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -93,13 +94,25 @@ def _recent_failures(session: Session, username: str, ip: str | None) -> int:
     return max(by_user, by_ip // 4)
 
 
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    return security.hash_password(security.new_token())
+
+
 def authenticate(session: Session, username: str, password: str, ip: str | None) -> StaffUser:
     """Check a sign-in; too many failures for a user or an address in the window locks it out for a while."""
-    username = (username or "").strip().lower()
+    typed = (username or "").strip().lower()
+    # Kept to what the column holds (PostgreSQL refuses longer text and NUL); such a name matches no one.
+    username = typed.replace("\x00", "")[:64]
     if _recent_failures(session, username, ip) >= get_settings().login_max_failures:
         raise TooManyRequests("too_many_attempts", "too many failed sign-ins; wait a few minutes and try again")
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    ok = user is not None and user.is_active and security.verify_password(user.password_hash, password)
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username)) if typed == username else None
+    if user is None or not user.is_active:
+        # Hash anyway, so the answer takes as long whether or not the name belongs to someone.
+        security.verify_password(_unknown_user_hash(), password)
+        ok = False
+    else:
+        ok = security.verify_password(user.password_hash, password)
     session.add(LoginAttempt(username=username, ip=ip, success=ok, at=clock.now()))
     session.flush()
     if not ok:
@@ -143,6 +156,10 @@ def actor_for_user(user: StaffUser, ip: str | None = None) -> Actor:
 def create_token(session: Session, *, name: str, scopes: list[str], actor: Actor,
                  expires_in_days: int | None = None) -> tuple[str, ApiToken]:
     """Issue an API token; the raw value is returned once and never stored."""
+    name = (name or "").strip()
+    # The audit log and order history name the token as 'token:<name>' in 80 characters.
+    if not name or len(name) > 64:
+        raise InvalidInput("invalid_token_name", "name: 1–64 characters", field="name")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise InvalidInput("invalid_scope", f"scopes: unknown {', '.join(unknown) or '(none given)'}; "

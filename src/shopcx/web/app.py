@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -16,6 +18,7 @@ from ..core.errors import InvalidInput, NotFound, ShopCXError
 from .auth import LoginRequired
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
@@ -58,6 +61,15 @@ def create_app() -> FastAPI:
             return render_error(request, InvalidInput("invalid_input", message, field=field))
         return JSONResponse({"error": "invalid_input", "message": message, "field": field,
                              "details": jsonable(exc.errors())}, status_code=422)
+
+    # A value the database refuses to bind or store (a number past BIGINT, a NUL character PostgreSQL cannot
+    # keep, text longer than its column) is bad input, not a server fault; the request's work is rolled back.
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _unstorable(request: Request, exc: Exception):
+        log.warning("refused a value the database cannot take: %s", str(exc).splitlines()[0])
+        return await _business_error(request, InvalidInput(
+            "invalid_input", "a value is out of range, too long or contains a character that cannot be stored"))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from ..core import db
@@ -20,6 +21,20 @@ def _unit_of_work() -> Iterator[Session]:
 def get_session(session: Session = Depends(_unit_of_work, scope="function")) -> Session:
     """One unit of work per request, committed before the response is sent (rolled back on error)."""
     return session
+
+
+# The largest id a BIGINT holds; a bigger number in a URL names no row, and binding it fails on both databases.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def parse_id(text: str) -> int | None:
+    """An id from a free-text query parameter (a filter), or None when it cannot name a row."""
+    text = text.strip()
+    # isdigit() also accepts '²' and other digits int() refuses.
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def client_ip(request: Request) -> str | None:

@@ -13,10 +13,10 @@ from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
 from .. import __version__
-from ..core import i18n
+from ..core import db, i18n
 from ..core.errors import ShopCXError
 from . import format as fmt
-from .auth import Viewer, request_locale
+from .auth import SESSION_COOKIE, Viewer, prelogin_token, request_locale, set_prelogin_cookie, signed_in
 from .pagination import with_query
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -142,10 +142,16 @@ def render(request: Request, name: str, context: dict | None = None, *, viewer: 
            status: int = 200, headers: dict | None = None) -> Response:
     """A page or fragment in the viewer's language, with the layout's context and the security headers."""
     locale = viewer.locale if viewer else request_locale(request)
-    base = {"viewer": viewer, "locale": locale, "csrf": viewer.csrf if viewer else None,
+    context = context or {}
+    prelogin, new = (None, False) if viewer or "csrf" in context else prelogin_token(request)
+    # Signed out (an error page), the language switch posts with the browser's pre-login token.
+    base = {"viewer": viewer, "locale": locale, "csrf": viewer.csrf if viewer else prelogin,
             "nav": nav_for(request, viewer), "reveal_pii": bool(viewer and viewer.can("pii")), "tz": None}
-    return templates.TemplateResponse(request, name, base | (context or {}), status_code=status,
-                                      headers=SECURITY_HEADERS | (headers or {}))
+    response = templates.TemplateResponse(request, name, base | context, status_code=status,
+                                          headers=SECURITY_HEADERS | (headers or {}))
+    if new:
+        set_prelogin_cookie(response, prelogin)
+    return response
 
 
 def is_htmx(request: Request) -> bool:
@@ -162,6 +168,10 @@ def wants_fragment(request: Request, target: str) -> bool:
 def error_response(request: Request, exc: ShopCXError) -> Response:
     """A business error as an inline message (HTMX) or a whole page, translated by its code."""
     viewer = getattr(request.state, "viewer", None)
+    if not hasattr(request.state, "viewer") and request.cookies.get(SESSION_COOKIE):
+        # No route ran (an unknown address): look the browser up so the page keeps its menu and language.
+        with db.session_scope() as session:
+            viewer = signed_in(request, session)
     locale = viewer.locale if viewer else request_locale(request)
     context = {"message": i18n.error_text(exc, locale), "error": exc}
     if is_htmx(request):
