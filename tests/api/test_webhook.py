@@ -133,3 +133,12 @@ def test_shops_are_listed_without_secrets(client, shop, token):
     assert "webhook_secret" not in listed["wh"] and shop.webhook_secret not in json.dumps(page)
     assert page["total"] >= 1 and page["page"] == 1
     assert client.get("/api/v1/shops").status_code == 401
+
+
+def test_a_switched_off_shop_takes_no_deliveries(client, shop, session, counts):
+    shop.is_active = False
+    session.flush()
+    body = body_of()
+    answer = client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+    assert answer.status_code == 409 and answer.json()["error"] == "shop_inactive"
+    assert counts()["orders"] == 0

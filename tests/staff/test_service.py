@@ -1,12 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from shopcx.core import clock
 from shopcx.core.errors import AuthError, InvalidInput, PermissionDenied, TooManyRequests
 from shopcx.staff import service as staff
 from shopcx.staff.models import AuditLog
-from sqlalchemy import select
 
 
 def test_password_is_hashed_with_argon2_and_checked(session):
@@ -74,3 +74,13 @@ def test_an_overlong_or_nul_username_counts_as_a_failure_and_matches_no_one(sess
         with pytest.raises(AuthError):
             staff.authenticate(session, typed, "right password", "10.0.0.4")
     assert staff.authenticate(session, "erin", "right password", "10.0.0.4").username == "erin"
+
+
+def test_a_token_stops_working_when_its_issuer_leaves(session):
+    boss = staff.create_user(session, username="erin", password="right password", role="owner")
+    raw, _ = staff.create_token(session, name="erp", scopes=["orders:read"], actor=staff.actor_for_user(boss))
+    assert staff.actor_for_token(session, raw).allows("orders:read")
+    boss.is_active = False
+    session.flush()
+    with pytest.raises(AuthError):
+        staff.actor_for_token(session, raw)

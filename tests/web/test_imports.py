@@ -188,3 +188,22 @@ def test_an_interrupted_import_is_shown_as_such_and_runs_again(login, shop_data,
     assert (job.status, job.stored_rows, job.unchanged_rows, job.rejected_rows) == ("done", 0, 3, 2)
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(job_id))).all()
     assert "import.resume" in actions
+
+
+def test_the_reject_report_cannot_smuggle_spreadsheet_formulas(login, shop_data, inline_runner, data_dir):
+    staff = login("manager")
+    content = GOOD_AND_BAD.replace("W-1003,2026-03-05 11:30,c3,王五", "=1+2,2026-03-32 11:30,c3,王五")
+    job_id = int(_upload(staff, content).headers["location"].rsplit("/", 1)[1])
+    report = staff.get(f"/imports/{job_id}/rejects.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(report)))
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert any(cell.startswith("'=1+2,") for row in rows for cell in row)
+
+
+def test_an_upload_over_the_size_limit_is_refused(login, shop_data, inline_runner, data_dir, monkeypatch):
+    from shopcx.core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_upload_mb", 0)
+    answer = _upload(login("manager"), GOOD_AND_BAD, htmx=True)
+    assert "file_too_large" in answer.text or "MB" in answer.text
+    assert not list((data_dir / "uploads").iterdir())

@@ -38,7 +38,7 @@ def hmac_sha256_hex(secret: str, body: bytes) -> str:
 
 def signature_matches(secret: str, body: bytes, given: str | None) -> bool:
     """Constant-time check of an HMAC-SHA256 signature given as hex, 'sha256=<hex>' or base64."""
-    if not given:
+    if not given or not given.isascii():
         return False
     given = given.strip()
     if given.startswith("sha256="):

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     page_size: int = 50
     import_batch_orders: int = 2000
+    max_upload_mb: int = Field(default=200, description="Largest file the import page accepts.")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

@@ -106,5 +106,6 @@ def all_countries(session: Session) -> list[str]:
 def count(session: Session, *, shop_id: int | None = None) -> int:
     stmt = select(func.count(Customer.id)).where(Customer.erased_at.is_(None))
     if shop_id:
-        stmt = stmt.where(exists().where(CustomerIdentity.customer_id == Customer.id, CustomerIdentity.shop_id == shop_id))
+        stmt = stmt.where(exists().where(CustomerIdentity.customer_id == Customer.id,
+                                         CustomerIdentity.shop_id == shop_id))
     return session.scalar(stmt) or 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -68,8 +67,16 @@ def save_upload(upload: UploadFile) -> Path:
     folder = get_settings().data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex[:12]}-{_safe_name(upload.filename)}"
+    limit = get_settings().max_upload_mb << 20
     with open(path, "wb") as target:
-        shutil.copyfileobj(upload.file, target, 1 << 20)
+        while chunk := upload.file.read(1 << 20):
+            target.write(chunk)
+            if target.tell() > limit:
+                break
+    if path.stat().st_size > limit:
+        path.unlink()
+        raise InvalidInput("file_too_large", f"file: larger than {get_settings().max_upload_mb} MB "
+                           "(SHOPCX_MAX_UPLOAD_MB); import it with `shopcx import` instead", field="file")
     if path.stat().st_size == 0:
         path.unlink()
         raise InvalidInput("file_empty", "file: the file is empty or none was chosen", field="file")

@@ -140,5 +140,10 @@ def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
 
     yield line(("line_no", "field", "reason", "raw"))
     for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
-        yield line((line_no, field or "", reason, raw or ""))
+        yield line((line_no, field or "", _inert(reason), _inert(raw or "")))
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (the raw row comes from an uploaded file)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 

@@ -19,7 +19,8 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("invalid_timezone", f"timezone: '{name}' is not an IANA timezone", field="timezone") from None
+        raise InvalidInput("invalid_timezone", f"timezone: '{name}' is not an IANA timezone",
+                           field="timezone") from None
     return name
 
 

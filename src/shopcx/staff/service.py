@@ -192,6 +192,9 @@ def actor_for_token(session: Session, raw: str | None, ip: str | None = None) ->
     now = clock.now()
     if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         raise AuthError("invalid_token", "the API token is unknown, revoked or expired")
+    issuer = session.get(StaffUser, token.created_by_id) if token.created_by_id else None
+    if issuer is not None and not issuer.is_active:
+        raise AuthError("invalid_token", "the API token's issuer no longer works here; issue a new token")
     token.last_used_at = now
     return Actor(label=f"token:{token.name}", scopes=frozenset(token.scopes), ip=ip)
 
