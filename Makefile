@@ -46,7 +46,9 @@ test-postgresql:
 	SHOPCX_TEST_DB=postgresql $(PY) -m pytest
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/import_bench.py
+	$(PY) bench/clv_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
