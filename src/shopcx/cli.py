@@ -62,6 +62,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 def _register() -> None:
     from .demo.cli import register as register_demo
     from .imports.cli import app as import_app
+    from .insights.cli import register as register_insights
     from .staff.cli import app as user_app
     from .web.cli import register as register_web
 
@@ -69,6 +70,7 @@ def _register() -> None:
     app.add_typer(user_app, name="user", help="Staff accounts and API tokens.")
     register_web(app)
     register_demo(app)
+    register_insights(app)
 
 
 _register()

@@ -29,3 +29,7 @@ def cdnow_transactions(cdnow_dir) -> Transactions:
     at = np.array([f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in raw[:, 2]], dtype="datetime64[D]")
     cents = np.rint(raw[:, 4].astype(float) * 100).astype(np.int64)
     return Transactions.from_columns(raw[:, 1].astype(np.int64), at, cents)
+
+
+# The page tests (test_pages.py) sign in through the web suite's fixtures.
+from ..web.conftest import client, login, make_user  # noqa: E402, F401

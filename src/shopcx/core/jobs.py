@@ -81,3 +81,7 @@ def register_periodic() -> None:
     @huey.periodic_task(crontab(minute="*"), name="dispatch_outbox")
     def _dispatch():
         dispatch_outbox()
+
+    from ..insights.jobs import register_periodic as register_insights_periodic
+
+    register_insights_periodic()

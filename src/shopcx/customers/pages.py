@@ -7,6 +7,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ..core.settings import get_settings
+from ..insights import service as insights
+from ..insights.pages_format import value_card
 
 # Pages compose what a screen shows; the customer page shows the customer's orders, so it reads them here.
 from ..orders import repository as order_queries
@@ -74,7 +76,7 @@ def _consent_context(customer) -> dict:
 @router.get("/customers/{customer_id}")
 def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends(require("customers:read")),
                   session: Session = PageSession):
-    """One customer: profile, consent, tags, identities and the latest orders with shipments and refunds."""
+    """One customer: profile, value (latest analysis), consent, tags, identities and the latest orders."""
     customer = service.get_customer(session, customer_id)
     orders, order_total = order_queries.search(session, OrderFilter(customer_id=customer.id), offset=0,
                                                limit=TIMELINE_SIZE)
@@ -84,6 +86,7 @@ def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends
     return render(request, "customers/detail.html", _consent_context(customer) | {
         "orders": orders, "order_total": order_total, "shops": shop_map,
         "summary": {"orders": count, "paid": paid, "last": last},
+        "value": value_card(insights.customer_value(session, customer.id), viewer.locale),
         "currency": first_shop.currency if first_shop else get_settings().default_currency,
         "tz": first_shop.timezone if first_shop else None}, viewer=viewer)
 

@@ -107,8 +107,8 @@ def _routers():
     from importlib import import_module
 
     modules = ["shopcx.customers.api", "shopcx.orders.api", "shopcx.shops.api", "shopcx.staff.api",
-               "shopcx.web.pages", "shopcx.customers.pages", "shopcx.orders.pages", "shopcx.imports.pages",
-               "shopcx.staff.pages"]
+               "shopcx.insights.api", "shopcx.web.pages", "shopcx.customers.pages", "shopcx.orders.pages",
+               "shopcx.imports.pages", "shopcx.insights.pages", "shopcx.staff.pages"]
     for name in modules:
         try:
             module = import_module(name)
