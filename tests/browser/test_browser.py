@@ -158,7 +158,7 @@ def test_sign_in_search_customer_import_and_download_rejects(browser, live_serve
         expect(page.locator("#stat-customers")).to_have_text("4")
         _shot(page, "02-home")
 
-        page.click("nav >> text=客户")
+        page.click("nav >> text=\"客户\"")
         page.wait_for_url(base + "/customers")
         expect(page.locator("#customer-table tbody tr")).to_have_count(4)
         page.fill("input[name=q]", "王小")  # HTMX live search swaps the table
@@ -225,7 +225,7 @@ def test_phone_layout_folds_the_navigation(browser, live_server):
     page.set_default_timeout(20_000)
     try:
         _sign_in(page, base)
-        nav_link = page.locator("nav >> text=客户")
+        nav_link = page.locator("nav >> text=\"客户\"")
         expect(nav_link).to_be_hidden()
         _shot(page, "phone-01-home")
         page.click("label.nav-button")
