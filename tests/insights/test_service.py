@@ -259,3 +259,17 @@ def test_uci_online_retail_end_to_end(session, shared_data, capsys):
         from shopcx.insights.cli import headline
 
         print("\nUCI headline:", headline(run))
+
+
+def test_thresholds_come_from_settings_and_unknown_names_are_refused(monkeypatch):
+    from shopcx.core.errors import InvalidInput
+    from shopcx.core.settings import get_settings
+    from shopcx.insights.analysis import merged_params
+
+    monkeypatch.setattr(get_settings(), "analysis_params", {"at_risk_p_alive": 0.4, "gap_multiple": 3})
+    params = merged_params({"gap_multiple": 4})
+    assert (params["at_risk_p_alive"], params["gap_multiple"]) == (0.4, 4.0)
+    monkeypatch.setattr(get_settings(), "analysis_params", {"churn": 1})
+    with pytest.raises(InvalidInput) as err:
+        merged_params(None)
+    assert err.value.field == "params"

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     page_size: int = 50
     import_batch_orders: int = 2000
+    analysis_params: dict = Field(default_factory=dict, description="Overrides of the customer-value thresholds "
+                                  "(insights.analysis.DEFAULT_PARAMS), as JSON, e.g. {\"at_risk_p_alive\": 0.4}")
     max_upload_mb: int = Field(default=200, description="Largest file the import page accepts.")
 
     def resolved_database_url(self) -> str:

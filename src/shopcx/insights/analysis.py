@@ -49,9 +49,9 @@ DEFAULT_PARAMS: dict = {
 
 
 def merged_params(overrides: dict | None) -> dict:
-    """The defaults with overrides applied; unknown names are refused."""
+    """The defaults, then SHOPCX_ANALYSIS_PARAMS, then the run's overrides; unknown names are refused."""
     params = dict(DEFAULT_PARAMS)
-    for name, value in (overrides or {}).items():
+    for name, value in {**get_settings().analysis_params, **(overrides or {})}.items():
         if name not in DEFAULT_PARAMS or name == "unit":
             raise InvalidInput("unknown_parameter", f"params: '{name}' is not an analysis parameter", field="params")
         params[name] = type(DEFAULT_PARAMS[name])(value)
