@@ -185,6 +185,16 @@ class Collector:
         """A row cut or padded to the header's width, plus the blank cell absent columns point at."""
         return (fields + [""] * (self.width - len(fields)))[: self.width] + [""]
 
+    def fitted_rows(self) -> Iterator[Row]:
+        """The data rows, each fitted to the header's width plus the blank cell (see `fit`)."""
+        width = self.width
+        for line_no, fields, problem in self.rows:
+            if len(fields) == width:
+                fields.append("")
+            else:
+                fields = self.fit(fields)
+            yield line_no, fields, problem
+
     def pending(self, key: str, head: OrderHead | None = None) -> Pending:
         order = self.orders.get(key)
         if order is None:

@@ -102,11 +102,7 @@ def parse(table, ctx: Context) -> Parsed:
     currency, prices = ctx.currency, p.price_cache(ctx.currency)
     keys = TextCache(lambda raw: fields.order_id(raw, "order_id"))
     skus, names, categories = TextCache(_sku), TextCache(lambda raw: clip(raw, 255)), TextCache(lambda r: clip(r, 80))
-    for line_no, f, problem in out.rows:
-        if len(f) == width:
-            f.append("")
-        else:
-            f = out.fit(f)
+    for line_no, f, problem in out.fitted_rows():
         key = None
         try:
             key = keys[f[i_key]]

@@ -108,11 +108,7 @@ def parse(table, ctx: Context) -> Parsed:
     p, orders, width = ctx.parsers, out.orders, out.width
     keys = TextCache(lambda raw: fields.order_id(raw, "Name"))
     skus, names = TextCache(_sku), TextCache(_name)
-    for line_no, f, problem in out.rows:
-        if len(f) == width:
-            f.append("")
-        else:
-            f = out.fit(f)
+    for line_no, f, problem in out.fitted_rows():
         key = None
         try:
             key = keys[f[i_key]]

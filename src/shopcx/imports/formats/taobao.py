@@ -122,11 +122,7 @@ def parse(table, ctx: Context) -> Parsed:
     prices = p.price_cache(currency)
     keys = TextCache(lambda raw: fields.order_id(raw, "订单编号"))
     skus, titles = TextCache(_sku), TextCache(_title)
-    for line_no, f, problem in out.rows:
-        if len(f) == width:
-            f.append("")
-        else:
-            f = out.fit(f)
+    for line_no, f, problem in out.fitted_rows():
         key = None
         try:
             key = keys[f[i_key]]
