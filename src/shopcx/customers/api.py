@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..core.security import mask_email, mask_phone
 from ..shops import service as shops
-from ..staff.api import API_ERRORS, PageDep, SessionDep, bearer_scheme
 from ..staff.service import Actor
+from ..web.api import API_ERRORS, PageDep, SessionDep, bearer_scheme
 from ..web.deps import RowId, require_scope
 from ..web.format import mask_text
 from . import repository, service

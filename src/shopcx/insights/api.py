@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidInput, NotFound
 from ..customers import service as customers
-from ..staff.api import API_ERRORS, PageDep, Paging, SessionDep, bearer_scheme
 from ..staff.service import Actor
+from ..web.api import API_ERRORS, PageDep, Paging, SessionDep, bearer_scheme
 from ..web.deps import MAX_ID, RowId, require_scope
 from . import service
 from .tables import AnalysisRun

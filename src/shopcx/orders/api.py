@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 from ..core import clock
 from ..customers import service as customers
 from ..shops import service as shops
-from ..staff.api import API_ERRORS, PageDep, Paging, SessionDep, bearer_scheme
 from ..staff.service import Actor
+from ..web.api import API_ERRORS, ErrorOut, PageDep, Paging, SessionDep, bearer_scheme
 from ..web.deps import MAX_ID, RowId, require_scope
 from ..web.format import mask_text
 from . import actions, products, repository, rules, service
 from .models import Order, Refund, Shipment
 from .schemas import (
     KINDS,
-    ErrorOut,
     LineOut,
     OrderDetailOut,
     OrderIn,

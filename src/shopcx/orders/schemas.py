@@ -120,14 +120,6 @@ class UpsertResult(BaseModel):
 # --- API answers (appended for the JSON API) ---------------------------------------------------------------
 
 
-class ErrorOut(BaseModel):
-    """The body of every error answer; `field` names the offending input when there is one."""
-
-    error: str = Field(description="Machine-readable code, e.g. invalid_input, invalid_transition")
-    message: str = Field(description="Human-readable message that starts with the field it is about")
-    field: str | None = None
-
-
 class StatusChangeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     from_status: str | None

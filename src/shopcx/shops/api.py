@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from ..orders.schemas import ErrorOut, UpsertResult
-from ..staff.api import API_ERRORS, PageDep, SessionDep, TokenActor, bearer_scheme
+from ..orders.schemas import UpsertResult
 from ..staff.service import Actor
+from ..web.api import API_ERRORS, ErrorOut, PageDep, SessionDep, TokenActor, bearer_scheme
 from ..web.deps import require_scope
 from . import service, webhooks
 from .models import Shop
