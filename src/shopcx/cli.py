@@ -63,6 +63,8 @@ def _register() -> None:
     from .demo.cli import register as register_demo
     from .imports.cli import app as import_app
     from .insights.cli import register as register_insights
+    from .loyalty.cli import register as register_loyalty
+    from .reviews.cli import register as register_reviews
     from .staff.cli import app as user_app
     from .web.cli import register as register_web
 
@@ -71,6 +73,8 @@ def _register() -> None:
     register_web(app)
     register_demo(app)
     register_insights(app)
+    register_loyalty(app)
+    register_reviews(app)
 
 
 _register()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -60,6 +61,17 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+# Set while session_scope(write=True) opens its transaction: SQLite then takes the write lock at BEGIN.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("shopcx_write_intent", default=False)
+
+
+def _sqlite_begin(conn) -> None:
+    # A deferred transaction that read first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) when another
+    # writer committed in between; one that begins IMMEDIATE waits its turn (busy_timeout) and then sees the latest
+    # data. Units of work that read a balance and then spend it must therefore begin IMMEDIATE.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for url with the pragmas and pool settings ShopCX relies on."""
     if url.startswith("postgres://"):
@@ -69,7 +81,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return engine
@@ -107,10 +119,20 @@ def use_session_factory(factory: sessionmaker | None) -> None:
 
 
 @contextlib.contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error. The only place that commits."""
+def session_scope(*, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error. The only place that commits.
+
+    write=True is for work that reads and then writes what it read (redeeming points): on SQLite it begins with
+    the database's write lock; PostgreSQL locks rows itself (SELECT ... FOR UPDATE in the repository).
+    """
     session = session_factory()()
     try:
+        if write:
+            token = _write_intent.set(True)
+            try:
+                session.connection()
+            finally:
+                _write_intent.reset(token)
         yield session
         session.commit()
     except BaseException:

@@ -11,7 +11,8 @@ from . import clock
 from .db import Base, BigId, UTCDateTime
 
 TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
-          "order_cancelled", "order_refunded", "orders_imported", "customer_erased")
+          "order_cancelled", "order_refunded", "orders_imported", "customer_erased",
+          "review_received", "review_revised", "member_tier_changed", "referral_rewarded")
 
 
 class OutboxEvent(Base):

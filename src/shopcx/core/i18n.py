@@ -1,4 +1,8 @@
-"""Interface language: 简体中文 first, English second. Labels live in core/locales/<locale>.json."""
+"""Interface language: 简体中文 first, English second.
+
+Labels live in core/locales/<locale>.json plus one <locale>.<domain>.json per domain (loyalty, reviews, ...),
+merged into one flat catalog; a key defined in two files is a mistake and raises.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,14 @@ _DIGITS = "一二三四五六七八九十"
 @lru_cache
 def catalog(locale: str) -> dict[str, str]:
     """All labels of one locale (flat dotted keys)."""
-    return json.loads((_DIR / f"{locale}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in [_DIR / f"{locale}.json", *sorted(_DIR.glob(f"{locale}.*.json"))]:
+        labels = json.loads(path.read_text(encoding="utf-8"))
+        clash = merged.keys() & labels.keys()
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)[:5]}")
+        merged.update(labels)
+    return merged
 
 
 def normalize_locale(value: str | None) -> str:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 ROLES = ("owner", "manager", "agent", "operations", "analyst")
 
-# Permissions per role. 'pii' = may see full phone numbers and email addresses.
+# Permissions per role. 'pii' = may see full phone numbers and email addresses. 'loyalty:approve' = may approve
+# point adjustments above a role's limit (分级授权); '*:settings' = may change and publish a program's rules.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset({"customers:read", "customers:write", "orders:read", "orders:write", "imports:run",
-                        "staff:manage", "tokens:manage", "audit:read", "settings:manage", "pii"}),
+                        "staff:manage", "tokens:manage", "audit:read", "settings:manage", "pii", "loyalty:read", "loyalty:write",
+                        "loyalty:approve", "loyalty:settings", "reviews:read", "reviews:write", "reviews:settings"}),
     "manager": frozenset({"customers:read", "customers:write", "orders:read", "orders:write", "imports:run",
-                          "staff:manage", "tokens:manage", "audit:read", "pii"}),
-    "agent": frozenset({"customers:read", "customers:write", "orders:read", "pii"}),
-    "operations": frozenset({"customers:read", "customers:write", "orders:read", "imports:run"}),
-    "analyst": frozenset({"customers:read", "orders:read"}),
+                          "staff:manage", "tokens:manage", "audit:read", "pii", "loyalty:read", "loyalty:write",
+                          "loyalty:approve", "loyalty:settings", "reviews:read", "reviews:write", "reviews:settings"}),
+    "agent": frozenset({"customers:read", "customers:write", "orders:read", "pii", "loyalty:read", "loyalty:write",
+                        "reviews:read", "reviews:write"}),
+    "operations": frozenset({"customers:read", "customers:write", "orders:read", "imports:run", "loyalty:read",
+                             "loyalty:write", "reviews:read", "reviews:write"}),
+    "analyst": frozenset({"customers:read", "orders:read", "loyalty:read", "reviews:read"}),
 }
 
 # Scopes an API token can carry.
 SCOPES = ("customers:read", "customers:write", "products:read", "products:write", "orders:read", "orders:write",
-          "pii")
+          "pii", "loyalty:read", "loyalty:write", "reviews:read", "reviews:write")
 
 
 def can(role: str, permission: str) -> bool:

@@ -109,13 +109,17 @@ def _routers():
     from ..imports import pages as imports_pages
     from ..insights import api as insights_api
     from ..insights import pages as insights_pages
+    from ..loyalty import api as loyalty_api
+    from ..loyalty import pages as loyalty_pages
     from ..orders import api as orders_api
     from ..orders import pages as orders_pages
+    from ..reviews import api as reviews_api
+    from ..reviews import pages as reviews_pages
     from ..shops import api as shops_api
     from ..staff import api as staff_api
     from ..staff import pages as staff_pages
     from . import pages as web_pages
 
     return [customers_api.router, orders_api.router, shops_api.router, staff_api.router, insights_api.router,
-            web_pages.router, customers_pages.router, orders_pages.router, imports_pages.router,
-            insights_pages.router, staff_pages.router]
+            loyalty_api.router, reviews_api.router, web_pages.router, customers_pages.router, orders_pages.router, imports_pages.router,
+            insights_pages.router, loyalty_pages.router, reviews_pages.router, staff_pages.router]

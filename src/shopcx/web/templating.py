@@ -21,7 +21,7 @@ from .pagination import with_query
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # "customers/list.html" is customers/templates/list.html; names without a prefix are web/templates.
-DOMAINS = ("customers", "orders", "imports", "staff", "insights")
+DOMAINS = ("customers", "orders", "imports", "staff", "insights", "loyalty", "reviews")
 
 # Pages may only load this site's scripts; ECharts and HTMX set inline styles, hence 'unsafe-inline' there.
 SECURITY_HEADERS = {
@@ -48,6 +48,7 @@ class NavItem:
 
 NAV = (NavItem("home", "home", None), NavItem("customers", "customer_list", "customers:read"),
        NavItem("orders", "order_list", "orders:read"), NavItem("insights", "insights_overview", "customers:read"),
+       NavItem("reviews", "review_inbox", "reviews:read"), NavItem("loyalty", "loyalty_members", "loyalty:read"),
        NavItem("imports", "import_page", "imports:run"),
        NavItem("audit", "audit_log", "audit:read"))
 

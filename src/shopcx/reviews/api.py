@@ -1,0 +1,9 @@
+"""JSON routes of the reviews domain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from ..web.api import API_ERRORS, bearer_scheme
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["reviews"])

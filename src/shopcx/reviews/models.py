@@ -1,0 +1,1 @@
+"""Review tables (filled in by the reviews work)."""
