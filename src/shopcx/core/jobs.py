@@ -23,6 +23,16 @@ log = logging.getLogger("shopcx.jobs")
 Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = {}
 MAX_ATTEMPTS = 10
+# Domains whose `jobs` module registers event handlers; imported before the first dispatch.
+HANDLER_MODULES = ("shopcx.loyalty.jobs",)
+
+
+def load_handlers() -> None:
+    """Import every domain's handlers (idempotent: a module registers once, when first imported)."""
+    import importlib
+
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
 
 
 def on_event(topic: str) -> Callable[[Handler], Handler]:
@@ -37,6 +47,7 @@ def on_event(topic: str) -> Callable[[Handler], Handler]:
 
 def dispatch_outbox(limit: int = 500) -> int:
     """Hand pending events to their handlers, one transaction per event; returns how many were processed."""
+    load_handlers()
     with db.session_scope() as session:
         ids = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.processed_at.is_(None),
                                                                 OutboxEvent.attempts < MAX_ATTEMPTS)
@@ -83,5 +94,7 @@ def register_periodic() -> None:
         dispatch_outbox()
 
     from ..insights.jobs import register_periodic as register_insights_periodic
+    from ..loyalty.jobs import register_periodic as register_loyalty_periodic
 
     register_insights_periodic()
+    register_loyalty_periodic()

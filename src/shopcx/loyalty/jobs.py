@@ -1,0 +1,90 @@
+"""Loyalty hangs off the order events (earning, reversal, tiers) and runs its calendar work every 15 minutes, so
+expiry and birthdays happen right after midnight in each shop's timezone."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from sqlalchemy.orm import Session
+
+from ..core import clock, db, jobs
+from ..core.events import OutboxEvent
+from ..orders.models import Order
+
+log = logging.getLogger("shopcx.loyalty")
+ORDER_TOPICS = ("order_paid", "order_shipped", "order_delivered", "order_completed", "order_cancelled",
+                "order_refunded")
+
+
+def _on_order(session: Session, event: OutboxEvent) -> None:
+    from .earning import sync_order
+
+    order = session.get(Order, event.aggregate_id) if event.aggregate_id else None
+    if order is not None:
+        sync_order(session, order)
+
+
+for _topic in ORDER_TOPICS:
+    jobs.on_event(_topic)(_on_order)
+
+
+@jobs.on_event("orders_imported")
+def _on_import(session: Session, event: OutboxEvent) -> None:
+    # An import's history is one event; its orders are reconciled in batches, each its own transaction.
+    shop_id = event.payload.get("shop_id")
+    if shop_id:
+        sync_shop(shop_id)
+
+
+def sync_shop(shop_id: int, *, batch: int = 500, progress=None) -> int:
+    """Reconcile every paid sale of a shop with the ledger (idempotent); returns the members' orders seen."""
+    from sqlalchemy import select
+
+    from .earning import sync_orders
+    from .program import active
+
+    with db.session_scope() as session:
+        if active(session, shop_id) is None:
+            return 0
+        ids = list(session.scalars(select(Order.id).where(Order.shop_id == shop_id, Order.kind == "sale",
+                                                          Order.customer_id.is_not(None),
+                                                          Order.paid_at.is_not(None))
+                                   .order_by(Order.paid_at, Order.id)))
+    done = 0
+    for start in range(0, len(ids), batch):
+        with db.session_scope(write=True) as session:
+            done += sync_orders(session, ids[start:start + batch])
+        if progress:
+            progress(min(start + batch, len(ids)), len(ids))
+    return done
+
+
+def run_calendar(*, force_review: bool = False) -> list[tuple[str, object]]:
+    """Each active program's daily work for its shop-local today (activation, expiry, birthdays, reviews)."""
+    from sqlalchemy import select
+
+    from .lifecycle import run_daily
+    from .models import LoyaltyProgram
+    from .program import active
+
+    results = []
+    with db.session_scope() as session:
+        shop_ids = list(session.scalars(select(LoyaltyProgram.shop_id).where(LoyaltyProgram.is_active)))
+    for shop_id in shop_ids:
+        try:
+            with db.session_scope(write=True) as session:
+                program = active(session, shop_id)
+                if program is None:
+                    continue
+                today = clock.today_in(program.shop.timezone)
+                results.append((program.shop.code, run_daily(session, program, today, force_review=force_review)))
+        except Exception:  # one shop's failure must not stop the others; the next run retries (keys make it safe)
+            log.exception("loyalty calendar work for shop %s failed", shop_id)
+    return results
+
+
+def register_periodic() -> None:
+    """Register the calendar work on the queue; core.jobs.register_periodic calls this."""
+    huey = jobs.queue()
+    huey.periodic_task(crontab(minute="*/15"), name="loyalty_calendar")(run_calendar)
