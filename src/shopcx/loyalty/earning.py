@@ -29,6 +29,7 @@ class SyncResult:
     earned: int = 0
     reversed: int = 0
     shortfall: int = 0
+    restored: int = 0
     tier_changed: bool = False
 
 
@@ -218,6 +219,9 @@ def sync_order(session: Session, order: Order, program: ActiveProgram | None = N
             cfg.earning.start_on is None or day >= cfg.earning.start_on):
         result.earned = _earn(session, program, account, order, bases, day)
     _reverse(session, program, account, order, bases, result)
+    from .redemption import restore_for_order
+
+    result.restored = restore_for_order(session, program, account, order)
     if refunded:
         result.tier_changed = tiers.after_refund(session, program, account)
     elif paid:
