@@ -8,7 +8,9 @@ and a handler never sees an event whose transaction rolled back.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -45,6 +47,39 @@ def on_event(topic: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
+_deferred: list[Callable[[], None]] | None = None
+
+
+def defer(work: Callable[[], None]) -> None:
+    """From a handler: run `work` after the event's transaction commits, in transactions of its own (long,
+    batched work such as reconciling an import's history). The event counts as handled once it has succeeded."""
+    if _deferred is None:
+        raise RuntimeError("jobs.defer is only for outbox handlers")
+    _deferred.append(work)
+
+
+def _handle(event_id: int) -> list[Callable[[], None]] | None:
+    """Run the in-transaction handlers of one event; None when there is nothing (more) to do."""
+    global _deferred
+    # write=True: SQLite takes the write lock before reading the event, so a commit by another connection in
+    # between cannot make this transaction's first write fail; PostgreSQL skips an event another worker holds.
+    with db.session_scope(write=True) as session:
+        event = session.get(OutboxEvent, event_id, with_for_update={"skip_locked": True})
+        if event is None or event.processed_at is not None:
+            return None
+        _deferred = []
+        try:
+            for handler in _handlers.get(event.topic, []):
+                handler(session, event)
+            deferred = _deferred
+        finally:
+            _deferred = None
+        if not deferred:
+            event.processed_at = clock.now()
+            event.attempts += 1
+        return deferred
+
+
 def dispatch_outbox(limit: int = 500) -> int:
     """Hand pending events to their handlers, one transaction per event; returns how many were processed."""
     load_handlers()
@@ -55,18 +90,20 @@ def dispatch_outbox(limit: int = 500) -> int:
     done = 0
     for event_id in ids:
         try:
-            with db.session_scope() as session:
-                event = session.get(OutboxEvent, event_id)
-                if event is None or event.processed_at is not None:
-                    continue
-                for handler in _handlers.get(event.topic, []):
-                    handler(session, event)
-                event.processed_at = clock.now()
-                event.attempts += 1
+            deferred = _handle(event_id)
+            if deferred is None:
+                continue
+            if deferred:
+                for work in deferred:
+                    work()
+                with db.session_scope(write=True) as session:
+                    event = session.get(OutboxEvent, event_id)
+                    event.processed_at = clock.now()
+                    event.attempts += 1
             done += 1
         except Exception as exc:  # a failing handler must not stop the others; it is retried later
             log.exception("outbox event %s failed", event_id)
-            with db.session_scope() as session:
+            with db.session_scope(write=True) as session:
                 event = session.get(OutboxEvent, event_id)
                 event.attempts += 1
                 event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -85,8 +122,15 @@ def queue():
     return MemoryHuey("shopcx", immediate=True)
 
 
+_registered = False
+
+
 def register_periodic() -> None:
-    """Periodic tasks run by `shopcx worker`."""
+    """Periodic tasks run by `shopcx worker` (registered once per process)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     huey = queue()
 
     @huey.periodic_task(crontab(minute="*"), name="dispatch_outbox")
@@ -98,3 +142,32 @@ def register_periodic() -> None:
 
     register_insights_periodic()
     register_loyalty_periodic()
+
+
+def run_embedded(stop: threading.Event, interval: float = 5.0) -> None:
+    """The embedded setup's worker, a thread of the web process: dispatch the outbox every few seconds and run
+    the periodic tasks (loyalty calendar, daily analysis) when their minute comes."""
+    register_periodic()
+    huey = queue()
+    last_minute = None
+    while not stop.wait(interval):
+        try:
+            dispatch_outbox()
+        except Exception:  # the database may be briefly unavailable; try again next round
+            log.exception("embedded outbox dispatch failed")
+        minute = datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)  # huey's UTC clock
+        if minute == last_minute:
+            continue
+        last_minute = minute
+        for task in huey.read_periodic(minute):
+            try:
+                huey.execute(task)
+            except Exception:
+                log.exception("embedded periodic task %s failed", task.name)
+
+
+def start_embedded(interval: float = 5.0) -> threading.Event:
+    """Start the embedded worker thread; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=run_embedded, args=(stop, interval), name="shopcx-embedded-worker", daemon=True).start()
+    return stop

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     default_locale: str = "zh"
     queue: str = Field(default="memory", description="memory | sqlite | redis")
     redis_url: str = "redis://127.0.0.1:6379/0"
+    embedded_worker: bool = Field(default=False, description="Run the outbox and periodic jobs inside the web process "
+                                                            "(`shopcx serve` turns it on with the memory queue).")
     host: str = "127.0.0.1"
     port: int = 8000
     secure_cookies: bool = False

@@ -31,10 +31,11 @@ for _topic in ORDER_TOPICS:
 
 @jobs.on_event("orders_imported")
 def _on_import(session: Session, event: OutboxEvent) -> None:
-    # An import's history is one event; its orders are reconciled in batches, each its own transaction.
+    # An import's history is one event; its orders are reconciled after this transaction, in batches that commit
+    # one by one, and then the shop's calendar work makes available what is past its return window.
     shop_id = event.payload.get("shop_id")
     if shop_id:
-        sync_shop(shop_id)
+        jobs.defer(lambda: (sync_shop(shop_id), run_calendar(shop_id=shop_id)))
 
 
 def sync_shop(shop_id: int, *, batch: int = 500, progress=None) -> int:
@@ -60,7 +61,7 @@ def sync_shop(shop_id: int, *, batch: int = 500, progress=None) -> int:
     return done
 
 
-def run_calendar(*, force_review: bool = False) -> list[tuple[str, object]]:
+def run_calendar(*, shop_id: int | None = None, force_review: bool = False) -> list[tuple[str, object]]:
     """Each active program's daily work for its shop-local today (activation, expiry, birthdays, reviews)."""
     from sqlalchemy import select
 
@@ -70,17 +71,20 @@ def run_calendar(*, force_review: bool = False) -> list[tuple[str, object]]:
 
     results = []
     with db.session_scope() as session:
-        shop_ids = list(session.scalars(select(LoyaltyProgram.shop_id).where(LoyaltyProgram.is_active)))
-    for shop_id in shop_ids:
+        stmt = select(LoyaltyProgram.shop_id).where(LoyaltyProgram.is_active)
+        if shop_id is not None:
+            stmt = stmt.where(LoyaltyProgram.shop_id == shop_id)
+        shop_ids = list(session.scalars(stmt))
+    for one in shop_ids:
         try:
             with db.session_scope(write=True) as session:
-                program = active(session, shop_id)
+                program = active(session, one)
                 if program is None:
                     continue
                 today = clock.today_in(program.shop.timezone)
                 results.append((program.shop.code, run_daily(session, program, today, force_review=force_review)))
         except Exception:  # one shop's failure must not stop the others; the next run retries (keys make it safe)
-            log.exception("loyalty calendar work for shop %s failed", shop_id)
+            log.exception("loyalty calendar work for shop %s failed", one)
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _wants_html(request: Request) -> bool:
 
 def create_app() -> FastAPI:
     """Build the web application (pages, API, webhooks)."""
-    app = FastAPI(title="ShopCX", version=__version__,
+    app = FastAPI(title="ShopCX", version=__version__, lifespan=_lifespan,
                   description="Customer satisfaction and loyalty for online shops. "
                               "Money is in minor units (分).")
 
@@ -96,6 +97,19 @@ def create_app() -> FastAPI:
     return app
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(_app: FastAPI):
+    from ..core import jobs
+    from ..core.settings import get_settings
+
+    stop = jobs.start_embedded() if get_settings().embedded_worker else None
+    try:
+        yield
+    finally:
+        if stop is not None:
+            stop.set()
+
+
 def jsonable(errors):
     from fastapi.encoders import jsonable_encoder
 
@@ -121,5 +135,6 @@ def _routers():
     from . import pages as web_pages
 
     return [customers_api.router, orders_api.router, shops_api.router, staff_api.router, insights_api.router,
-            loyalty_api.router, reviews_api.router, web_pages.router, customers_pages.router, orders_pages.router, imports_pages.router,
-            insights_pages.router, loyalty_pages.router, reviews_pages.router, staff_pages.router]
+            loyalty_api.router, reviews_api.router, web_pages.router, customers_pages.router, orders_pages.router,
+            imports_pages.router, insights_pages.router, loyalty_pages.router, reviews_pages.router,
+            staff_pages.router]

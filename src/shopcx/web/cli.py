@@ -16,10 +16,13 @@ def register(app: typer.Typer) -> None:
         from ..core.settings import get_settings
 
         settings = get_settings()
-        if settings.database_url:
-            import os
+        import os
 
+        if settings.database_url:
             os.environ["SHOPCX_DATABASE_URL"] = settings.database_url
+        if settings.queue == "memory" and workers == 1:
+            # One command runs everything on one machine: the outbox and periodic jobs in the web process.
+            os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
         uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
                     port=port or settings.port, workers=workers, proxy_headers=True)
 
