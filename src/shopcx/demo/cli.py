@@ -59,6 +59,23 @@ def _new_owner_password(shop_code: str) -> None:
                                   f"[/bold] with the new password [bold]{password}[/bold] (shown only this once).")
 
 
+def _award_points(err: Console) -> None:
+    """Hand the history to the event handlers now (loyalty points and tiers), rather than after the server starts."""
+    from ..core import jobs
+
+    with err.status("loyalty: awarding points and tiers for the history …"):
+        jobs.dispatch_outbox()
+    from sqlalchemy import func, select
+
+    from ..core import db
+    from ..loyalty.models import LoyaltyAccount
+
+    with db.session_scope() as session:
+        members, points = session.execute(select(func.count(LoyaltyAccount.id),
+                                                 func.coalesce(func.sum(LoyaltyAccount.balance), 0))).one()
+    Console(soft_wrap=True).print(f"loyalty: {members:,} members hold {int(points):,} points")
+
+
 def register(app: typer.Typer) -> None:
     """Add `shopcx demo` to the command line."""
 
@@ -114,3 +131,4 @@ def register(app: typer.Typer) -> None:
                       "records (reviews, tickets, points …) still refer to the old demo shop.[/red]")
             raise typer.Exit(2) from None
         _report(Console(soft_wrap=True), result)
+        _award_points(err)

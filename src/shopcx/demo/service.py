@@ -46,6 +46,14 @@ def end_of_history(until: date | None, tz: str) -> date:
     return until or today
 
 
+def _ensure_loyalty_program(session: Session, shop) -> None:
+    """The demo shop runs the default loyalty program, so its history earns points and members have tiers."""
+    from ..loyalty import program
+
+    if program.get_program(session, shop.id) is None:
+        program.create_program(session, shop, actor=writer.DEMO_ACTOR)
+
+
 def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_code: str = "demo",
                until: str | None = None, reset: bool = False,
                progress: writer.Progress | None = None) -> DemoResult:
@@ -68,5 +76,6 @@ def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_
     demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone)
     tick("generate", 1, 1)
     writer.store(session, shop, demo, progress)
+    _ensure_loyalty_program(session, shop)
     staff = writer.ensure_staff(session, shop_code, demo, reset=reset)
     return DemoResult(shop_code, summarize(demo), staff, deleted)

@@ -53,7 +53,8 @@ def line_bases(order: Order, include_shipping: bool) -> tuple[int, dict[int, int
 
 
 def refunded_by_line(order: Order, bases: dict[int, int]) -> dict[int, int]:
-    """Cumulative refunded amount per line: refund lines where given, the rest spread by the lines' bases."""
+    """Cumulative refunded amount per line: refund lines where given, the rest spread over what of each line's
+    base those left unrefunded (a line refunded in full takes no more)."""
     no_of = {line.id: line.line_no for line in order.lines}
     refunded: dict[int, int] = defaultdict(int)
     unassigned = 0
@@ -67,7 +68,8 @@ def refunded_by_line(order: Order, bases: dict[int, int]) -> dict[int, int]:
         unassigned += max(0, refund.amount - assigned)
     if unassigned:
         keys = list(bases)
-        for line_no, share in zip(keys, rules.allocate(unassigned, [bases[k] for k in keys]), strict=True):
+        left = [max(0, bases[k] - refunded[k]) for k in keys]
+        for line_no, share in zip(keys, rules.allocate(unassigned, left), strict=True):
             refunded[line_no] += share
     return refunded
 
@@ -77,9 +79,9 @@ def is_void(order: Order) -> bool:
     return order.status in ("refunded", "cancelled") or (0 < order.paid_amount <= order.refunded_amount)
 
 
-def _categories(session: Session, order: Order) -> dict[int, str | None]:
+def _categories(session: Session, order: Order, config) -> dict[int, str | None]:
     ids = {line.product_id for line in order.lines if line.product_id is not None}
-    if not ids:
+    if not ids or not config.earning.category_multipliers:
         return {}
     return dict(session.execute(select(Product.id, Product.category).where(Product.id.in_(ids))).all())
 
@@ -98,7 +100,7 @@ def _earn(session: Session, program: ActiveProgram, account: LoyaltyAccount, ord
     cfg = program.config
     tier = cfg.tier(account.tier_code) or cfg.tiers[0]
     promo, promo_name = rules.promotion_multiplier(cfg, day)
-    categories = _categories(session, order)
+    categories = _categories(session, order, cfg)
     lines = []
     for line_no, _total, sku, product_id in order_lines(order):
         factors = [rules.item_multiplier(cfg, sku, categories.get(product_id)), tier.points_multiplier, promo]
@@ -218,10 +220,11 @@ def sync_order(session: Session, order: Order, program: ActiveProgram | None = N
     if ledger.entry_by_key(session, f"earn:{order.id}") is None and (
             cfg.earning.start_on is None or day >= cfg.earning.start_on):
         result.earned = _earn(session, program, account, order, bases, day)
-    _reverse(session, program, account, order, bases, result)
-    from .redemption import restore_for_order
+    if order.refunds or is_void(order):  # nothing to take back or give back otherwise
+        from .redemption import restore_for_order
 
-    result.restored = restore_for_order(session, program, account, order)
+        _reverse(session, program, account, order, bases, result)
+        result.restored = restore_for_order(session, program, account, order)
     if refunded:
         result.tier_changed = tiers.after_refund(session, program, account)
     elif paid:

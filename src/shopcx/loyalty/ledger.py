@@ -39,18 +39,21 @@ def lock_account(session: Session, account: LoyaltyAccount) -> LoyaltyAccount:
 
 
 def entry_by_key(session: Session, key: str) -> PointsEntry | None:
-    return session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == key))
+    """The entry written under key, if any (every entry is flushed when written, so no autoflush is needed)."""
+    with session.no_autoflush:
+        return session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == key))
 
 
 def _entry(session: Session, account: LoyaltyAccount, *, kind: str, key: str, reason: str, points: int = 0,
-           pending: int = 0, shortfall: int = 0, **fields) -> PointsEntry:
+           pending: int = 0, shortfall: int = 0, flush: bool = True, **fields) -> PointsEntry:
     entry = PointsEntry(account_id=account.id, kind=kind, points=points, pending_points=pending, shortfall=shortfall,
                         reason=reason, idempotency_key=key, created_at=clock.now(), detail=fields.pop("detail", None)
                         or {}, **fields)
     session.add(entry)
     account.balance += points
     account.pending_balance += pending
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

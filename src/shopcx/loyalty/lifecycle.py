@@ -33,7 +33,7 @@ class DailyResult:
     errors: list[str] = field(default_factory=list)
 
 
-def window_opens_on(order: Order, delivered_at, config, tz_name: str) -> date:
+def window_opens_on(order, delivered_at, config, tz_name: str) -> date:
     """Shop-local day the return window starts: completion, else delivery, else payment + automatic confirmation."""
     local = ZoneInfo(tz_name)
     if order.completed_at is not None:
@@ -58,11 +58,20 @@ def activate_due(session: Session, program: ActiveProgram, today: date, result: 
                  account_id: int | None = None) -> None:
     """Make available the points of orders whose return window has closed by today."""
     earns = pending_earns(session, program, account_id)
-    orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_({e.order_id for e in earns
-                                                                                if e.order_id})))}
-    delivered = dict(session.execute(select(Shipment.order_id, func.max(Shipment.delivered_at))
-                                     .where(Shipment.order_id.in_(orders)).group_by(Shipment.order_id)).all())
+    order_ids = sorted({e.order_id for e in earns if e.order_id})
+    orders, delivered = {}, {}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start:start + 500]
+        orders.update({row.id: row for row in session.execute(
+            select(Order.id, Order.paid_at, Order.completed_at).where(Order.id.in_(chunk)))})
+        delivered.update(session.execute(select(Shipment.order_id, func.max(Shipment.delivered_at))
+                                         .where(Shipment.order_id.in_(chunk)).group_by(Shipment.order_id)).all())
+    reversed_pending = _pending_reversed(session, [earn.id for earn in earns])
     days = program.config.earning.return_window_days
+    locked: set[int] = set()
+    earns_of: dict[int, list[int]] = {}
+    for earn in earns:
+        earns_of.setdefault(earn.account_id, []).append(earn.id)
     for earn in earns:
         order = orders.get(earn.order_id)
         if order is None or order.paid_at is None:
@@ -71,8 +80,13 @@ def activate_due(session: Session, program: ActiveProgram, today: date, result: 
         available = rules.available_on(opens, days)
         if available > today:
             continue
-        account = ledger.lock_account(session, session.get(LoyaltyAccount, earn.account_id))
-        amount = earn.pending_points - _pending_reversed(session, earn)
+        account = session.get(LoyaltyAccount, earn.account_id)
+        if account.id not in locked:
+            ledger.lock_account(session, account)
+            locked.add(account.id)
+            # Read under the lock: a refund committed meanwhile has taken back some of these pending points.
+            reversed_pending.update(_pending_reversed(session, earns_of[account.id]))
+        amount = earn.pending_points - reversed_pending.get(earn.id, 0)
         entry = ledger.activate(session, account, earn, amount, expires_on=expiry_for(program, available),
                                 earned_on=earn.earned_on, source_type=earn.source_type, source_id=earn.source_id,
                                 detail={"available_on": available.isoformat()})
@@ -82,15 +96,22 @@ def activate_due(session: Session, program: ActiveProgram, today: date, result: 
         result.activated_points += amount
         if account.shortfall:
             ledger.settle_shortfall(session, account, key=f"settle:{entry.id}")
-        from . import referrals
+        if account.referred_by_id is not None:  # only a referee's orders can complete a referral
+            from . import referrals
 
-        result.referrals += referrals.order_activated(session, program, account, order)
+            result.referrals += referrals.order_activated(session, program, account, session.get(Order, order.id))
 
 
-def _pending_reversed(session: Session, earn: PointsEntry) -> int:
-    value = session.scalar(select(func.coalesce(func.sum(-PointsEntry.pending_points), 0))
-                           .where(PointsEntry.parent_id == earn.id, PointsEntry.kind == "reverse"))
-    return int(value)
+def _pending_reversed(session: Session, earn_ids: list[int]) -> dict[int, int]:
+    """Pending points already taken back from each earn entry, by its id."""
+    totals: dict[int, int] = {}
+    for start in range(0, len(earn_ids), 500):
+        chunk = earn_ids[start:start + 500]
+        rows = session.execute(select(PointsEntry.parent_id, func.sum(-PointsEntry.pending_points))
+                               .where(PointsEntry.parent_id.in_(chunk), PointsEntry.kind == "reverse")
+                               .group_by(PointsEntry.parent_id))
+        totals.update({parent: int(total) for parent, total in rows})
+    return totals
 
 
 def expire_due(session: Session, program: ActiveProgram, today: date, result: DailyResult,

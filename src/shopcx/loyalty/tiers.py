@@ -41,8 +41,9 @@ def window_totals(session: Session, account: LoyaltyAccount, config: ProgramConf
 def record_activity(session: Session, account: LoyaltyAccount, *, key: str, spend: int, orders: int, at: datetime,
                     order_id: int | None) -> bool:
     """Add qualifying spend/orders once per key; False when the key was already recorded."""
-    if session.scalar(select(TierActivity.id).where(TierActivity.idempotency_key == key)) is not None:
-        return False
+    with session.no_autoflush:  # activity rows are flushed when written
+        if session.scalar(select(TierActivity.id).where(TierActivity.idempotency_key == key)) is not None:
+            return False
     session.add(TierActivity(account_id=account.id, order_id=order_id, spend_amount=spend, orders=orders, at=at,
                              idempotency_key=key, created_at=clock.now()))
     session.flush()
