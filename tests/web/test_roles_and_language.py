@@ -19,11 +19,11 @@ def _nav(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role, areas", [
-    ("owner", ["/", "/customers", "/orders", "/insights", "/imports", "/audit"]),
-    ("manager", ["/", "/customers", "/orders", "/insights", "/imports", "/audit"]),
-    ("agent", ["/", "/customers", "/orders", "/insights"]),
-    ("operations", ["/", "/customers", "/orders", "/insights", "/imports"]),
-    ("analyst", ["/", "/customers", "/orders", "/insights"]),
+    ("owner", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit"]),
+    ("manager", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit"]),
+    ("agent", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty"]),
+    ("operations", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports"]),
+    ("analyst", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty"]),
 ])
 def test_navigation_shows_the_areas_a_role_may_use(login, role, areas):
     assert _nav(login(role).get("/").text) == areas

@@ -26,7 +26,7 @@ Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = {}
 MAX_ATTEMPTS = 10
 # Domains whose `jobs` module registers event handlers; imported before the first dispatch.
-HANDLER_MODULES = ("shopcx.loyalty.jobs",)
+HANDLER_MODULES = ("shopcx.loyalty.jobs", "shopcx.loyalty.review_handlers", "shopcx.reviews.jobs")
 
 
 def load_handlers() -> None:
@@ -142,6 +142,10 @@ def register_periodic() -> None:
 
     register_insights_periodic()
     register_loyalty_periodic()
+
+    from ..reviews.jobs import register_periodic as register_reviews_periodic
+
+    register_reviews_periodic()
 
 
 def run_embedded(stop: threading.Event, interval: float = 5.0) -> None:

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 from ..core.settings import get_settings
 from ..insights import service as insights
 from ..insights.pages_format import value_card
+from ..loyalty.pages_members import member_cards
 
 # Pages compose what a screen shows; the customer page shows the customer's orders, so it reads them here.
 from ..orders import repository as order_queries
 from ..orders.repository import OrderFilter
+from ..reviews.pages_parts import customer_reviews
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
@@ -87,6 +89,8 @@ def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends
         "orders": orders, "order_total": order_total, "shops": shop_map,
         "summary": {"orders": count, "paid": paid, "last": last},
         "value": value_card(insights.customer_value(session, customer.id), viewer.locale),
+        "loyalty_cards": member_cards(session, customer.id, viewer.locale),
+        "customer_reviews": customer_reviews(session, customer.id, viewer),
         "currency": first_shop.currency if first_shop else get_settings().default_currency,
         "tz": first_shop.timezone if first_shop else None}, viewer=viewer)
 

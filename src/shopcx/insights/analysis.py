@@ -3,8 +3,8 @@
 Calibration = all paid sale orders up to the as-of date, in days. BG/NBD (Fader, Hardie & Lee 2005) gives P(alive)
 and expected purchases, Gamma-Gamma (FHL 2005, "RFM and CLV") the expected order value of repeat buyers, and
 their product the discounted CLV. RFM, segments, lifecycle stages, Pareto 20/80/30, repurchase rate and cohorts
-follow DESIGN.md §4 (insights.rules). Signals an advocate needs (referrals, NPS, 好评 with text) and the
-inquiries/carts a prospect needs are not stored yet: nobody is an advocate or a prospect until they are.
+follow DESIGN.md §4 (insights.rules). Advocates are found by kept referrals (loyalty) and 好评 with text (reviews);
+NPS answers and the inquiries/carts a prospect needs are not stored yet: nobody is a prospect until they are.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def run_analysis(*, as_of: date | None = None, shop_code: str | None = None, par
             run = repository.get_run(session, run_id)
             tx = repository.load_transactions(session, shop_id=shop_id, currency=currency, as_of=as_of)
             tick("load", 1, len(STEPS))
-            result = compute(tx, as_of, used, tick)
+            result = compute(tx, as_of, used, tick, advocacy_signals(session, shop_id))
             result.figures["stages"]["suspect"] = max(repository.count_contacts(session, shop_id) - result.n, 0)
             repository.insert_scores(session, result.rows(run_id))
             tick("store", len(STEPS), len(STEPS))
@@ -139,11 +139,27 @@ def _empty_figures(as_of: date, params: dict) -> dict:
             "data_gaps": DATA_GAPS}
 
 
-DATA_GAPS = {"advocate": "referrals, NPS answers and reviews are not stored yet: no customer is an advocate",
+DATA_GAPS = {"advocate": "NPS answers are not stored yet: advocates are found by kept referrals and 好评 with text",
              "prospect": "inquiries, carts and registrations are not stored yet: no customer is a prospect"}
 
 
-def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress) -> Result:
+def advocacy_signals(session, shop_id: int | None) -> dict[str, set[int]]:
+    """Who recommends the shop: referred a customer who kept their order, or wrote a 好评 with text."""
+    from ..loyalty import service as loyalty
+
+    signals = {"referred": loyalty.customers_who_referred(session, shop_id), "praised": set()}
+    try:
+        from ..reviews import service as reviews
+    except ImportError:  # the reviews domain is optional in this build
+        return signals
+    finder = getattr(reviews, "customers_with_text_good_review", None)
+    if finder is not None:
+        signals["praised"] = set(finder(session, shop_id=shop_id))
+    return signals
+
+
+def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
+            signals: dict[str, set[int]] | None = None) -> Result:
     """Everything of one snapshot from the tidy transactions (no database)."""
     total_steps = len(STEPS)
     if len(tx) == 0:
@@ -189,8 +205,14 @@ def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress) 
     gaps = gap[(orders >= 2) & (gap > 0)]
     shop_gap = float(np.median(gaps)) if len(gaps) else float("nan")
     gap = np.where(orders == 1, shop_gap, gap)
+    signals = signals or {}
+
+    def member(key: str):
+        found = signals.get(key)
+        return np.isin(ids, np.fromiter(found, dtype=np.int64, count=len(found))) if found else None
+
     stage = rules.lifecycle_stage(orders, p_alive=p_alive, recency_days=recency, usual_gap_days=gap,
-                                  thresholds=thresholds)
+                                  referred=member("referred"), praised=member("praised"), thresholds=thresholds)
     next_on = _next_purchase(model, summary.x, summary.T, as_of_day, stage, params["next_purchase_max_days"])
     columns = {"customer_id": ids, "stage": stage, "segment": rfm.segment, "r_score": rfm.r, "f_score": rfm.f,
                "m_score": rfm.m, "recency_days": recency, "orders": orders, "monetary_amount": monetary,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +49,8 @@ def enrol(session: Session, program: ActiveProgram, customer_id: int, *, actor: 
     account = find_account(session, program.program.id, customer_id)
     if account is not None:
         return account
-    if session.get(Customer, customer_id) is None:
+    # Only whether the customer exists: loading one would also load its identities, tags, consents, anniversaries.
+    if session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
         raise NotFound("customer_not_found", f"there is no customer {customer_id}")
     now = clock.now()
     entry_tier = program.config.tiers[0].code
@@ -74,6 +76,17 @@ def expiry_for(program: ActiveProgram, available: date) -> date | None:
     return rules.lot_expires_on(program.config.expiry.mode, program.config.expiry.months, available)
 
 
+def customers_who_referred(session: Session, shop_id: int | None = None) -> set[int]:
+    """Customers whose referral brought a customer who bought and kept the order (the lifecycle's advocates)."""
+    from .models import Referral
+
+    stmt = (select(LoyaltyAccount.customer_id).join(Referral, Referral.referrer_account_id == LoyaltyAccount.id)
+            .where(Referral.status == "rewarded").distinct())
+    if shop_id is not None:
+        stmt = stmt.where(LoyaltyAccount.shop_id == shop_id)
+    return set(session.scalars(stmt))
+
+
 def change_birthday(session: Session, program: ActiveProgram, account: LoyaltyAccount, birthday: date, *,
                     actor: Actor | None = None) -> None:
     """Set the member's (solar) birthday; once set, it may change again only after `birthday_change_days`.
@@ -89,7 +102,8 @@ def change_birthday(session: Session, program: ActiveProgram, account: LoyaltyAc
     limit = program.config.birthday_change_days
     staff = actor is not None and actor.role in ("owner", "manager")
     if customer.birthday_on is not None and account.birthday_changed_at is not None and not staff:
-        allowed_from = account.birthday_changed_at.astimezone(clock.now().tzinfo).date() + timedelta(days=limit)
+        changed_on = account.birthday_changed_at.astimezone(ZoneInfo(program.shop.timezone)).date()
+        allowed_from = changed_on + timedelta(days=limit)  # counted in shop-local days, like `today`
         if today < allowed_from:
             raise LoyaltyError("birthday_change_limited",
                                f"birthday: it was changed recently; it can be changed again from {allowed_from}",

@@ -20,7 +20,7 @@ from ..orders.models import Order, Product
 from ..orders.rules import PAID_STATUSES
 from . import ledger, rules, tiers
 from .accounts import enrol
-from .models import LoyaltyAccount, PointsEntry, PointsLot
+from .models import LoyaltyAccount, PointsEntry, PointsLot, TierActivity
 from .program import ActiveProgram, active
 
 
@@ -180,7 +180,10 @@ def _tier_activity(session: Session, account: LoyaltyAccount, order: Order, base
     paid = tiers.record_activity(session, account, key=f"tier:{order.id}:paid", spend=base, orders=1,
                                  at=order.paid_at, order_id=order.id)
     void = is_void(order)
-    refunded_base = base if void else min(base, order.refunded_amount)
+    # Wind back what the payment counted (its base under the rules of that day), however the rules changed since.
+    counted = session.scalar(select(TierActivity.spend_amount)
+                             .where(TierActivity.idempotency_key == f"tier:{order.id}:paid"))
+    refunded_base = counted if void else min(counted, order.refunded_amount)
     refunded = False
     if refunded_base > 0:
         refunded = tiers.record_activity(session, account, key=f"tier:{order.id}:refund:{refunded_base}",
@@ -193,8 +196,6 @@ def _tier_activity(session: Session, account: LoyaltyAccount, order: Order, base
 
 
 def _refunded_spend(session: Session, account: LoyaltyAccount, order: Order) -> int:
-    from .models import TierActivity
-
     value = session.scalar(select(func.coalesce(func.sum(-TierActivity.spend_amount), 0))
                            .where(TierActivity.account_id == account.id, TierActivity.order_id == order.id,
                                   TierActivity.spend_amount < 0))
@@ -208,7 +209,8 @@ def sync_order(session: Session, order: Order, program: ActiveProgram | None = N
     if order.status not in PAID_STATUSES and order.status != "cancelled":
         return None
     program = program or active(session, order.shop_id)
-    if program is None:
+    if program is None or order.currency != program.program.currency:
+        # Points are priced in the program's currency; an order in another one earns nothing rather than a guess.
         return None
     account = enrol(session, program, order.customer_id)
     ledger.lock_account(session, account)
@@ -217,9 +219,12 @@ def sync_order(session: Session, order: Order, program: ActiveProgram | None = N
     base, bases = line_bases(order, cfg.earning.include_shipping)
     day = _local_day(order.paid_at, program.shop.timezone)
     paid, refunded = _tier_activity(session, account, order, base)
-    if ledger.entry_by_key(session, f"earn:{order.id}") is None and (
-            cfg.earning.start_on is None or day >= cfg.earning.start_on):
+    earned = ledger.entry_by_key(session, f"earn:{order.id}")
+    if earned is None and (cfg.earning.start_on is None or day >= cfg.earning.start_on):
         result.earned = _earn(session, program, account, order, bases, day)
+    elif earned is not None and earned.detail.get("lines"):
+        # Refunds are spread over the line bases the points were earned on, not today's rules' bases.
+        bases = {line["line_no"]: line["base"] for line in earned.detail["lines"]}
     if order.refunds or is_void(order):  # nothing to take back or give back otherwise
         from .redemption import restore_for_order
 

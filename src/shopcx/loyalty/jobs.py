@@ -21,8 +21,14 @@ def _on_order(session: Session, event: OutboxEvent) -> None:
     from .earning import sync_order
 
     order = session.get(Order, event.aggregate_id) if event.aggregate_id else None
-    if order is not None:
-        sync_order(session, order)
+    if order is None:
+        return
+    if order.customer_id is None:  # a guest's void order still gives its coupon use back
+        from .coupons import release_for_order
+
+        release_for_order(session, order)
+        return
+    sync_order(session, order)
 
 
 for _topic in ORDER_TOPICS:

@@ -134,10 +134,10 @@ def expire_due(session: Session, program: ActiveProgram, today: date, result: Da
 
 def _lunar_today(today: date) -> list[tuple[int, int]]:
     """(lunar month, lunar day) pairs celebrated today; day 30 also on the 29th of a month that has no 30th."""
-    lunar = LunarDate.fromSolarDate(today.year, today.month, today.day)
+    lunar = LunarDate.from_solar_date(today.year, today.month, today.day)
     pairs = [(lunar.month, lunar.day)]
     tomorrow = today + timedelta(days=1)
-    if lunar.day == 29 and LunarDate.fromSolarDate(tomorrow.year, tomorrow.month, tomorrow.day).day == 1:
+    if lunar.day == 29 and LunarDate.from_solar_date(tomorrow.year, tomorrow.month, tomorrow.day).day == 1:
         pairs.append((lunar.month, 30))
     return pairs
 
@@ -165,7 +165,11 @@ def birthday_points(session: Session, program: ActiveProgram, today: date, resul
         if points <= 0:
             continue
         ledger.lock_account(session, account)
-        entry = ledger.credit(session, account, points, key=f"birthday:{account.id}:{today.year}", kind="earn",
+        year = today.year
+        if session.scalar(select(Customer.birthday_on).where(Customer.id == account.customer_id)) is None:
+            # A lunar birthday is once per lunar year: 腊月 dates fall twice in some solar years, in none of others.
+            year = LunarDate.from_solar_date(today.year, today.month, today.day).year
+        entry = ledger.credit(session, account, points, key=f"birthday:{account.id}:{year}", kind="earn",
                               reason="birthday", expires_on=expiry_for(program, today), rule_version=program.version,
                               earned_on=today, detail={"tier": account.tier_code})
         result.birthdays += entry is not None
@@ -174,8 +178,13 @@ def birthday_points(session: Session, program: ActiveProgram, today: date, resul
 def review_tiers(session: Session, program: ActiveProgram, today: date, result: DailyResult,
                  force: bool = False) -> None:
     """The periodic tier review on its day (or now, when forced from the CLI)."""
-    for account in session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.program_id == program.program.id)
-                                   .order_by(LoyaltyAccount.id)):
+    stmt = select(LoyaltyAccount).where(LoyaltyAccount.program_id == program.program.id)
+    if not force:
+        every = program.config.qualification.review_every_months
+        if today.day != 1 or (today.month - 1) % every:
+            return  # not a review day: the job runs every 15 minutes and must not load every member each time
+        stmt = stmt.where(or_(LoyaltyAccount.reviewed_on.is_(None), LoyaltyAccount.reviewed_on < today))
+    for account in session.scalars(stmt.order_by(LoyaltyAccount.id)):
         if force or tiers.review_due(program, account, today):
             result.reviewed += 1
             result.tier_changes += tiers.review(session, program, account, today)
@@ -187,6 +196,10 @@ def run_daily(session: Session, program: ActiveProgram, today: date, *, force_re
     activate_due(session, program, today, result)
     expire_due(session, program, today, result)
     birthday_points(session, program, today, result)
+    from . import referrals
+
+    # Referrals whose first order earned nothing to activate are settled by date here.
+    result.referrals += referrals.reward_due(session, program, today)
     review_tiers(session, program, today, result, force=force_review)
     return result
 

@@ -109,6 +109,7 @@ class PointsEntry(Base):
         Index("ix_points_entry_account_id", "account_id", "id"),
         Index("ix_points_entry_order", "order_id"),
         Index("ix_points_entry_pending", "kind", "pending_points"),
+        Index("ix_points_entry_source", "source_type", "source_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -204,6 +205,7 @@ class Reward(Base):
     __table_args__ = (
         UniqueConstraint("program_id", "code"),
         CheckConstraint("points_cost >= 0", name="points_cost_not_negative"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -278,12 +280,14 @@ class Referral(Base):
     """A member brought a new customer; rewarded when the referee's first order is past its return window."""
 
     __tablename__ = "referral"
+    # A customer spans shops: each shop's program may have its own referral of them.
+    __table_args__ = (UniqueConstraint("program_id", "referee_customer_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("loyalty_program.id", ondelete="CASCADE"), index=True)
     referrer_account_id: Mapped[int] = mapped_column(ForeignKey("loyalty_account.id", ondelete="CASCADE"),
                                                      index=True)
-    referee_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    referee_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(12))  # pending | qualified | rewarded | refused | void
     reason: Mapped[str | None] = mapped_column(String(255))
     first_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id", ondelete="SET NULL"))

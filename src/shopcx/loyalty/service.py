@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .accounts import change_birthday, enrol, find_account, get_account
+from .accounts import change_birthday, customers_who_referred, enrol, find_account, get_account
 from .earning import sync_order, sync_orders
 from .ledger import LoyaltyError
 from .program import active, create_program, publish_version, save_draft
 
-__all__ = ["LoyaltyError", "active", "change_birthday", "create_program", "enrol", "find_account", "get_account",
+__all__ = ["LoyaltyError", "active", "change_birthday", "create_program", "customers_who_referred", "enrol",
+           "find_account", "get_account",
            "publish_version", "save_draft", "sync_order", "sync_orders"]

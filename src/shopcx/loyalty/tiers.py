@@ -98,6 +98,15 @@ def review(session: Session, program: ActiveProgram, account: LoyaltyAccount, as
     spend, orders = window_totals(session, account, program.config, program.shop.timezone, day)
     floor = _floor(account, day)
     target = rules.tier_at_review(program.config, account.tier_code, floor, spend, orders)
+    window = program.config.qualification.window
+    if window != "rolling_12m":
+        # A tier earned in a calendar or membership year holds through the next one: the review also judges the
+        # last complete window, else everyone would drop when a new (still empty) year begins.
+        tz = program.shop.timezone
+        start = rules.window_start(window, day, joined_on(account, tz))
+        last = window_totals(session, account, program.config, tz, start - timedelta(days=1))
+        target = max(target, rules.tier_at_review(program.config, account.tier_code, floor, *last),
+                     key=program.config.rank)
     reason = "review"
     if account.floor_tier_code and floor is None:
         account.floor_tier_code, account.floor_until = None, None

@@ -8,8 +8,9 @@ ROLES = ("owner", "manager", "agent", "operations", "analyst")
 # point adjustments above a role's limit (分级授权); '*:settings' = may change and publish a program's rules.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset({"customers:read", "customers:write", "orders:read", "orders:write", "imports:run",
-                        "staff:manage", "tokens:manage", "audit:read", "settings:manage", "pii", "loyalty:read", "loyalty:write",
-                        "loyalty:approve", "loyalty:settings", "reviews:read", "reviews:write", "reviews:settings"}),
+                        "staff:manage", "tokens:manage", "audit:read", "settings:manage", "pii", "loyalty:read",
+                        "loyalty:write", "loyalty:approve", "loyalty:settings", "reviews:read", "reviews:write",
+                        "reviews:settings"}),
     "manager": frozenset({"customers:read", "customers:write", "orders:read", "orders:write", "imports:run",
                           "staff:manage", "tokens:manage", "audit:read", "pii", "loyalty:read", "loyalty:write",
                           "loyalty:approve", "loyalty:settings", "reviews:read", "reviews:write", "reviews:settings"}),

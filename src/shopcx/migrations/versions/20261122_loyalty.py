@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-22 19:01:36.854411
+Create Date: 2026-11-22 19:43:45.151450
 """
 from alembic import op
 import sqlalchemy as sa
@@ -106,6 +106,7 @@ def upgrade() -> None:
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('points_cost >= 0', name=op.f('ck_loyalty_reward_points_cost_not_negative')),
+    sa.CheckConstraint('stock IS NULL OR stock >= 0', name=op.f('ck_loyalty_reward_stock_not_negative')),
     sa.ForeignKeyConstraint(['program_id'], ['loyalty_program.id'], name=op.f('fk_loyalty_reward_program_id_loyalty_program'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_reward')),
     sa.UniqueConstraint('program_id', 'code', name=op.f('uq_loyalty_reward_program_id_code'))
@@ -144,6 +145,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_points_entry_order', ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_points_entry_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_points_entry_pending', ['kind', 'pending_points'], unique=False)
+        batch_op.create_index('ix_points_entry_source', ['source_type', 'source_id'], unique=False)
 
     op.create_table('referral',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -160,10 +162,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['referee_customer_id'], ['customer.id'], name=op.f('fk_referral_referee_customer_id_customer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['referrer_account_id'], ['loyalty_account.id'], name=op.f('fk_referral_referrer_account_id_loyalty_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referral')),
-    sa.UniqueConstraint('referee_customer_id', name=op.f('uq_referral_referee_customer_id'))
+    sa.UniqueConstraint('program_id', 'referee_customer_id', name=op.f('uq_referral_program_id_referee_customer_id'))
     )
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_program_id'), ['program_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_referee_customer_id'), ['referee_customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_referrer_account_id'), ['referrer_account_id'], unique=False)
 
     op.create_table('tier_activity',
@@ -346,10 +349,12 @@ def downgrade() -> None:
     op.drop_table('tier_activity')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_referrer_account_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_referee_customer_id'))
         batch_op.drop_index(batch_op.f('ix_referral_program_id'))
 
     op.drop_table('referral')
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_entry_source')
         batch_op.drop_index('ix_points_entry_pending')
         batch_op.drop_index(batch_op.f('ix_points_entry_parent_id'))
         batch_op.drop_index('ix_points_entry_order')

@@ -1,0 +1,88 @@
+"""Text analysis of stored reviews through `shopcx.reviews.text.analyze`, and hidden dissatisfaction.
+
+The review text and its 追评 are analysed apart: the review is negative when either is (a 追评 is where a
+five-star buyer tells what broke a week later), its score is the lower of the two, its aspects the union
+in the order of the drivers. A trained model in data_dir/models/review_polarity.json (or .npz; what
+`shopcx reviews train` writes) is used when present.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ...core import clock
+from ...core.settings import get_settings
+from .. import rules
+from ..models import Review
+
+log = logging.getLogger("shopcx.reviews")
+DRIVER_ORDER = ("quality", "description", "service", "logistics", "packaging", "price", "security")
+
+
+def _analyzer():
+    try:
+        from ..text import analyze
+    except ImportError:  # the text package is optional for storing reviews; a job analyses them later
+        return None
+    return analyze
+
+
+@lru_cache(maxsize=4)
+def _model(path: str, mtime: float):
+    from ..text import load_model
+
+    return load_model(path)
+
+
+def _trained_model():
+    folder = get_settings().data_dir / "models"
+    path = next((p for p in (folder / "review_polarity.json", folder / "review_polarity.npz") if p.is_file()), None)
+    if path is None:
+        return None
+    try:
+        return _model(str(path), path.stat().st_mtime)
+    except Exception:  # a damaged model must not stop reviews being stored; the default analyser is used
+        log.exception("cannot load the review polarity model %s", path)
+        return None
+
+
+def analyze_texts(texts: Iterable[str]) -> dict[str, object]:
+    """text -> TextResult for each distinct non-empty text; {} when text analysis is unavailable."""
+    distinct = sorted({t for t in texts if t and t.strip()})
+    analyze = _analyzer()
+    if not distinct or analyze is None:
+        return {}
+    return dict(zip(distinct, analyze(distinct, model=_trained_model()), strict=True))
+
+
+def apply(review: Review, results: dict[str, object] | None = None) -> bool:
+    """Store polarity, score, aspects and the hidden-dissatisfaction flag on review; False if analysis is missing."""
+    texts = [t for t in (review.text, review.followup_text) if t and t.strip()]
+    if not texts:
+        review.polarity = review.polarity_score = None
+        review.aspects = []
+        review.hidden_negative = False
+        review.analyzed_at = clock.now()
+        return True
+    known = dict(results or {})
+    missing = [t for t in texts if t not in known]
+    if missing:
+        known.update(analyze_texts(missing))
+    if any(t not in known for t in texts):
+        return False
+    found = [known[t] for t in texts]
+    negative = any(r.polarity == "negative" for r in found)
+    review.polarity = "negative" if negative else "positive"
+    review.polarity_score = float(min(r.score for r in found))
+    aspects = {a for r in found for a in r.aspects}
+    review.aspects = [d for d in DRIVER_ORDER if d in aspects] + sorted(aspects - set(DRIVER_ORDER))
+    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity)
+    review.analyzed_at = clock.now()
+    return True
+
+
+def refresh_hidden(review: Review) -> None:
+    """Re-derive the hidden-dissatisfaction flag after the class changed."""
+    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity)

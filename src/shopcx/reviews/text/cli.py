@@ -1,0 +1,155 @@
+"""`shopcx reviews train` and `shopcx reviews classify`: learn polarity from the shop's rated reviews, tag a file."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+HOLDOUT_SHARE = 0.1
+NEW_COLUMNS = ("polarity", "polarity_score", "aspects")
+
+
+def _fail(err: Console, message: str) -> typer.Exit:
+    err.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _train(input_path: Path, text_column: str, label_column: str, model_path: Path | None, c: float) -> None:
+    from . import default_model_path
+    from .csvdata import labelled_rows, read_file
+    from .model import stratified_holdout, train
+
+    err = Console(stderr=True)
+    out = Console(soft_wrap=True)
+    started = time.perf_counter()
+    data = read_file(input_path)
+    rows = labelled_rows(data, data.column(text_column, "--text-column"), data.column(label_column, "--label-column"),
+                         label_column)
+    skipped = ", ".join(f"{count:,} {reason}" for reason, count in rows.skipped.items()) or "none"
+    if len(set(rows.labels)) < 2:
+        raise _fail(err, f"--input: no usable rows: training needs positive and negative reviews with text "
+                    f"({len(rows.labels):,} usable; skipped: {skipped})")
+    fit_rows, held_rows = stratified_holdout(rows.labels, HOLDOUT_SHARE)
+    accuracy = None
+    with err.status("training on the held-out split"):
+        if held_rows:
+            trial = train([rows.texts[i] for i in fit_rows], [rows.labels[i] for i in fit_rows], c=c)
+            guessed = trial.predict_proba([rows.texts[i] for i in held_rows]) >= 0.5
+            accuracy = float(sum(bool(g) == (rows.labels[i] == 1) for g, i in zip(guessed, held_rows, strict=True))
+                             / len(held_rows))
+    with err.status("training on all rows"):
+        model = train(rows.texts, rows.labels, c=c, info={
+            "source": input_path.name, "label_scheme": rows.scheme, "skipped": rows.skipped,
+            "holdout_rows": len(held_rows), "holdout_accuracy": accuracy})
+        path = model.save(model_path or default_model_path())
+    positive = sum(rows.labels)
+    out.print(f"rows read        {len(data.rows):,}")
+    out.print(f"rows used        {len(rows.labels):,} ({positive:,} positive, {len(rows.labels) - positive:,} "
+              f"negative; labels read as {rows.scheme})")
+    out.print(f"rows skipped     {skipped}")
+    if accuracy is None:
+        out.print("held-out check   not run (fewer than 5 rows of a class)")
+    else:
+        out.print(f"held-out accuracy {accuracy:.2%} on {len(held_rows):,} rows kept out of training "
+                  f"({HOLDOUT_SHARE:.0%} per class); the saved model is refitted on all rows")
+    out.print(f"features         {model.info['features']:,} character n-grams")
+    out.print(f"model            {path}")
+    out.print(f"time             {time.perf_counter() - started:.1f} s")
+
+
+def _classify(input_path: Path, text_column: str, output_path: Path, model_path: Path | None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import analyze, default_model_path, load_model
+    from .csvdata import read_file
+
+    err = Console(stderr=True)
+    started = time.perf_counter()
+    data = read_file(input_path)
+    text_at = data.column(text_column, "--text-column")
+    if model_path is not None:
+        model, using = load_model(model_path), f"model {model_path}"
+    elif default_model_path().is_file():
+        model, using = load_model(default_model_path()), f"model {default_model_path()}"
+    else:
+        model, using = None, "the untrained default (SnowNLP + lexicon); train a model for better accuracy"
+    width = len(data.header)
+    for line_no, fields in data.rows:
+        if len(fields) > width:
+            raise _fail(err, f"--input: line {line_no} has {len(fields)} fields but the header has {width}")
+    header = list(data.header)
+    positions = []
+    for name in NEW_COLUMNS:
+        if name not in header:  # a file classified before keeps its columns and gets new values
+            header.append(name)
+        positions.append(header.index(name))
+    batch = 5000 if model is not None else 200
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = output_path.with_name(output_path.name + ".partial")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with open(partial, "w", encoding="utf-8-sig", newline="") as handle, \
+                Progress(*columns, console=err, transient=False) as bar:
+            writer = csv.writer(handle, delimiter=data.delimiter)
+            writer.writerow(header)
+            task = bar.add_task("classify", total=len(data.rows))
+            for start in range(0, len(data.rows), batch):
+                part = data.rows[start:start + batch]
+                results = analyze([fields[text_at] if text_at < len(fields) else "" for _, fields in part], model)
+                for (_, fields), result in zip(part, results, strict=True):
+                    row = fields + [""] * (len(header) - len(fields))
+                    row[positions[0]] = result.polarity
+                    row[positions[1]] = f"{result.score:.4f}"
+                    row[positions[2]] = ";".join(result.aspects)
+                    writer.writerow(row)
+                bar.update(task, advance=len(part))
+        os.replace(partial, output_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    seconds = time.perf_counter() - started
+    rate = len(data.rows) / seconds if seconds > 0 else 0.0
+    Console(soft_wrap=True).print(f"classified {len(data.rows):,} rows with {using} in {seconds:.1f} s "
+                                  f"({rate:,.0f} rows/s) → {output_path}")
+
+
+def register(reviews_app: typer.Typer) -> None:
+    """Add `train` and `classify` to `shopcx reviews`."""
+
+    @reviews_app.command("train")
+    def train_command(
+            input_path: Path = typer.Option(..., "--input", help="CSV, gzip CSV or XLSX with review text and a label."),
+            text_column: str = typer.Option(..., "--text-column", help="Column holding the review text."),
+            label_column: str = typer.Option(..., "--label-column",
+                                             help="0/1, positive/negative, or stars 1–5 (≥4 positive, ≤2 negative, "
+                                                  "3 skipped)."),
+            model: Path | None = typer.Option(None, "--model", help="Where to save; default "
+                                              "SHOPCX_DATA_DIR/models/review_polarity.npz."),
+            c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularisation strength of the regression.")):
+        """Learn review polarity from the shop's own rated reviews and save the model."""
+        from ...core.errors import ShopCXError
+
+        try:
+            _train(input_path, text_column, label_column, model, c)
+        except ShopCXError as exc:
+            raise _fail(Console(stderr=True), exc.message) from None
+
+    @reviews_app.command("classify")
+    def classify_command(
+            input_path: Path = typer.Option(..., "--input", help="CSV, gzip CSV or XLSX with review text."),
+            text_column: str = typer.Option(..., "--text-column", help="Column holding the review text."),
+            output: Path = typer.Option(..., "--output", help="CSV to write: every input column plus polarity, "
+                                        "polarity_score and aspects."),
+            model: Path | None = typer.Option(None, "--model", help="A trained model; default the saved shop "
+                                              "model, else the untrained default.")):
+        """Add polarity, polarity_score (P(positive), 4 decimals) and aspects (driver keys, ';') to every row."""
+        from ...core.errors import ShopCXError
+
+        try:
+            _classify(input_path, text_column, output, model)
+        except ShopCXError as exc:
+            raise _fail(Console(stderr=True), exc.message) from None

@@ -1,0 +1,128 @@
+"""Reading review files for `shopcx reviews train|classify`: columns by name, labels in three spellings.
+
+Files are read by the import module's reader (CSV, gzip CSV or XLSX; UTF-8 with or without BOM or GB18030;
+comma, tab or semicolon), so a file that imports also classifies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...core.errors import InvalidInput
+
+POSITIVE_WORDS = frozenset({"1", "positive", "pos", "正面", "好评", "积极"})
+NEGATIVE_WORDS = frozenset({"0", "negative", "neg", "负面", "差评", "消极"})
+
+
+class ReviewFileError(InvalidInput):
+    """A review file (or one of its lines) that cannot be used; the message names the column or line."""
+
+
+@dataclass
+class ReviewFile:
+    """A file's header, its data rows (line number, fields) and the delimiter it used."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    delimiter: str
+
+    def column(self, name: str, option: str) -> int:
+        """The position of the column called name, or an error naming it and the columns there are."""
+        wanted = name.strip().lower()
+        for position, title in enumerate(self.header):
+            if title.strip().lower() == wanted:
+                return position
+        raise ReviewFileError("column_missing", f"{option}: the file has no column '{name}' (its columns: "
+                              f"{', '.join(self.header)})", field=option.lstrip("-").replace("-", "_"))
+
+
+def read_file(path: Path) -> ReviewFile:
+    """Every non-blank row of the file; a line that does not decode is an error naming it."""
+    from ...imports.formats.source import Table
+
+    if not Path(path).is_file():
+        raise ReviewFileError("file_unreadable", f"--input: {path} does not exist or is not a file", field="input")
+    table = Table(Path(path))
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for line_no, fields, problem in table.rows():
+            if problem:
+                raise ReviewFileError("line_unreadable", f"--input: line {line_no}: {problem}", field="input")
+            if header is None:
+                header = [title.strip().lstrip("\ufeff") for title in fields]
+                continue
+            rows.append((line_no, fields))
+    except InvalidInput as exc:
+        if isinstance(exc, ReviewFileError):
+            raise
+        raise ReviewFileError(exc.code, f"--input: {exc.message.removeprefix('file: ')}", field="input") from None
+    if header is None:
+        raise ReviewFileError("file_empty", f"--input: {Path(path).name} is empty (no header line)", field="input")
+    return ReviewFile(header=header, rows=rows, delimiter=table.delimiter or ",")
+
+
+@dataclass
+class Labelled:
+    """Texts with labels 1/0, the label scheme ('binary' or 'stars') and the rows left out, by reason."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    scheme: str = ""
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _stars(value: str) -> int | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and 1 <= number <= 5 else None
+
+
+def label_scheme(values: list[str]) -> str:
+    """'stars' when any label is a whole number 2–5 (then all must be 1–5), else 0/1 and words (positive…)."""
+    for value in values:
+        stars = _stars(value.strip())
+        if stars is not None and stars >= 2:
+            return "stars"
+    return "binary"
+
+
+def labelled_rows(data: ReviewFile, text_column: int, label_column: int, label_name: str) -> Labelled:
+    """Texts and 1/0 labels: 0/1, positive/negative, or stars (≥ 4 positive, ≤ 2 negative, 3 skipped)."""
+    out = Labelled()
+    values = [fields[label_column] if label_column < len(fields) else "" for _, fields in data.rows]
+    out.scheme = label_scheme(values)
+    for (line_no, fields), raw in zip(data.rows, values, strict=True):
+        value = raw.strip().lower()
+        text = fields[text_column].strip() if text_column < len(fields) else ""
+        if not value:
+            out.skip("no label")
+            continue
+        if out.scheme == "stars":
+            stars = _stars(value)
+            if stars is None:
+                raise ReviewFileError("bad_label", f"--label-column '{label_name}', line {line_no}: '{raw}' is not "
+                                      f"1–5 stars like the rest of the column", field="label_column")
+            if stars == 3:
+                out.skip("3 stars")
+                continue
+            label = 1 if stars >= 4 else 0
+        elif value.removesuffix(".0") in POSITIVE_WORDS:
+            label = 1
+        elif value.removesuffix(".0") in NEGATIVE_WORDS:
+            label = 0
+        else:
+            raise ReviewFileError("bad_label", f"--label-column '{label_name}', line {line_no}: '{raw}' is not a "
+                                  f"label (use 0/1, positive/negative or 1–5 stars)", field="label_column")
+        if not text:
+            out.skip("empty text")
+            continue
+        out.texts.append(text)
+        out.labels.append(label)
+    return out

@@ -1,0 +1,108 @@
+"""End to end in Debian's Chromium: the review inbox, one 差评 with a refused and a proper reply, a logged contact,
+and the ratings dashboard's charts.
+
+Uses the live server of test_browser (a fresh committed database with a shop, three buyers and an owner) and
+adds reviews of their orders on top; screenshots go to test-artifacts/, one more on failure.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shopcx.core import db
+
+from .test_browser import ARTIFACTS, _shot, _sign_in, browser, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def reviews_server(live_server):  # noqa: F811
+    """The live server's shop with three reviews of the seeded orders: a 差评 two days ago, a 中评 and a 好评."""
+    from shopcx.reviews import service
+    from shopcx.reviews.schemas import ReviewIn
+    from shopcx.shops import service as shops
+    from shopcx.staff.service import SYSTEM
+
+    now = datetime.now(UTC)
+    with db.session_scope() as session:
+        shop = shops.get_shop(session, "main")
+        for n, (stars, days, text) in enumerate([(1, 2, "杯子漏水，客服也不回复"), (3, 3, "一般般"),
+                                                 (5, 4, "很好用")], start=1):
+            result = service.record_review(session, shop, ReviewIn.model_validate({
+                "external_id": f"RV-{n}", "order_external_id": f"TB{n:06d}", "stars": stars, "text": text,
+                "reviewed_at": now - timedelta(days=days), "dsr_description": stars, "dsr_service": stars,
+                "dsr_logistics": max(stars - 1, 1)}), actor=SYSTEM, source="api")
+            if n == 1:
+                bad_id = result.review_id
+    return live_server, bad_id
+
+
+def test_inbox_review_contact_and_dashboard(browser, reviews_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, bad_id = reviews_server
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        _sign_in(page, base)
+        page.click("nav >> text=评价")
+        page.wait_for_url(base + "/reviews")
+        expect(page.locator("#inbox-table tbody tr")).to_have_count(1)  # the 差评 tab
+        expect(page.locator("#inbox-tabs [data-count=neutral]")).to_have_text("1")
+        page.click("#inbox-tabs [data-tab=good]")  # HTMX swaps the rows and pushes the address
+        expect(page.locator("#inbox-table")).to_contain_text("很好用")
+        assert "tab=good" in page.url
+        page.click("#inbox-tabs [data-tab=bad]")
+        expect(page.locator(f"#inbox-table tr[data-review='{bad_id}']")).to_contain_text("王小明")
+        _shot(page, "reviews-01-inbox")
+
+        page.click(f"#inbox-table tr[data-review='{bad_id}'] a.rv-open")
+        page.wait_for_url(f"{base}/reviews/{bad_id}")
+        expect(page.locator("#delivery .ship-late")).to_have_count(1)
+        page.fill("#reply-text", "亲，改成好评返现5元")
+        page.click("#reply-form button[type=submit]")  # an HTMX POST with the CSRF header
+        expect(page.locator("[data-error-for=reply]")).to_contain_text("平台规则")
+        expect(page.locator("#reply-text")).to_have_value("亲，改成好评返现5元")
+        page.locator("#suggestions button").first.click()  # a suggested reply fills the box
+        expect(page.locator("#reply-text")).to_have_value("王小明您好，非常抱歉保温杯给您带来了不好的体验。"
+                                                         "我们已安排专人跟进，会尽快与您联系解决问题。")
+        page.click("#reply-form button[type=submit]")
+        expect(page.locator("[data-done=reply]")).to_be_visible()
+        expect(page.locator("#current-reply")).to_contain_text("王小明您好")
+
+        page.select_option("#contact-form select[name=channel]", "phone")
+        page.select_option("#contact-form select[name=result]", "reached")
+        page.fill("#contact-form textarea[name=note]", "电话联系，买家同意补发杯盖")
+        page.click("#contact-form button[type=submit]")
+        expect(page.locator("#contacts li[data-contact]")).to_have_count(1)
+        expect(page.locator("#contacts")).to_contain_text("电话联系，买家同意补发杯盖")
+        expect(page.locator("#case-status")).to_contain_text("已联系")
+        _shot(page, "reviews-02-review")
+
+        page.click("nav >> text=评价")
+        page.click(".rv-areas >> text=评分看板")
+        page.wait_for_url(base + "/reviews/dashboard")
+        for chart in ("dsr-chart", "good-rate-chart", "class-chart", "driver-chart", "late-chart", "forecast-chart"):
+            expect(page.locator(f"#{chart} canvas").first).to_be_visible()
+        expect(page.locator("#good-rate")).to_have_text("33.3%")  # 1 好评 of 3
+        _shot(page, "reviews-03-dashboard")
+
+        page.click(".rv-areas >> text=评价设置")
+        page.wait_for_url(base + "/reviews/settings")
+        expect(page.locator("#settings-form input[name=revision_days]")).to_have_value("30")
+        _shot(page, "reviews-04-settings")
+        # The refused reply answers 422 (the browser logs it); nothing else may go wrong.
+        assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "failure-reviews.png"), full_page=True)
+        raise
+    finally:
+        context.close()

@@ -1,0 +1,195 @@
+"""`shopcx reviews train|classify` on small hand-written files, through Typer's test runner."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from shopcx.cli import app
+from shopcx.reviews.text import analyze, load_model
+from shopcx.reviews.text.model import ModelFileError
+
+runner = CliRunner()
+
+POSITIVE = ["质量很好，物流也快", "非常满意，下次还来", "东西不错，值得购买", "包装完好，很喜欢", "客服态度好，推荐",
+            "性价比高，好评", "味道很好，新鲜", "做工精致，满意", "发货快，好用", "很漂亮，喜欢",
+            "great product, love it", "works great, very happy"]
+NEGATIVE = ["质量太差，退货了", "非常失望，不推荐", "东西是坏的，垃圾", "包装破损，很生气", "客服态度差，不理人",
+            "太贵了，不值", "不新鲜，难吃", "做工粗糙，差评", "发货慢，难用", "很难看，后悔",
+            "terrible, broke in a day", "waste of money, disappointed"]
+
+
+def write_csv(path, header, rows, encoding="utf-8-sig"):
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture
+def stars_file(tmp_path):
+    rows = [[f"p{i}", text, 5 - i % 2] for i, text in enumerate(POSITIVE)]
+    rows += [[f"n{i}", text, 1 + i % 2] for i, text in enumerate(NEGATIVE)]
+    rows += [["m1", "一般般，凑合用", 3], ["m2", "还行吧", 3], ["e1", "", 5]]
+    return write_csv(tmp_path / "reviews.csv", ["id", "评价", "星级"], rows)
+
+
+def test_train_save_load_classify_round_trip(stars_file, tmp_path):
+    model_path = tmp_path / "models" / "mine.npz"
+    result = runner.invoke(app, ["reviews", "train", "--input", str(stars_file), "--text-column", "评价",
+                                 "--label-column", "星级", "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "24 (12 positive, 12 negative; labels read as stars)" in result.stdout
+    assert "2 3 stars" in result.stdout and "1 empty text" in result.stdout
+    assert "held-out accuracy" in result.stdout and str(model_path) in result.stdout
+    model = load_model(model_path)
+    assert model.info["rows"] == 24 and model.info["positive"] == 12 and model.info["label_scheme"] == "stars"
+    assert model.info["skipped"] == {"3 stars": 2, "empty text": 1}
+    assert model.info["trained_at"] and 0.0 <= model.info["holdout_accuracy"] <= 1.0
+
+    # GB18030 input, an extra column and a blank text: every row comes back in order with its columns.
+    source = write_csv(tmp_path / "in.csv", ["编号", "内容", "备注"],
+                       [["1", "质量很好，非常满意", "a"], ["2", "太差了，退货", "b"], ["3", "", "c"],
+                        ["4", "包装破损，物流太慢", "d"]], encoding="gb18030")
+    output = tmp_path / "out" / "tagged.csv"
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "内容",
+                                 "--output", str(output), "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(output)
+    assert rows[0] == ["编号", "内容", "备注", "polarity", "polarity_score", "aspects"]
+    assert [row[:3] for row in rows[1:]] == [["1", "质量很好，非常满意", "a"], ["2", "太差了，退货", "b"],
+                                             ["3", "", "c"], ["4", "包装破损，物流太慢", "d"]]
+    assert [row[3] for row in rows[1:]] == ["positive", "negative", "positive", "negative"]
+    assert rows[3][4] == "0.5000" and rows[3][5] == ""
+    assert rows[1][5] == "quality" and rows[4][5] == "logistics;packaging"
+    assert all(len(row[4].split(".")[1]) == 4 for row in rows[1:])
+    # The file's scores are the API's scores, rounded.
+    direct = analyze(["质量很好，非常满意"], model=model)[0]
+    assert rows[1][4] == f"{direct.score:.4f}"
+
+
+def test_train_saves_to_the_data_dir_by_default_and_classify_uses_it(stars_file, tmp_path):
+    from shopcx.core.settings import get_settings
+
+    result = runner.invoke(app, ["reviews", "train", "--input", str(stars_file), "--text-column", "评价",
+                                 "--label-column", "星级"])
+    assert result.exit_code == 0, result.output
+    saved = get_settings().data_dir / "models" / "review_polarity.npz"
+    try:
+        assert saved.is_file() and str(saved) in result.stdout
+        source = write_csv(tmp_path / "in.csv", ["text"], [["很好"]])
+        result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
+                                     "--output", str(tmp_path / "out.csv")])
+        assert result.exit_code == 0, result.output
+        assert f"model {saved}" in result.stdout
+    finally:
+        saved.unlink(missing_ok=True)
+
+
+def test_labels_as_words_and_zero_one(tmp_path):
+    rows = [[t, "positive" if i % 2 else "1"] for i, t in enumerate(POSITIVE)]
+    rows += [[t, "Negative" if i % 2 else "0"] for i, t in enumerate(NEGATIVE)]
+    source = write_csv(tmp_path / "words.csv", ["text", "label"], rows)
+    model_path = tmp_path / "m.npz"
+    result = runner.invoke(app, ["reviews", "train", "--input", str(source), "--text-column", "text",
+                                 "--label-column", "label", "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "24 (12 positive, 12 negative; labels read as binary)" in result.stdout
+
+
+def test_classify_without_a_model_uses_the_untrained_default(tmp_path):
+    source = write_csv(tmp_path / "in.csv", ["text"], [["不错"], ["一点也不满意"]])
+    output = tmp_path / "out.csv"
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
+                                 "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "untrained default" in result.stdout
+    assert [row[1] for row in read_csv(output)[1:]] == ["positive", "negative"]
+
+
+def train_args(path, text="text", label="label"):
+    return ["reviews", "train", "--input", str(path), "--text-column", text, "--label-column", label,
+            "--model", str(path.with_suffix(".npz"))]
+
+
+def test_missing_column_is_named(tmp_path):
+    source = write_csv(tmp_path / "a.csv", ["text", "stars"], [["很好", "5"]])
+    result = runner.invoke(app, train_args(source))
+    assert result.exit_code == 2
+    assert "--label-column: the file has no column 'label' (its columns: text, stars)" in result.output
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "评价",
+                                 "--output", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "no column '评价'" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_bad_label_names_its_line(tmp_path):
+    source = write_csv(tmp_path / "b.csv", ["text", "label"], [["很好", "5"], ["很差", "1"], ["一般", "很好"],
+                                                               ["不错", "4"]])
+    result = runner.invoke(app, train_args(source))
+    assert result.exit_code == 2
+    assert "--label-column 'label', line 4: '很好' is not 1–5 stars" in result.output
+    words = write_csv(tmp_path / "w.csv", ["text", "label"], [["很好", "1"], ["很差", "maybe"]])
+    result = runner.invoke(app, train_args(words))
+    assert result.exit_code == 2 and "line 3: 'maybe' is not a label" in result.output
+    assert not source.with_suffix(".npz").exists()
+
+
+def test_no_usable_rows_and_unreadable_files(tmp_path):
+    only_good = write_csv(tmp_path / "c.csv", ["text", "label"], [["很好", "5"], ["不错", "4"], ["一般", "3"]])
+    result = runner.invoke(app, train_args(only_good))
+    assert result.exit_code == 2 and "no usable rows" in result.output and "1 3 stars" in result.output
+    result = runner.invoke(app, train_args(tmp_path / "missing.csv"))
+    assert result.exit_code == 2 and "missing.csv does not exist" in result.output
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = runner.invoke(app, train_args(empty))
+    assert result.exit_code == 2 and "is empty" in result.output
+
+
+def test_classify_refuses_a_foreign_model_file(tmp_path):
+    source = write_csv(tmp_path / "in.csv", ["text"], [["很好"]])
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, header=np.array('{"format": "something.else", "version": 1}'), keys=np.zeros(1, np.uint64))
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
+                                 "--output", str(tmp_path / "o.csv"), "--model", str(foreign)])
+    assert result.exit_code == 2 and "format 'something.else'" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_model_files_are_never_unpickled(tmp_path):
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, header=np.array([{"format": "shopcx.review_polarity"}], dtype=object))
+    with pytest.raises(ModelFileError) as caught:
+        load_model(pickled)
+    assert caught.value.code == "model_unreadable"
+    with pytest.raises(ModelFileError) as caught:
+        load_model(tmp_path / "nowhere.npz")
+    assert caught.value.code == "model_not_found"
+    text = tmp_path / "text.npz"
+    text.write_text("not a zip")
+    with pytest.raises(ModelFileError):
+        load_model(text)
+
+
+def test_a_model_of_another_version_is_refused(stars_file, tmp_path):
+    from shopcx.reviews.text.model import train
+
+    model = train(POSITIVE + NEGATIVE, [1] * len(POSITIVE) + [0] * len(NEGATIVE))
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["header"] = np.array(str(arrays["header"]).replace('"version": 1', '"version": 99'))
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError) as caught:
+        load_model(path)
+    assert caught.value.code == "model_version" and "version 99" in caught.value.message
