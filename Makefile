@@ -49,6 +49,9 @@ bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/import_bench.py
 	$(PY) bench/clv_bench.py
+	$(PY) bench/ledger_bench.py
+	$(PY) bench/reviews_bench.py
+	$(PY) bench/text_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -90,9 +90,14 @@ def test_erasing_a_buyer_removes_their_words_and_keeps_the_ratings(session):
     assert isinstance(event, OutboxEvent)
 
 
-def test_with_the_real_text_analyser():
-    """The text package's analyser on clearly negative and positive Chinese reviews (when it is installed)."""
-    text = pytest.importorskip("shopcx.reviews.text")
-    negative, positive = text.analyze(["质量很差，用了两天就坏了", "非常好用，很满意，下次还来"])
-    assert negative.polarity == "negative" and "quality" in negative.aspects
-    assert positive.polarity == "positive"
+def test_hidden_dissatisfaction_with_the_real_text_analyser(session):
+    """The text package's untrained default on clearly negative and clearly positive five-star reviews."""
+    shop = make_shop(session)
+    hidden = record(session, shop, order(session, shop), stars=5, text="质量很差，用了两天就坏了")
+    happy = record(session, shop, order(session, shop), stars=5, text="非常好用，很满意，下次还来")
+    honest = record(session, shop, order(session, shop), stars=1, text="质量很差，用了两天就坏了")
+    assert (hidden.polarity, hidden.hidden_negative) == ("negative", True) and "quality" in hidden.aspects
+    assert (happy.polarity, happy.hidden_negative) == ("positive", False)
+    assert honest.polarity == "negative" and not honest.hidden_negative
+    counts = service.class_counts(session, shop, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    assert (counts["good"], counts["hidden_negative"]) == (2, 1)

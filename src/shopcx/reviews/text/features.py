@@ -67,13 +67,14 @@ def document_frequencies(texts: list[str], chunk: int = 20000, max_n: int = MAX_
         distinct, df = runs(keys[first])
         parts_keys.append(distinct)
         parts_df.append(df)
-    keys = np.concatenate(parts_keys) if parts_keys else np.zeros(0, dtype=np.uint64)
-    dfs = np.concatenate(parts_df) if parts_df else np.zeros(0, dtype=np.int64)
+    if not parts_keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    # The same key from several chunks: sort them together and add their document counts.
+    keys, dfs = np.concatenate(parts_keys), np.concatenate(parts_df)
     order = np.argsort(keys, kind="stable")
     keys, dfs = keys[order], dfs[order]
-    distinct, _ = runs(keys)
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, int)
-    return distinct, np.add.reduceat(dfs, starts) if len(keys) else dfs
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[starts], np.add.reduceat(dfs, starts)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: multiply, keep the top bits
