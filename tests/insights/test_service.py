@@ -273,3 +273,23 @@ def test_thresholds_come_from_settings_and_unknown_names_are_refused(monkeypatch
     with pytest.raises(InvalidInput) as err:
         merged_params(None)
     assert err.value.field == "params"
+
+
+def test_a_repeat_buyer_with_a_good_review_in_words_is_an_advocate(session, hand_shop):
+    # DESIGN.md §4: advocate = repeat and (referred someone or NPS 9–10 or 好评 with text). c1 and c2 are active
+    # repeat buyers; c1 praises in words, c2 gives five stars without a word: only c1 becomes an advocate.
+    from shopcx.customers.models import Customer
+    from shopcx.orders.models import Order
+    from shopcx.reviews import service as reviews
+    from shopcx.reviews.schemas import ReviewIn
+
+    for name, text in (("c1", "质量很好，包装仔细，下次还来买"), ("c2", None)):
+        order = session.scalars(select(Order).join(Customer, Customer.id == Order.customer_id)
+                                .where(Customer.name == name).order_by(Order.id)).first()
+        reviews.record_review(session, hand_shop, ReviewIn.model_validate(
+            {"external_id": f"rv-{name}", "order_external_id": order.external_id, "stars": 5, "text": text,
+             "reviewed_at": TEN_AM - timedelta(days=1)}), actor=SYSTEM)
+    run = service.run_analysis(as_of=AS_OF, shop_code="hand")
+    scores = _scores(session, run)
+    assert scores["c1"].stage == "advocate" and scores["c2"].stage == "repeat"
+    assert run.figures["stages"]["advocate"] == 1

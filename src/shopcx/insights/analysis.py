@@ -146,16 +146,10 @@ DATA_GAPS = {"advocate": "NPS answers are not stored yet: advocates are found by
 def advocacy_signals(session, shop_id: int | None) -> dict[str, set[int]]:
     """Who recommends the shop: referred a customer who kept their order, or wrote a 好评 with text."""
     from ..loyalty import service as loyalty
+    from ..reviews import service as reviews
 
-    signals = {"referred": loyalty.customers_who_referred(session, shop_id), "praised": set()}
-    try:
-        from ..reviews import service as reviews
-    except ImportError:  # the reviews domain is optional in this build
-        return signals
-    finder = getattr(reviews, "customers_with_text_good_review", None)
-    if finder is not None:
-        signals["praised"] = set(finder(session, shop_id=shop_id))
-    return signals
+    return {"referred": loyalty.customers_who_referred(session, shop_id),
+            "praised": set(reviews.customers_with_text_good_review(session, shop_id=shop_id))}
 
 
 def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,

@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
         if settings.database_url:
             os.environ["SHOPCX_DATABASE_URL"] = settings.database_url
         if settings.queue == "memory" and workers == 1:
-            # One command runs everything on one machine: the outbox and periodic jobs in the web process.
+            # One command runs everything on one machine: the outbox and periodic jobs in the web process
+            # (this process builds the app itself with one worker; the variable is for a reloader's child).
+            settings.embedded_worker = True
             os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
         uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
                     port=port or settings.port, workers=workers, proxy_headers=True)
