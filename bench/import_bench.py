@@ -20,17 +20,15 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from benchdb import Databases  # noqa: E402
+
 from shopcx.core import clock, db  # noqa: E402
-from shopcx.core.migrate import upgrade  # noqa: E402
 from shopcx.imports import service  # noqa: E402
 from shopcx.imports.formats import online_retail  # noqa: E402
 from shopcx.imports.formats.base import Context, Parsers  # noqa: E402
@@ -38,7 +36,6 @@ from shopcx.imports.formats.source import Table  # noqa: E402
 from shopcx.imports.writer import HISTORY_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared" / "data" / "online_retail_uci" / "online_retail.csv.gz"
-PG_ADMIN = os.environ.get("SHOPCX_BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SOURCE = "online-retail"
 
 
@@ -147,38 +144,6 @@ def child_import(url: str, path: Path) -> None:
     db.get_engine().dispose()
     print(json.dumps({"seconds": elapsed, "stored": job.stored_rows, "rejected": job.rejected_rows,
                       "total": job.total_rows}))
-
-
-class Databases:
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.pg: list[str] = []
-
-    def fresh(self, backend: str) -> str:
-        name = f"shopcx_bench_{uuid.uuid4().hex[:8]}"
-        if backend == "sqlite":
-            url = f"sqlite:///{self.workdir / (name + '.db')}"
-        else:
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-            self.pg.append(name)
-            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-        engine = db.make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
-
-    def drop(self) -> None:
-        if not self.pg:
-            return
-        db.configure("sqlite://")  # let go of the last benchmark database
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.pg:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

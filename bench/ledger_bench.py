@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -34,13 +33,14 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from benchdb import Databases  # noqa: E402
+
 from shopcx.core import clock, db  # noqa: E402
-from shopcx.core.migrate import upgrade  # noqa: E402
 from shopcx.loyalty import ledger  # noqa: E402
 from shopcx.loyalty import program as programs  # noqa: E402
 from shopcx.loyalty.accounts import enrol  # noqa: E402
@@ -52,44 +52,9 @@ from shopcx.orders.schemas import OrderIn  # noqa: E402
 from shopcx.shops import service as shops  # noqa: E402
 from shopcx.staff.service import SYSTEM  # noqa: E402
 
-PG_ADMIN = os.environ.get("SHOPCX_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BATCH = 500
 MEMBERS = 500
 NOW = datetime(2026, 6, 1, 4, tzinfo=timezone.utc)
-
-
-class Databases:
-    """Throwaway migrated databases, dropped (PostgreSQL) or left in a temp folder (SQLite) at the end."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.pg: list[str] = []
-
-    def fresh(self, backend: str) -> str:
-        name = f"shopcx_bench_{uuid.uuid4().hex[:8]}"
-        if backend == "sqlite":
-            url = f"sqlite:///{self.workdir / (name + '.db')}"
-        else:
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-            self.pg.append(name)
-            url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-        engine = db.make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
-
-    def drop(self) -> None:
-        if not self.pg:
-            return
-        db.configure("sqlite://")  # let go of the last benchmark database
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.pg:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def setup_shop() -> int:

@@ -6,6 +6,7 @@ A real uvicorn server runs in a thread against a fresh, committed database; scre
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -125,6 +126,26 @@ def browser():
             chromium.close()
 
 
+@contextlib.contextmanager
+def watched_page(browser, failure_shot: str, **context_args):
+    """A page in a new browser context that records page errors and console errors (yielded with the page) and
+    saves a full-page screenshot named failure_shot when the block fails."""
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        yield page, errors
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{failure_shot}.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -143,14 +164,8 @@ def test_sign_in_search_customer_import_and_download_rejects(browser, live_serve
     from playwright.sync_api import expect
 
     base = live_server
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
+    with watched_page(browser, "failure-desktop",
+                      viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True) as (page, errors):
         page.goto(base + "/login")
         _shot(page, "01-login")
         _sign_in(page, base)
@@ -207,23 +222,14 @@ def test_sign_in_search_customer_import_and_download_rejects(browser, live_serve
         expect(page.locator("#order-table")).to_contain_text("B-1")
         _shot(page, "07-orders")
         assert errors == []
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "failure-desktop.png"), full_page=True)
-        raise
-    finally:
-        context.close()
 
 
 def test_phone_layout_folds_the_navigation(browser, live_server):
     from playwright.sync_api import expect
 
     base = live_server
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
+    with watched_page(browser, "failure-phone", viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                      is_mobile=True, has_touch=True, locale="zh-CN") as (page, errors):
         _sign_in(page, base)
         nav_link = page.locator("nav >> text=\"客户\"")
         expect(nav_link).to_be_hidden()
@@ -239,9 +245,3 @@ def test_phone_layout_folds_the_navigation(browser, live_server):
         _shot(page, "phone-04-customer")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways ({width}px)"
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "failure-phone.png"), full_page=True)
-        raise
-    finally:
-        context.close()

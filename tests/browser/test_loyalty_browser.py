@@ -12,7 +12,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import ARTIFACTS, _shot, _sign_in, browser, live_server  # noqa: F401
+from .test_browser import _shot, _sign_in, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +52,8 @@ def test_staff_open_a_member_and_adjust_points(browser, loyalty_server):  # noqa
     from playwright.sync_api import expect
 
     base, account_id = loyalty_server
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
+    with watched_page(browser, "failure-loyalty-desktop",
+                      viewport={"width": 1366, "height": 900}, locale="zh-CN") as (page, errors):
         _sign_in(page, base)
         page.click("nav >> text=会员积分")
         page.wait_for_url(base + "/loyalty")
@@ -86,12 +81,6 @@ def test_staff_open_a_member_and_adjust_points(browser, loyalty_server):  # noqa
         expect(page.locator("#tier-chart svg")).to_be_visible()
         _shot(page, "loyalty-03-liability")
         assert errors == []
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "failure-loyalty-desktop.png"), full_page=True)
-        raise
-    finally:
-        context.close()
 
 
 def test_member_page_on_a_phone(browser, loyalty_server):  # noqa: F811
@@ -100,14 +89,8 @@ def test_member_page_on_a_phone(browser, loyalty_server):  # noqa: F811
     from shopcx.loyalty import links
 
     base, account_id = loyalty_server
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
+    with watched_page(browser, "failure-loyalty-phone", viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                      is_mobile=True, has_touch=True, locale="zh-CN") as (page, errors):
         page.goto(f"{base}/m/{links.issue(account_id)}")
         expect(page.locator("#m-tier-name")).to_have_text("普通会员")
         balance = _number(page.locator("#m-balance").inner_text())
@@ -128,9 +111,3 @@ def test_member_page_on_a_phone(browser, loyalty_server):  # noqa: F811
         assert width <= 390, f"the English member page scrolls sideways ({width}px)"
         _shot(page, "loyalty-phone-03-english")
         assert errors == []
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "failure-loyalty-phone.png"), full_page=True)
-        raise
-    finally:
-        context.close()

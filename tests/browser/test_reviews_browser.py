@@ -13,7 +13,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import ARTIFACTS, _shot, _sign_in, browser, live_server  # noqa: F401
+from .test_browser import _shot, _sign_in, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +44,8 @@ def test_inbox_review_contact_and_dashboard(browser, reviews_server):  # noqa: F
     from playwright.sync_api import expect
 
     base, bad_id = reviews_server
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    try:
+    with watched_page(browser, "failure-reviews",
+                      viewport={"width": 1366, "height": 900}, locale="zh-CN") as (page, errors):
         _sign_in(page, base)
         page.click("nav >> text=评价")
         page.wait_for_url(base + "/reviews")
@@ -100,9 +95,3 @@ def test_inbox_review_contact_and_dashboard(browser, reviews_server):  # noqa: F
         _shot(page, "reviews-04-settings")
         # The refused reply answers 422 (the browser logs it); nothing else may go wrong.
         assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
-    except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "failure-reviews.png"), full_page=True)
-        raise
-    finally:
-        context.close()
