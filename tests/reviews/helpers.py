@@ -45,3 +45,16 @@ def record(session, shop, order_or_id, actor=SYSTEM, source: str = "api", **over
     external = order_or_id if isinstance(order_or_id, str) else order_or_id.external_id
     result = service.record_review(session, shop, review_data(external, **overrides), actor=actor, source=source)
     return service.get_review(session, result.review_id)
+
+
+def two_category_reviews(per_class: int = 30):
+    """Hotel reviews where 小 is a complaint and phone reviews where it is praise, with neutral filler."""
+    fillers = ["这次", "总体", "感觉", "说实话", "整体", "用了几天", "入住后", "收到后", "朋友推荐", "第二次"]
+    texts, labels, categories = [], [], []
+    for i in range(per_class):
+        filler = fillers[i % len(fillers)] + fillers[(i * 3 + 1) % len(fillers)]
+        for category, noun, good, bad in (("酒店", "房间", "大", "小"), ("手机", "机身", "小", "大")):
+            texts += [f"{filler}{noun}{good}", f"{filler}{noun}{bad}"]
+            labels += [1, 0]
+            categories += [category, category]
+    return texts, labels, categories

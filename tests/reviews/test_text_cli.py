@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from shopcx.cli import app
 from shopcx.reviews.text import analyze, load_model
-from shopcx.reviews.text.model import ModelFileError
+from shopcx.reviews.text.model import VERSION, ModelFileError
+
+from .helpers import two_category_reviews
 
 runner = CliRunner()
 
@@ -186,8 +188,44 @@ def test_a_model_of_another_version_is_refused(stars_file, tmp_path):
     path = model.save(tmp_path / "m.npz")
     with np.load(path, allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
-    arrays["header"] = np.array(str(arrays["header"]).replace('"version": 1', '"version": 99'))
+    arrays["header"] = np.array(str(arrays["header"]).replace(f'"version": {VERSION}', '"version": 99'))
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError) as caught:
         load_model(path)
     assert caught.value.code == "model_version" and "version 99" in caught.value.message
+
+
+def test_train_and_classify_with_a_category_column(tmp_path):
+    texts, labels, categories = two_category_reviews()
+    source = write_csv(tmp_path / "cats.csv", ["类目", "评价", "星级"],
+                       [[c, t, 5 if y else 1] for t, y, c in zip(texts, labels, categories, strict=True)])
+    model_path = tmp_path / "cats.npz"
+    result = runner.invoke(app, ["reviews", "train", "--input", str(source), "--text-column", "评价",
+                                 "--label-column", "星级", "--category-column", "类目", "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "categories       2 with weights of their own (" in result.stdout
+    assert "酒店 60" in result.stdout and "手机 60" in result.stdout
+    assert set(load_model(model_path).categories) == {"酒店", "手机"}
+
+    # 小 alone: the category column decides; a blank category falls back to what the words say (房间 → hotel).
+    tagged = write_csv(tmp_path / "in.csv", ["类目", "评价"], [["酒店", "小"], ["手机", "小"], ["", "房间小"]])
+    output = tmp_path / "out.csv"
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(tagged), "--text-column", "评价",
+                                 "--category-column", "类目", "--output", str(output), "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert [row[2] for row in read_csv(output)[1:]] == ["negative", "positive", "negative"]
+
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(tagged), "--text-column", "评价",
+                                 "--category-column", "category", "--output", str(output), "--model", str(model_path)])
+    assert result.exit_code == 2 and "--category-column: the file has no column 'category'" in result.output
+
+
+def test_a_category_column_with_too_few_rows_per_category_says_so(stars_file, tmp_path):
+    rows = [[f"c{i % 3}", t, 5] for i, t in enumerate(POSITIVE)] + [[f"c{i % 3}", t, 1] for i, t in enumerate(NEGATIVE)]
+    source = write_csv(tmp_path / "few.csv", ["cat", "text", "stars"], rows)
+    result = runner.invoke(app, ["reviews", "train", "--input", str(source), "--text-column", "text",
+                                 "--label-column", "stars", "--category-column", "cat",
+                                 "--model", str(tmp_path / "few.npz")])
+    assert result.exit_code == 0, result.output
+    assert "categories       none with weights of their own (each needs 50 rows" in result.stdout
+    assert load_model(tmp_path / "few.npz").categories == ()

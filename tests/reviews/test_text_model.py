@@ -9,6 +9,8 @@ import numpy as np
 from shopcx.reviews.text.features import KeyIndex, document_frequencies, ngram_keys
 from shopcx.reviews.text.model import PolarityModel, stratified_holdout, train
 
+from .helpers import two_category_reviews
+
 GOOD, BAD = ord("好"), ord("差")
 
 
@@ -59,3 +61,57 @@ def test_training_learns_the_obvious():
     scores = model.predict_proba(["好评好评", "差评差评"])
     assert scores[0] > 0.5 > scores[1]
     assert model.info["rows"] == 10 and model.info["positive"] == 5 and model.info["negative"] == 5
+
+
+def test_category_weights_and_the_recogniser_on_a_hand_worked_model():
+    # Shared: 好 +2, 差 −2.  In category "hotel", 好 has −4 of its own.  The recogniser reads 差 as hotel, 好 as phone.
+    model = PolarityModel(keys=np.array([BAD, GOOD], dtype=np.uint64), idf=np.ones(2, np.float32),
+                          folded=np.array([-2.0, 2.0], np.float32), bias=0.0, info={"max_n": 1},
+                          categories=("hotel", "phone"), domain_ids=np.array([1 * 2 + 0], np.int64),
+                          domain_weights=np.array([-4.0], np.float32), recognizer_features=np.array([0, 1], np.int64),
+                          recognizer_weights=np.array([[1.0, 0.0], [0.0, 1.0]], np.float32),
+                          recognizer_bias=np.zeros(2, np.float32))
+    assert np.allclose(model.decision(["好", "好", "好", "好"], ["hotel", "phone", "未知", None]),
+                       [-2.0, 2.0, 2.0, 2.0], atol=1e-6)
+    # 好差 without a category: the recogniser ties and takes the first, hotel: (2 − 4 − 2)/√2.
+    assert np.allclose(model.decision(["好差"]), [-4 / math.sqrt(2)], atol=1e-6)
+    assert model.recognize(["差", "好", "没"]) == ["hotel", "phone", None]
+
+
+def test_a_word_means_opposite_things_intwo_category_reviews():
+    texts, labels, categories = two_category_reviews()
+    model = train(texts, labels, categories=categories, min_df=1)
+    assert model.categories == ("手机", "酒店") or model.categories == ("酒店", "手机")
+    assert model.info["category_rows"] == {"酒店": 60, "手机": 60}
+    given = model.predict_proba(["小", "小", "大", "大"], ["酒店", "手机", "酒店", "手机"])
+    assert given[0] < 0.5 < given[1] and given[2] > 0.5 > given[3]
+    # No category given: the noun tells which one it is.
+    assert model.recognize(["房间很小", "机身很小"]) == ["酒店", "手机"]
+    recognised = model.predict_proba(["房间很小", "机身很小"])
+    assert recognised[0] < 0.5 < recognised[1]
+    # Without categories the same words cannot be told apart: 小 is as often good as bad.
+    blind = train(texts, labels, min_df=1)
+    assert blind.categories == () and abs(blind.predict_proba(["小"])[0] - 0.5) < 0.1
+
+
+def test_small_or_single_categories_share_the_common_weights(tmp_path):
+    texts, labels, categories = two_category_reviews()
+    one = train(texts, labels, categories=["全店"] * len(texts), min_df=1)
+    assert one.categories == () and one.info["category_rows"] == {}
+    # 酒店 keeps its 60 rows; the phone reviews split into three categories of 20, too few for weights of their own.
+    mixed = [c if c == "酒店" else f"手机{i % 3}" for i, c in enumerate(categories)]
+    few = train(texts, labels, categories=mixed, min_df=1)
+    assert few.categories == ()  # one category with enough rows is no different from none
+    texts2, labels2, categories2 = two_category_reviews(per_class=30)
+    third = [f"{t}书" for t in texts2[:60]]
+    both = train(texts + third, labels + labels2[:60], categories=categories + ["书籍"] * 60, min_df=1)
+    assert set(both.categories) == {"酒店", "手机", "书籍"}
+    path = both.save(tmp_path / "m.npz")
+    from shopcx.reviews.text.model import load_model
+
+    again = load_model(path)
+    probe = ["房间很小", "机身很大", "好书"]
+    assert again.categories == both.categories
+    assert np.allclose(again.decision(probe), both.decision(probe), atol=1e-5)
+    assert np.allclose(again.decision(probe, ["手机", None, "酒店"]), both.decision(probe, ["手机", None, "酒店"]),
+                       atol=1e-5)

@@ -34,13 +34,21 @@ def accuracy(scores, rows) -> float:
 def test_trained_model_on_unseen_reviews(shopping, tmp_path):
     fit, held = shopping
     assert len(fit) == 40_162 and len(held) == 10_039
-    model = train([text for _, _, text in fit], [label for _, label, _ in fit])
+    model = train([text for _, _, text in fit], [label for _, label, _ in fit],
+                  categories=[category for category, _, _ in fit])
     saved = model.save(tmp_path / "shopping.npz")
     from shopcx.reviews.text import load_model
 
-    results = analyze([text for _, _, text in held], model=load_model(saved))
-    # 94.3% on this split; the plain character TF-IDF + LR baseline scores 93.9% on it (bench/text_bench.py).
-    assert accuracy([r.score for r in results], held) >= 0.94
+    loaded = load_model(saved)
+    texts = [text for _, _, text in held]
+    given = analyze(texts, model=loaded, categories=[category for category, _, _ in held])
+    recognised = analyze(texts, model=loaded)
+    # 94.8% on this split either way; the plain character TF-IDF + LR baseline scores 93.9% on it and the same
+    # model without categories 94.3% (bench/text_bench.py). The target is 94.5%.
+    assert accuracy([r.score for r in given], held) >= 0.945
+    assert accuracy([r.score for r in recognised], held) >= 0.945
+    # The recogniser names the right category for most reviews (books, computers and tablets overlap).
+    assert np.mean(np.array(loaded.recognize(texts)) == np.array([c for c, _, _ in held])) >= 0.85
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
     analyze(["物流很快，质量不错", "客服态度太差"])            # untrained default (SnowNLP + lexicon)
     analyze(texts, model=load_model("var/models/review_polarity.npz"))   # a model trained on the shop's reviews
+    analyze(texts, model=model, categories=["手机", None])   # with the product category where it is known
 
 `score` is P(positive) in 0..1 and `polarity` is "positive" when score ≥ 0.5, else "negative". Text that is
 empty or only whitespace scores exactly 0.5 and so reads as positive: on Chinese platforms a review left blank
@@ -36,8 +37,14 @@ def polarity_of(score: float) -> str:
     return "positive" if score >= THRESHOLD else "negative"
 
 
-def analyze(texts: list[str], model=None) -> list[TextResult]:
-    """Polarity, score and aspects of each text; model=None uses the untrained default."""
+def analyze(texts: list[str], model=None, categories: list[str | None] | None = None) -> list[TextResult]:
+    """Polarity, score and aspects of each text; model=None uses the untrained default.
+
+    categories (one per text, None allowed) tell a model trained with categories which product each review is
+    about; where none is given the model recognises it from the text. The untrained default ignores them.
+    """
+    if categories is not None and len(categories) != len(texts):
+        raise ValueError("texts and categories differ in length")
     normalized = [normalize(text) for text in texts]
     filled = [i for i, text in enumerate(normalized) if text]
     scores = [0.5] * len(texts)
@@ -48,7 +55,8 @@ def analyze(texts: list[str], model=None) -> list[TextResult]:
             for i in filled:
                 scores[i] = score(normalized[i])
         else:
-            for i, value in zip(filled, model.predict_proba([normalized[i] for i in filled]), strict=True):
+            wanted = [categories[i] for i in filled] if categories is not None else None
+            for i, value in zip(filled, model.predict_proba([normalized[i] for i in filled], wanted), strict=True):
                 scores[i] = float(value)
     return [TextResult(polarity_of(value), value, aspects_of(text)) for value, text in zip(scores, normalized,
                                                                                            strict=True)]

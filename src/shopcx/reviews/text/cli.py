@@ -19,31 +19,36 @@ def _fail(err: Console, message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _train(input_path: Path, text_column: str, label_column: str, model_path: Path | None, c: float) -> None:
+def _train(input_path: Path, text_column: str, label_column: str, category_column: str | None,
+           model_path: Path | None, c: float) -> None:
     from . import default_model_path
     from .csvdata import labelled_rows, read_file
-    from .model import stratified_holdout, train
+    from .model import MIN_CATEGORY_ROWS, stratified_holdout, train
 
     err = Console(stderr=True)
     out = Console(soft_wrap=True)
     started = time.perf_counter()
     data = read_file(input_path)
+    category_at = data.column(category_column, "--category-column") if category_column else None
     rows = labelled_rows(data, data.column(text_column, "--text-column"), data.column(label_column, "--label-column"),
-                         label_column)
+                         label_column, category_at)
     skipped = ", ".join(f"{count:,} {reason}" for reason, count in rows.skipped.items()) or "none"
     if len(set(rows.labels)) < 2:
         raise _fail(err, f"--input: no usable rows: training needs positive and negative reviews with text "
                     f"({len(rows.labels):,} usable; skipped: {skipped})")
     fit_rows, held_rows = stratified_holdout(rows.labels, HOLDOUT_SHARE)
+    categories = rows.categories
     accuracy = None
     with err.status("training on the held-out split"):
         if held_rows:
-            trial = train([rows.texts[i] for i in fit_rows], [rows.labels[i] for i in fit_rows], c=c)
-            guessed = trial.predict_proba([rows.texts[i] for i in held_rows]) >= 0.5
+            trial = train([rows.texts[i] for i in fit_rows], [rows.labels[i] for i in fit_rows], c=c,
+                          categories=[categories[i] for i in fit_rows] if categories is not None else None)
+            guessed = trial.predict_proba([rows.texts[i] for i in held_rows],
+                                          [categories[i] for i in held_rows] if categories is not None else None) >= 0.5
             accuracy = float(sum(bool(g) == (rows.labels[i] == 1) for g, i in zip(guessed, held_rows, strict=True))
                              / len(held_rows))
     with err.status("training on all rows"):
-        model = train(rows.texts, rows.labels, c=c, info={
+        model = train(rows.texts, rows.labels, c=c, categories=categories, info={
             "source": input_path.name, "label_scheme": rows.scheme, "skipped": rows.skipped,
             "holdout_rows": len(held_rows), "holdout_accuracy": accuracy})
         path = model.save(model_path or default_model_path())
@@ -58,11 +63,22 @@ def _train(input_path: Path, text_column: str, label_column: str, model_path: Pa
         out.print(f"held-out accuracy {accuracy:.2%} on {len(held_rows):,} rows kept out of training "
                   f"({HOLDOUT_SHARE:.0%} per class); the saved model is refitted on all rows")
     out.print(f"features         {model.info['features']:,} character n-grams")
+    if category_column:
+        sizes = model.info["category_rows"]
+        if sizes:
+            shown = ", ".join(f"{name} {size:,}" for name, size in list(sizes.items())[:12])
+            more = f" and {len(sizes) - 12} more" if len(sizes) > 12 else ""
+            out.print(f"categories       {len(sizes)} with weights of their own ({shown}{more}); a review without "
+                      "a category gets the one its words point to")
+        else:
+            out.print(f"categories       none with weights of their own (each needs {MIN_CATEGORY_ROWS} rows and "
+                      "two are needed); one set of weights for all")
     out.print(f"model            {path}")
     out.print(f"time             {time.perf_counter() - started:.1f} s")
 
 
-def _classify(input_path: Path, text_column: str, output_path: Path, model_path: Path | None) -> None:
+def _classify(input_path: Path, text_column: str, category_column: str | None, output_path: Path,
+              model_path: Path | None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import analyze, default_model_path, load_model
@@ -72,6 +88,7 @@ def _classify(input_path: Path, text_column: str, output_path: Path, model_path:
     started = time.perf_counter()
     data = read_file(input_path)
     text_at = data.column(text_column, "--text-column")
+    category_at = data.column(category_column, "--category-column") if category_column else None
     if model_path is not None:
         model, using = load_model(model_path), f"model {model_path}"
     elif default_model_path().is_file():
@@ -100,7 +117,10 @@ def _classify(input_path: Path, text_column: str, output_path: Path, model_path:
             task = bar.add_task("classify", total=len(data.rows))
             for start in range(0, len(data.rows), batch):
                 part = data.rows[start:start + batch]
-                results = analyze([fields[text_at] if text_at < len(fields) else "" for _, fields in part], model)
+                texts = [fields[text_at] if text_at < len(fields) else "" for _, fields in part]
+                categories = None if category_at is None else [
+                    fields[category_at] if category_at < len(fields) else None for _, fields in part]
+                results = analyze(texts, model, categories)
                 for (_, fields), result in zip(part, results, strict=True):
                     row = fields + [""] * (len(header) - len(fields))
                     row[positions[0]] = result.polarity
@@ -127,14 +147,18 @@ def register(reviews_app: typer.Typer) -> None:
             label_column: str = typer.Option(..., "--label-column",
                                              help="0/1, positive/negative, or stars 1–5 (≥4 positive, ≤2 negative, "
                                                   "3 skipped)."),
+            category_column: str | None = typer.Option(
+                None, "--category-column", help="Optional column with the product category: categories with "
+                "enough rows learn words of their own (小 is bad in a hotel room, fine on a phone)."),
             model: Path | None = typer.Option(None, "--model", help="Where to save; default "
                                               "SHOPCX_DATA_DIR/models/review_polarity.npz."),
-            c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularisation strength of the regression.")):
+            c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularisation strength of the regression on "
+                                          "naive-Bayes-scaled n-grams.")):
         """Learn review polarity from the shop's own rated reviews and save the model."""
         from ...core.errors import ShopCXError
 
         try:
-            _train(input_path, text_column, label_column, model, c)
+            _train(input_path, text_column, label_column, category_column, model, c)
         except ShopCXError as exc:
             raise _fail(Console(stderr=True), exc.message) from None
 
@@ -144,12 +168,15 @@ def register(reviews_app: typer.Typer) -> None:
             text_column: str = typer.Option(..., "--text-column", help="Column holding the review text."),
             output: Path = typer.Option(..., "--output", help="CSV to write: every input column plus polarity, "
                                         "polarity_score and aspects."),
+            category_column: str | None = typer.Option(
+                None, "--category-column", help="Optional column with the product category, for a model trained "
+                "with categories; without it (or for a category the model does not know) the text decides."),
             model: Path | None = typer.Option(None, "--model", help="A trained model; default the saved shop "
                                               "model, else the untrained default.")):
         """Add polarity, polarity_score (P(positive), 4 decimals) and aspects (driver keys, ';') to every row."""
         from ...core.errors import ShopCXError
 
         try:
-            _classify(input_path, text_column, output, model)
+            _classify(input_path, text_column, category_column, output, model)
         except ShopCXError as exc:
             raise _fail(Console(stderr=True), exc.message) from None

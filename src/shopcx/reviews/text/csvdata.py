@@ -65,10 +65,11 @@ def read_file(path: Path) -> ReviewFile:
 
 @dataclass
 class Labelled:
-    """Texts with labels 1/0, the label scheme ('binary' or 'stars') and the rows left out, by reason."""
+    """Texts with labels 1/0 (and categories, when a column was named), the label scheme and the rows left out."""
 
     texts: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    categories: list[str] | None = None
     scheme: str = ""
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -93,9 +94,10 @@ def label_scheme(values: list[str]) -> str:
     return "binary"
 
 
-def labelled_rows(data: ReviewFile, text_column: int, label_column: int, label_name: str) -> Labelled:
+def labelled_rows(data: ReviewFile, text_column: int, label_column: int, label_name: str,
+                  category_column: int | None = None) -> Labelled:
     """Texts and 1/0 labels: 0/1, positive/negative, or stars (≥ 4 positive, ≤ 2 negative, 3 skipped)."""
-    out = Labelled()
+    out = Labelled(categories=[] if category_column is not None else None)
     values = [fields[label_column] if label_column < len(fields) else "" for _, fields in data.rows]
     out.scheme = label_scheme(values)
     for (line_no, fields), raw in zip(data.rows, values, strict=True):
@@ -125,4 +127,6 @@ def labelled_rows(data: ReviewFile, text_column: int, label_column: int, label_n
             continue
         out.texts.append(text)
         out.labels.append(label)
+        if out.categories is not None:
+            out.categories.append(fields[category_column].strip() if category_column < len(fields) else "")
     return out
