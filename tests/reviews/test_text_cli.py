@@ -229,3 +229,43 @@ def test_a_category_column_with_too_few_rows_per_category_says_so(stars_file, tm
     assert result.exit_code == 0, result.output
     assert "categories       none with weights of their own (each needs 50 rows" in result.stdout
     assert load_model(tmp_path / "few.npz").categories == ()
+
+
+def test_train_from_the_shops_stored_reviews_with_their_product_categories(session, tmp_path):
+    from shopcx.reviews import service
+    from shopcx.staff.service import SYSTEM
+
+    from ..factories import make_shop
+    from .helpers import at, order, record, review_data
+
+    shop = make_shop(session, code="tb", platform="taobao")
+    texts, labels, categories = two_category_reviews()
+    for text, label, category in zip(texts, labels, categories, strict=True):
+        sku = "ROOM-1" if category == "酒店" else "PHONE-1"
+        record(session, shop, order(session, shop, sku=sku, category=category), text=text, stars=5 if label else 1)
+    record(session, shop, order(session, shop), text="一般般", stars=3)
+    record(session, shop, order(session, shop), stars=None, rating="good", is_default=True, text="系统默认好评")
+    slow = order(session, shop)
+    revised = record(session, shop, slow, text="太慢了", stars=1)
+    service.record_review(session, shop, review_data(slow.external_id, external_id=revised.external_id, stars=5,
+                                                     revised_at=at("2026-03-12")), actor=SYSTEM)
+    session.commit()
+
+    model_path = tmp_path / "stored.npz"
+    result = runner.invoke(app, ["reviews", "train", "--shop", "tb", "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "rows read        123 from shop tb" in result.stdout
+    assert "120 (60 positive, 60 negative; labels read as stored)" in result.stdout
+    assert "1 neutral" in result.stdout and "1 default review" in result.stdout and "1 revised" in result.stdout
+    model = load_model(model_path)
+    assert set(model.categories) == {"酒店", "手机"} and model.info["source"] == "shop tb"
+    hotel, phone = model.predict_proba(["小", "小"], ["酒店", "手机"])
+    assert hotel < 0.5 < phone
+    assert model.predict_proba(["房间很小"])[0] < 0.5 < model.predict_proba(["机身很小"])[0]
+
+    both = runner.invoke(app, ["reviews", "train", "--shop", "tb", "--input", str(model_path)])
+    assert both.exit_code == 2 and "not both" in both.output
+    neither = runner.invoke(app, ["reviews", "train"])
+    assert neither.exit_code == 2 and "--input / --shop" in neither.output
+    bare = runner.invoke(app, ["reviews", "train", "--input", str(model_path)])
+    assert bare.exit_code == 2 and "--text-column: required with --input" in bare.output

@@ -210,6 +210,16 @@ def customers_with_text_good_review(session: Session, shop_id: int | None) -> se
     return set(session.scalars(stmt))
 
 
+def training_rows(session: Session, shop_id: int) -> Iterator[tuple[str, int | None, str, int, bool, str | None]]:
+    """(text, stars, class, revisions, is_default, product category) of the shop's reviews that have text."""
+    stmt = (select(Review.text, Review.stars, Review.rating_class, Review.revision_count, Review.is_default,
+                   Product.category)
+            .outerjoin(Product, Product.id == Review.product_id)
+            .where(Review.shop_id == shop_id, Review.text.is_not(None), Review.text != "")
+            .order_by(Review.id).execution_options(yield_per=ID_CHUNK))
+    yield from session.execute(stmt)
+
+
 def unanalyzed(session: Session, limit: int) -> list[Review]:
     """Reviews with text or a 追评 that have no text analysis yet."""
     stmt = (select(Review).where(Review.analyzed_at.is_(None),

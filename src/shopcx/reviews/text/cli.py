@@ -19,23 +19,49 @@ def _fail(err: Console, message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _train(input_path: Path, text_column: str, label_column: str, category_column: str | None,
-           model_path: Path | None, c: float) -> None:
+def _stored(shop_code: str):
+    """Labelled rows from the reviews stored for the shop, with their products' categories."""
+    from ...cli import engine
+    from ...core import db
+    from ...shops import service as shops
+    from ..repository import training_rows
+    from .csvdata import stored_rows
+
+    engine()
+    with db.session_scope() as session:
+        shop = shops.get_shop(session, shop_code)
+        return stored_rows(training_rows(session, shop.id)), shop.code
+
+
+def _train(input_path: Path | None, shop_code: str | None, text_column: str | None, label_column: str | None,
+           category_column: str | None, model_path: Path | None, c: float) -> None:
     from . import default_model_path
     from .csvdata import labelled_rows, read_file
     from .model import MIN_CATEGORY_ROWS, stratified_holdout, train
 
     err = Console(stderr=True)
     out = Console(soft_wrap=True)
+    if (input_path is None) == (shop_code is None):
+        raise _fail(err, "--input / --shop: give either a file (--input with --text-column and --label-column) or "
+                    "a shop whose stored reviews to learn from (--shop), not both")
     started = time.perf_counter()
-    data = read_file(input_path)
-    category_at = data.column(category_column, "--category-column") if category_column else None
-    rows = labelled_rows(data, data.column(text_column, "--text-column"), data.column(label_column, "--label-column"),
-                         label_column, category_at)
+    if shop_code is not None:
+        rows, code = _stored(shop_code)
+        source, read = f"shop {code}", len(rows.labels) + sum(rows.skipped.values())
+        category_column = category_column or "product category"
+    else:
+        for option, value in (("--text-column", text_column), ("--label-column", label_column)):
+            if not value:
+                raise _fail(err, f"{option}: required with --input")
+        data = read_file(input_path)
+        category_at = data.column(category_column, "--category-column") if category_column else None
+        rows = labelled_rows(data, data.column(text_column, "--text-column"),
+                             data.column(label_column, "--label-column"), label_column, category_at)
+        source, read = input_path.name, len(data.rows)
     skipped = ", ".join(f"{count:,} {reason}" for reason, count in rows.skipped.items()) or "none"
     if len(set(rows.labels)) < 2:
-        raise _fail(err, f"--input: no usable rows: training needs positive and negative reviews with text "
-                    f"({len(rows.labels):,} usable; skipped: {skipped})")
+        raise _fail(err, f"{'--shop' if shop_code else '--input'}: no usable rows: training needs positive and "
+                    f"negative reviews with text ({len(rows.labels):,} usable; skipped: {skipped})")
     fit_rows, held_rows = stratified_holdout(rows.labels, HOLDOUT_SHARE)
     categories = rows.categories
     accuracy = None
@@ -49,11 +75,11 @@ def _train(input_path: Path, text_column: str, label_column: str, category_colum
                              / len(held_rows))
     with err.status("training on all rows"):
         model = train(rows.texts, rows.labels, c=c, categories=categories, info={
-            "source": input_path.name, "label_scheme": rows.scheme, "skipped": rows.skipped,
+            "source": source, "label_scheme": rows.scheme, "skipped": rows.skipped,
             "holdout_rows": len(held_rows), "holdout_accuracy": accuracy})
         path = model.save(model_path or default_model_path())
     positive = sum(rows.labels)
-    out.print(f"rows read        {len(data.rows):,}")
+    out.print(f"rows read        {read:,} from {source}")
     out.print(f"rows used        {len(rows.labels):,} ({positive:,} positive, {len(rows.labels) - positive:,} "
               f"negative; labels read as {rows.scheme})")
     out.print(f"rows skipped     {skipped}")
@@ -142,11 +168,15 @@ def register(reviews_app: typer.Typer) -> None:
 
     @reviews_app.command("train")
     def train_command(
-            input_path: Path = typer.Option(..., "--input", help="CSV, gzip CSV or XLSX with review text and a label."),
-            text_column: str = typer.Option(..., "--text-column", help="Column holding the review text."),
-            label_column: str = typer.Option(..., "--label-column",
-                                             help="0/1, positive/negative, or stars 1–5 (≥4 positive, ≤2 negative, "
-                                                  "3 skipped)."),
+            input_path: Path | None = typer.Option(None, "--input", help="CSV, gzip CSV or XLSX with review text "
+                                                   "and a label."),
+            shop: str | None = typer.Option(None, "--shop", help="Learn from this shop's stored reviews instead: "
+                                            "stars or 好评/差评 as labels, the product's category as category."),
+            text_column: str | None = typer.Option(None, "--text-column", help="Column holding the review text "
+                                                   "(with --input)."),
+            label_column: str | None = typer.Option(None, "--label-column",
+                                                    help="0/1, positive/negative, or stars 1–5 (≥4 positive, ≤2 "
+                                                         "negative, 3 skipped) (with --input)."),
             category_column: str | None = typer.Option(
                 None, "--category-column", help="Optional column with the product category: categories with "
                 "enough rows learn words of their own (小 is bad in a hotel room, fine on a phone)."),
@@ -154,11 +184,11 @@ def register(reviews_app: typer.Typer) -> None:
                                               "SHOPCX_DATA_DIR/models/review_polarity.npz."),
             c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularisation strength of the regression on "
                                           "naive-Bayes-scaled n-grams.")):
-        """Learn review polarity from the shop's own rated reviews and save the model."""
+        """Learn review polarity from the shop's own rated reviews (a file or the stored ones) and save the model."""
         from ...core.errors import ShopCXError
 
         try:
-            _train(input_path, text_column, label_column, category_column, model, c)
+            _train(input_path, shop, text_column, label_column, category_column, model, c)
         except ShopCXError as exc:
             raise _fail(Console(stderr=True), exc.message) from None
 

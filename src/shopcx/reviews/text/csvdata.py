@@ -130,3 +130,31 @@ def labelled_rows(data: ReviewFile, text_column: int, label_column: int, label_n
         if out.categories is not None:
             out.categories.append(fields[category_column].strip() if category_column < len(fields) else "")
     return out
+
+
+def stored_rows(rows) -> Labelled:
+    """Texts and 1/0 labels of stored reviews: stars (≥ 4 positive, ≤ 2 negative) or else the class (好评 / 差评).
+
+    A 中评 or 3-star review says neither; a default review's text is the platform's, not the buyer's; a revised
+    review's text may belong to the class it had before: all three are left out and counted.
+    """
+    out = Labelled(scheme="stored", categories=[])
+    for text, stars, rating_class, revisions, is_default, category in rows:
+        if is_default:
+            out.skip("default review")
+            continue
+        if revisions:
+            out.skip("revised")
+            continue
+        label = (1 if stars >= 4 else 0 if stars <= 2 else None) if stars is not None else \
+            {"good": 1, "bad": 0}.get(rating_class)
+        if label is None:
+            out.skip("neutral")
+            continue
+        if not text.strip():
+            out.skip("empty text")
+            continue
+        out.texts.append(text.strip())
+        out.labels.append(label)
+        out.categories.append((category or "").strip())
+    return out
