@@ -50,10 +50,10 @@ def analyze(texts: list[str], model=None, categories: list[str | None] | None = 
     scores = [0.5] * len(texts)
     if filled:
         if model is None:
-            from .default import score
+            from .default import scores as default_scores
 
-            for i in filled:
-                scores[i] = score(normalized[i])
+            for i, value in zip(filled, default_scores([normalized[i] for i in filled]), strict=True):
+                scores[i] = value
         else:
             wanted = [categories[i] for i in filled] if categories is not None else None
             for i, value in zip(filled, model.predict_proba([normalized[i] for i in filled], wanted), strict=True):

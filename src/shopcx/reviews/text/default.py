@@ -9,6 +9,8 @@ SnowNLP (from PyPI, trained by its author on shopping reviews) reads the whole t
     score = 1 / (1 + exp(-z))
 
 Text without Chinese characters (English) has no SnowNLP term. The weights are round numbers set by hand.
+p_snownlp is SnowNLP(text).sentiments, computed by snow.py for a whole batch at once (the same words and the same
+naive-Bayes sum, ~100× faster than SnowNLP's per-character Python tagger); `scores` takes the batch.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 import re
 
 from .lexicon import EN_CONTRAST, EN_DEGREE, EN_PHRASES, EN_WORDS, ZH_CONTRAST, ZH_DEGREE, ZH_NEGATORS, ZH_WORDS
+from .snow import log_odds_many
 from .tokenize import has_cjk, is_negator, words
 
 SNOW_WEIGHT = 1.0
@@ -111,26 +114,23 @@ def _followed_by_sentiment(tokens: list[str], i: int) -> bool:
     return i + 1 < len(tokens) and (_sentiment_at(tokens, i + 1)[0] != 0.0 or is_negator(tokens[i + 1]))
 
 
-def _snownlp(text: str) -> float:
-    from snownlp import SnowNLP
-
-    return SnowNLP(text).sentiments
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
-
-
 _EMPTY = re.compile(r"^\W*$")
 
 
 def score(normalized: str) -> float:
     """P(positive) of one normalised text by the untrained default; 0.5 when there is nothing to read."""
-    if _EMPTY.match(normalized):
-        return 0.5
-    z = LEXICON_WEIGHT * lexicon_score(words(normalized))
-    if has_cjk(normalized):
-        snow = _logit(_snownlp(normalized))
-        z += SNOW_WEIGHT * max(-SNOW_CLIP, min(SNOW_CLIP, snow))
-    return 1.0 / (1.0 + math.exp(-z))
+    return scores([normalized])[0]
+
+
+def scores(normalized: list[str]) -> list[float]:
+    """P(positive) of each normalised text; batching lets the SnowNLP term tag all the Chinese text at once."""
+    out = [0.5] * len(normalized)
+    filled = [i for i, text in enumerate(normalized) if not _EMPTY.match(text)]
+    chinese = [i for i in filled if has_cjk(normalized[i])]
+    snow = dict(zip(chinese, log_odds_many([normalized[i] for i in chinese]), strict=True)) if chinese else {}
+    for i in filled:
+        z = LEXICON_WEIGHT * lexicon_score(words(normalized[i]))
+        if i in snow:
+            z += SNOW_WEIGHT * max(-SNOW_CLIP, min(SNOW_CLIP, snow[i]))
+        out[i] = 1.0 / (1.0 + math.exp(-z))
+    return out
