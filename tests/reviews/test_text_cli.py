@@ -269,3 +269,18 @@ def test_train_from_the_shops_stored_reviews_with_their_product_categories(sessi
     assert neither.exit_code == 2 and "--input / --shop" in neither.output
     bare = runner.invoke(app, ["reviews", "train", "--input", str(model_path)])
     assert bare.exit_code == 2 and "--text-column: required with --input" in bare.output
+
+
+def test_train_from_a_shop_without_usable_reviews_names_the_option(session, tmp_path):
+    from ..factories import make_shop
+    from .helpers import order, record
+
+    shop = make_shop(session, code="few", platform="taobao")
+    record(session, shop, order(session, shop), text="很好", stars=5)
+    record(session, shop, order(session, shop), text="一般", stars=3)
+    session.commit()
+    result = runner.invoke(app, ["reviews", "train", "--shop", "few", "--model", str(tmp_path / "few.npz")])
+    assert result.exit_code == 2
+    assert "--shop: no usable rows: training needs positive and negative reviews with text (1 usable; skipped: " \
+           "1 neutral)" in result.output
+    assert not (tmp_path / "few.npz").exists()

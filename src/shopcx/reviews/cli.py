@@ -130,13 +130,54 @@ def dsr(shop: str = typer.Option(..., "--shop", help="Shop code"),
 
 
 @reviews_app.command("analyze")
-def analyze(limit: int = typer.Option(10_000, help="At most this many reviews")):
+def analyze(limit: int = typer.Option(10_000, help="At most this many reviews (not with --again)"),
+            again: bool = typer.Option(False, "--again", help="Analyse every stored review with text again with "
+                                       "the current analyser (after training a model)"),
+            shop: str | None = typer.Option(None, "--shop", help="With --again: only this shop's reviews")):
     """Analyse the text of reviews stored without analysis (polarity, drivers, hidden dissatisfaction)."""
     from ..cli import engine
     from .jobs import analyze_pending
 
+    if shop and not again:
+        raise _fail("--shop: only with --again (reviews never analysed are analysed for every shop)")
     engine()
+    if again:
+        _analyze_again(shop)
+        return
     err.print(f"analysed {analyze_pending(limit):,} reviews")
+
+
+def _analyze_again(shop_code: str | None) -> None:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..core import db
+    from ..core.errors import ShopCXError
+    from ..shops import service as shops
+    from .jobs import reanalyze
+    from .text import default_model_path
+
+    shop_id = None
+    if shop_code:
+        try:
+            with db.session_scope() as session:
+                shop_id = shops.get_shop(session, shop_code).id
+        except ShopCXError as exc:
+            raise _fail(exc.message) from None
+    path = default_model_path()
+    using = f"model {path}" if path.is_file() else "the untrained default (SnowNLP + lexicon)"
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task("analyse again", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        done = reanalyze(shop_id, on_progress=progress)
+    err.print(f"analysed {done:,} reviews again with {using} in {time.perf_counter() - started:.1f} s",
+              soft_wrap=True, highlight=False)
 
 
 from .text.cli import register as _register_text  # noqa: E402

@@ -1,13 +1,18 @@
-"""Background work of the reviews domain: text analysis left over at storing time, and erasure of buyers.
+"""Background work of the reviews domain: text analysis left over at storing time, re-analysis after a new model,
+training from the page, and erasure of buyers.
 
 `analyze_pending` catches reviews stored while the text analyser was unavailable or failing (every few
-minutes under `shopcx worker`). The `customer_erased` handler removes the buyer's words and name from their
-reviews and keeps the ratings, which are the shop's statistics, not personal data.
+minutes under `shopcx worker`). `reanalyze` runs the current analyser over every stored review again (after a
+model is trained, the stored polarity and hidden-dissatisfaction flags are the old analyser's).
+`run_training` and `run_reanalysis` are those jobs as started from the settings page: they report their stage
+and progress to the text job's status file. The `customer_erased` handler removes the buyer's words and name
+from their reviews and keeps the ratings, which are the shop's statistics, not personal data.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from huey import crontab
 from sqlalchemy import select
@@ -16,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..core import clock, db, jobs
 from ..core.events import OutboxEvent
 from .models import Review, ReviewContact
-from .repository import unanalyzed
+from .repository import count_with_text, unanalyzed, with_text_after
 from .service import analysis
 
 log = logging.getLogger("shopcx.reviews")
@@ -39,6 +44,63 @@ def analyze_pending(limit: int = 10_000) -> int:
                 analysis.apply(review, cache)
             done += len(rows)
     return done
+
+
+def reanalyze(shop_id: int | None = None, *, batch: int = BATCH,
+              on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Analyse every stored review with text again with the current analyser, committed per batch; returns how many.
+
+    on_progress(done, total) is called before the first batch and after each one.
+    """
+    with db.session_scope() as session:
+        total = count_with_text(session, shop_id)
+    if on_progress:
+        on_progress(0, total)
+    done, after = 0, 0
+    while True:
+        with db.session_scope() as session:
+            rows = with_text_after(session, shop_id, after, batch)
+            if not rows:
+                break
+            cache = analysis.analyze_texts(t for r in rows for t in (r.text, r.followup_text) if t)
+            if not cache and any((r.text or "").strip() or (r.followup_text or "").strip() for r in rows):
+                raise RuntimeError("review text analysis is unavailable (the text package cannot be imported)")
+            for review in rows:
+                analysis.apply(review, cache)
+            after = rows[-1].id
+            done += len(rows)
+        if on_progress:
+            on_progress(done, max(total, done))
+    return done
+
+
+def run_training(shop_code: str) -> None:
+    """Train the model from the shop's stored reviews, reporting to the status file (claimed by the caller)."""
+    from .text import training
+
+    try:
+        result = training.train_from_shop(shop_code, on_stage=lambda stage: training.update_status(stage=stage))
+    except Exception as exc:  # the page shows the failure; the log keeps the trace
+        log.exception("training the review model from shop %s failed", shop_code)
+        training.finish_status(error=getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"[:300])
+        return
+    training.finish_status(result=result.as_dict())
+
+
+def run_reanalysis(shop_id: int | None = None) -> None:
+    """Re-analyse the stored reviews, reporting reviews done / total to the status file (claimed by the caller)."""
+    from .text import training
+
+    def progress(done: int, total: int) -> None:
+        training.update_status(stage="analysing", done=done, total=total)
+
+    try:
+        done = reanalyze(shop_id, on_progress=progress)
+    except Exception as exc:
+        log.exception("re-analysing stored reviews failed")
+        training.finish_status(error=getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"[:300])
+        return
+    training.finish_status(result={"reviews": done})
 
 
 @jobs.on_event("customer_erased")

@@ -8,12 +8,14 @@ from the reviews service. A refused action is rolled back and shown next to its 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from ..core import i18n
 from ..core.errors import ShopCXError
@@ -113,6 +115,66 @@ def review_template_retire(request: Request, template_id: RowId, shop: str = For
     """Stop suggesting a reply template."""
     return _settings_back(request, session, viewer, shop, platform, "retire", {},
                           lambda: pages_settings.retire_template(session, shop, template_id, actor=viewer.actor))
+
+
+# --- text analysis (on the settings page) ---------------------------------------------------------------------
+
+def run_in_thread(work: Callable[[], None]) -> None:
+    """Run a text job in a daemon thread; it opens its own sessions and reports to the status file."""
+    threading.Thread(target=work, name="review-text-job", daemon=True).start()
+
+
+# How a started text job runs; tests set this to call the work directly so it finishes inside the request.
+text_runner: Callable[[Callable[[], None]], None] = run_in_thread
+
+
+def _run_text_job(work: Callable[[], None]) -> None:
+    text_runner(work)
+
+
+@router.get("/reviews/settings/text")
+def review_text_status(request: Request, shop: str = "", viewer: Viewer = Manager, session: Session = PageSession):
+    """The text analysis card: the analyser in use and the job's progress (polled every 2 s while it runs)."""
+    return render(request, "reviews/_text_status.html", pages_settings.text_context(session, shop), viewer=viewer)
+
+
+def _text_started(request: Request, session: Session, viewer: Viewer, shop: str, platform: str,
+                  start: Callable[[], Callable[[], None]]):
+    """Claim and audit a text job; it runs after the response (this request's audit entry is committed first)."""
+    try:
+        work = start()
+    except ShopCXError as exc:
+        session.rollback()
+        error = i18n.error_text(exc, viewer.locale)
+        if is_htmx(request):
+            context = pages_settings.text_context(session, shop) | {"text_error": error}
+            return render(request, "reviews/_text_status.html", context, viewer=viewer, status=exc.status)
+        context = pages_settings.settings_context(session, shop, platform) | {"text_error": error}
+        return render(request, "reviews/settings.html", context, viewer=viewer, status=exc.status)
+    if is_htmx(request):
+        response = render(request, "reviews/_text_status.html", pages_settings.text_context(session, shop),
+                          viewer=viewer)
+    else:
+        query = urlencode({k: v for k, v in (("shop", shop), ("platform", platform)) if v})
+        response = RedirectResponse(f"/reviews/settings?{query}#text-analysis", status_code=303)
+    response.background = BackgroundTask(_run_text_job, work)
+    return response
+
+
+@router.post("/reviews/settings/text/train")
+def review_text_train(request: Request, shop: str = Form(""), platform: str = Form(""), viewer: Viewer = Manager,
+                      session: Session = PageSession):
+    """Start training the text model from this shop's stored reviews (one text job at a time)."""
+    return _text_started(request, session, viewer, shop, platform,
+                         lambda: pages_settings.start_training(session, shop, actor=viewer.actor))
+
+
+@router.post("/reviews/settings/text/reanalyze")
+def review_text_reanalyze(request: Request, shop: str = Form(""), platform: str = Form(""),
+                          viewer: Viewer = Manager, session: Session = PageSession):
+    """Start re-analysing every stored review with the analyser now in use."""
+    return _text_started(request, session, viewer, shop, platform,
+                         lambda: pages_settings.start_reanalysis(session, shop, actor=viewer.actor))
 
 
 # --- one review ----------------------------------------------------------------------------------------------

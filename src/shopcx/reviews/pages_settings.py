@@ -1,13 +1,17 @@
 """The review settings page: per shop and platform the rating and revision windows, reply rule, care deadlines
-and DSR benchmarks; and the shop's reply templates (add, retire)."""
+and DSR benchmarks; the shop's reply templates (add, retire); and the text analysis card (which analyser is in
+use, training it from the shop's stored reviews, re-analysing the stored reviews)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
-from ..core.errors import NotFound
+from ..core.errors import NotFound, ShopCXError
 from ..shops.models import PLATFORMS, Shop
-from ..staff.service import Actor
+from ..staff.service import Actor, audit
 from . import rules, service
 from .pages_parts import form_float, form_int, shop_choice, validated
 from .schemas import SettingsIn, TemplateIn
@@ -33,7 +37,7 @@ def settings_context(session: Session, shop: str, platform: str) -> dict:
               "followup_due_hours": w.followup_due_hours,
               **{f"benchmark_{dim}": current.benchmarks.get(dim) for dim in rules.DIMENSIONS}}
     return context | {"platform": name, "current": current, "settings": values,
-                      "templates": service.list_templates(session, chosen)}
+                      "templates": service.list_templates(session, chosen)} | _text(chosen)
 
 
 def _shop(session: Session, shop: str) -> Shop:
@@ -68,3 +72,69 @@ def add_template(session: Session, shop: str, rating_class: str, locale: str, bo
 def retire_template(session: Session, shop: str, template_id: int, *, actor: Actor) -> None:
     """Stop suggesting a template."""
     service.retire_template(session, _shop(session, shop), template_id, actor=actor)
+
+
+# --- text analysis --------------------------------------------------------------------------------------------
+
+def _instant(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def text_context(session: Session, shop: str) -> dict:
+    """The text analysis card of the chosen shop's settings (the fragment the card polls)."""
+    _, chosen = shop_choice(session, shop, default_first=True)
+    return {"shop": chosen} | _text(chosen)
+
+
+def _text(chosen: Shop | None) -> dict:
+    """The analyser in use (the saved model's header, or none: the untrained default) and the text job's state."""
+    from .text import default_model_path
+    from .text.training import model_header, read_status
+
+    path = default_model_path()
+    model, model_error = None, None
+    if path.is_file():
+        try:
+            header = model_header(path)
+        except ShopCXError as exc:  # the analyser falls back to the untrained default; say why
+            model_error = exc.message
+        else:
+            model = header | {"trained_at": _instant(header.get("trained_at")),
+                              "category_rows": dict(header.get("category_rows") or {})}
+    job = read_status()
+    view = None
+    if job is not None:
+        percent = min(100, 100 * job.done // job.total) if job.total else (100 if job.status == "done" else 0)
+        view = {"kind": job.kind, "stage": job.stage, "status": job.status, "shop": job.shop,
+                "started_by": job.started_by, "started_at": _instant(job.started_at),
+                "finished_at": _instant(job.finished_at), "done": job.done, "total": job.total, "percent": percent,
+                "error": job.error, "result": job.result}
+    return {"text_model": model, "text_model_error": model_error, "text_model_path": str(path),
+            "text_job": view, "text_tz": chosen.timezone if chosen is not None else None}
+
+
+def start_training(session: Session, shop: str, *, actor: Actor) -> Callable[[], None]:
+    """Audit and claim a training run on the shop's stored reviews; returns the work to run after the response."""
+    from .jobs import run_training
+    from .text import default_model_path
+    from .text.training import claim
+
+    chosen = _shop(session, shop)
+    audit(session, actor, "review.text_train", "shop", chosen.id, {"model": str(default_model_path())})
+    claim("train", shop=chosen.code, started_by=actor.label)
+    code = chosen.code
+    return lambda: run_training(code)
+
+
+def start_reanalysis(session: Session, shop: str, *, actor: Actor) -> Callable[[], None]:
+    """Audit and claim a re-analysis of every stored review; returns the work to run after the response."""
+    from .jobs import run_reanalysis
+    from .text.training import claim
+
+    chosen = _shop(session, shop)
+    audit(session, actor, "review.text_reanalyze", "shop", chosen.id, {"scope": "all shops"})
+    claim("reanalyze", shop=chosen.code, started_by=actor.label)
+    return run_reanalysis

@@ -220,6 +220,22 @@ def training_rows(session: Session, shop_id: int) -> Iterator[tuple[str, int | N
     yield from session.execute(stmt)
 
 
+def _with_text(shop_id: int | None):
+    """Reviews with text or a 追评 (what text analysis reads), of one shop or of all."""
+    found = or_(and_(Review.text.is_not(None), Review.text != ""), Review.followup_text.is_not(None))
+    return and_(found, Review.shop_id == shop_id) if shop_id is not None else found
+
+
+def count_with_text(session: Session, shop_id: int | None) -> int:
+    return session.scalar(select(func.count()).select_from(Review).where(_with_text(shop_id))) or 0
+
+
+def with_text_after(session: Session, shop_id: int | None, after_id: int, limit: int) -> list[Review]:
+    """The next reviews with text by id after after_id (keyset paging for re-analysis)."""
+    stmt = select(Review).where(_with_text(shop_id), Review.id > after_id).order_by(Review.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
 def unanalyzed(session: Session, limit: int) -> list[Review]:
     """Reviews with text or a 追评 that have no text analysis yet."""
     stmt = (select(Review).where(Review.analyzed_at.is_(None),

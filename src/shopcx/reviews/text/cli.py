@@ -10,7 +10,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-HOLDOUT_SHARE = 0.1
 NEW_COLUMNS = ("polarity", "polarity_score", "aspects")
 
 
@@ -19,25 +18,16 @@ def _fail(err: Console, message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _stored(shop_code: str):
-    """Labelled rows from the reviews stored for the shop, with their products' categories."""
-    from ...cli import engine
-    from ...core import db
-    from ...shops import service as shops
-    from ..repository import training_rows
-    from .csvdata import stored_rows
-
-    engine()
-    with db.session_scope() as session:
-        shop = shops.get_shop(session, shop_code)
-        return stored_rows(training_rows(session, shop.id)), shop.code
+# What the spinner on stderr says at each stage of training.
+STAGE_NOTES = {"reading": "reading the stored reviews", "held-out check": "training on the held-out split",
+               "training": "training on all rows", "saving": "saving the model", "done": "done"}
 
 
 def _train(input_path: Path | None, shop_code: str | None, text_column: str | None, label_column: str | None,
            category_column: str | None, model_path: Path | None, c: float) -> None:
-    from . import default_model_path
     from .csvdata import labelled_rows, read_file
-    from .model import MIN_CATEGORY_ROWS, stratified_holdout, train
+    from .model import MIN_CATEGORY_ROWS
+    from .training import HOLDOUT_SHARE, train_from_rows, train_from_shop
 
     err = Console(stderr=True)
     out = Console(soft_wrap=True)
@@ -45,52 +35,39 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
         raise _fail(err, "--input / --shop: give either a file (--input with --text-column and --label-column) or "
                     "a shop whose stored reviews to learn from (--shop), not both")
     started = time.perf_counter()
-    if shop_code is not None:
-        rows, code = _stored(shop_code)
-        source, read = f"shop {code}", len(rows.labels) + sum(rows.skipped.values())
-        category_column = category_column or "product category"
-    else:
-        for option, value in (("--text-column", text_column), ("--label-column", label_column)):
-            if not value:
-                raise _fail(err, f"{option}: required with --input")
-        data = read_file(input_path)
-        category_at = data.column(category_column, "--category-column") if category_column else None
-        rows = labelled_rows(data, data.column(text_column, "--text-column"),
-                             data.column(label_column, "--label-column"), label_column, category_at)
-        source, read = input_path.name, len(data.rows)
-    skipped = ", ".join(f"{count:,} {reason}" for reason, count in rows.skipped.items()) or "none"
-    if len(set(rows.labels)) < 2:
-        raise _fail(err, f"{'--shop' if shop_code else '--input'}: no usable rows: training needs positive and "
-                    f"negative reviews with text ({len(rows.labels):,} usable; skipped: {skipped})")
-    fit_rows, held_rows = stratified_holdout(rows.labels, HOLDOUT_SHARE)
-    categories = rows.categories
-    accuracy = None
-    with err.status("training on the held-out split"):
-        if held_rows:
-            trial = train([rows.texts[i] for i in fit_rows], [rows.labels[i] for i in fit_rows], c=c,
-                          categories=[categories[i] for i in fit_rows] if categories is not None else None)
-            guessed = trial.predict_proba([rows.texts[i] for i in held_rows],
-                                          [categories[i] for i in held_rows] if categories is not None else None) >= 0.5
-            accuracy = float(sum(bool(g) == (rows.labels[i] == 1) for g, i in zip(guessed, held_rows, strict=True))
-                             / len(held_rows))
-    with err.status("training on all rows"):
-        model = train(rows.texts, rows.labels, c=c, categories=categories, info={
-            "source": source, "label_scheme": rows.scheme, "skipped": rows.skipped,
-            "holdout_rows": len(held_rows), "holdout_accuracy": accuracy})
-        path = model.save(model_path or default_model_path())
-    positive = sum(rows.labels)
-    out.print(f"rows read        {read:,} from {source}")
-    out.print(f"rows used        {len(rows.labels):,} ({positive:,} positive, {len(rows.labels) - positive:,} "
-              f"negative; labels read as {rows.scheme})")
+    with err.status("reading") as spinner:
+        def on_stage(stage: str) -> None:
+            spinner.update(STAGE_NOTES.get(stage, stage))
+
+        if shop_code is not None:
+            from ...cli import engine
+
+            engine()
+            result = train_from_shop(shop_code, model_path=model_path, c=c, on_stage=on_stage)
+            category_column = category_column or "product category"
+        else:
+            for option, value in (("--text-column", text_column), ("--label-column", label_column)):
+                if not value:
+                    raise _fail(err, f"{option}: required with --input")
+            data = read_file(input_path)
+            category_at = data.column(category_column, "--category-column") if category_column else None
+            rows = labelled_rows(data, data.column(text_column, "--text-column"),
+                                 data.column(label_column, "--label-column"), label_column, category_at)
+            result = train_from_rows(rows, source=input_path.name, rows_read=len(data.rows), model_path=model_path,
+                                     c=c, on_stage=on_stage, started=started)
+    skipped = ", ".join(f"{count:,} {reason}" for reason, count in result.skipped.items()) or "none"
+    out.print(f"rows read        {result.rows_read:,} from {result.source}")
+    out.print(f"rows used        {result.rows:,} ({result.positive:,} positive, {result.negative:,} "
+              f"negative; labels read as {result.scheme})")
     out.print(f"rows skipped     {skipped}")
-    if accuracy is None:
+    if result.accuracy is None:
         out.print("held-out check   not run (fewer than 5 rows of a class)")
     else:
-        out.print(f"held-out accuracy {accuracy:.2%} on {len(held_rows):,} rows kept out of training "
+        out.print(f"held-out accuracy {result.accuracy:.2%} on {result.holdout_rows:,} rows kept out of training "
                   f"({HOLDOUT_SHARE:.0%} per class); the saved model is refitted on all rows")
-    out.print(f"features         {model.info['features']:,} character n-grams")
+    out.print(f"features         {result.features:,} character n-grams")
     if category_column:
-        sizes = model.info["category_rows"]
+        sizes = result.categories
         if sizes:
             shown = ", ".join(f"{name} {size:,}" for name, size in list(sizes.items())[:12])
             more = f" and {len(sizes) - 12} more" if len(sizes) > 12 else ""
@@ -99,7 +76,7 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
         else:
             out.print(f"categories       none with weights of their own (each needs {MIN_CATEGORY_ROWS} rows and "
                       "two are needed); one set of weights for all")
-    out.print(f"model            {path}")
+    out.print(f"model            {result.path}")
     out.print(f"time             {time.perf_counter() - started:.1f} s")
 
 
@@ -131,7 +108,7 @@ def _classify(input_path: Path, text_column: str, category_column: str | None, o
         if name not in header:  # a file classified before keeps its columns and gets new values
             header.append(name)
         positions.append(header.index(name))
-    batch = 5000 if model is not None else 200
+    batch = 5000 if model is not None else 2000
     output_path.parent.mkdir(parents=True, exist_ok=True)
     partial = output_path.with_name(output_path.name + ".partial")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
