@@ -27,6 +27,10 @@ class ImportJob(Base):
     rejected_rows: Mapped[int] = mapped_column(Integer, default=0)
     orders_created: Mapped[int] = mapped_column(Integer, default=0)
     customers_created: Mapped[int] = mapped_column(Integer, default=0)
+    # A reviews job: reviews stored new, brought up to date, and of those updated, revised (好/中/差 changed).
+    reviews_created: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reviews_updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reviews_revised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(120))
     # Where the uploaded file was kept and when the running import last committed a batch: a job whose

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from ..core import db
-from ..core.errors import InvalidInput
+from ..core.errors import InvalidInput, PermissionDenied
 from ..core.settings import get_settings
 from ..shops import service as shops
 from ..staff import service as staff
@@ -29,7 +29,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 log = logging.getLogger(__name__)
 
 FORMATS = ("generic", "taobao", "shopify", "online-retail", "cdnow")
-KINDS = ("orders", "customers")
+KINDS = ("orders", "customers", "reviews")
+# Beyond imports:run, what a kind needs: reviews are written as a reviews:write user would write them.
+KIND_PERMISSION = {"reviews": "reviews:write"}
 ACTIVE = ("queued", "running")
 REJECT_PREVIEW = 20
 JOBS_PER_PAGE = 20
@@ -54,6 +56,16 @@ runner: Callable[[int, Path], None] = run_in_thread
 
 def _start(job_id: int, path: Path) -> None:
     runner(job_id, path)
+
+
+def _kinds(viewer: Viewer) -> list[str]:
+    return [kind for kind in KINDS if kind not in KIND_PERMISSION or viewer.can(KIND_PERMISSION[kind])]
+
+
+def _check_kind(viewer: Viewer, kind: str) -> None:
+    permission = KIND_PERMISSION.get(kind)
+    if permission and not viewer.can(permission):
+        raise PermissionDenied("forbidden", f"permission '{permission}' is needed to import {kind}")
 
 
 def _safe_name(name: str | None) -> str:
@@ -93,7 +105,7 @@ def import_page(request: Request, page: str = "1", viewer: Viewer = Depends(requ
                "tz": get_settings().default_timezone}
     if wants_fragment(request, "results"):
         return render(request, "imports/_jobs.html", context, viewer=viewer)
-    context |= {"formats": FORMATS, "kinds": KINDS, "shops": shops.list_shops(session)}
+    context |= {"formats": FORMATS, "kinds": _kinds(viewer), "shops": shops.list_shops(session)}
     return render(request, "imports/index.html", context, viewer=viewer)
 
 
@@ -104,6 +116,7 @@ def start_import(request: Request, file: UploadFile = File(...), kind: str = For
     """Save the file, create the job (committed with this request) and run it in the background afterwards."""
     if kind not in KINDS:
         raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
+    _check_kind(viewer, kind)
     if format not in FORMATS:
         raise InvalidInput("invalid_format", f"format: '{format}' is not one of {', '.join(FORMATS)}",
                            field="format")
@@ -136,6 +149,7 @@ def _job_context(session: Session, job_id: int) -> dict:
         min(100, round(100 * job.processed_rows / total)) if total else 0)
     return {"job": job, "finished": finished, "rejects": rejects, "percent": percent, "interrupted": interrupted,
             "status": "interrupted" if interrupted else job.status,
+            "review_counts": imports.review_counts(job) if job.kind == "reviews" else None,
             "tz": get_settings().default_timezone}
 
 
@@ -157,6 +171,7 @@ def job_progress(request: Request, job_id: int, viewer: Viewer = Depends(require
 def resume_import(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
                   session: Session = PageSession):
     """Run an interrupted or failed import again from its kept file; what it stored is kept."""
+    _check_kind(viewer, imports.get_job(session, job_id).kind)
     path = imports.resumable_path(session, job_id)
     staff.audit(session, viewer.actor, "import.resume", "import_job", job_id)
     target = f"/imports/{job_id}"

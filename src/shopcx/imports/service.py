@@ -3,6 +3,10 @@
 `run_job` commits per batch of complete orders and keeps the job row's counters current, so a page or
 another process can poll `get_job` while it runs. Every row of the file ends up stored, unchanged or
 rejected (with its line number, the field and a reason), and stored + unchanged + rejected = total_rows.
+
+A reviews job imports a review export into a shop through `reviews.importer` (the file's header names the
+columns, the platform is the shop's), one transaction per batch of lines, counting reviews created, updated and
+revised.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from ..core import clock
 from ..core.db import session_scope
 from ..core.errors import Conflict, InvalidInput, ShopCXError
 from ..shops import service as shops
-from . import repository
+from ..staff.service import Actor, audit
+from . import bulk, repository
 from .formats import get_format
 from .models import ImportJob, ImportReject
 
-KINDS = ("orders", "customers")
+KINDS = ("orders", "customers", "reviews")
 # Batches commit every second or so; two minutes without one means the importing process is gone.
 STALE_AFTER = timedelta(minutes=2)
 CUSTOMER_FORMATS = ("customers", "generic")
@@ -36,6 +41,11 @@ def create_job(session: Session, *, kind: str, format: str, filename: str, shop_
         raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
     if kind == "orders":
         fmt = get_format(format).NAME
+    elif kind == "reviews":
+        if not shop_code:
+            raise InvalidInput("reviews_need_shop", "shop: choose the shop whose orders the reviews are about",
+                               field="shop")
+        fmt = "reviews"  # the header names the columns, whatever export it came from
     elif (format or "customers").strip().lower() in CUSTOMER_FORMATS:
         fmt = "customers"
     else:
@@ -66,23 +76,84 @@ def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None
         job.status, job.started_at, job.finished_at, job.error = "running", clock.now(), None, None
         job.heartbeat_at, job.source_path = clock.now(), str(Path(path).resolve())
         for counter in ("total_rows", "processed_rows", "stored_rows", "unchanged_rows", "rejected_rows",
-                        "orders_created", "customers_created"):
+                        "orders_created", "customers_created", "reviews_created", "reviews_updated",
+                        "reviews_revised"):
             setattr(job, counter, 0)
         repository.delete_rejects(session, job_id)
         kind = job.kind
-    runner = order_import.run if kind == "orders" else customer_import.run
+    runner = {"orders": order_import.run, "customers": customer_import.run, "reviews": _run_reviews}[kind]
     try:
         runner(job_id, Path(path), progress)
     except ShopCXError as exc:
         _fail(job_id, exc.message)
     except KeyboardInterrupt:
-        _fail(job_id, "interrupted; run the import again to finish it (stored orders are kept)")
+        _fail(job_id, "interrupted; run the import again to finish it (what was stored is kept)")
         raise
     except Exception as exc:
         _fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         raise
     with session_scope() as session:
         return repository.get_job(session, job_id)
+
+
+def _run_reviews(job_id: int, path: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Import the job's review file into its shop (the job is already marked running)."""
+    # Each batch, its rejects and the job's counters commit together, so a killed job leaves whole batches and
+    # counts that match them; running it again finds those reviews stored (unchanged) and stores the rest.
+    from ..reviews.importer import ImportReport, ReviewFile, store_lines
+    from .order_import import REJECT_COLUMNS
+
+    with session_scope() as session:
+        job = repository.get_job(session, job_id)
+        shop = shops.get_shop_by_id(session, job.shop_id)
+        shop_id, shop_code, platform, timezone = shop.id, shop.code, shop.platform, shop.timezone
+        dry_run, actor, filename = job.dry_run, Actor(label=job.created_by or "system"), job.filename
+    reader = ReviewFile(path, platform=platform, timezone=timezone)
+    total = reader.count()
+    with session_scope() as session:
+        repository.touch_job(session, job_id)
+        repository.get_job(session, job_id).total_rows = total
+    if progress:
+        progress(0, total)
+    report = ImportReport(file=filename, shop=shop_code, platform=reader.platform, dry_run=dry_run)
+    done = 0
+    for lines in reader.batches():
+        created, updated, unchanged, revised, rejected = (report.created, report.updated, report.unchanged,
+                                                          report.revised, report.rejected)
+        with session_scope() as session:
+            repository.touch_job(session, job_id)
+            repository.lock_source(session, f"reviews:{shop_id}")
+            trial = session.begin_nested() if dry_run else None
+            store_lines(session, shops.get_shop_by_id(session, shop_id), lines, report, actor)
+            if trial is not None:
+                trial.rollback()
+            bulk.copy_rows(session, ImportReject.__table__, REJECT_COLUMNS,
+                           [(job_id, line_no, column, reason[:255], lines.raw(line_no))
+                            for line_no, column, reason in report.rejects[rejected:]])
+            repository.add_progress(session, job_id, processed_rows=lines.count,
+                                    stored_rows=report.created - created + report.updated - updated,
+                                    unchanged_rows=report.unchanged - unchanged,
+                                    rejected_rows=report.rejected - rejected,
+                                    reviews_created=report.created - created,
+                                    reviews_updated=report.updated - updated,
+                                    reviews_revised=report.revised - revised)
+        done += lines.count
+        if progress:
+            progress(done, total)
+    with session_scope() as session:
+        repository.touch_job(session, job_id)
+        job = repository.get_job(session, job_id)
+        job.status, job.finished_at = "done", clock.now()
+        if not dry_run and (report.created or report.updated):  # a replay changed nothing: no audit entry
+            audit(session, actor, "import.reviews", "import_job", job_id,
+                  {"file": filename, "shop_id": shop_id, "platform": report.platform, "created": report.created,
+                   "updated": report.updated, "revised": report.revised, "unchanged": report.unchanged,
+                   "cases_opened": report.cases_opened, "rejected": report.rejected})
+
+
+def review_counts(job: ImportJob) -> dict[str, int]:
+    """A reviews job's reviews created, updated and revised."""
+    return {"created": job.reviews_created, "updated": job.reviews_updated, "revised": job.reviews_revised}
 
 
 def is_interrupted(job: ImportJob) -> bool:

@@ -5,11 +5,15 @@ English or Chinese column names (see COLUMNS). Every line is created, updated, u
 line number and reason; a rejected line stores nothing, the good lines are stored. Importing the same file
 again changes nothing and emits no event (reviews are idempotent on shop, platform and review id). A review
 whose order is not in the shop is rejected: a review always belongs to an order.
+
+`ReviewFile` and `store_lines` are the pieces: the import page's job (imports.service) stores each batch of
+lines in its own transaction with the job's counters, the CLI stores them all in one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +26,7 @@ from ..core.errors import ShopCXError
 from ..imports.errors import ImportFileError
 from ..imports.formats.base import Parsers, RowError
 from ..imports.formats.fields import excel_text, yes_no
-from ..imports.formats.source import Table
+from ..imports.formats.source import Table, raw_of
 from ..shops.models import Shop
 from ..staff.service import Actor, audit
 from . import rules
@@ -185,46 +189,95 @@ def _parse(row: _Row, parsers: Parsers, platform: str) -> ReviewIn:
         raise RowError(column, f"{column}: {message}" if column else message) from None
 
 
-def import_reviews(session: Session, path: Path, *, shop: Shop, platform: str, actor: Actor,
-                   dry_run: bool = False) -> ImportReport:
-    """Import a review file into shop; rejected lines are reported with their number and reason."""
-    platform = check_platform(platform)
-    table = Table(Path(path))
-    report = ImportReport(file=Path(path).name, shop=shop.code, platform=platform, dry_run=dry_run)
-    parsers = Parsers(shop.timezone)
-    rows = table.rows()
-    header = next(rows, None)
-    if header is None:
-        raise ImportFileError("file_empty", "file: the file is empty", field="file")
-    columns, names = _header(header[1])
+@dataclass
+class Lines:
+    """A run of a review file's lines: the reviews read from it and the lines refused while reading."""
+
+    names: dict[str, str]
+    delimiter: str | None
+    count: int = 0
+    reviews: list[tuple[int, ReviewIn]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    fields: dict[int, list[str]] = field(default_factory=dict)
+
+    def raw(self, line_no: int) -> str | None:
+        """The line as the file had it (for a reject report), if it is in this run."""
+        found = self.fields.get(line_no)
+        return None if found is None else raw_of(found, self.delimiter)
+
+
+class ReviewFile:
+    """A review export opened for reading: the header is checked at once, the lines are read in batches."""
+
+    def __init__(self, path: Path, *, platform: str, timezone: str):
+        self.platform = check_platform(platform)
+        self.path = Path(path)
+        self.table = Table(self.path)
+        self.parsers = Parsers(timezone)
+        self._rows = self.table.rows()
+        header = next(self._rows, None)
+        if header is None:
+            raise ImportFileError("file_empty", "file: the file is empty", field="file")
+        self.columns, self.names = _header(header[1])
+
+    def count(self) -> int:
+        """The number of lines after the header (reads the file once more, on its own)."""
+        return max(sum(1 for _ in Table(self.path).rows()) - 1, 0)
+
+    def batches(self, size: int | None = None) -> Iterator[Lines]:
+        """The remaining lines, parsed, in runs of up to `size` (BATCH) reviews and at most 4 × size lines."""
+        size = size or BATCH
+        lines = Lines(self.names, self.table.delimiter)
+        for line_no, fields, problem in self._rows:
+            lines.count += 1
+            lines.fields[line_no] = fields
+            if problem:
+                lines.rejects.append((line_no, None, f"line {line_no}: {problem}"))
+            else:
+                try:
+                    row = _Row(line_no, fields, self.columns, self.names)
+                    lines.reviews.append((line_no, _parse(row, self.parsers, self.platform)))
+                except (RowError, ShopCXError) as exc:
+                    lines.rejects.append((line_no, exc.field, f"line {line_no}: {exc.message}"))
+            # A file of mostly bad lines still comes in bounded runs (each run is one transaction of a job).
+            if len(lines.reviews) >= size or lines.count >= 4 * size:
+                yield lines
+                lines = Lines(self.names, self.table.delimiter)
+        if lines.count:
+            yield lines
+
+
+def store_lines(session: Session, shop: Shop, lines: Lines, report: ImportReport, actor: Actor) -> None:
+    """Store one run of lines into shop and add what happened to report (rejects in the order found)."""
     if session.get_bind().dialect.name == "postgresql":
         # psycopg prepares repeated statements, and PostgreSQL may keep the generic plan it made while the review
         # table was still empty (a scan): every later lookup then reads the whole table. Plan each one afresh.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    report.lines += lines.count
+    report.rejects.extend(lines.rejects)
+    _store(session, shop, lines.reviews, report, actor, lines.names)
+
+
+def import_reviews(session: Session, path: Path, *, shop: Shop, platform: str, actor: Actor,
+                   dry_run: bool = False, progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import a review file into shop; rejected lines are reported with their number and reason.
+
+    `progress`, if given, is called with the report so far after each batch of lines is stored.
+    """
+    reader = ReviewFile(path, platform=platform, timezone=shop.timezone)
+    report = ImportReport(file=Path(path).name, shop=shop.code, platform=reader.platform, dry_run=dry_run)
     outer = session.begin_nested() if dry_run else None
-    batch: list[tuple[int, ReviewIn]] = []
-    for line_no, fields, problem in rows:
-        report.lines += 1
-        if problem:
-            report.rejects.append((line_no, None, f"line {line_no}: {problem}"))
-            continue
-        try:
-            batch.append((line_no, _parse(_Row(line_no, fields, columns, names), parsers, platform)))
-        except RowError as exc:
-            report.rejects.append((line_no, exc.field, f"line {line_no}: {exc.message}"))
-        except ShopCXError as exc:
-            report.rejects.append((line_no, exc.field, f"line {line_no}: {exc.message}"))
-        if len(batch) >= BATCH:
-            _store(session, shop, batch, report, actor, names)
-            batch = []
-    _store(session, shop, batch, report, actor, names)
+    for lines in reader.batches():
+        store_lines(session, shop, lines, report, actor)
+        if progress is not None:
+            progress(report)
     report.rejects.sort()
     if outer is not None:
         outer.rollback()
     elif report.created or report.updated:
         audit(session, actor, "review.import", "shop", shop.id,
-              {"file": report.file, "platform": platform, "created": report.created, "updated": report.updated,
-               "unchanged": report.unchanged, "rejected": report.rejected})
+              {"file": report.file, "platform": report.platform, "created": report.created,
+               "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected})
     return report
 
 
