@@ -95,3 +95,47 @@ def test_inbox_review_contact_and_dashboard(browser, reviews_server):  # noqa: F
         _shot(page, "reviews-04-settings")
         # The refused reply answers 422 (the browser logs it); nothing else may go wrong.
         assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
+
+
+REVIEW_EXPORT = (
+    "评价ID,订单编号,商家编码,评价结果,星级,描述相符,服务态度,物流服务,评价内容,评价图片,买家昵称,评价时间,商家回复,追评,追评时间\n"
+    "RV-W1,TB000001,CUP-1,好评,5,5,5,5,杯子很好用，保温效果不错,,王*明,{day} 10:00,,,\n"
+    "RV-W2,TB000002,CUP-1,差评,1,2,3,1,质量很差，用了两天就漏水,,李*,{day} 11:00,,,\n"
+    "RV-W3,TB000003,CUP-1,好评,5,5,5,4,物流很快，包装完好,,张*,{day} 12:00,,,\n"
+    "RV-W4,TB999999,CUP-1,好评,5,5,5,5,没有这个订单,,赵*,{day} 13:00,,,\n")
+
+
+def test_upload_a_review_export_then_train_and_reanalyse(browser, live_server, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base = live_server
+    upload = tmp_path / "评价导出.csv"
+    upload.write_text(REVIEW_EXPORT.format(day=(datetime.now(UTC) - timedelta(days=3)).date().isoformat()),
+                      encoding="utf-8")
+    with watched_page(browser, "failure-review-upload",
+                      viewport={"width": 1366, "height": 900}, locale="zh-CN") as (page, errors):
+        _sign_in(page, base)
+        page.click("nav >> text=数据导入")
+        page.wait_for_url(base + "/imports")
+        page.set_input_files("input[name=file]", str(upload))
+        page.select_option("select[name=kind]", "reviews")
+        page.select_option("select[name=shop]", "main")
+        page.click("#upload button[type=submit]")
+        page.wait_for_url(f"{base}/imports/*")
+        expect(page.locator("#progress")).to_have_attribute("data-status", "done", timeout=30_000)
+        expect(page.locator("#count-reviews-created")).to_have_text("3")
+        expect(page.locator("#count-rejected")).to_have_text("1")
+        expect(page.locator("#reject-table")).to_contain_text("TB999999")
+        _shot(page, "reviews-05-upload-done")
+
+        page.goto(base + "/reviews/settings")
+        expect(page.locator("#text-analyser")).to_have_attribute("data-analyser", "default")
+        page.click("#text-train-form button[type=submit]")  # runs after the response; the card polls
+        expect(page.locator("#text-analysis")).to_have_attribute("data-job-status", "done", timeout=30_000)
+        expect(page.locator("#text-analyser")).to_have_attribute("data-analyser", "model")
+        expect(page.locator("#text-rows")).to_contain_text("3")
+        page.click("#text-reanalyze-form button[type=submit]")
+        expect(page.locator("#text-analysis")).to_have_attribute("data-job-status", "done", timeout=30_000)
+        expect(page.locator("#text-done")).to_contain_text("3")
+        _shot(page, "reviews-06-text-model")
+        assert errors == []
