@@ -57,8 +57,15 @@ def ensure_shop(session: Session, *, code: str, name: str | None = None, platfor
                 timezone: str = "Asia/Shanghai", currency: str = "CNY") -> Shop:
     """The shop with this code, created with the given defaults when missing."""
     shop = session.scalar(select(Shop).where(Shop.code == code))
-    return shop or create_shop(session, code=code, name=name or code, platform=platform, timezone=timezone,
-                               currency=currency)
+    if shop is not None:
+        return shop
+    try:
+        return create_shop(session, code=code, name=name or code, platform=platform, timezone=timezone,
+                           currency=currency)
+    except InvalidInput as exc:  # another process (two imports started at once) created it since the first look
+        if exc.code != "shop_exists":
+            raise
+        return get_shop(session, code)
 
 
 def list_shops(session: Session) -> list[Shop]:
