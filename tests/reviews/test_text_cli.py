@@ -284,3 +284,37 @@ def test_train_from_a_shop_without_usable_reviews_names_the_option(session, tmp_
     assert "--shop: no usable rows: training needs positive and negative reviews with text (1 usable; skipped: " \
            "1 neutral)" in result.output
     assert not (tmp_path / "few.npz").exists()
+
+
+def test_a_category_column_is_found_by_its_name_unless_told_none(tmp_path):
+    texts, labels, categories = two_category_reviews()
+    source = write_csv(tmp_path / "named.csv", ["cat", "review", "label"],
+                       [[c, t, y] for t, y, c in zip(texts, labels, categories, strict=True)])
+    found = runner.invoke(app, ["reviews", "train", "--input", str(source), "--text-column", "review",
+                                "--label-column", "label", "--model", str(tmp_path / "found.npz")])
+    assert found.exit_code == 0, found.output
+    assert "category column  'cat' (found by its name; --category-column none leaves it out)" in found.stdout
+    assert set(load_model(tmp_path / "found.npz").categories) == {"酒店", "手机"}
+
+    plain = runner.invoke(app, ["reviews", "train", "--input", str(source), "--text-column", "review",
+                                "--label-column", "label", "--category-column", "none",
+                                "--model", str(tmp_path / "plain.npz")])
+    assert plain.exit_code == 0, plain.output
+    assert "category column" not in plain.stdout and load_model(tmp_path / "plain.npz").categories == ()
+
+    # A label column that happens to be called 分类/category is the label, never the category.
+    labelled = write_csv(tmp_path / "label_named.csv", ["text", "category"],
+                         [[t, y] for t, y in zip(texts, labels, strict=True)])
+    result = runner.invoke(app, ["reviews", "train", "--input", str(labelled), "--text-column", "text",
+                                 "--label-column", "category", "--model", str(tmp_path / "l.npz")])
+    assert result.exit_code == 0, result.output
+    assert "category column" not in result.stdout and load_model(tmp_path / "l.npz").categories == ()
+
+    # classify finds 类目 the same way for a model trained with categories: 小 follows the column.
+    tagged = write_csv(tmp_path / "in.csv", ["类目", "评价"], [["酒店", "小"], ["手机", "小"]])
+    output = tmp_path / "out.csv"
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(tagged), "--text-column", "评价",
+                                 "--output", str(output), "--model", str(tmp_path / "found.npz")])
+    assert result.exit_code == 0, result.output
+    assert "categories from column '类目'" in result.stdout
+    assert [row[2] for row in read_csv(output)[1:]] == ["negative", "positive"]

@@ -25,6 +25,7 @@ STAGE_NOTES = {"reading": "reading the stored reviews", "held-out check": "train
 
 def _train(input_path: Path | None, shop_code: str | None, text_column: str | None, label_column: str | None,
            category_column: str | None, model_path: Path | None, c: float) -> None:
+    from .csvdata import category_column as category_column_of
     from .csvdata import labelled_rows, read_file
     from .model import MIN_CATEGORY_ROWS
     from .training import HOLDOUT_SHARE, train_from_rows, train_from_shop
@@ -35,6 +36,7 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
         raise _fail(err, "--input / --shop: give either a file (--input with --text-column and --label-column) or "
                     "a shop whose stored reviews to learn from (--shop), not both")
     started = time.perf_counter()
+    found = False
     with err.status("reading") as spinner:
         def on_stage(stage: str) -> None:
             spinner.update(STAGE_NOTES.get(stage, stage))
@@ -50,9 +52,10 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
                 if not value:
                     raise _fail(err, f"{option}: required with --input")
             data = read_file(input_path)
-            category_at = data.column(category_column, "--category-column") if category_column else None
-            rows = labelled_rows(data, data.column(text_column, "--text-column"),
-                                 data.column(label_column, "--label-column"), label_column, category_at)
+            text_at, label_at = data.column(text_column, "--text-column"), data.column(label_column, "--label-column")
+            category_at, found = category_column_of(data, category_column, (text_at, label_at))
+            category_column = data.header[category_at] if category_at is not None else None
+            rows = labelled_rows(data, text_at, label_at, label_column, category_at)
             result = train_from_rows(rows, source=input_path.name, rows_read=len(data.rows), model_path=model_path,
                                      c=c, on_stage=on_stage, started=started)
     skipped = ", ".join(f"{count:,} {reason}" for reason, count in result.skipped.items()) or "none"
@@ -66,6 +69,8 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
         out.print(f"held-out accuracy {result.accuracy:.2%} on {result.holdout_rows:,} rows kept out of training "
                   f"({HOLDOUT_SHARE:.0%} per class); the saved model is refitted on all rows")
     out.print(f"features         {result.features:,} character n-grams")
+    if found:
+        out.print(f"category column  '{category_column}' (found by its name; --category-column none leaves it out)")
     if category_column:
         sizes = result.categories
         if sizes:
@@ -85,19 +90,26 @@ def _classify(input_path: Path, text_column: str, category_column: str | None, o
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import analyze, default_model_path, load_model
+    from .csvdata import category_column as category_column_of
     from .csvdata import read_file
 
     err = Console(stderr=True)
     started = time.perf_counter()
     data = read_file(input_path)
     text_at = data.column(text_column, "--text-column")
-    category_at = data.column(category_column, "--category-column") if category_column else None
     if model_path is not None:
         model, using = load_model(model_path), f"model {model_path}"
     elif default_model_path().is_file():
         model, using = load_model(default_model_path()), f"model {default_model_path()}"
     else:
         model, using = None, "the untrained default (SnowNLP + lexicon); train a model for better accuracy"
+    category_at = None
+    if model is not None and model.categories:  # only a model trained with categories reads them
+        category_at, _ = category_column_of(data, category_column, (text_at,))
+        if category_at is not None:
+            using += f", categories from column '{data.header[category_at]}'"
+    elif category_column and category_column.strip().lower() != "none":
+        data.column(category_column, "--category-column")  # a named column must exist all the same
     width = len(data.header)
     for line_no, fields in data.rows:
         if len(fields) > width:
@@ -155,8 +167,9 @@ def register(reviews_app: typer.Typer) -> None:
                                                     help="0/1, positive/negative, or stars 1–5 (≥4 positive, ≤2 "
                                                          "negative, 3 skipped) (with --input)."),
             category_column: str | None = typer.Option(
-                None, "--category-column", help="Optional column with the product category: categories with "
-                "enough rows learn words of their own (小 is bad in a hotel room, fine on a phone)."),
+                None, "--category-column", help="Column with the product category: categories with enough "
+                "rows learn words of their own (小 is bad in a hotel room, fine on a phone). Default: a column named "
+                "category, cat, product type, 类目, 宝贝类目, 商品类目 or 品类 if there is one; none: no categories."),
             model: Path | None = typer.Option(None, "--model", help="Where to save; default "
                                               "SHOPCX_DATA_DIR/models/review_polarity.npz."),
             c: float = typer.Option(4.0, "--c", min=1e-4, help="Inverse regularisation strength of the regression on "
@@ -176,8 +189,9 @@ def register(reviews_app: typer.Typer) -> None:
             output: Path = typer.Option(..., "--output", help="CSV to write: every input column plus polarity, "
                                         "polarity_score and aspects."),
             category_column: str | None = typer.Option(
-                None, "--category-column", help="Optional column with the product category, for a model trained "
-                "with categories; without it (or for a category the model does not know) the text decides."),
+                None, "--category-column", help="Column with the product category, for a model trained with "
+                "categories (default: found by its name as in train; none: no column); where a row has none, or one "
+                "the model does not know, the text decides."),
             model: Path | None = typer.Option(None, "--model", help="A trained model; default the saved shop "
                                               "model, else the untrained default.")):
         """Add polarity, polarity_score (P(positive), 4 decimals) and aspects (driver keys, ';') to every row."""

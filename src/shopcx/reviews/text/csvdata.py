@@ -15,6 +15,13 @@ POSITIVE_WORDS = frozenset({"1", "positive", "pos", "正面", "好评", "积极"
 NEGATIVE_WORDS = frozenset({"0", "negative", "neg", "负面", "差评", "消极"})
 
 
+# Headers read as the product category when --category-column is not given (as the importers read columns by
+# name): Taobao/Tmall 宝贝类目 and 类目, Shopify's product type, WooCommerce's categories, and the plain names.
+CATEGORY_NAMES = frozenset({"category", "categories", "cat", "product category", "product_category", "product type",
+                            "product_type", "类目", "宝贝类目", "商品类目", "品类", "商品分类"})
+NO_CATEGORY = "none"
+
+
 class ReviewFileError(InvalidInput):
     """A review file (or one of its lines) that cannot be used; the message names the column or line."""
 
@@ -35,6 +42,22 @@ class ReviewFile:
                 return position
         raise ReviewFileError("column_missing", f"{option}: the file has no column '{name}' (its columns: "
                               f"{', '.join(self.header)})", field=option.lstrip("-").replace("-", "_"))
+
+
+def category_column(data: ReviewFile, name: str | None, taken: tuple[int, ...]) -> tuple[int | None, bool]:
+    """(position of the category column or None, whether it was found by its name rather than named).
+
+    name "none" leaves categories out; no name looks for a header in CATEGORY_NAMES that is not one of the columns
+    already taken (the text or the label).
+    """
+    if name is not None and name.strip().lower() == NO_CATEGORY:
+        return None, False
+    if name:
+        return data.column(name, "--category-column"), False
+    for position, title in enumerate(data.header):
+        if position not in taken and title.strip().lower() in CATEGORY_NAMES:
+            return position, True
+    return None, False
 
 
 def read_file(path: Path) -> ReviewFile:
