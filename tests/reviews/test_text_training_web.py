@@ -203,3 +203,20 @@ def test_roles_without_review_settings_are_refused(session, login, data_dir, inl
     assert staff.post("/reviews/settings/text/train", {"shop": shop.id}).status_code == 403
     assert staff.post("/reviews/settings/text/reanalyze", {"shop": shop.id}).status_code == 403
     assert not inline_jobs and training.read_status() is None
+
+
+def test_a_running_job_silent_for_hours_reads_as_interrupted(data_dir):
+    from datetime import timedelta
+
+    from shopcx.core import clock
+
+    training.claim("reanalyze", shop="tb", started_by="someone")  # this live process, as a web worker would be
+    assert training.read_status().status == "running"
+    path = training.status_path()
+    state = json.loads(path.read_text(encoding="utf-8"))
+    quiet = (clock.now() - training.STALE_AFTER - timedelta(minutes=1)).isoformat()
+    path.write_text(json.dumps(state | {"updated_at": quiet}), encoding="utf-8")
+    assert training.read_status().status == "interrupted"
+    training.claim("train", shop="tb", started_by="someone else")  # may start again
+    training.update_status(stage="training")
+    assert training.read_status().status == "running" and training.read_status().kind == "train"

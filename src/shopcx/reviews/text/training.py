@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from .csvdata import Labelled
 from .model import DEFAULT_C, FORMAT, ModelFileError, stratified_holdout, train
 
 HOLDOUT_SHARE = 0.1
+# A running job reports at every stage and batch; this long without a report, it is taken as interrupted.
+STALE_AFTER = timedelta(hours=2)
 STAGES = ("reading", "held-out check", "training", "saving", "done")
 KINDS = ("train", "reanalyze")
 
@@ -194,6 +197,15 @@ def _alive(state: dict) -> bool:
     return True
 
 
+def _stale(state: dict) -> bool:
+    """No word from a running job for STALE_AFTER: its work never started or hangs (a live web process, say)."""
+    try:
+        last = datetime.fromisoformat(state.get("updated_at") or state.get("started_at") or "")
+    except (TypeError, ValueError):
+        return True
+    return clock.now() - last > STALE_AFTER
+
+
 def _read(path: Path) -> dict | None:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
@@ -235,7 +247,7 @@ def read_status(path: Path | None = None) -> JobState | None:
     if state.get("finished_at"):
         status = "failed" if state.get("error") else "done"
     else:
-        status = "running" if _alive(state) else "interrupted"
+        status = "running" if _alive(state) and not _stale(state) else "interrupted"
     return JobState(kind=state["kind"], stage=str(state.get("stage") or ""), status=status,
                     started_at=state.get("started_at"), finished_at=state.get("finished_at"),
                     shop=state.get("shop"), started_by=state.get("started_by"), done=int(state.get("done") or 0),
@@ -255,7 +267,8 @@ def claim(kind: str, *, shop: str | None = None, started_by: str | None = None, 
                            field="text")
         _write(path, {"kind": kind, "stage": "starting", "shop": shop, "started_by": started_by,
                       "started_at": clock.now().isoformat(), "finished_at": None, "done": 0, "total": 0,
-                      "error": None, "result": {}, "pid": os.getpid(), "host": socket.gethostname()})
+                      "error": None, "result": {}, "pid": os.getpid(), "host": socket.gethostname(),
+                      "updated_at": clock.now().isoformat()})
 
 
 def update_status(path: Path | None = None, **changes) -> None:
@@ -263,7 +276,7 @@ def update_status(path: Path | None = None, **changes) -> None:
     path = path or status_path()
     with _exclusive(path):
         state = _read(path) or {}
-        _write(path, state | changes)
+        _write(path, state | changes | {"updated_at": clock.now().isoformat()})
 
 
 def finish_status(*, error: str | None = None, result: dict | None = None, path: Path | None = None) -> None:
