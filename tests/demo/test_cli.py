@@ -26,6 +26,13 @@ DUMP = (
     ("SELECT order_id, carrier, tracking_no, shipped_at, promised_at, delivered_at, damaged FROM shipment "
      "ORDER BY id"),
     "SELECT order_id, amount, reason, requested_at, completed_at FROM refund ORDER BY id",
+    ("SELECT order_id, order_line_id, product_id, customer_id, external_id, stars, rating_class, first_class, "
+     "is_default, dsr_description, dsr_service, dsr_logistics, text, reviewer_name, reviewed_at, reviewed_on, "
+     "reply_text, replied_at, followup_text, followup_at, revision_count, polarity, aspects, hidden_negative "
+     "FROM review ORDER BY id"),
+    ("SELECT review_id, from_class, to_class, from_stars, to_stars, previous_text, revised_at, recorded_at "
+     "FROM review_revision ORDER BY id"),
+    "SELECT review_id, at, channel, result, note FROM review_contact ORDER BY id",
 )
 
 
@@ -48,13 +55,14 @@ def test_demo_prints_logins_refuses_a_second_run_and_resets(fresh_db_url):
     assert first.returncode == 0, first.stderr
     assert "demo-owner" in first.stdout and "demo-analyst" in first.stdout and "http://" in first.stdout
     assert "--until 2026-06-30" in first.stdout
+    assert " reviews (好评率 " in first.stdout
     again = shopcx(fresh_db_url, *ARGS)
     assert again.returncode == 2 and "already has" in again.stderr and "--reset" in again.stderr
     kept = shopcx(fresh_db_url, *ARGS, "--skip-existing")
     assert kept.returncode == 0 and "keeping the existing demo shop" in kept.stderr
     reset = shopcx(fresh_db_url, *ARGS, "--reset")
     assert reset.returncode == 0, reset.stderr
-    assert "deleted the previous demo data" in reset.stdout
+    assert "deleted the previous demo data" in reset.stdout and "'reviews': " in reset.stdout
     stats = subprocess.run([sys.executable, "-m", "shopcx", "stats", "--json", "--shop", "demo"],
                            capture_output=True, text=True, check=True,
                            env={**os.environ, "SHOPCX_DATABASE_URL": fresh_db_url})

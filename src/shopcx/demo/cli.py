@@ -25,7 +25,8 @@ def _report(out: Console, result: DemoResult) -> None:
     out.print(f"  {s['customers']:,} customers ({s['buyers']:,} buyers) · {s['orders']:,} orders · "
               f"repeat rate {s['repeat_rate_pct']}% · late {s['late_pct']}% · damaged {s['damaged_pct']}% · "
               f"{s['refunds']:,} refunds ({s['refunded_orders_pct']}% of paid orders) · net "
-              f"{format_minor(s['net_revenue_minor'], s['currency'])}")
+              f"{format_minor(s['net_revenue_minor'], s['currency'])} · {s['reviews']:,} reviews "
+              f"(好评率 {s['good_rate_pct']}%)")
     settings = get_settings()
     out.print(f"\nOpen http://{settings.host}:{settings.port}/ (`shopcx serve` starts it) and sign in:")
     table = Table(show_header=True, header_style="bold", box=None)
@@ -90,7 +91,7 @@ def register(app: typer.Typer) -> None:
                                         "the sample staff new passwords."),
              skip_existing: bool = typer.Option(False, "--skip-existing", help="If the shop already has "
                                                 "orders, keep them and exit with success (make demo).")):
-        """Generate a demo shop (customers, orders, shipments, refunds) and sample staff for each role."""
+        """Generate a demo shop (customers, orders, shipments, refunds, reviews) and sample staff for each role."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         from sqlalchemy.exc import IntegrityError
 
@@ -110,7 +111,7 @@ def register(app: typer.Typer) -> None:
         try:
             with Progress(*columns, console=err, transient=False) as bar:
                 tasks = {what: bar.add_task(what, total=None, visible=False)
-                         for what in ("generate", "customers", "orders")}
+                         for what in ("generate", "customers", "orders", "reviews")}
 
                 def tick(what: str, n: int, total: int) -> None:
                     bar.update(tasks[what], total=total, advance=n, visible=True)
@@ -126,9 +127,9 @@ def register(app: typer.Typer) -> None:
                 return
             err.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(2) from None
-        except IntegrityError as exc:  # e.g. --reset while reviews, tickets or points refer to demo rows
+        except IntegrityError as exc:  # e.g. --reset while tickets or points refer to demo rows
             err.print(f"[red]the database refused the demo data ({exc.orig}). After --reset this means other "
-                      "records (reviews, tickets, points …) still refer to the old demo shop.[/red]")
+                      "records (tickets, points …) still refer to the old demo shop.[/red]")
             raise typer.Exit(2) from None
         _report(Console(soft_wrap=True), result)
         _award_points(err)

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from . import catalog
+from .feedback import make_reviews
 from .people import make_people
 from .purchases import make_orders
 from .records import DemoShop, Params, Window
@@ -34,7 +35,8 @@ def generate(*, seed: int, customers: int = 3000, years: int = 2, until: date, t
     """A whole shop: products, customers (in the order they joined) and their orders (oldest first)."""
     params = params or Params()
     window = Window(years_before(until, years), until, tz)
-    people_rng, orders_rng, staff_rng = np.random.default_rng(seed).spawn(3)
+    # Children are keyed by position: the reviews' stream (added later) leaves the first three unchanged.
+    people_rng, orders_rng, staff_rng, reviews_rng = np.random.default_rng(seed).spawn(4)
     people = make_people(people_rng, customers, window, params)
     orders = make_orders(orders_rng, people, window, params)
     paid = Counter(o.person for o in orders if o.paid_at is not None)
@@ -48,8 +50,9 @@ def generate(*, seed: int, customers: int = 3000, years: int = 2, until: date, t
         name = (catalog.SURNAMES[int(staff_rng.integers(0, 30))]
                 + "".join(given[int(i)] for i in staff_rng.integers(0, len(given), 2)))
         staff.append((role, f"{title} {name}"))
+    reviews = make_reviews(reviews_rng, people, orders, window)
     return DemoShop(seed=seed, window=window, products=catalog.PRODUCTS, people=people, orders=orders,
-                    staff=staff)
+                    staff=staff, reviews=reviews)
 
 
 def _pct(part: int, whole: int) -> float:
@@ -97,4 +100,23 @@ def summarize(shop: DemoShop) -> dict:
         "consent_pct": {ch: _pct(sum(1 for p in people if p.consents.get(ch)), len(people))
                         for ch in ("email", "sms", "wechat")},
         "alive_buyers_pct": _pct(sum(1 for i in per_buyer if people[i].alive), buyers),
+        **review_figures(shop),
+    }
+
+
+def review_figures(shop: DemoShop) -> dict:
+    """Reviews by their class now (a revised 差评 counts as the 好评 it became), as the 好评率 counts them."""
+    reviews = shop.reviews
+    classes = Counter(r.rating_class for r in reviews)
+    return {
+        "reviews": len(reviews),
+        "reviewed_orders_pct": _pct(len(reviews), sum(1 for o in shop.orders if o.completed_at is not None)),
+        "review_classes": {c: classes.get(c, 0) for c in ("good", "neutral", "bad")},
+        "good_rate_pct": _pct(classes.get("good", 0), len(reviews)),
+        "default_reviews": sum(1 for r in reviews if r.is_default),
+        "reviews_with_text": sum(1 for r in reviews if r.text),
+        "hidden_complaints": sum(1 for r in reviews if r.hidden),
+        "followups": sum(1 for r in reviews if r.followup),
+        "replies": sum(1 for r in reviews if r.reply),
+        "revised_reviews": sum(1 for r in reviews if r.revision is not None),
     }

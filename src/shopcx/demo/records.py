@@ -170,6 +170,52 @@ class Order:
 
 
 @dataclass
+class Revision:
+    """A buyer who changed a 中/差评 to a 好评 after the shop contacted them (reviews.service.care + revise)."""
+
+    contact_at: datetime
+    channel: str
+    note: str
+    revised_at: datetime
+    stars: int
+    text: str
+
+
+@dataclass
+class BuyerReview:
+    """A buyer's review of one order, about its main line; `about` and `hidden` are what the generator meant
+    (the stored polarity, aspects and hidden flag come from the text analyser, which may read it otherwise)."""
+
+    external_id: str
+    order: int  # index into DemoShop.orders
+    line_no: int
+    reviewed_at: datetime
+    reviewer: str
+    is_default: bool = False
+    stars: int | None = None
+    dsr: tuple[int, int, int] | None = None  # 描述相符, 服务态度, 物流服务
+    text: str | None = None
+    reply: str | None = None
+    replied_at: datetime | None = None
+    followup: str | None = None
+    followup_at: datetime | None = None
+    revision: Revision | None = None
+    about: str | None = None  # the driver a complaint is about
+    hidden: bool = False  # 4–5 stars with a complaint in the text
+
+    @property
+    def first_class(self) -> str:
+        if self.stars is None:
+            return "good"
+        return "good" if self.stars >= 4 else "neutral" if self.stars == 3 else "bad"
+
+    @property
+    def rating_class(self) -> str:
+        """The class shown now: after a revision, the revised one."""
+        return "good" if self.revision is not None else self.first_class
+
+
+@dataclass
 class DemoShop:
     seed: int
     window: Window
@@ -177,3 +223,4 @@ class DemoShop:
     people: list[Person]
     orders: list[Order]
     staff: list[tuple[str, str]] = field(default_factory=list)  # role, display name
+    reviews: list[BuyerReview] = field(default_factory=list)  # oldest first

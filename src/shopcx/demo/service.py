@@ -1,4 +1,5 @@
-"""The demo use case: check the options, make room in the shop, generate, store, add the sample staff."""
+"""The demo use case: check the options, make room in the shop, generate, store, add the sample staff and the
+reviews (whose replies and care cases are the sample 客服's)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from sqlalchemy.orm import Session
 from ..core import clock
 from ..core.errors import InvalidInput
 from ..core.settings import get_settings
-from . import writer
+from ..staff import service as staff_service
+from ..staff.service import Actor
+from . import review_writer, writer
+from .bulk import Progress
 from .generator import generate, summarize
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
@@ -56,7 +60,7 @@ def _ensure_loyalty_program(session: Session, shop) -> None:
 
 def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_code: str = "demo",
                until: str | None = None, reset: bool = False,
-               progress: writer.Progress | None = None) -> DemoResult:
+               progress: Progress | None = None) -> DemoResult:
     """Generate the demo shop into shop_code and create its sample staff, in the caller's transaction."""
     if not _CODE.match(shop_code):
         raise InvalidInput("invalid_shop_code", f"shop: '{shop_code}' must be 1–30 of a-z, 0-9, '-', '_'",
@@ -75,7 +79,15 @@ def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_
     until_day = end_of_history(given_until, shop.timezone)
     demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone)
     tick("generate", 1, 1)
-    writer.store(session, shop, demo, progress)
+    stored = writer.store(session, shop, demo, progress)
     _ensure_loyalty_program(session, shop)
     staff = writer.ensure_staff(session, shop_code, demo, reset=reset)
+    review_writer.store_reviews(session, shop, demo, stored, agent=_agent(session, shop_code), progress=progress)
     return DemoResult(shop_code, summarize(demo), staff, deleted)
+
+
+def _agent(session: Session, shop_code: str) -> Actor | None:
+    """The demo's 客服, who replies to the reviews and handles their care cases."""
+    username = writer.demo_usernames(shop_code)["agent"]
+    user = next((u for u in staff_service.list_users(session) if u.username == username and u.is_active), None)
+    return Actor(label=user.username, user_id=user.id, role=user.role) if user else None

@@ -12,10 +12,7 @@ historical transition (handlers would otherwise send surveys and care messages f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import islice
-
-from sqlalchemy import delete, exists, func, insert, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import events
@@ -29,32 +26,14 @@ from ..shops.models import Shop
 from ..staff import service as staff
 from ..staff.service import Actor, audit
 from . import catalog
+from .bulk import Progress, Stored, batches, insert_ids, insert_rows
 from .records import SOURCE, DemoShop
+from .review_writer import delete_reviews
 
 DEMO_ACTOR = Actor(label="demo", role="owner")
 SHOP_NAME = "小雅生活馆（演示）"
 COUNTRY = "中国"
-BATCH = 1000
 CONSENT_SOURCE = {"sms": "checkout", "wechat": "wechat", "email": "signup"}
-Progress = Callable[[str, int, int], None]  # (what, how many more done, total)
-
-
-def _batches(items, size: int = BATCH):
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
-    """Insert rows and return their ids in the same order (one multi-row INSERT … RETURNING per batch)."""
-    if not rows:
-        return []
-    return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-
-
-def _insert(session: Session, table, rows: list[dict]) -> None:
-    if rows:
-        session.execute(insert(table), rows)
 
 
 def demo_usernames(shop_code: str) -> dict[str, str]:
@@ -92,6 +71,7 @@ def delete_demo(session: Session, shop: Shop) -> dict:
     quiet = {"synchronize_session": False}
     order_ids = select(Order.id).where(Order.shop_id == shop.id).scalar_subquery()
     refund_ids = select(Refund.id).where(Refund.order_id.in_(order_ids)).scalar_subquery()
+    reviews = delete_reviews(session, order_ids)
     session.execute(delete(RefundLine).where(RefundLine.refund_id.in_(refund_ids)), execution_options=quiet)
     for model in (Refund, Shipment, OrderStatusChange, OrderLine):
         session.execute(delete(model).where(model.order_id.in_(order_ids)), execution_options=quiet)
@@ -106,24 +86,24 @@ def delete_demo(session: Session, shop: Shop) -> dict:
         exists().where(CustomerIdentity.customer_id == Customer.id, CustomerIdentity.source == SOURCE,
                        CustomerIdentity.shop_id == shop.id),
         ~elsewhere, ~exists().where(Order.customer_id == Customer.id)).order_by(Customer.id)))
-    for batch in _batches(ids):
+    for batch in batches(ids):
         for model in (CustomerTag, CustomerConsent, CustomerAnniversary, CustomerIdentity):
             session.execute(delete(model).where(model.customer_id.in_(batch)), execution_options=quiet)
         session.execute(delete(Customer).where(Customer.id.in_(batch)), execution_options=quiet)
     skus = [p[0] for p in catalog.PRODUCTS]  # products added through the API stay
     products = session.execute(delete(Product).where(Product.shop_id == shop.id, Product.sku.in_(skus)),
                                execution_options=quiet).rowcount
-    counts = {"orders": orders, "customers": len(ids), "products": products}
+    counts = {"orders": orders, "customers": len(ids), "products": products, "reviews": reviews}
     audit(session, DEMO_ACTOR, "demo.reset", "shop", shop.id, counts)
     session.expire_all()
     return counts
 
 
-def store(session: Session, shop: Shop, demo: DemoShop, progress: Progress | None = None) -> None:
-    """Write products, customers and orders of demo into shop in batches of BATCH rows."""
+def store(session: Session, shop: Shop, demo: DemoShop, progress: Progress | None = None) -> Stored:
+    """Write products, customers and orders of demo into shop in batches (bulk.BATCH rows)."""
     tick = progress or (lambda _what, _n, _total: None)
     opened = demo.window.moment(0, 0)
-    ids = _insert_ids(session, Product.__table__, [
+    ids = insert_ids(session, Product.__table__, [
         {"shop_id": shop.id, "sku": sku, "name": name, "category": category, "price_amount": price,
          "currency": "CNY", "is_active": True, "created_at": opened, "updated_at": opened}
         for sku, name, category, price, _ in demo.products])
@@ -137,26 +117,27 @@ def store(session: Session, shop: Shop, demo: DemoShop, progress: Progress | Non
                        f"already exist (e.g. '{taken[0]}'), probably in another demo shop; "
                        "use another --seed.", field="seed")
     customer_ids: list[int] = []
-    for batch in _batches(demo.people):
+    for batch in batches(demo.people):
         first = len(customer_ids)
-        ids = _insert_ids(session, Customer.__table__, [_customer_row(p, last_order.get(first + i))
+        ids = insert_ids(session, Customer.__table__, [_customer_row(p, last_order.get(first + i))
                                                         for i, p in enumerate(batch)])
         pairs = list(zip(ids, batch, strict=True))
-        _insert(session, CustomerIdentity.__table__, [
+        insert_rows(session, CustomerIdentity.__table__, [
             {"customer_id": cid, "shop_id": shop.id, "source": SOURCE, "external_id": p.nick,
              "created_at": p.created_at} for cid, p in pairs])
-        _insert(session, CustomerTag.__table__, [{"customer_id": cid, "tag": tag}
+        insert_rows(session, CustomerTag.__table__, [{"customer_id": cid, "tag": tag}
                                                  for cid, p in pairs for tag in p.tags])
-        _insert(session, CustomerConsent.__table__, [
+        insert_rows(session, CustomerConsent.__table__, [
             {"customer_id": cid, "channel": channel, "granted": granted, "source": CONSENT_SOURCE[channel],
              "changed_at": p.created_at} for cid, p in pairs for channel, granted in p.consents.items()])
-        _insert(session, CustomerAnniversary.__table__, [
+        insert_rows(session, CustomerAnniversary.__table__, [
             {"customer_id": cid, "kind": kind, "label": label, "on_date": on}
             for cid, p in pairs for kind, label, on in p.anniversaries])
         customer_ids += ids
         tick("customers", len(batch), len(demo.people))
-    for batch in _batches(demo.orders):
-        _store_orders(session, shop, demo, batch, customer_ids, product_ids)
+    stored = Stored(product_ids, customer_ids)
+    for batch in batches(demo.orders):
+        _store_orders(session, shop, demo, batch, stored)
         tick("orders", len(batch), len(demo.orders))
     placed = [o.placed_at for o in demo.orders]
     # The same payload as an import job's, so handlers treat the generated history like an imported one.
@@ -167,12 +148,13 @@ def store(session: Session, shop: Shop, demo: DemoShop, progress: Progress | Non
     events.emit(session, "orders_imported", "shop", shop.id, **details)
     audit(session, DEMO_ACTOR, "demo.generate", "shop", shop.id, details)
     session.flush()
+    return stored
 
 
 def _taken_nicks(session: Session, nicks: list[str]) -> list[str]:
     """Which of these buyer names are already the identity of a stored customer."""
     taken: list[str] = []
-    for batch in _batches(nicks):
+    for batch in batches(nicks):
         taken += session.scalars(select(CustomerIdentity.external_id).where(
             CustomerIdentity.source == SOURCE, CustomerIdentity.external_id.in_(batch)).order_by(
             CustomerIdentity.external_id))
@@ -208,11 +190,13 @@ def check_order(order) -> None:
         previous = step.to_status
 
 
-def _store_orders(session: Session, shop: Shop, demo: DemoShop, batch, customer_ids, product_ids) -> None:
+def _store_orders(session: Session, shop: Shop, demo: DemoShop, batch, ids: Stored) -> None:
+    customer_ids, product_ids = ids.customers, ids.products
+    first = len(ids.orders)
     for order in batch:
         check_order(order)
     people = demo.people
-    order_ids = _insert_ids(session, Order.__table__, [
+    order_ids = insert_ids(session, Order.__table__, [
         {"shop_id": shop.id, "customer_id": customer_ids[o.person], "source": SOURCE,
          "external_id": o.external_id, "kind": "sale", "status": o.status, "currency": "CNY",
          "goods_amount": o.goods, "shipping_amount": o.shipping, "discount_amount": o.discount,
@@ -223,25 +207,28 @@ def _store_orders(session: Session, shop: Shop, demo: DemoShop, batch, customer_
          "completed_at": o.completed_at, "created_at": o.placed_at, "updated_at": o.updated_at}
         for o in batch])
     stored = list(zip(order_ids, batch, strict=True))
-    line_ids = _insert_ids(session, OrderLine.__table__, [
+    line_ids = insert_ids(session, OrderLine.__table__, [
         {"order_id": oid, "line_no": x.line_no, "product_id": product_ids[x.sku], "sku": x.sku,
          "name": x.name, "quantity": x.quantity, "unit_price_amount": x.unit_price, "total_amount": x.total}
         for oid, o in stored for x in o.lines])
     keys = [(oid, x.line_no) for oid, o in stored for x in o.lines]
     line_id = dict(zip(keys, line_ids, strict=True))
-    _insert(session, OrderStatusChange.__table__, [
+    ids.orders += order_ids
+    ids.lines.update(((first + i, x.line_no), line_id[(oid, x.line_no)])
+                     for i, (oid, o) in enumerate(stored) for x in o.lines)
+    insert_rows(session, OrderStatusChange.__table__, [
         {"order_id": oid, "from_status": s.from_status, "to_status": s.to_status, "at": s.at,
          "actor": DEMO_ACTOR.label, "reason": s.reason} for oid, o in stored for s in o.history])
-    _insert(session, Shipment.__table__, [
+    insert_rows(session, Shipment.__table__, [
         {"order_id": oid, "carrier": s.carrier, "tracking_no": s.tracking_no, "shipped_at": s.shipped_at,
          "promised_at": s.promised_at, "delivered_at": s.delivered_at, "damaged": s.damaged, "note": None}
         for oid, o in stored if (s := o.shipment) is not None])
     refunds = [(oid, r) for oid, o in stored for r in o.refunds]
-    refund_ids = _insert_ids(session, Refund.__table__, [
+    refund_ids = insert_ids(session, Refund.__table__, [
         {"order_id": oid, "external_id": r.external_id, "kind": r.kind, "amount": r.amount, "currency": "CNY",
          "reason": r.reason, "requested_at": r.requested_at, "completed_at": r.completed_at}
         for oid, r in refunds])
-    _insert(session, RefundLine.__table__, [
+    insert_rows(session, RefundLine.__table__, [
         {"refund_id": rid, "order_line_id": line_id[(oid, no)], "quantity": qty, "amount": amount}
         for rid, (oid, r) in zip(refund_ids, refunds, strict=True) for no, qty, amount in r.lines])
 
