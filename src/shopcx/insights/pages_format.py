@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 from decimal import Decimal
 
 from ..core.money import exponent, format_minor
+from ..web.format import finite, percent
 
 # The lifecycle in the order the articles tell it (DESIGN.md §4), then the two ways out.
 FUNNEL = ("suspect", "prospect", "first_time", "repeat", "advocate", "at_risk", "lost")
@@ -21,11 +21,6 @@ def share(part: float | None, whole: float | None) -> float | None:
     """part / whole, or None when there is no whole."""
     return None if not whole or part is None else part / whole
 
-
-def percent(value: float | None, digits: int = 1) -> str:
-    """A share as '42.5%' ('—' when unknown)."""
-    number = _finite(value)
-    return "—" if number is None else f"{100 * number:.{digits}f}%"
 
 
 def short_money(amount: int | float | None, currency: str) -> str:
@@ -50,13 +45,6 @@ def major(amount: int | float | None, currency: str) -> Decimal | None:
     return Decimal(int(round(amount))).scaleb(-exponent(currency))
 
 
-def _finite(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
 
 def histogram_chart(figures: dict, currency: str, labels: dict) -> dict:
     """The CLV distribution as bar labels ('¥0–¥100') and customer counts."""
@@ -68,7 +56,7 @@ def histogram_chart(figures: dict, currency: str, labels: dict) -> dict:
 def lorenz_chart(figures: dict, labels: dict) -> dict:
     """The Lorenz curve in percent (customers least valuable first) with the line of equality."""
     points = [[round(100 * x, 2), round(100 * y, 2)] for x, y in figures.get("lorenz") or []
-              if _finite(x) is not None and _finite(y) is not None]
+              if finite(x) is not None and finite(y) is not None]
     return {"points": points, "name": labels["lorenz"], "equality": labels["equality"],
             "x_name": labels["customer_share"], "y_name": labels["revenue_share"]}
 
@@ -104,7 +92,7 @@ def cohort_chart(figures: dict, labels: dict) -> dict:
         if row < len(sizes) and not sizes[row]:
             continue  # nobody acquired that month: no shares to show
         for col, value in enumerate(values):
-            number = _finite(value)
+            number = finite(value)
             if number is not None:
                 cells.append([col, row, round(100 * number, 1)])
     width = max((len(r) for r in figures.get("retention") or []), default=0)
@@ -118,7 +106,7 @@ def _param_text(value) -> str:
         return "✓" if value else "✗"
     if isinstance(value, int):
         return f"{value:,}"
-    number = _finite(value)
+    number = finite(value)
     return str(value) if number is None else f"{number:,.4f}"
 
 

@@ -3,7 +3,6 @@ safely (a bad value is refused naming its field). No routes here; pages.py has t
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from ..staff import service as staff
 from ..staff.rules import can
 from ..web.auth import Viewer
 from ..web.deps import parse_id
-from ..web.format import mask_text
+from ..web.format import finite, mask_text, percent
 from . import service
 from .repository import ReviewFilter
 from .service import views
@@ -54,23 +53,11 @@ def excerpt(text: str | None, reveal: bool, size: int = EXCERPT_CHARS) -> str:
     return shown if len(shown) <= size else shown[:size].rstrip() + "…"
 
 
-def _finite(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def percent(value, digits: int = 1) -> str:
-    """A share (0.425) as '42.5%'; '—' when unknown."""
-    number = _finite(value)
-    return "—" if number is None else f"{100 * number:.{digits}f}%"
 
 
 def signed_percent(value, digits: int = 1) -> str:
     """A gap already in percent (−16.67) as '−16.7%' or '+2.1%'; '—' when unknown."""
-    number = _finite(value)
+    number = finite(value)
     if number is None:
         return "—"
     rounded = round(number, digits)
@@ -80,7 +67,7 @@ def signed_percent(value, digits: int = 1) -> str:
 
 def fixed(value, digits: int = 2) -> str:
     """A mean (4.3333) as '4.33'; '—' when unknown."""
-    number = _finite(value)
+    number = finite(value)
     return "—" if number is None else f"{number:.{digits}f}"
 
 
@@ -139,7 +126,7 @@ def form_float(text: str, field: str, *, low: float, high: float) -> float | Non
     text = (text or "").strip()
     if not text:
         return None
-    number = _finite(text) if len(text) <= 20 else None
+    number = finite(text) if len(text) <= 20 else None
     if number is None or not low <= number <= high:
         raise InvalidInput("invalid_input", f"{field}: a number from {low:g} to {high:g}", field=field)
     return number

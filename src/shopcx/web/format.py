@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -31,6 +32,21 @@ def local_date(value: datetime | date | None, tz: str | None = None) -> str:
     if isinstance(value, datetime):
         value = clock.as_utc(value).astimezone(_zone(tz)).date()
     return value.isoformat()
+
+
+def finite(value) -> float | None:
+    """value as a finite float, or None (None, NaN, infinity, text that is not a number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def percent(value, digits: int = 1) -> str:
+    """A share (0.425) as '42.5%'; '—' when unknown."""
+    number = finite(value)
+    return "—" if number is None else f"{100 * number:.{digits}f}%"
 
 
 def money(amount: int | None, currency: str | None) -> str:
