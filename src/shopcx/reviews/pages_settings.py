@@ -92,13 +92,14 @@ def text_context(session: Session, shop: str) -> dict:
 def _text(chosen: Shop | None) -> dict:
     """The analyser in use (the saved model's header, or none: the untrained default) and the text job's state."""
     from .text import default_model_path
-    from .text.training import model_header, read_status
+    from .text.model import read_header
+    from .text.training import read_status
 
     path = default_model_path()
     model, model_error = None, None
     if path.is_file():
         try:
-            header = model_header(path)
+            header = read_header(path)
         except ShopCXError as exc:  # the analyser falls back to the untrained default; say why
             model_error = exc.message
         else:

@@ -179,9 +179,8 @@ class PolarityModel:
         return path
 
 
-def load_model(path: Path | str) -> PolarityModel:
-    """Read a model saved by PolarityModel.save; another format or version is refused with a clear error."""
-    path = Path(path)
+def _open(path: Path, names: tuple[str, ...]) -> tuple[dict, dict[str, np.ndarray]]:
+    """(header, the named arrays) of a model file; another format or version is refused with a clear error."""
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
@@ -192,12 +191,23 @@ def load_model(path: Path | str) -> PolarityModel:
             if header.get("version") != VERSION:
                 raise ModelFileError("model_version", f"model: {path} is version {header.get('version')}, this "
                                      f"ShopCX reads version {VERSION}; train it again", field="model")
-            arrays = {name: data[name] for name in _ARRAYS}
+            return header, {name: data[name] for name in names}
     except FileNotFoundError:
         raise ModelFileError("model_not_found", f"model: {path} does not exist", field="model") from None
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ModelFileError("model_unreadable", f"model: {path} is not a ShopCX review model ({exc})",
                              field="model") from None
+
+
+def read_header(path: Path | str) -> dict:
+    """A saved model's header (trained_at, source, rows, held-out accuracy, categories…) without its weights."""
+    return _open(Path(path), ())[0]
+
+
+def load_model(path: Path | str) -> PolarityModel:
+    """Read a model saved by PolarityModel.save; another format or version is refused with a clear error."""
+    path = Path(path)
+    header, arrays = _open(path, _ARRAYS)
     categories = tuple(str(name) for name in header.get("categories") or ())
     k = len(categories)
     keys, idf, folded = arrays["keys"], arrays["idf"], arrays["folded"]

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
 from ...core import clock
 from ...core.errors import Conflict, InvalidInput
 from .csvdata import Labelled
-from .model import DEFAULT_C, FORMAT, ModelFileError, stratified_holdout, train
+from .model import DEFAULT_C, stratified_holdout, train
 
 HOLDOUT_SHARE = 0.1
 # A running job reports at every stage and batch; this long without a report, it is taken as interrupted.
@@ -132,24 +130,6 @@ def train_from_shop(shop_code: str, *, model_path: Path | None = None, c: float 
     rows, code = stored_labelled(shop_code)
     return train_from_rows(rows, source=f"shop {code}", model_path=model_path, c=c, on_stage=on_stage,
                            option="--shop", started=started)
-
-
-def model_header(path: Path) -> dict:
-    """The saved model's header (trained_at, source, rows, held-out accuracy, category_rows, categories…).
-
-    Reads only the header member of the .npz, so a page can show it without loading the weights.
-    """
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            header = json.loads(str(data["header"]))
-    except FileNotFoundError:
-        raise ModelFileError("model_not_found", f"model: {path} does not exist", field="model") from None
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ModelFileError("model_unreadable", f"model: {path} is not a ShopCX review model ({exc})",
-                             field="model") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError("model_format", f"model: {path} is not a ShopCX review model", field="model")
-    return header
 
 
 # --- the state of the one text job -------------------------------------------------------------------------
