@@ -36,12 +36,9 @@ def analyze_pending(limit: int = 10_000) -> int:
             rows = unanalyzed(session, min(BATCH, limit - done))
             if not rows:
                 break
-            cache = analysis.analyze_texts(t for r in rows for t in (r.text, r.followup_text) if t)
-            if not cache:
+            if not analysis.apply_all(rows):
                 log.warning("review text analysis is unavailable; %s reviews wait", len(rows))
                 break
-            for review in rows:
-                analysis.apply(review, cache)
             done += len(rows)
     return done
 
@@ -62,11 +59,8 @@ def reanalyze(shop_id: int | None = None, *, batch: int = BATCH,
             rows = with_text_after(session, shop_id, after, batch)
             if not rows:
                 break
-            cache = analysis.analyze_texts(t for r in rows for t in (r.text, r.followup_text) if t)
-            if not cache and any((r.text or "").strip() or (r.followup_text or "").strip() for r in rows):
+            if not analysis.apply_all(rows):
                 raise RuntimeError("review text analysis is unavailable (the text package cannot be imported)")
-            for review in rows:
-                analysis.apply(review, cache)
             after = rows[-1].id
             done += len(rows)
         if on_progress:

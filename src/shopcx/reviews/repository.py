@@ -238,10 +238,7 @@ def with_text_after(session: Session, shop_id: int | None, after_id: int, limit:
 
 def unanalyzed(session: Session, limit: int) -> list[Review]:
     """Reviews with text or a 追评 that have no text analysis yet."""
-    stmt = (select(Review).where(Review.analyzed_at.is_(None),
-                                 or_(and_(Review.text.is_not(None), Review.text != ""),
-                                     Review.followup_text.is_not(None)))
-            .order_by(Review.id).limit(limit))
+    stmt = select(Review).where(Review.analyzed_at.is_(None), _with_text(None)).order_by(Review.id).limit(limit)
     return list(session.scalars(stmt))
 
 

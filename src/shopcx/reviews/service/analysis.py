@@ -87,6 +87,16 @@ def apply(review: Review, results: dict[str, object] | None = None) -> bool:
     return True
 
 
+def apply_all(reviews: list[Review]) -> bool:
+    """Analyse a batch of reviews with one analyser call; False (nothing changed) when analysis is unavailable."""
+    cache = analyze_texts(t for r in reviews for t in (r.text, r.followup_text) if t)
+    if not cache and any((r.text or "").strip() or (r.followup_text or "").strip() for r in reviews):
+        return False
+    for review in reviews:
+        apply(review, cache)
+    return True
+
+
 def refresh_hidden(review: Review) -> None:
     """Re-derive the hidden-dissatisfaction flag after the class changed."""
     review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity)
