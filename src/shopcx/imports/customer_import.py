@@ -173,9 +173,7 @@ def run(job_id: int, path: Path, progress: Callable[[int, int], None] | None) ->
         if progress:
             progress(done, total)
     with session_scope() as session:
-        repository.touch_job(session, job_id)
-        job = repository.get_job(session, job_id)
-        job.status, job.finished_at = "done", clock.now()
+        job = repository.finish_job(session, job_id)
         if not dry_run and summary["stored"]:
             audit(session, Actor(label=actor_label), "import.customers", "import_job", job_id,
                   {"file": filename, "shop_id": shop_id, "source": source, "stored_rows": summary["stored"],

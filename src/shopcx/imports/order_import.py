@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from ..core import clock, events
+from ..core import events
 from ..core.db import session_scope
 from ..core.errors import NotFound
 from ..core.settings import get_settings
@@ -154,9 +154,7 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         if progress:
             progress(done, total)
     with session_scope() as session:
-        repository.touch_job(session, job_id)
-        job = repository.get_job(session, job_id)
-        job.status, job.finished_at = "done", clock.now()
+        job = repository.finish_job(session, job_id)
         # A replay that stored nothing changed nothing: no event for handlers, no audit entry.
         if not dry_run and summary.stored:
             detail = {"format": fmt.NAME, "file": filename, "shop_id": target.id, "source": source,

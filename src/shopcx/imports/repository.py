@@ -36,6 +36,14 @@ def list_jobs(session: Session, *, offset: int, limit: int) -> tuple[list[Import
     return list(session.scalars(stmt)), total
 
 
+def finish_job(session: Session, job_id: int) -> ImportJob:
+    """Mark the job done (in a transaction that takes the write lock first) and return it."""
+    touch_job(session, job_id)
+    job = get_job(session, job_id)
+    job.status, job.finished_at = "done", clock.now()
+    return job
+
+
 def touch_job(session: Session, job_id: int) -> None:
     """A no-op write on the job row, so the transaction holds SQLite's write lock before it reads."""
     # What the batch reads next (which orders exist, the highest ids) then cannot change until it commits.

@@ -141,9 +141,7 @@ def _run_reviews(job_id: int, path: Path, progress: Callable[[int, int], None] |
         if progress:
             progress(done, total)
     with session_scope() as session:
-        repository.touch_job(session, job_id)
-        job = repository.get_job(session, job_id)
-        job.status, job.finished_at = "done", clock.now()
+        job = repository.finish_job(session, job_id)
         if not dry_run and (report.created or report.updated):  # a replay changed nothing: no audit entry
             audit(session, actor, "import.reviews", "import_job", job_id,
                   {"file": filename, "shop_id": shop_id, "platform": report.platform, "created": report.created,
