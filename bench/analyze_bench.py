@@ -121,7 +121,7 @@ def generate(url: str, customers: int, orders: int, seed: int = 11) -> dict:
 def analyze_child(url: str) -> None:
     """In a fresh process: run the analysis, print step times, wall time and peak RSS as JSON."""
     from shopcx.core import db
-    from shopcx.insights.analysis import run_analysis
+    from shopcx.insights.service.analysis import run_analysis
 
     db.configure(url)
     marks = {}

@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT / "src"))
 from benchdb import Databases  # noqa: E402
 
 from shopcx.core import clock, db  # noqa: E402
-from shopcx.loyalty import ledger  # noqa: E402
-from shopcx.loyalty import program as programs  # noqa: E402
-from shopcx.loyalty.accounts import enrol  # noqa: E402
-from shopcx.loyalty.earning import sync_order  # noqa: E402
 from shopcx.loyalty.models import LoyaltyAccount, PointsEntry  # noqa: E402
+from shopcx.loyalty.service.members.accounts import enrol  # noqa: E402
+from shopcx.loyalty.service.points import ledger  # noqa: E402
+from shopcx.loyalty.service.points.earning import sync_order  # noqa: E402
+from shopcx.loyalty.service.program import versions as programs  # noqa: E402
 from shopcx.orders import service as orders  # noqa: E402
 from shopcx.orders.models import Order  # noqa: E402
 from shopcx.orders.schemas import OrderIn  # noqa: E402
@@ -118,7 +118,7 @@ def bench_earn(n_orders: int) -> dict:
 
 
 def bench_calendar(shop_id: int) -> dict:
-    from shopcx.loyalty.lifecycle import run_daily
+    from shopcx.loyalty.service.daily import run_daily
 
     figures = {}
     with clock.frozen_at(NOW):

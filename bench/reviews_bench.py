@@ -144,7 +144,7 @@ def run(url: str, args, rng: random.Random, workdir: Path) -> None:
     from shopcx.core import clock, db
     from shopcx.core.migrate import upgrade
     from shopcx.reviews import service
-    from shopcx.reviews.importer import import_reviews
+    from shopcx.reviews.service.importer import import_reviews
     from shopcx.shops.models import Shop
     from shopcx.staff.service import Actor
 

@@ -14,9 +14,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
+from shopcx import domains
 from shopcx.core import db
 from shopcx.core.migrate import upgrade
 from shopcx.core.settings import get_settings
+
+domains.install()  # what the app, the CLI and the worker do first: labels, handlers, periodic jobs
 
 PG_ADMIN_URL = os.environ.get("SHOPCX_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SHARED_DATA = Path(os.environ.get("SHOPCX_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

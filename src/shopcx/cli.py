@@ -7,6 +7,7 @@ import json
 import typer
 from rich.console import Console
 
+from . import domains
 from .core import db
 from .core.settings import get_settings
 
@@ -21,11 +22,7 @@ def main(database_url: str | None = typer.Option(None, "--database-url", envvar=
     """Point every command at one database."""
     if database_url:
         get_settings().database_url = database_url
-
-
-def engine():
-    """The engine for the chosen database, configured once per process."""
-    return db.get_engine() if db._engine is not None else db.configure()
+    domains.install()
 
 
 @app.command()
@@ -34,13 +31,13 @@ def init():
     from .core.migrate import upgrade
     from .shops import service as shops
 
-    upgrade(engine())
+    upgrade(db.get_engine())
     settings = get_settings()
     with db.session_scope() as session:
         if not shops.list_shops(session):
             shops.create_shop(session, code="main", name="Main shop", timezone=settings.default_timezone,
                               currency=settings.default_currency)
-    console.print(f"[green]database ready[/green] {engine().url.render_as_string(hide_password=True)}")
+    console.print(f"[green]database ready[/green] {db.get_engine().url.render_as_string(hide_password=True)}")
 
 
 @app.command()
@@ -49,7 +46,7 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
     """Counts and net revenue of what is stored."""
     from .orders import service as orders
 
-    engine()
+    db.get_engine()
     with db.session_scope() as session:
         figures = orders.stats(session, shop_code=shop)
     if as_json:
@@ -59,22 +56,5 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
             console.print(f"{key:>24}  {value}")
 
 
-def _register() -> None:
-    from .demo.cli import register as register_demo
-    from .imports.cli import app as import_app
-    from .insights.cli import register as register_insights
-    from .loyalty.cli import register as register_loyalty
-    from .reviews.cli import register as register_reviews
-    from .staff.cli import app as user_app
-    from .web.cli import register as register_web
-
-    app.add_typer(import_app, name="import", help="Import orders or customers from a file.")
-    app.add_typer(user_app, name="user", help="Staff accounts and API tokens.")
-    register_web(app)
-    register_demo(app)
-    register_insights(app)
-    register_loyalty(app)
-    register_reviews(app)
-
-
-_register()
+for _face in domains.FACES:
+    _face.register_cli(app)

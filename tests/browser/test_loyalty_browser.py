@@ -21,9 +21,10 @@ pytestmark = pytest.mark.browser
 def loyalty_server(live_server):  # noqa: F811
     """The live server's shop with a published default program, its orders synced, the calendar work run,
     and a 10-point reward in the catalogue; returns (base url, 王小明's account id)."""
-    from shopcx.loyalty import accounts, rewards
-    from shopcx.loyalty import program as programs
     from shopcx.loyalty.jobs import run_calendar, sync_shop
+    from shopcx.loyalty.service.members import accounts
+    from shopcx.loyalty.service.program import versions as programs
+    from shopcx.loyalty.service.spending import rewards
     from shopcx.shops import service as shops
     from shopcx.staff.service import SYSTEM
 
@@ -86,7 +87,7 @@ def test_staff_open_a_member_and_adjust_points(browser, loyalty_server):  # noqa
 def test_member_page_on_a_phone(browser, loyalty_server):  # noqa: F811
     from playwright.sync_api import expect
 
-    from shopcx.loyalty import links
+    from shopcx.loyalty.service.members import links
 
     base, account_id = loyalty_server
     with watched_page(browser, "failure-loyalty-phone", viewport={"width": 390, "height": 844}, device_scale_factor=2,

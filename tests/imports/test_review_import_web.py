@@ -15,8 +15,8 @@ from shopcx.core.events import OutboxEvent
 from shopcx.imports import pages as import_pages
 from shopcx.imports import service
 from shopcx.imports.models import ImportJob
-from shopcx.reviews import importer
 from shopcx.reviews.models import Review
+from shopcx.reviews.service import importer
 from shopcx.staff import rules
 from shopcx.staff.models import AuditLog
 

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from shopcx.core.money import format_minor
-from shopcx.insights import pages_run, service
-from shopcx.insights.pages_format import percent
+from shopcx.insights import service
+from shopcx.insights.pages import run as pages_run
+from shopcx.insights.pages.format import percent
 
 from ..factories import make_order, make_shop
 
@@ -296,7 +297,7 @@ def test_customer_lists_link_to_customers(login, analysed, session, url, fetch):
 
 
 def test_long_lists_are_paginated(login, analysed, session, monkeypatch):
-    from shopcx.insights import pages
+    from shopcx.insights.pages import reports as pages
 
     monkeypatch.setattr(pages, "ROWS_PER_PAGE", 2)
     staff = login("owner")

@@ -264,7 +264,7 @@ def test_uci_online_retail_end_to_end(session, shared_data, capsys):
 def test_thresholds_come_from_settings_and_unknown_names_are_refused(monkeypatch):
     from shopcx.core.errors import InvalidInput
     from shopcx.core.settings import get_settings
-    from shopcx.insights.analysis import merged_params
+    from shopcx.insights.service.analysis import merged_params
 
     monkeypatch.setattr(get_settings(), "analysis_params", {"at_risk_p_alive": 0.4, "gap_multiple": 3})
     params = merged_params({"gap_multiple": 4})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shopcx.loyalty import program as programs
 from shopcx.loyalty.config import Earning, ProgramConfig, Tier
+from shopcx.loyalty.service.program import versions as programs
 from shopcx.staff.service import SYSTEM
 
 from ..factories import make_shop
@@ -54,7 +54,7 @@ def member_order(session, shop, lines: list[dict], *, paid_at, buyer: dict | Non
 def sync(session, order, at):
     """sync_order with the clock at `at` (what the outbox handler does when the event is handled then)."""
     from shopcx.core import clock
-    from shopcx.loyalty.earning import sync_order
+    from shopcx.loyalty.service.points.earning import sync_order
 
     with clock.frozen_at(at):
         return sync_order(session, order)
@@ -62,7 +62,7 @@ def sync(session, order, at):
 
 def account_for(session, program, order):
     """The member account of an order's customer."""
-    from shopcx.loyalty.accounts import find_account
+    from shopcx.loyalty.service.members.accounts import find_account
 
     return find_account(session, program.program.id, order.customer_id)
 
@@ -93,7 +93,7 @@ def tier_totals(session, account_id: int) -> tuple[int, int]:
 
 def assert_consistent(session, account) -> None:
     """The caches equal the ledger: balance = Σ points = Σ lot remaining, pending = Σ pending points, all ≥ 0."""
-    from shopcx.loyalty import ledger
+    from shopcx.loyalty.service.points import ledger
 
     session.flush()
     session.refresh(account)
@@ -110,7 +110,7 @@ def make_member(session, program, *, external_id: str = "member-1", at=None, **c
     from shopcx.core import clock
     from shopcx.customers import service as customers
     from shopcx.customers.schemas import CustomerIn
-    from shopcx.loyalty.accounts import enrol
+    from shopcx.loyalty.service.members.accounts import enrol
 
     with clock.frozen_at(at or datetime(2026, 1, 5, 2, tzinfo=timezone.utc)):
         person, _ = customers.upsert_customer(

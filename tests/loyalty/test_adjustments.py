@@ -11,11 +11,11 @@ from shopcx.core import clock
 from shopcx.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shopcx.customers import service as customers
 from shopcx.customers.schemas import CustomerIn
-from shopcx.loyalty import ledger
-from shopcx.loyalty.accounts import enrol
-from shopcx.loyalty.adjustments import adjust_points, decide
-from shopcx.loyalty.ledger import LoyaltyError
 from shopcx.loyalty.models import PointsEntry, PointsLot
+from shopcx.loyalty.service.members.accounts import enrol
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.points.adjustments import adjust_points, decide
+from shopcx.loyalty.service.points.ledger import LoyaltyError
 from shopcx.staff import service as staff
 from shopcx.staff.models import AuditLog
 from shopcx.staff.service import Actor

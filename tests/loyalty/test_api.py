@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcx.core import clock
-from shopcx.loyalty.adjustments import adjust_points
 from shopcx.loyalty.config import default_config
 from shopcx.loyalty.models import AdjustmentRequest, PointsEntry
+from shopcx.loyalty.service.points.adjustments import adjust_points
 from shopcx.staff import service as staff
 from shopcx.staff.service import SYSTEM
 

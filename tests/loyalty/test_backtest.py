@@ -9,9 +9,7 @@ from sqlalchemy import func, select
 
 from shopcx.core import clock
 from shopcx.core.events import OutboxEvent
-from shopcx.loyalty import backtest
 from shopcx.loyalty.config import Earning, ProgramConfig, Tier
-from shopcx.loyalty.earning import sync_order
 from shopcx.loyalty.models import (
     AdjustmentRequest,
     LoyaltyAccount,
@@ -22,6 +20,8 @@ from shopcx.loyalty.models import (
     TierActivity,
     TierChange,
 )
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.program import backtest
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.models import AuditLog

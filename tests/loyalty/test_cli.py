@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from shopcx.cli import app
 from shopcx.core import clock
-from shopcx.loyalty import tiers
-from shopcx.loyalty.accounts import enrol
 from shopcx.loyalty.config import default_config
 from shopcx.loyalty.models import LoyaltyAccount, PointsEntry
-from shopcx.loyalty.program import active
+from shopcx.loyalty.service.members import tiers
+from shopcx.loyalty.service.members.accounts import enrol
+from shopcx.loyalty.service.program.versions import active
 
 from ..factories import make_order, make_shop
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from shopcx.core import db
-from shopcx.loyalty import ledger
 from shopcx.loyalty.config import Earning, ProgramConfig, Tier
 from shopcx.loyalty.models import LoyaltyAccount, PointsEntry, PointsLot
+from shopcx.loyalty.service.points import ledger
 
 from ..factories import make_shop
 from .factories import make_member, make_program

@@ -9,11 +9,18 @@ from sqlalchemy.orm import sessionmaker
 
 from shopcx.core import clock, db
 from shopcx.core.errors import ShopCXError
-from shopcx.loyalty import coupons, ledger, redemption, rewards
-from shopcx.loyalty.accounts import enrol
-from shopcx.loyalty.coupons import ALPHABET, apply_coupon, create_coupon, release_for_order, validate_coupon
-from shopcx.loyalty.earning import sync_order
 from shopcx.loyalty.models import Coupon, CouponUse
+from shopcx.loyalty.service.members.accounts import enrol
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.spending import coupons, redemption, rewards
+from shopcx.loyalty.service.spending.coupons import (
+    ALPHABET,
+    apply_coupon,
+    create_coupon,
+    release_for_order,
+    validate_coupon,
+)
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.service import SYSTEM

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from shopcx.core import clock, jobs
-from shopcx.loyalty import accounts, ledger
-from shopcx.loyalty import program as programs
 from shopcx.loyalty.config import Earning, ProgramConfig, Promotion, Tier
-from shopcx.loyalty.lifecycle import DailyResult, activate_due
+from shopcx.loyalty.service.daily import DailyResult, activate_due
+from shopcx.loyalty.service.members import accounts
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.program import versions as programs
 from shopcx.orders import actions
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn, ShipmentIn

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from shopcx.core import clock
 from shopcx.core.errors import InvalidInput
-from shopcx.loyalty import ledger
 from shopcx.loyalty.models import PointsAllocation, PointsEntry, PointsLot
+from shopcx.loyalty.service.points import ledger
 
 from .factories import assert_consistent, entries, make_member, make_program
 

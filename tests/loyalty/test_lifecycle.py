@@ -13,11 +13,12 @@ from sqlalchemy import select
 from shopcx.core import clock
 from shopcx.core.errors import InvalidInput
 from shopcx.customers.models import Customer
-from shopcx.loyalty import accounts, ledger
 from shopcx.loyalty.config import Earning, ProgramConfig, Tier
 from shopcx.loyalty.jobs import run_calendar
-from shopcx.loyalty.lifecycle import DailyResult, birthday_points, refresh_account
 from shopcx.loyalty.models import PointsAllocation, PointsLot
+from shopcx.loyalty.service.daily import DailyResult, birthday_points, refresh_account
+from shopcx.loyalty.service.members import accounts
+from shopcx.loyalty.service.points import ledger
 from shopcx.staff.models import AuditLog
 from shopcx.staff.service import Actor
 

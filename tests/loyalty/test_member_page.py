@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shopcx.core import clock
-from shopcx.loyalty import accounts, links, rewards
-from shopcx.loyalty.earning import sync_order
-from shopcx.loyalty.lifecycle import DailyResult, activate_due
 from shopcx.loyalty.models import Coupon, LoyaltyAccount, PointsEntry
+from shopcx.loyalty.service.daily import DailyResult, activate_due
+from shopcx.loyalty.service.members import accounts, links
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.spending import rewards
 from shopcx.staff.service import SYSTEM
 from shopcx.web.app import create_app
 
@@ -94,7 +95,7 @@ def test_pending_and_expiring_points_with_dates(session, client):
     shop, program = make_program(session)
     order = _member(session, shop, "赵敏", 250, day="2026-06-10")  # inside its 15-day return window on 15 June
     account = accounts.find_account(session, program.program.id, order.customer_id)
-    from shopcx.loyalty import ledger
+    from shopcx.loyalty.service.points import ledger
 
     ledger.lock_account(session, account)
     ledger.credit(session, account, 80, key="test:expiring", kind="adjust", reason="manual",

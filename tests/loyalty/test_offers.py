@@ -7,11 +7,11 @@ import pytest
 
 from shopcx.core import clock
 from shopcx.core.errors import ShopCXError
-from shopcx.loyalty import ledger
-from shopcx.loyalty.accounts import enrol
 from shopcx.loyalty.config import LadderStep, Offer
-from shopcx.loyalty.coupons import create_coupon
-from shopcx.loyalty.offers import quote
+from shopcx.loyalty.service.members.accounts import enrol
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.spending.checkout import quote
+from shopcx.loyalty.service.spending.coupons import create_coupon
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.service import SYSTEM

@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shopcx.core import clock
-from shopcx.loyalty import accounts, rewards
 from shopcx.loyalty.config import Earning, Expiry, ProgramConfig, Tier
-from shopcx.loyalty.earning import sync_order
-from shopcx.loyalty.lifecycle import DailyResult, activate_due
 from shopcx.loyalty.models import AdjustmentRequest, Coupon, LoyaltyAccount, PointsEntry
+from shopcx.loyalty.service.daily import DailyResult, activate_due
+from shopcx.loyalty.service.members import accounts
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.spending import rewards
 
 from ..factories import make_order, make_shop
 from ..web.conftest import client, login, make_user  # noqa: F401

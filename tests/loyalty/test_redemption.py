@@ -9,10 +9,11 @@ from shopcx.core import clock
 from shopcx.core.errors import ShopCXError
 from shopcx.customers import service as customers
 from shopcx.customers.schemas import CustomerIn
-from shopcx.loyalty import ledger, redemption, rewards
-from shopcx.loyalty.accounts import enrol
-from shopcx.loyalty.earning import sync_order
 from shopcx.loyalty.models import Coupon, PointsEntry
+from shopcx.loyalty.service.members.accounts import enrol
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.spending import redemption, rewards
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.service import SYSTEM

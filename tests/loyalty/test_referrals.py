@@ -11,12 +11,13 @@ from shopcx.core.events import OutboxEvent
 from shopcx.customers import service as customers
 from shopcx.customers.models import Customer
 from shopcx.customers.schemas import CustomerIn
-from shopcx.loyalty import referrals
-from shopcx.loyalty.accounts import find_account
-from shopcx.loyalty.earning import sync_order
-from shopcx.loyalty.lifecycle import DailyResult, activate_due
+from shopcx.loyalty.jobs import on_review_received
 from shopcx.loyalty.models import PointsEntry, Referral
-from shopcx.loyalty.review_handlers import award_review_points, on_review_received
+from shopcx.loyalty.service.daily import DailyResult, activate_due
+from shopcx.loyalty.service.members import referrals
+from shopcx.loyalty.service.members.accounts import find_account
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.points.reviews import award_review_points
 from shopcx.orders import service as orders
 from shopcx.staff.service import SYSTEM
 

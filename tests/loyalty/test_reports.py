@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from shopcx.core import clock
-from shopcx.loyalty import ledger, reports, repository, tiers
-from shopcx.loyalty.adjustments import adjust_points
-from shopcx.loyalty.earning import sync_order
+from shopcx.loyalty import repository
 from shopcx.loyalty.models import LoyaltyAccount, PointsLot
-from shopcx.loyalty.redemption import pay_with_points
+from shopcx.loyalty.service import reports
+from shopcx.loyalty.service.members import tiers
+from shopcx.loyalty.service.points import ledger
+from shopcx.loyalty.service.points.adjustments import adjust_points
+from shopcx.loyalty.service.points.earning import sync_order
+from shopcx.loyalty.service.spending.redemption import pay_with_points
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.service import SYSTEM

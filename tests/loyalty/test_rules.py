@@ -300,7 +300,7 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
 
 
 def test_no_floats_in_the_loyalty_package():
-    modules = sorted(LOYALTY_SRC.glob("*.py"))
+    modules = sorted(LOYALTY_SRC.rglob("*.py"))
     assert {"ledger.py", "earning.py", "rules.py"} <= {m.name for m in modules}
     findings = [finding for module in modules for finding in float_findings(module)]
     assert findings == []

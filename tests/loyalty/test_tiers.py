@@ -15,10 +15,11 @@ from sqlalchemy import select
 from shopcx.core import clock
 from shopcx.core.errors import InvalidInput
 from shopcx.core.events import OutboxEvent
-from shopcx.loyalty import rules, tiers
+from shopcx.loyalty import rules
 from shopcx.loyalty.config import Qualification
-from shopcx.loyalty.lifecycle import DailyResult, review_tiers
 from shopcx.loyalty.models import TierChange
+from shopcx.loyalty.service.daily import DailyResult, review_tiers
+from shopcx.loyalty.service.members import tiers
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import RefundIn
 from shopcx.staff.models import AuditLog

@@ -16,8 +16,8 @@ from shopcx.core import clock
 from shopcx.core.errors import ShopCXError
 from shopcx.core.events import OutboxEvent
 from shopcx.reviews import service
-from shopcx.reviews.importer import import_reviews
 from shopcx.reviews.models import Review, ReviewCase
+from shopcx.reviews.service.importer import import_reviews
 from shopcx.staff.service import SYSTEM
 
 from ..factories import make_shop

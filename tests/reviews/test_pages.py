@@ -329,7 +329,7 @@ def test_labels_in_chinese_and_english(login, shop_reviews):
 def test_locale_files_have_the_same_keys():
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parents[2] / "src" / "shopcx" / "core" / "locales"
-    zh = json.loads((folder / "zh.reviews_pages.json").read_text(encoding="utf-8"))
-    en = json.loads((folder / "en.reviews_pages.json").read_text(encoding="utf-8"))
+    folder = Path(__file__).resolve().parents[2] / "src" / "shopcx" / "reviews" / "locales"
+    zh = json.loads((folder / "zh.pages.json").read_text(encoding="utf-8"))
+    en = json.loads((folder / "en.pages.json").read_text(encoding="utf-8"))
     assert list(zh) == sorted(zh) and zh.keys() == en.keys()

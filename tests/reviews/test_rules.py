@@ -167,8 +167,8 @@ def test_locale_files_match_and_label_every_error_code():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "src" / "shopcx"
-    zh = json.loads((root / "core" / "locales" / "zh.reviews.json").read_text(encoding="utf-8"))
-    en = json.loads((root / "core" / "locales" / "en.reviews.json").read_text(encoding="utf-8"))
+    zh = json.loads((root / "reviews" / "locales" / "zh.json").read_text(encoding="utf-8"))
+    en = json.loads((root / "reviews" / "locales" / "en.json").read_text(encoding="utf-8"))
     assert list(zh) == sorted(zh) and list(en) == sorted(en) and zh.keys() == en.keys()
     shared = json.loads((root / "core" / "locales" / "zh.json").read_text(encoding="utf-8"))
     raised = set()

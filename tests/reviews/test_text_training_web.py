@@ -12,7 +12,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from shopcx.cli import app
-from shopcx.reviews import pages as review_pages
+from shopcx.reviews.pages import settings as review_pages
 from shopcx.reviews.text import default_model_path, load_model, training
 from shopcx.staff.models import AuditLog
 

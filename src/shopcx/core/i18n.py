@@ -1,12 +1,15 @@
 """Interface language: 简体中文 first, English second.
 
-Labels live in core/locales/<locale>.json plus one <locale>.<domain>.json per domain (loyalty, reviews, ...),
-merged into one flat catalog; a key defined in two files is a mistake and raises.
+Labels every page shares live in core/locales/<locale>.json; each domain keeps its own in <domain>/locales/
+(<locale>.json, and <locale>.<part>.json where one file grew too long), a folder the composition root
+(shopcx/domains.py) hands to `add_catalogs`. They are merged into one
+flat catalog; a key defined in two files is a mistake and raises.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,21 +19,31 @@ LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
 LOCALE_NAMES = {"zh": "简体中文", "en": "English"}
 _DIR = Path(__file__).resolve().parent / "locales"
+_domain_dirs: list[Path] = []
 
 _LUNAR_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊")
 _DIGITS = "一二三四五六七八九十"
+
+
+def add_catalogs(folders: Iterable[Path]) -> None:
+    """Merge the `<locale>.json` files of these folders (the domains' label catalogs) into every catalog."""
+    _domain_dirs.extend(folder for folder in folders if folder not in _domain_dirs)
+    catalog.cache_clear()
 
 
 @lru_cache
 def catalog(locale: str) -> dict[str, str]:
     """All labels of one locale (flat dotted keys)."""
     merged: dict[str, str] = {}
-    for path in [_DIR / f"{locale}.json", *sorted(_DIR.glob(f"{locale}.*.json"))]:
-        labels = json.loads(path.read_text(encoding="utf-8"))
-        clash = merged.keys() & labels.keys()
-        if clash:
-            raise ValueError(f"{path.name} redefines {sorted(clash)[:5]}")
-        merged.update(labels)
+    for folder in [_DIR, *_domain_dirs]:
+        for path in [folder / f"{locale}.json", *sorted(folder.glob(f"{locale}.*.json"))]:
+            if not path.is_file():
+                continue
+            labels = json.loads(path.read_text(encoding="utf-8"))
+            clash = merged.keys() & labels.keys()
+            if clash:
+                raise ValueError(f"{path} redefines {sorted(clash)[:5]}")
+            merged.update(labels)
     return merged
 
 

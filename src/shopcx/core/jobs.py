@@ -25,16 +25,22 @@ log = logging.getLogger("shopcx.jobs")
 Handler = Callable[[Session, OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = {}
 MAX_ATTEMPTS = 10
-# Domains whose `jobs` module registers event handlers; imported before the first dispatch.
-HANDLER_MODULES = ("shopcx.loyalty.jobs", "shopcx.loyalty.review_handlers", "shopcx.reviews.jobs")
+# What the domains bring, given by the composition root (shopcx/domains.py): functions that import the modules
+# whose handlers register with @on_event, and functions that register periodic tasks.
+_handler_loaders: list[Callable[[], None]] = []
+_periodic_loaders: list[Callable[[], None]] = []
+
+
+def add_domains(*, handlers: list[Callable[[], None]], periodic: list[Callable[[], None]]) -> None:
+    """Called once by the composition root: the domains' handler modules and periodic tasks."""
+    _handler_loaders.extend(handlers)
+    _periodic_loaders.extend(periodic)
 
 
 def load_handlers() -> None:
     """Import every domain's handlers (idempotent: a module registers once, when first imported)."""
-    import importlib
-
-    for name in HANDLER_MODULES:
-        importlib.import_module(name)
+    for load in _handler_loaders:
+        load()
 
 
 def on_event(topic: str) -> Callable[[Handler], Handler]:
@@ -137,15 +143,8 @@ def register_periodic() -> None:
     def _dispatch():
         dispatch_outbox()
 
-    from ..insights.jobs import register_periodic as register_insights_periodic
-    from ..loyalty.jobs import register_periodic as register_loyalty_periodic
-
-    register_insights_periodic()
-    register_loyalty_periodic()
-
-    from ..reviews.jobs import register_periodic as register_reviews_periodic
-
-    register_reviews_periodic()
+    for register in _periodic_loaders:
+        register()
 
 
 def run_embedded(stop: threading.Event, interval: float = 5.0) -> None:

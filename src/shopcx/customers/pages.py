@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 
 from ..core.settings import get_settings
 from ..insights import service as insights
-from ..insights.pages_format import value_card
-from ..loyalty.pages_members import member_cards
+from ..insights.pages.format import value_card
+from ..loyalty.pages.members import member_cards
 
 # Pages compose what a screen shows; the customer page shows the customer's orders, so it reads them here.
 from ..orders import repository as order_queries
 from ..orders.repository import OrderFilter
-from ..reviews.pages_parts import customer_reviews
+from ..reviews.pages.parts import customer_reviews
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id

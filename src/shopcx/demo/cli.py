@@ -95,8 +95,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         from sqlalchemy.exc import IntegrityError
 
-        from ..cli import engine
         from ..core import db
+        from ..core.db import get_engine as engine
         from ..core.errors import ShopCXError
         from ..core.migrate import upgrade
         from .service import build_demo

@@ -52,7 +52,7 @@ def end_of_history(until: date | None, tz: str) -> date:
 
 def _ensure_loyalty_program(session: Session, shop) -> None:
     """The demo shop runs the default loyalty program, so its history earns points and members have tiers."""
-    from ..loyalty import program
+    from ..loyalty.service.program import versions as program
 
     if program.get_program(session, shop.id) is None:
         program.create_program(session, shop, actor=writer.DEMO_ACTOR)

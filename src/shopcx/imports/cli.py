@@ -27,7 +27,7 @@ def _bad_argument(message: str) -> typer.Exit:
 
 
 def _run(kind: str, file: Path, fmt: str, shop: str | None, dry_run: bool, rejects: Path | None) -> None:
-    from ..cli import engine
+    from ..core.db import get_engine as engine
 
     if not file.is_file():
         raise _bad_argument(f"file: {file} does not exist or is not a file")
@@ -100,3 +100,8 @@ def customers(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX custo
               rejects: Path | None = typer.Option(None, help="Where to write the reject report CSV")):
     """Import customers (contacts, birthdays, tags, consent) from the generic customers file."""
     _run("customers", file, "customers", shop, dry_run, rejects)
+
+
+def register(root: typer.Typer) -> None:
+    """Add `shopcx import …` to the command line."""
+    root.add_typer(app, name="import", help="Import orders or customers from a file.")

@@ -100,7 +100,7 @@ def _run_reviews(job_id: int, path: Path, progress: Callable[[int, int], None] |
     """Import the job's review file into its shop (the job is already marked running)."""
     # Each batch, its rejects and the job's counters commit together, so a killed job leaves whole batches and
     # counts that match them; running it again finds those reviews stored (unchanged) and stores the rest.
-    from ..reviews.importer import ImportReport, ReviewFile, store_lines
+    from ..reviews.service.importer import ImportReport, ReviewFile, store_lines
     from .order_import import REJECT_COLUMNS
 
     with session_scope() as session:

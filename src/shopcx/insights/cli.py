@@ -66,9 +66,9 @@ def register(app: typer.Typer) -> None:
         """Score every customer (RFM, lifecycle stage, P(alive), CLV) and store a dated snapshot."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from ..cli import engine
+        from ..core.db import get_engine as engine
         from ..core.errors import ShopCXError
-        from .analysis import STEPS, run_analysis
+        from .service.analysis import STEPS, run_analysis
 
         err = Console(stderr=True)
         try:

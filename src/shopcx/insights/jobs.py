@@ -16,7 +16,7 @@ def analyze_daily() -> None:
     """Snapshot all shops as of yesterday, then each shop on its own (shop runs are what the pages show per shop)."""
     from ..core import db
     from ..shops import service as shops
-    from .analysis import run_analysis
+    from .service.analysis import run_analysis
 
     with db.session_scope() as session:
         codes = [shop.code for shop in shops.list_shops(session) if shop.is_active]

@@ -50,7 +50,7 @@ def _errors():
 
 
 def _start() -> None:
-    from ..cli import engine
+    from ..core.db import get_engine as engine
 
     engine()
 
@@ -74,7 +74,7 @@ def _read_config(path: Path) -> dict:
 def _active(session, shop_code: str):
     from ..core.errors import NotFound
     from ..shops import service as shops
-    from .program import active
+    from .service.program.versions import active
 
     shop = shops.get_shop(session, shop_code)
     program = active(session, shop.id)
@@ -97,7 +97,7 @@ def init(shop: str = ShopOption, config: Path | None = typer.Option(None, "--con
          name: str | None = typer.Option(None, "--name", help="The program's name; default '<shop> 会员'.")):
     """Create the shop's loyalty program with its rules published."""
     from ..shops import service as shops
-    from .program import create_program
+    from .service.program.versions import create_program
 
     document = _read_config(config) if config else None
     _start()
@@ -112,7 +112,7 @@ def init(shop: str = ShopOption, config: Path | None = typer.Option(None, "--con
 def show(shop: str = ShopOption, as_json: bool = JsonOption):
     """The program, its versions and the published tiers."""
     from ..shops import service as shops
-    from . import program as programs
+    from .service.program import versions as programs
 
     _start()
     with _errors(), db.session_scope() as session:
@@ -146,7 +146,7 @@ def draft(shop: str = ShopOption, config: Path = typer.Option(..., "--config", h
           note: str | None = typer.Option(None, "--note", help="What changed, for the version history.")):
     """Store a rule set as the open draft (checked completely; errors name the field)."""
     from ..shops import service as shops
-    from . import program as programs
+    from .service.program import versions as programs
 
     document = _read_config(config)
     _start()
@@ -163,9 +163,9 @@ def run_backtest(shop: str = ShopOption,
                  version: int | None = typer.Option(None, "--version", help="A stored version; default the draft."),
                  as_json: bool = JsonOption):
     """What a rule set would do to tiers and points liability over the stored history; writes nothing."""
-    from . import backtest
-    from . import program as programs
     from .config import parse_config
+    from .service.program import backtest
+    from .service.program import versions as programs
 
     if config and version:
         err.print("[red]error:[/red] give --config or --version, not both")
@@ -219,7 +219,7 @@ def _print_backtest(r: dict) -> None:
 def publish(shop: str = ShopOption, version: int = typer.Option(..., "--version", help="The draft to publish.")):
     """Make a draft version the rules in force (the previous one is retired, kept for history)."""
     from ..shops import service as shops
-    from . import program as programs
+    from .service.program import versions as programs
 
     _start()
     with _errors(), db.session_scope(write=True) as session:
@@ -253,8 +253,8 @@ def daily(shop: str | None = typer.Option(None, "--shop", help="Only this shop; 
           as_json: bool = JsonOption):
     """Today's calendar work in each shop's timezone: activation, expiry, birthdays, referrals, tier reviews."""
     from .jobs import run_calendar
-    from .lifecycle import run_daily
-    from .referrals import reward_due
+    from .service.daily import run_daily
+    from .service.members.referrals import reward_due
 
     _start()
     results = []
@@ -286,8 +286,8 @@ def recompute_tiers(shop: str = ShopOption, batch: int = typer.Option(500, "--ba
     """Review every member's tier now (downgrades below the keep threshold, upgrades, floors), in batches."""
     from sqlalchemy import select
 
-    from . import tiers
     from .models import LoyaltyAccount
+    from .service.members import tiers
 
     _start()
     with _errors(), db.session_scope() as session:
@@ -311,7 +311,7 @@ def recompute_tiers(shop: str = ShopOption, batch: int = typer.Option(500, "--ba
 @loyalty_app.command()
 def expire(shop: str = ShopOption, as_json: bool = JsonOption):
     """Expire the lots whose expiry day has begun in the shop's timezone (safe to repeat)."""
-    from .lifecycle import DailyResult, expire_due
+    from .service.daily import DailyResult, expire_due
 
     _start()
     result = DailyResult()
@@ -332,7 +332,7 @@ def expire(shop: str = ShopOption, as_json: bool = JsonOption):
 @loyalty_app.command()
 def liability(shop: str = ShopOption, as_json: bool = JsonOption):
     """Outstanding points valued in money, what expires next month, breakage and the tier mix."""
-    from .reports import liability as report
+    from .service.reports import liability as report
 
     _start()
     with _errors(), db.session_scope() as session:
@@ -362,9 +362,9 @@ def member(shop: str = ShopOption, customer: int = typer.Option(..., "--customer
            entries: int = typer.Option(10, "--entries", min=0, max=200, help="How many ledger lines to show."),
            as_json: bool = JsonOption):
     """One member: tier and progress, balances, points expiring soon and the last ledger entries."""
-    from .accounts import find_account
-    from .reports import member_card
     from .repository import member_history
+    from .service.members.accounts import find_account
+    from .service.reports import member_card
 
     _start()
     with _errors(), db.session_scope() as session:

@@ -1,5 +1,5 @@
-"""Loyalty hangs off the order events (earning, reversal, tiers) and runs its calendar work every 15 minutes, so
-expiry and birthdays happen right after midnight in each shop's timezone."""
+"""Loyalty hangs off the order events (earning, reversal, tiers) and the review events (review points), and runs
+its calendar work every 15 minutes, so expiry and birthdays happen right after midnight in each shop's timezone."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from huey import crontab
 from sqlalchemy.orm import Session
 
 from ..core import clock, db, jobs
+from ..core.errors import ShopCXError
 from ..core.events import OutboxEvent
 from ..orders.models import Order
+from .service.members.accounts import enrol
+from .service.points.reviews import award_review_points
+from .service.program.versions import active
 
 log = logging.getLogger("shopcx.loyalty")
 ORDER_TOPICS = ("order_paid", "order_shipped", "order_delivered", "order_completed", "order_cancelled",
@@ -18,13 +22,13 @@ ORDER_TOPICS = ("order_paid", "order_shipped", "order_delivered", "order_complet
 
 
 def _on_order(session: Session, event: OutboxEvent) -> None:
-    from .earning import sync_order
+    from .service.points.earning import sync_order
 
     order = session.get(Order, event.aggregate_id) if event.aggregate_id else None
     if order is None:
         return
     if order.customer_id is None:  # a guest's void order still gives its coupon use back
-        from .coupons import release_for_order
+        from .service.spending.coupons import release_for_order
 
         release_for_order(session, order)
         return
@@ -44,12 +48,48 @@ def _on_import(session: Session, event: OutboxEvent) -> None:
         jobs.defer(lambda: (sync_shop(shop_id), run_calendar(shop_id=shop_id)))
 
 
+def _review_text(session: Session, review_id) -> tuple[str | None, int | None]:
+    try:
+        from ..reviews.models import Review
+    except ImportError:  # the reviews domain is optional for loyalty
+        return None, None
+    review = session.get(Review, review_id) if review_id is not None else None
+    if review is None:
+        return None, None
+    return review.text, review.order_id
+
+
+@jobs.on_event("review_received")
+def on_review_received(session: Session, event: OutboxEvent) -> None:
+    """review_received → review points for the buyer (default reviews and reviews without text earn nothing)."""
+    payload = event.payload or {}
+    if payload.get("is_default") or not payload.get("customer_id") or not payload.get("shop_id"):
+        return
+    program = active(session, payload["shop_id"])
+    if program is None or program.config.earning.review_points <= 0:
+        return
+    review_id = payload.get("review_id") or event.aggregate_id
+    text, order_id = None, payload.get("order_id")
+    if payload.get("has_text"):
+        text, stored_order = _review_text(session, review_id)
+        order_id = order_id or stored_order
+    length = payload.get("text_length") if text is None else None
+    if order_id is None or (text is None and not length):
+        return
+    account = enrol(session, program, payload["customer_id"])
+    try:
+        award_review_points(session, program, account, order_id=order_id, review_id=review_id, text=text,
+                            length=length)
+    except ShopCXError as exc:  # a bad event must not be retried forever
+        log.warning("review %s: no review points (%s)", review_id, exc.message)
+
+
 def sync_shop(shop_id: int, *, batch: int = 500, progress=None) -> int:
     """Reconcile every paid sale of a shop with the ledger (idempotent); returns the members' orders seen."""
     from sqlalchemy import select
 
-    from .earning import sync_orders
-    from .program import active
+    from .service.points.earning import sync_orders
+    from .service.program.versions import active
 
     with db.session_scope() as session:
         if active(session, shop_id) is None:
@@ -71,9 +111,9 @@ def run_calendar(*, shop_id: int | None = None, force_review: bool = False) -> l
     """Each active program's daily work for its shop-local today (activation, expiry, birthdays, reviews)."""
     from sqlalchemy import select
 
-    from .lifecycle import run_daily
     from .models import LoyaltyProgram
-    from .program import active
+    from .service.daily import run_daily
+    from .service.program.versions import active
 
     results = []
     with db.session_scope() as session:

@@ -49,11 +49,11 @@ def import_file(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX rev
                 rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected lines to this CSV"),
                 as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object")):
     """Import reviews; every line is created, updated, unchanged or rejected with its line number and reason."""
-    from ..cli import engine
     from ..core import db
+    from ..core.db import get_engine as engine
     from ..core.errors import ShopCXError
     from ..staff.service import Actor
-    from .importer import import_reviews
+    from .service.importer import import_reviews
 
     if not file.is_file():
         raise _fail(f"file: {file} does not exist or is not a file")
@@ -94,8 +94,8 @@ def dsr(shop: str = typer.Option(..., "--shop", help="Shop code"),
         as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD; default today in the shop's timezone"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object")):
     """The shop's DSR over 180 days against its benchmarks, and the 30-day forecast."""
-    from ..cli import engine
     from ..core import db
+    from ..core.db import get_engine as engine
     from ..core.errors import ShopCXError
     from ..shops import service as shops
     from . import service
@@ -135,7 +135,7 @@ def analyze(limit: int = typer.Option(10_000, help="At most this many reviews (n
                                        "the current analyser (after training a model)"),
             shop: str | None = typer.Option(None, "--shop", help="With --again: only this shop's reviews")):
     """Analyse the text of reviews stored without analysis (polarity, drivers, hidden dissatisfaction)."""
-    from ..cli import engine
+    from ..core.db import get_engine as engine
     from .jobs import analyze_pending
 
     if shop and not again:

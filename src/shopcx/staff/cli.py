@@ -25,7 +25,7 @@ def create(username: str = typer.Argument(..., help="Sign-in name"),
            email: Optional[str] = typer.Option(None),
            locale: str = typer.Option("zh", help="zh or en")):
     """Add a staff member."""
-    from ..cli import engine
+    from ..core.db import get_engine as engine
 
     engine()
     generated = password is None
@@ -44,7 +44,7 @@ def create(username: str = typer.Argument(..., help="Sign-in name"),
 @app.command("list")
 def list_users():
     """List staff members."""
-    from ..cli import engine
+    from ..core.db import get_engine as engine
 
     engine()
     with db.session_scope() as session:
@@ -57,7 +57,7 @@ def token(name: str = typer.Argument(..., help="What the token is for"),
           scope: list[str] = typer.Option(..., "--scope", help=f"Repeat; any of {', '.join(SCOPES)}"),
           days: Optional[int] = typer.Option(None, help="Expires after this many days")):
     """Issue an API token (printed once)."""
-    from ..cli import engine
+    from ..core.db import get_engine as engine
 
     engine()
     try:
@@ -68,3 +68,8 @@ def token(name: str = typer.Argument(..., help="What the token is for"),
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from None
     print(raw)
+
+
+def register(root: typer.Typer) -> None:
+    """Add `shopcx user …` to the command line."""
+    root.add_typer(app, name="user", help="Staff accounts and API tokens.")

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .. import __version__, domains
 from ..core.errors import InvalidInput, NotFound, ShopCXError
 from .auth import LoginRequired
 
@@ -30,9 +30,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
 
 
 def _is_page(request: Request) -> bool:
-    """Whether the request was routed to an HTML page (a `pages` module), not to the JSON API."""
+    """Whether the request was routed to an HTML page (a `pages` module or package), not to the JSON API."""
     endpoint = getattr(request.scope.get("route"), "endpoint", None)
-    return getattr(endpoint, "__module__", "").endswith(".pages")
+    module = getattr(endpoint, "__module__", "")
+    return module.endswith(".pages") or ".pages." in module
 
 
 def _wants_html(request: Request) -> bool:
@@ -40,7 +41,8 @@ def _wants_html(request: Request) -> bool:
 
 
 def create_app() -> FastAPI:
-    """Build the web application (pages, API, webhooks)."""
+    """Build the web application (pages, API, webhooks) from the domains the composition root lists."""
+    domains.install()
     app = FastAPI(title="ShopCX", version=__version__, lifespan=_lifespan,
                   description="Customer satisfaction and loyalty for online shops. "
                               "Money is in minor units (分).")
@@ -90,7 +92,7 @@ def create_app() -> FastAPI:
     def healthz():
         return {"ok": True, "version": __version__}
 
-    for router in _routers():
+    for router in domains.routers():
         app.include_router(router)
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -114,27 +116,3 @@ def jsonable(errors):
     from fastapi.encoders import jsonable_encoder
 
     return jsonable_encoder(errors, custom_encoder={Exception: str})
-
-
-def _routers():
-    """Every domain's JSON routes and pages (imported here so the app factory is the only place that knows them)."""
-    from ..customers import api as customers_api
-    from ..customers import pages as customers_pages
-    from ..imports import pages as imports_pages
-    from ..insights import api as insights_api
-    from ..insights import pages as insights_pages
-    from ..loyalty import api as loyalty_api
-    from ..loyalty import pages as loyalty_pages
-    from ..orders import api as orders_api
-    from ..orders import pages as orders_pages
-    from ..reviews import api as reviews_api
-    from ..reviews import pages as reviews_pages
-    from ..shops import api as shops_api
-    from ..staff import api as staff_api
-    from ..staff import pages as staff_pages
-    from . import pages as web_pages
-
-    return [customers_api.router, orders_api.router, shops_api.router, staff_api.router, insights_api.router,
-            loyalty_api.router, reviews_api.router, web_pages.router, customers_pages.router, orders_pages.router,
-            imports_pages.router, insights_pages.router, loyalty_pages.router, reviews_pages.router,
-            staff_pages.router]

@@ -32,10 +32,13 @@ def register(app: typer.Typer) -> None:
     def worker(workers: int = typer.Option(2, help="Worker threads"),
                once: bool = typer.Option(False, help="Dispatch pending events once and exit")):
         """Run background jobs from the queue (SHOPCX_QUEUE=redis in production) and dispatch the outbox."""
-        from ..cli import console, engine
-        from ..core import jobs
+        from rich.console import Console
 
-        engine()
+        from ..core import jobs
+        from ..core.db import get_engine
+
+        console = Console(stderr=True)
+        get_engine()
         if once:
             console.print(f"dispatched {jobs.dispatch_outbox()} events")
             return

@@ -12,16 +12,14 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pa
 from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
-from .. import __version__
+from .. import __version__, domains
 from ..core import db, i18n
 from ..core.errors import ShopCXError
 from . import format as fmt
 from .auth import SESSION_COOKIE, Viewer, prelogin_token, request_locale, set_prelogin_cookie, signed_in
 from .pagination import with_query
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-# "customers/list.html" is customers/templates/list.html; names without a prefix are web/templates.
-DOMAINS = ("customers", "orders", "imports", "staff", "insights", "loyalty", "reviews")
+_WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Pages may only load this site's scripts; ECharts and HTMX set inline styles, hence 'unsafe-inline' there.
 SECURITY_HEADERS = {
@@ -46,11 +44,8 @@ class NavItem:
     path: str = ""
 
 
-NAV = (NavItem("home", "home", None), NavItem("customers", "customer_list", "customers:read"),
-       NavItem("orders", "order_list", "orders:read"), NavItem("insights", "insights_overview", "customers:read"),
-       NavItem("reviews", "review_inbox", "reviews:read"), NavItem("loyalty", "loyalty_members", "loyalty:read"),
-       NavItem("imports", "import_page", "imports:run"),
-       NavItem("audit", "audit_log", "audit:read"))
+# The menu: each domain's entries, in the composition root's order.
+NAV = tuple(NavItem(entry.key, entry.route, entry.permission) for face in domains.FACES for entry in face.nav)
 
 
 def nav_for(request: Request, viewer: Viewer | None) -> list[NavItem]:
@@ -124,8 +119,10 @@ def _as_json(value) -> str:
 
 def _environment() -> Environment:
     loader = ChoiceLoader([
-        FileSystemLoader(str(_PACKAGE / "web" / "templates")),
-        PrefixLoader({name: FileSystemLoader(str(_PACKAGE / name / "templates")) for name in DOMAINS}),
+        # "customers/list.html" is customers/templates/list.html; names without a prefix are web/templates.
+        FileSystemLoader(str(_WEB_TEMPLATES)),
+        PrefixLoader({face.name: FileSystemLoader(str(face.templates)) for face in domains.FACES
+                      if face.templates and face.name != "web"}),
     ])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)

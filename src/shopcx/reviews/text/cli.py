@@ -42,7 +42,7 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
             spinner.update(STAGE_NOTES.get(stage, stage))
 
         if shop_code is not None:
-            from ...cli import engine
+            from ...core.db import get_engine as engine
 
             engine()
             result = train_from_shop(shop_code, model_path=model_path, c=c, on_stage=on_stage)

@@ -1,0 +1,82 @@
+"""What one domain offers the composition root (`shopcx/domains.py`): its JSON routes, pages, commands, event
+handlers, periodic jobs, menu entries, labels and templates.
+
+A face names its modules by convention and they are imported only when used, so listing the domains costs
+nothing: the command line does not load FastAPI, and the web app does not load the command line. A module listed
+in `api` or `pages` has a `router`; the `cli` module has `register(app)`; the `jobs` module registers its event
+handlers with `@jobs.on_event` when imported and its periodic tasks with `register_periodic()`. `core` knows this
+shape, never a domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One area in the staff menu: its label key (`nav.<key>`), route name and the permission it needs."""
+
+    key: str
+    route: str
+    permission: str | None
+
+
+@dataclass(frozen=True)
+class Face:
+    """A domain's face: `package` is the domain package; its `locales/` and `templates/` are found there."""
+
+    name: str
+    package: str
+    api: tuple[str, ...] = ()  # modules whose `router` holds JSON routes under /api
+    pages: tuple[str, ...] = ()  # modules whose `router` holds HTML pages: staff pages first, then buyer pages
+    cli: str | None = None  # the module whose `register(app)` adds the domain's commands to `shopcx`
+    jobs: str | None = None  # the module of the domain's event handlers and periodic tasks
+    nav: tuple[NavEntry, ...] = ()
+
+    def _module(self, name: str) -> ModuleType:
+        return import_module(f"{self.package}.{name}")
+
+    @property
+    def folder(self) -> Path:
+        """The domain package's folder."""
+        return Path(import_module(self.package).__file__).resolve().parent
+
+    def api_routers(self) -> list[Any]:
+        """The domain's JSON routers."""
+        return [self._module(name).router for name in self.api]
+
+    def page_routers(self) -> list[Any]:
+        """The domain's page routers."""
+        return [self._module(name).router for name in self.pages]
+
+    def register_cli(self, app: Any) -> None:
+        """Add the domain's commands to the root Typer app."""
+        if self.cli:
+            self._module(self.cli).register(app)
+
+    def load_handlers(self) -> None:
+        """Import the jobs module, whose @on_event handlers register on import (once per process)."""
+        if self.jobs:
+            self._module(self.jobs)
+
+    def register_periodic(self) -> None:
+        """Register the domain's periodic tasks on the queue."""
+        if self.jobs:
+            self._module(self.jobs).register_periodic()
+
+    @property
+    def locales(self) -> Path | None:
+        """The folder of the domain's label catalogs (`zh.json`, `en.json`), if it has one."""
+        folder = self.folder / "locales"
+        return folder if folder.is_dir() else None
+
+    @property
+    def templates(self) -> Path | None:
+        """The folder of the domain's templates (named `<domain>/<file>.html` in pages), if it has one."""
+        folder = self.folder / "templates"
+        return folder if folder.is_dir() else None

@@ -1,0 +1,6 @@
+"""The customers domain's face, listed in shopcx/domains.py: the customer list and profile, over JSON and as pages."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("customers", __package__, api=("api",), pages=("pages",),
+            nav=(NavEntry("customers", "customer_list", "customers:read"),))

@@ -1,0 +1,6 @@
+"""The imports domain's face, listed in shopcx/domains.py: file imports (the import page and `shopcx import`)."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("imports", __package__, pages=("pages",), cli="cli",
+            nav=(NavEntry("imports", "import_page", "imports:run"),))

@@ -1,0 +1,1 @@
+"""Members: enrolment and birthdays, tiers, referrals, and the signed links to their own page."""

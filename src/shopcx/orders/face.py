@@ -1,0 +1,7 @@
+"""The orders domain's face, listed in shopcx/domains.py: orders, products, shipments and refunds, over JSON and as
+pages."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("orders", __package__, api=("api",), pages=("pages",),
+            nav=(NavEntry("orders", "order_list", "orders:read"),))

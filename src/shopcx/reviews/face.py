@@ -1,0 +1,7 @@
+"""The reviews domain's face, listed in shopcx/domains.py: reviews, shop ratings and review care (pages, API, `shopcx
+reviews`, handlers and jobs)."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("reviews", __package__, api=("api",), pages=("pages",), cli="cli", jobs="jobs",
+            nav=(NavEntry("reviews", "review_inbox", "reviews:read"),))

@@ -1,0 +1,5 @@
+"""The shops domain's face, listed in shopcx/domains.py: shops and their signed webhooks over JSON."""
+
+from ..core.face import Face
+
+FACE = Face("shops", __package__, api=("api",))

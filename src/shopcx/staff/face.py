@@ -1,0 +1,7 @@
+"""The staff domain's face, listed in shopcx/domains.py: staff accounts, API tokens and the audit log (`shopcx user`,
+the audit page, the tokens API)."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("staff", __package__, api=("api",), pages=("pages",), cli="cli",
+            nav=(NavEntry("audit", "audit_log", "audit:read"),))

@@ -1,0 +1,6 @@
+"""The web domain's face, listed in shopcx/domains.py: the front door (sign-in, language, home page), `shopcx serve` and
+`shopcx worker`."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("web", __package__, pages=("pages",), cli="cli", nav=(NavEntry("home", "home", None),))
