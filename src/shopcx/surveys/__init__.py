@@ -1,0 +1,1 @@
+"""Surveys: satisfaction measurement, from questionnaires to the ACSI-style satisfaction index."""
