@@ -1,1 +1,1 @@
-"""Surveys: satisfaction measurement, from questionnaires to the ACSI-style satisfaction index."""
+"""Surveys and the satisfaction index: CSAT, NPS, CES, SERVQUAL, the ECSI/ACSI model estimated by PLS, IPA."""
