@@ -122,6 +122,17 @@ def actor():
     return SYSTEM
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that uses no database (pure rules, models, text) runs on SQLite only: on PostgreSQL it would repeat
+    the same computation, so that run deselects it (STYLE.md: pure-rule tests need one backend)."""
+    if backend() != "postgresql":
+        return
+    pure = [item for item in items if not {"engine", "databases"} & set(getattr(item, "fixturenames", ()))]
+    if pure:
+        config.hook.pytest_deselected(items=pure)
+        items[:] = [item for item in items if item not in pure]
+
+
 def pytest_report_header(config):
     return f"shopcx test database: {backend()}"
 
