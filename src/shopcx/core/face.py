@@ -4,8 +4,8 @@ handlers, periodic jobs, menu entries, labels and templates.
 A face names its modules by convention and they are imported only when used, so listing the domains costs
 nothing: the command line does not load FastAPI, and the web app does not load the command line. A module listed
 in `api` or `pages` has a `router`; the `cli` module has `register(app)`; the `jobs` module registers its event
-handlers with `@jobs.on_event` when imported and its periodic tasks with `register_periodic()`. `core` knows this
-shape, never a domain.
+handlers with `@jobs.on_event` when imported and its periodic tasks with `register_periodic()`; a
+`customer_panel` function draws the domain's section of the customer page. `core` knows this shape, never a domain.
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """A section a domain adds to another domain's page (the customer page): its template, that template's
+    values (as `panel.values`), and a stylesheet under /static it needs."""
+
+    template: str
+    values: dict
+    stylesheet: str | None = None
+
+
+@dataclass(frozen=True)
 class Face:
     """A domain's face: `package` is the domain package; its `locales/` and `templates/` are found there."""
 
@@ -37,6 +47,7 @@ class Face:
     cli: str | None = None  # the module whose `register(app)` adds the domain's commands to `shopcx`
     jobs: str | None = None  # the module of the domain's event handlers and periodic tasks
     nav: tuple[NavEntry, ...] = ()
+    customer_panel: str | None = None  # "module:function"; function(session, customer, viewer) -> Panel | None
 
     def _module(self, name: str) -> ModuleType:
         return import_module(f"{self.package}.{name}")
@@ -68,6 +79,13 @@ class Face:
         """Register the domain's periodic tasks on the queue."""
         if self.jobs:
             self._module(self.jobs).register_periodic()
+
+    def customer_panel_for(self, session: Any, customer: Any, viewer: Any) -> Panel | None:
+        """The domain's section of the customer page for this customer and viewer, if it has one."""
+        if not self.customer_panel:
+            return None
+        module, function = self.customer_panel.split(":")
+        return getattr(self._module(module), function)(session, customer, viewer)
 
     @property
     def locales(self) -> Path | None:

@@ -19,6 +19,7 @@ from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
 from ..web.pagination import Page, page_number
+from ..web.panels import customer_panels
 from ..web.templating import is_htmx, render, wants_fragment
 from . import repository, service
 from .models import CONSENT_CHANNELS
@@ -91,6 +92,7 @@ def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends
         "value": value_card(insights.customer_value(session, customer.id), viewer.locale),
         "loyalty_cards": member_cards(session, customer.id, viewer.locale),
         "customer_reviews": customer_reviews(session, customer.id, viewer),
+        "panels": customer_panels(session, customer, viewer),
         "currency": first_shop.currency if first_shop else get_settings().default_currency,
         "tz": first_shop.timezone if first_shop else None}, viewer=viewer)
 
