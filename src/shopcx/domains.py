@@ -36,6 +36,16 @@ def install() -> None:
                      periodic=[face.register_periodic for face in FACES if face.jobs])
 
 
+def metadata():
+    """The metadata of every table: core's own (the outbox) and each domain's (for Alembic and schema checks)."""
+    from .core import events  # noqa: F401  (the outbox table)
+    from .core.db import Base
+
+    for face in FACES:
+        face.load_models()
+    return Base.metadata
+
+
 def routers() -> list:
     """Every domain's JSON routes, then every domain's pages, in the order of FACES."""
     return [router for face in FACES for router in face.api_routers()] + \

@@ -1,12 +1,12 @@
-"""What one domain offers the composition root (`shopcx/domains.py`): its JSON routes, pages, commands, event
-handlers, periodic jobs, menu entries, labels and templates.
+"""What one domain offers the composition root (`shopcx/domains.py`): its JSON routes, pages, commands, event handlers,
+periodic jobs, menu entries, labels and templates.
 
-A face names its modules by convention and they are imported only when used, so listing the domains costs
-nothing: the command line does not load FastAPI, and the web app does not load the command line. A module listed
-in `api` or `pages` has a `router`; the `cli` module has `register(app)`; the `jobs` module registers its event
-handlers with `@jobs.on_event` when imported and its periodic tasks with `register_periodic()`; a
-`customer_panel` function draws the domain's section of the customer page. `core` knows this shape, never a domain.
-"""
+A face names its modules by convention and they are imported only when used, so listing the domains costs nothing:
+the command line does not load FastAPI, and the web app does not load the command line. A module listed in `models`
+defines tables; one in `api` or `pages` has a `router`; the `cli` module has `register(app)`; the `jobs` module
+registers its event handlers with `@jobs.on_event` when imported and its periodic tasks with `register_periodic()`;
+a `customer_panel` function draws the domain's section of the customer page. `core` knows this shape, never a
+domain."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Face:
 
     name: str
     package: str
+    models: tuple[str, ...] = ()  # modules whose tables register on the shared metadata when imported
     api: tuple[str, ...] = ()  # modules whose `router` holds JSON routes under /api
     pages: tuple[str, ...] = ()  # modules whose `router` holds HTML pages: staff pages first, then buyer pages
     cli: str | None = None  # the module whose `register(app)` adds the domain's commands to `shopcx`
@@ -56,6 +57,11 @@ class Face:
     def folder(self) -> Path:
         """The domain package's folder."""
         return Path(import_module(self.package).__file__).resolve().parent
+
+    def load_models(self) -> None:
+        """Import the modules that define the domain's tables (for Alembic and metadata-wide checks)."""
+        for name in self.models:
+            self._module(name)
 
     def api_routers(self) -> list[Any]:
         """The domain's JSON routers."""

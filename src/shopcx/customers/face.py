@@ -2,5 +2,5 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("customers", __package__, api=("api",), pages=("pages",),
+FACE = Face("customers", __package__, models=("models",), api=("api",), pages=("pages",),
             nav=(NavEntry("customers", "customer_list", "customers:read"),))

@@ -3,5 +3,5 @@ and API, the daily snapshot)."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("insights", __package__, api=("api",), pages=("pages",), cli="cli", jobs="jobs",
+FACE = Face("insights", __package__, models=("tables",), api=("api",), pages=("pages",), cli="cli", jobs="jobs",
             nav=(NavEntry("insights", "insights_overview", "customers:read"),))

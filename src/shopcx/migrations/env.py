@@ -3,7 +3,7 @@
 from alembic import context
 
 from shopcx.core import db
-from shopcx.core.models import metadata
+from shopcx.domains import metadata as all_tables
 
 config = context.config
 
@@ -27,7 +27,7 @@ def run() -> None:
 
 
 def _migrate(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+    context.configure(connection=connection, target_metadata=all_tables(), render_as_batch=True,
                       compare_type=True, render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()

@@ -3,5 +3,5 @@ pages."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("orders", __package__, api=("api",), pages=("pages",),
+FACE = Face("orders", __package__, models=("models",), api=("api",), pages=("pages",),
             nav=(NavEntry("orders", "order_list", "orders:read"),))

@@ -3,5 +3,5 @@ reviews`, handlers and jobs)."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("reviews", __package__, api=("api",), pages=("pages",), cli="cli", jobs="jobs",
+FACE = Face("reviews", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli", jobs="jobs",
             nav=(NavEntry("reviews", "review_inbox", "reviews:read"),))

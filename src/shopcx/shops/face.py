@@ -2,4 +2,4 @@
 
 from ..core.face import Face
 
-FACE = Face("shops", __package__, api=("api",))
+FACE = Face("shops", __package__, models=("models",), api=("api",))

@@ -3,5 +3,5 @@ the audit page, the tokens API)."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("staff", __package__, api=("api",), pages=("pages",), cli="cli",
+FACE = Face("staff", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
             nav=(NavEntry("audit", "audit_log", "audit:read"),))
