@@ -7,6 +7,7 @@ order is the menu's order and the order routes are matched in (JSON routes of ev
 
 from __future__ import annotations
 
+from .backup.face import FACE as backup
 from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
@@ -20,7 +21,7 @@ from .shops.face import FACE as shops
 from .staff.face import FACE as staff
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, imports, staff, demo)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, imports, staff, demo, backup)
 
 _installed = False
 
