@@ -245,3 +245,31 @@ def test_phone_layout_folds_the_navigation(browser, live_server):
         _shot(page, "phone-04-customer")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways ({width}px)"
+
+
+def test_api_docs_draw_without_internet(browser, live_server):
+    """Every request that leaves this server is refused: Swagger UI must still list the operations."""
+    from playwright.sync_api import expect
+
+    base = live_server
+    outside: list[str] = []
+    for locale, link in (("zh-CN", "API 文档"), ("en-US", "API")):
+        with watched_page(browser, f"failure-docs-{locale}", viewport={"width": 1366, "height": 900},
+                          locale=locale) as (page, errors):
+            def refuse_outside(route):
+                if route.request.url.startswith(base):
+                    return route.continue_()
+                outside.append(route.request.url)
+                return route.abort()
+
+            page.route("**/*", refuse_outside)
+            _sign_in(page, base)
+            if locale == "en-US":
+                page.click("form[action='/locale'] button[value=en]")
+            page.click(f"a.nav-docs >> text=\"{link}\"")
+            page.wait_for_url(base + "/docs")
+            expect(page.locator(".opblock").first).to_be_visible()
+            assert page.locator(".opblock").count() > 20
+            _shot(page, f"docs-{locale}")
+            assert errors == []
+    assert outside == []

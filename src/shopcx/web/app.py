@@ -43,7 +43,8 @@ def _wants_html(request: Request) -> bool:
 def create_app() -> FastAPI:
     """Build the web application (pages, API, webhooks) from the domains the composition root lists."""
     domains.install()
-    app = FastAPI(title="ShopCX", version=__version__, lifespan=_lifespan,
+    # /docs is a page of ours (web/pages.py) serving Swagger UI from /static/vendor; ReDoc would need a CDN.
+    app = FastAPI(title="ShopCX", version=__version__, lifespan=_lifespan, docs_url=None, redoc_url=None,
                   description="Customer satisfaction and loyalty for online shops. "
                               "Money is in minor units (分).")
 

@@ -92,6 +92,12 @@ def logout(request: Request, viewer: Viewer = Depends(current_viewer), session: 
     return response
 
 
+@router.get("/docs")
+def api_docs(request: Request):
+    """The API documentation (Swagger UI served from this server, so it works without internet)."""
+    return render(request, "api_docs.html", {"openapi_url": request.app.openapi_url, "csrf": ""})
+
+
 @router.post("/locale")
 def switch_locale(request: Request, locale: str = Form(...), next: str = Form("/"),
                   session: Session = PageSession):
