@@ -101,14 +101,18 @@ def test_member_page_on_a_phone(browser, loyalty_server):  # noqa: F811
         assert width <= 390, f"the member page scrolls sideways ({width}px)"
 
         page.locator('[data-reward="tea-sample"] button').tap()
+        expect(page.locator("#m-confirm")).to_contain_text("确认用 10 积分兑换")  # one tap only asks
+        expect(page.locator("#m-balance")).to_have_text(f"{balance:,}")
+        _shot(page, "loyalty-phone-02-confirm")
+        page.locator("#m-confirm button").tap()
         expect(page.locator("#m-message")).to_contain_text("兑换成功")
         expect(page.locator("#m-balance")).to_have_text(f"{balance - 10:,}")
         expect(page.locator("#m-new-code")).to_be_visible()
-        _shot(page, "loyalty-phone-02-redeemed")
+        _shot(page, "loyalty-phone-03-redeemed")
 
         page.click("text=EN")
         expect(page.locator("#m-points h2")).to_have_text("My points")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the English member page scrolls sideways ({width}px)"
-        _shot(page, "loyalty-phone-03-english")
+        _shot(page, "loyalty-phone-04-english")
         assert errors == []

@@ -63,7 +63,7 @@ def shop(session):
 
 
 def _form(html: str) -> dict:
-    """The first redeem form's hidden fields."""
+    """The redeem form's hidden fields (the page shows it once the member has tapped a reward: ?confirm=…)."""
     form = re.search(r'<form method="post" action="(/m/[^"]+/redeem)".*?</form>', html, re.S)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
     return {"action": form.group(1), **fields}
@@ -147,8 +147,15 @@ def test_link_tokens_are_signed_with_the_site_key(shop, monkeypatch):
 def test_redeem_twice_with_the_same_form_takes_points_once(client, shop, session):
     account_id = shop["ids"]["王芳"]
     token = links.issue(account_id)
-    form = _form(client.get(f"/m/{token}").text)
+    page = client.get(f"/m/{token}").text
+    assert 'method="post"' not in page  # one tap only asks; nothing is spent before the member confirms
+    asked = client.get(f"/m/{token}?confirm=cash10").text
+    assert "确认用 500 积分兑换「10元无门槛券」吗？兑换后剩余 700 积分。" in asked and "确认兑换</button>" in asked
+    form = _form(asked)
     action = form.pop("action")
+    account = session.get(LoyaltyAccount, account_id)
+    session.refresh(account)
+    assert account.balance == 1200
     first = client.post(action, data=form)
     second = client.post(action, data=form)  # a double tap sends the same key
     assert first.status_code == second.status_code == 200
@@ -156,7 +163,6 @@ def test_redeem_twice_with_the_same_form_takes_points_once(client, shop, session
     assert re.search(r'id="m-new-code">([A-Z0-9-]+)<', second.text).group(1) == code
     assert "兑换成功" in first.text and re.search(r'id="m-balance">700<', second.text)
     assert "有效期至 2026-07-14" in first.text  # 30 days counting today, 15 June
-    account = session.get(LoyaltyAccount, account_id)
     session.refresh(account)
     assert account.balance == 700
     assert session.query(PointsEntry).filter_by(account_id=account_id, kind="redeem").count() == 1
@@ -165,7 +171,7 @@ def test_redeem_twice_with_the_same_form_takes_points_once(client, shop, session
 
     assert session.query(AuditLog).filter_by(action="loyalty.redeem", actor=f"member:{account_id}").count() == 1
     # A new tap from the page drawn after the redemption is a new redemption.
-    again = _form(second.text)
+    again = _form(client.get(f"/m/{token}?confirm=cash10").text)
     client.post(again.pop("action"), data=again)
     session.refresh(account)
     assert account.balance == 200 and session.query(Coupon).filter_by(account_id=account_id).count() == 2
@@ -186,6 +192,8 @@ def test_redeem_needs_the_links_form_token_and_enough_points(client, shop, sessi
     assert account.balance == 300 and session.query(Coupon).filter_by(account_id=account_id).count() == 0
     page = client.get(f"/m/{token}").text
     assert "还差 200 积分" in page
+    # Asking to confirm a reward that is out of reach shows no redeem form.
+    assert "/redeem" not in client.get(f"/m/{token}?confirm=cash10").text
 
 
 def test_english_and_chinese(client, shop):
@@ -195,6 +203,8 @@ def test_english_and_chinese(client, shop):
     assert "我的积分" in zh and "积分兑换" in zh
     assert 'lang="en"' in en and "My points" in en and "Redeem points" in en and "Silver" in en
     assert "spend ¥3,800.00 more" in en and 'name="lang" value="en"' in en
+    asked = client.get(f"/m/{token}?lang=en&confirm=cash10").text
+    assert "Spend 500 points on ¥10 off? 700 points will be left." in asked and "Yes, redeem</button>" in asked
     assert "我的积分" not in en
     gone = client.get("/m/forged.token?lang=en")
     assert gone.status_code == 404 and "This member link is not valid." in gone.text

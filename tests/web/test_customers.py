@@ -159,3 +159,25 @@ def test_read_only_roles_cannot_change_customers(login, shop_data):
     page = staff.get(f"/customers/{shop_data['wang'].id}").text
     assert 'hx-post="/customers' not in page
     assert staff.htmx_post(f"/customers/{shop_data['wang'].id}/tags", {"tag": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("zh", "按手机号或邮箱搜索需要查看联系方式的权限，“分析”角色没有该权限"),
+    ("en", "Searching by phone number or e-mail needs permission to see contact details, which the Analyst role"),
+])
+def test_an_analyst_searching_by_phone_is_told_why_nothing_is_found(login, shop_data, locale, expected):
+    analyst = login("analyst", locale=locale)
+    for q in ("13800138000", "+86 138-0013-8000", "wang.xm@example.com"):
+        page = analyst.get("/customers", params={"q": q})
+        assert page.status_code == 200 and expected in page.text, q
+        assert "王小明" not in page.text  # the contact still finds nobody for this role
+    by_name = analyst.get("/customers", params={"q": "王小明"})
+    assert "王小明" in by_name.text and 'id="contact-search-refused"' not in by_name.text
+    fragment = analyst.htmx_get("/customers?q=13800138000")
+    assert expected in fragment.text
+
+
+def test_an_agent_may_search_by_phone_and_sees_no_refusal(login, shop_data):
+    agent = login("agent")
+    page = agent.get("/customers", params={"q": "13800138000"})
+    assert "王小明" in page.text and 'id="contact-search-refused"' not in page.text

@@ -40,6 +40,15 @@ def _filter(q: str, tag: str, shop: str, consent: str, has_orders: str, country:
                           has_orders=HAS_ORDERS.get(has_orders), country=country or None)
 
 
+def looks_like_contact(q: str) -> bool:
+    """Whether a search text is a phone number or an e-mail address (what only contact-seeing roles search by)."""
+    text = q.strip()
+    if "@" in text:
+        return True
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 5 and all(ch.isdigit() or ch in "+-() " for ch in text)
+
+
 @router.get("/customers")
 def customer_list(request: Request, q: str = "", tag: str = "", shop: str = "", consent: str = "",
                   has_orders: str = "", country: str = "", page: str = "1",
@@ -52,6 +61,8 @@ def customer_list(request: Request, q: str = "", tag: str = "", shop: str = "", 
                                     offset=(number - 1) * size, limit=size)
     shop_list = shops.list_shops(session)
     context = {"customers": rows, "page": Page(number, size, total),
+               # Say why a search by phone or e-mail finds nothing for a role that may not see contacts.
+               "contact_search_refused": not viewer.can("pii") and looks_like_contact(q),
                "stats": repository.order_stats(session, [c.id for c in rows]),
                "currency": shop_list[0].currency if shop_list else get_settings().default_currency,
                "tz": shop_list[0].timezone if shop_list else None}

@@ -55,15 +55,18 @@ def _member(session: Session, token: str):
 
 
 def _page(session: Session, request: Request, token: str, lang: str, page: int, *, status: int = 200,
-          message: str | None = None, error: str | None = None, coupon=None) -> Response:
+          message: str | None = None, error: str | None = None, coupon=None, confirm: str = "") -> Response:
     account, view, customer = _member(session, token)
     context = card_context(session, view, account, lang)
+    options = rewards.rewards_for_member(session, view.active, account)
+    # The reward the member tapped: the page asks before any points are spent (only one that is available).
+    asked = next((o for o in options if o.available and o.reward.code == confirm), None)
     history, total = repository.member_history(session, account.id, page=page, page_size=HISTORY_SIZE)
     own_coupons, _ = coupons.list_coupons(session, view.shop.id, account_id=account.id, limit=COUPONS_SHOWN)
     context |= {
         "locale": lang, "csrf": None, "token": token, "form_token": links.form_token(token),
         "account": account, "view": view, "tz": view.tz, "first_name": customer.name or customer.nickname,
-        "options": rewards.rewards_for_member(session, view.active, account),
+        "options": options, "asked": asked,
         "coupons": own_coupons, "entries": history, "page": Page(page, HISTORY_SIZE, total),
         "new_key": lambda: uuid.uuid4().hex, "multiplier_label": multiplier, "message": message, "error": error,
         "redeemed": coupon, "shop_name": view.shop.name, "last_day": lambda value: last_day(value, view.tz),
@@ -77,11 +80,13 @@ def _gone(request: Request, lang: str, exc: ShopCXError) -> Response:
 
 
 @router.get("/m/{token}")
-def member_home(request: Request, token: str, lang: str = "", page: str = "1", session: Session = PageSession):
-    """The member's own page: card, points, rewards, coupons and history."""
+def member_home(request: Request, token: str, lang: str = "", page: str = "1", confirm: str = "",
+                session: Session = PageSession):
+    """The member's own page: card, points, rewards, coupons and history; with `confirm`, the question before a
+    reward is redeemed (what it costs and what is left)."""
     locale = _lang(lang)
     try:
-        return _page(session, request, token, locale, page_number(page))
+        return _page(session, request, token, locale, page_number(page), confirm=confirm)
     except LinkRefused as exc:
         return _gone(request, locale, exc)
 
