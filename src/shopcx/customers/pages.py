@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ..core import i18n
 from ..core.settings import get_settings
 from ..insights import service as insights
 from ..insights.pages.format import value_card
@@ -16,10 +17,12 @@ from ..orders import repository as order_queries
 from ..orders.repository import OrderFilter
 from ..reviews.pages.parts import customer_reviews
 from ..shops import service as shops
+from ..web import exports
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
 from ..web.pagination import Page, page_number
 from ..web.panels import customer_panels
+from ..web.sheets import Column, Sheet
 from ..web.templating import is_htmx, render, wants_fragment
 from . import repository, service
 from .models import CONSENT_CHANNELS
@@ -73,6 +76,43 @@ def customer_list(request: Request, q: str = "", tag: str = "", shop: str = "", 
                 "tags": repository.all_tags(session), "shops": shop_list, "channels": CONSENT_CHANNELS,
                 "countries": repository.all_countries(session)}
     return render(request, "customers/list.html", context, viewer=viewer)
+
+
+EXPORT_COLUMNS = [
+    Column("id", "customers.export_id", "int", 9), Column("name", "customers.name", width=16),
+    Column("nickname", "customers.nickname", width=16), Column("phone", "customers.phone", width=16, pii="phone"),
+    Column("email", "customers.email", width=26, pii="email"), Column("country", "customers.country", width=10),
+    Column("province", "customers.province", width=10), Column("city", "customers.city", width=10),
+    Column("orders", "customers.orders", "int", 8), Column("paid", "customers.total_paid", "money", 14),
+    Column("last_order", "customers.last_order", "datetime", 17), Column("tags", "customers.tags", width=24),
+    Column("created_at", "customers.created_at", "datetime", 17)]
+
+
+@router.get("/customers/export.xlsx")
+def customer_export(request: Request, q: str = "", tag: str = "", shop: str = "", consent: str = "",
+                    has_orders: str = "", country: str = "", viewer: Viewer = Depends(require("customers:read")),
+                    session: Session = PageSession):
+    """The filtered customer list as an Excel workbook (contacts masked for roles without `pii`)."""
+    flt = _filter(q, tag, shop, consent, has_orders, country, by_contacts=viewer.can("pii"))
+    shop_list = shops.list_shops(session)
+    first = shop_list[0] if shop_list else None
+    sheet = Sheet(i18n.t("customers.title", viewer.locale), EXPORT_COLUMNS,
+                  tz=first.timezone if first else get_settings().default_timezone,
+                  currency=first.currency if first else get_settings().default_currency,
+                  locale=viewer.locale, reveal_pii=viewer.can("pii"))
+
+    def rows(s: Session, offset: int, limit: int) -> list[dict]:
+        found, _ = repository.search(s, flt, offset=offset, limit=limit)
+        stats = repository.order_stats(s, [c.id for c in found])
+        return [{"id": c.id, "name": c.name, "nickname": c.nickname, "phone": c.phone, "email": c.email,
+                 "country": c.country, "province": c.province, "city": c.city,
+                 "orders": stats.get(c.id, (0, 0, None))[0], "paid": stats.get(c.id, (0, 0, None))[1],
+                 "last_order": stats.get(c.id, (0, 0, None))[2],
+                 "tags": " ".join(sorted(tag.tag for tag in c.tags)), "created_at": c.created_at} for c in found]
+
+    _, total = repository.search(session, flt, offset=0, limit=0)
+    return exports.respond(request, viewer, session, exports.Export(
+        "customers", sheet, total, rows, filters={k: v for k, v in request.query_params.items()}))
 
 
 def _fragment(request: Request, name: str, context: dict, viewer: Viewer):

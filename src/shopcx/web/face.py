@@ -3,4 +3,4 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("web", __package__, pages=("pages",), cli="cli", nav=(NavEntry("home", "home", None),))
+FACE = Face("web", __package__, pages=("pages", "exports"), cli="cli", nav=(NavEntry("home", "home", None),))
