@@ -333,3 +333,32 @@ def test_locale_files_have_the_same_keys():
     zh = json.loads((folder / "zh.pages.json").read_text(encoding="utf-8"))
     en = json.loads((folder / "en.pages.json").read_text(encoding="utf-8"))
     assert list(zh) == sorted(zh) and zh.keys() == en.keys()
+
+
+def test_inbox_tab_exports_to_excel_with_contacts_masked_by_role(login, client, shop_reviews):
+    import io
+
+    from openpyxl import load_workbook
+
+    def rows(response):
+        assert response.status_code == 200, response.text[:300]
+        values = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+    r = shop_reviews["reviews"]
+    agent = login("agent")
+    bad = rows(agent.get("/reviews/export.xlsx"))
+    assert [row["评价编号"] for row in bad] == [r["bad-cup"].id, r["jd-bad"].id]  # the inbox's order
+    first = bad[0]
+    assert first["买家"] == "王小明" and first["星级"] == 1 and first["评价"] == "差评" and first["已超时"] == "是"
+    assert (first["描述相符"], first["服务态度"], first["物流服务"]) == (2, 1, 2)
+    assert first["首次联系截止"] == datetime(2026, 3, 11, 10, 0)  # Shanghai time, as on the page
+    good = rows(agent.get("/reviews/export.xlsx?tab=good"))
+    assert good[0]["评价内容"] == "很好喝，有问题打13800138000"  # the agent may see contacts
+    only_jd = rows(agent.get(f"/reviews/export.xlsx?shop={shop_reviews['jd'].id}"))
+    assert [row["评价编号"] for row in only_jd] == [r["jd-bad"].id]
+    client.cookies.clear()
+    analyst = login("analyst", locale="en")
+    masked = rows(analyst.get("/reviews/export.xlsx?tab=good"))
+    assert "13800138000" not in str(masked[0]) and masked[0]["Buyer"] == "张**"
+    assert masked[0]["Rating"] == "Positive" and masked[0]["Review text"].startswith("很好喝，有问题打")

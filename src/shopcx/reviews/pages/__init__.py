@@ -12,9 +12,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from ...web.auth import verify_csrf
-from . import dashboard, inbox, review, settings
+from . import dashboard, export, inbox, review, settings
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-# /reviews/dashboard and /reviews/settings before /reviews/{review_id}
-for screens in (inbox, dashboard, settings, review):
+# /reviews/dashboard, /reviews/settings and /reviews/export.xlsx before /reviews/{review_id}
+for screens in (inbox, dashboard, settings, export, review):
     router.include_router(screens.router)
