@@ -437,3 +437,40 @@ def test_english_labels(login, members):
     member = staff.get(f"/loyalty/members/{members['ids']['王芳']}").text
     assert "To reach Gold" in member and "¥3,800.00 to go" in member and "Adjust points" in member
 
+
+
+# --- Excel exports -----------------------------------------------------------------------------------------------
+
+def _sheet_rows(response) -> list[dict]:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.text[:300]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    values = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def test_members_ledger_and_requests_export_to_excel(login, members, session):
+    agent = login("agent")
+    account_id = members["ids"]["李雷"]
+    agent.htmx_post(f"/loyalty/members/{account_id}/adjust", {"points": "500", "reason": "大额补偿"})
+    agent.htmx_post(f"/loyalty/members/{account_id}/adjust",
+                    {"points": "150", "reason": "物流延误补偿", "request_key": "k-1"})
+    rows = _sheet_rows(agent.get("/loyalty/export.xlsx"))
+    assert [(r["会员"], r["等级"], r["可用积分"]) for r in rows] == [("王芳", "银卡会员", 1200),
+                                                                ("李雷", "普通会员", 450)]
+    wang = rows[0]
+    assert wang["30 天内到期"] == 0 and rows[1]["30 天内到期"] == 300
+    assert rows[1]["最近到期日"] == datetime(2026, 7, 5)
+    silver_only = _sheet_rows(agent.get("/loyalty/export.xlsx", params={"tier": "member"}))
+    assert [r["会员"] for r in silver_only] == ["李雷"]
+    ledger = _sheet_rows(agent.get(f"/loyalty/members/{account_id}/ledger.xlsx"))
+    assert [(r["类型"], r["原因"], r["积分"], r["待生效"], r["备注"]) for r in ledger] == [  # newest first
+        ("调整", "人工调整", 150, 0, "物流延误补偿"), ("生效", "订单积分", 300, -300, None),
+        ("获得", "订单积分", 0, 300, None)]
+    assert ledger[1]["订单编号"] == members["orders"]["李雷"].id
+    requests = _sheet_rows(login("manager").get("/loyalty/approvals/export.xlsx"))
+    assert [(r["会员"], r["积分"], r["原因"], r["状态"]) for r in requests] == [("李雷", 500, "大额补偿", "待审批")]

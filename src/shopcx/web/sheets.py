@@ -5,7 +5,7 @@ formula kept as text."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -56,9 +56,11 @@ class Sheet:
     currency: str = "CNY"
     locale: str = "zh"
     reveal_pii: bool = False
+    label_values: dict = field(default_factory=dict)  # placeholders in the column labels ({days})
 
     def header(self) -> list[str]:
-        return [i18n.t(c.label, self.locale) if i18n.has(c.label, self.locale) else c.label for c in self.columns]
+        return [i18n.t(c.label, self.locale, **self.label_values) if i18n.has(c.label, self.locale) else c.label
+                for c in self.columns]
 
 
 def _money_format(currency: str) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from ...web.auth import verify_csrf
-from . import approvals, liability, members, program, rewards
+from . import approvals, export, liability, members, program, rewards
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-for screens in (members, approvals, program, liability, rewards):
+# The exports' addresses (/loyalty/approvals/export.xlsx) before the pages' /{id} ones.
+for screens in (export, members, approvals, program, liability, rewards):
     router.include_router(screens.router)
