@@ -273,3 +273,35 @@ def test_api_docs_draw_without_internet(browser, live_server):
             _shot(page, f"docs-{locale}")
             assert errors == []
     assert outside == []
+
+
+def test_lists_export_to_excel_from_the_page(browser, live_server, tmp_path):
+    """The export button follows the search typed into the list, on a desktop and on a phone."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    base = live_server
+    for name, args in (("desktop", {"viewport": {"width": 1366, "height": 900}}),
+                       ("phone", {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True})):
+        with watched_page(browser, f"failure-export-{name}", locale="zh-CN", accept_downloads=True,
+                          **args) as (page, errors):
+            _sign_in(page, base)
+            page.goto(base + "/customers")
+            page.fill("input[name=q]", "王小")
+            expect(page.locator("#customer-table tbody tr")).to_have_count(1)
+            link = page.locator("a.export-link")
+            expect(link).to_have_text("导出 Excel")
+            box = link.bounding_box()
+            assert box["height"] >= 40, f"the export button is {box['height']}px tall"
+            with page.expect_download() as download_info:
+                link.click()
+            target = tmp_path / f"customers-{name}.xlsx"
+            download_info.value.save_as(target)
+            rows = list(load_workbook(target).active.iter_rows(values_only=True))
+            assert rows[0][:3] == ("客户编号", "姓名", "昵称") and [r[1] for r in rows[1:]] == ["王小明"]
+            page.goto(base + "/orders")
+            with page.expect_download() as download_info:
+                page.click("a.export-link")
+            assert download_info.value.suggested_filename.startswith("shopcx-orders-")
+            _shot(page, f"export-{name}")
+            assert errors == []
