@@ -31,6 +31,7 @@ from .repository import CustomerFilter
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 TIMELINE_SIZE = 20
+OPEN_ORDERS = 3  # the customer page shows this many latest orders in full, the others folded
 HAS_ORDERS = {"yes": True, "no": False}
 
 
@@ -138,7 +139,7 @@ def customer_page(request: Request, customer_id: RowId, viewer: Viewer = Depends
     count, paid, last = repository.order_stats(session, [customer.id]).get(customer.id, (0, 0, None))
     first_shop = next(iter(shop_map.values()), None)
     return render(request, "customers/detail.html", _consent_context(customer) | {
-        "orders": orders, "order_total": order_total, "shops": shop_map,
+        "orders": orders, "order_total": order_total, "shops": shop_map, "open_orders": OPEN_ORDERS,
         "summary": {"orders": count, "paid": paid, "last": last},
         "value": value_card(insights.customer_value(session, customer.id), viewer.locale),
         "loyalty_cards": member_cards(session, customer.id, viewer.locale),

@@ -7,6 +7,27 @@
     if (close) { close.parentElement.remove(); }
   });
 
+  // On a phone, tables marked .table-cards show each row as a card: every cell carries its column's title.
+  function labelCells(root) {
+    var tables = (root.querySelectorAll ? root : document).querySelectorAll("table.table-cards");
+    Array.prototype.forEach.call(tables, function (table) {
+      var titles = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (!cell.hasAttribute("data-label") && cell.colSpan === 1) {
+            cell.setAttribute("data-label", titles[column] || "");
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelCells(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target.parentElement || document); });
+
   // A new request clears the previous error message.
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");
