@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import clock
+from ..core.security import mask_identity
 from ..customers.models import Customer, CustomerIdentity
 from ..shops.models import Shop
 from .models import AdjustmentRequest, LoyaltyAccount, LoyaltyProgram, PointsEntry, PointsLot, TierChange
@@ -123,8 +124,10 @@ def search_members(session: Session, program_id: int, *, tier: str | None = None
 def _matches(q: str, by_contacts: bool):
     like = f"%{q.lower()}%"
     conditions = [func.lower(Customer.name).like(like), func.lower(Customer.nickname).like(like),
-                  LoyaltyAccount.referral_code == q.upper(),
-                  Customer.id.in_(select(CustomerIdentity.customer_id).where(CustomerIdentity.external_id == q))]
+                  LoyaltyAccount.referral_code == q.upper()]
+    if by_contacts or mask_identity(q) == q:  # an e-mail or phone used as an identity is a contact too
+        conditions.append(Customer.id.in_(select(CustomerIdentity.customer_id)
+                                          .where(CustomerIdentity.external_id == q)))
     if q.isascii() and q.isdigit() and len(q) <= 18:
         conditions.append(Customer.id == int(q))
     digits = "".join(ch for ch in q if ch.isdigit())
