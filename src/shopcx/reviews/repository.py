@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
+from ..core.search import contains
 from ..customers.models import Customer
 from ..orders.models import Order, OrderLine, Product, Shipment
 from ..staff.models import StaffUser
@@ -190,7 +191,7 @@ def _filtered(stmt, flt: ReviewFilter):
         text = flt.query.strip()
         order_ids = select(Order.id).where(Order.external_id == text)
         conditions.append(or_(Review.external_id == text, Review.order_id.in_(order_ids),
-                              func.lower(Review.text).like(f"%{text.lower()}%")))
+                              contains(Review.text, text)))
     return stmt.where(*conditions) if conditions else stmt
 
 
