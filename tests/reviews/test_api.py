@@ -191,8 +191,11 @@ def test_ratings_endpoints_state_their_dates(client, token, shop):
 
 
 def test_settings_templates_and_suggestions(client, token, shop):
-    write, read = token("reviews:write"), token("reviews:read")
-    defaults = client.get("/api/v1/shops/tb/review-settings", headers=read).json()
+    write, read = token("reviews:write", "reviews:settings"), token("reviews:read")
+    # Issue 12: settings and templates are the settings page's, so reviews:write alone cannot change them.
+    assert client.put("/api/v1/shops/tb/review-settings", json={"revision_days": 45},
+                      headers=token("reviews:write")).status_code == 403
+    defaults = client.get("/api/v1/shops/tb/review-settings", headers=write).json()
     assert (defaults["stored"], defaults["rating_days"], defaults["revision_days"]) == (False, 15, 30)
     changed = client.put("/api/v1/shops/tb/review-settings", json={"revision_days": 45}, headers=write).json()
     assert (changed["stored"], changed["revision_days"], changed["rating_days"]) == (True, 45, 15)
