@@ -16,13 +16,13 @@ from shopcx.customers.models import Customer
 from shopcx.orders.models import Order, OrderLine, Product, Refund, Shipment
 from shopcx.staff import service as staff
 from shopcx.staff.models import AuditLog
+from shopcx.staff.rules import SCOPES
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette warns that its TestClient will move to httpx2
     from fastapi.testclient import TestClient
 
-ALL_SCOPES = ("customers:read", "customers:write", "products:read", "products:write", "orders:read",
-              "orders:write", "pii")
+ALL_SCOPES = SCOPES  # every scope a token can carry
 
 
 @pytest.fixture

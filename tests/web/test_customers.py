@@ -181,3 +181,21 @@ def test_an_agent_may_search_by_phone_and_sees_no_refusal(login, shop_data):
     agent = login("agent")
     page = agent.get("/customers", params={"q": "13800138000"})
     assert "王小明" in page.text and 'id="contact-search-refused"' not in page.text
+
+
+@pytest.mark.parametrize("role, masked", [("analyst", True), ("operations", True), ("agent", False)])
+def test_identities_that_are_contacts_are_masked_like_contacts(login, session, shop_data, role, masked):
+    """Issue 12 item 7: an e-mail used as a Shopify identity showed in full under 'identities'."""
+    from shopcx.customers.models import CustomerIdentity
+
+    session.add(CustomerIdentity(customer_id=shop_data["alice"].id, shop_id=shop_data["intl"].id,
+                                 source="shopify", external_id="alice.smith@example.org",
+                                 created_at=shop_data["alice"].created_at))
+    session.flush()
+    staff = login(role)
+    html = staff.get(f"/customers/{shop_data['alice'].id}").text
+    assert ("a***@example.org" in html) is masked
+    assert ("alice.smith@example.org" in html) is not masked
+    assert "cust-77" in html  # an opaque platform id is not contact data
+    found = staff.get("/customers", params={"q": "alice.smith@example.org"}).text
+    assert _names(found) == ([] if masked else ["Alice Smith"])  # nor can it be probed by search

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -70,3 +71,83 @@ def mask_email(email: str | None) -> str | None:
         return email
     local, domain = email.split("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+# --- contacts inside free text ------------------------------------------------------------------------------------
+# Matching runs on a same-length copy with full-width digits and signs folded to ASCII (１３８ → 138), so the
+# spans found map one to one onto the original text. Boundaries are ASCII letters and digits only: Chinese text
+# runs straight into a number ("打13800138000"), while an order number or tracking number keeps its letters.
+_FOLD = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "＋": "+", "－": "-", "（": "(", "）": ")",
+                       "＠": "@", "．": ".", "\u3000": " ", "\u00a0": " ", "﹣": "-", "‐": "-", "‑": "-", "–": "-"})
+_S = r"[ \-.]?"  # one optional separator between digit groups
+_PHONES = re.compile("|".join((
+    # Chinese mobiles: 13800138000, 138-1234-5678, 138 0013 8000, +86 139 8765 4321, (+86)13987654321, 0086…
+    rf"(?:(?:\+|00)?86{_S}|\(\+?86\){_S}?)?1[3-9]\d{_S}\d{{4}}{_S}\d{{4}}",
+    # Chinese landlines and service numbers, with the area code set off: 010-88886666, (0755) 1234 5678, 400-800-8888
+    rf"(?:\(0\d{{2,3}}\) ?|0\d{{2,3}}[ \-])\d{{3,4}}{_S}\d{{4}}",
+    r"[48]00[ \-]\d{3}[ \-]\d{4}",
+    # International in +CC form: +1 (415) 555-2671, +44 20 7946 0958, +81 3-1234-5678, +8613987654321
+    r"\+\d{1,3}(?:[ \-.]?\(?\d{1,5}\)?){1,5}",
+    # North American without +: (415) 555-2671
+    r"\(\d{3}\) ?\d{3}[ \-.]\d{4}",
+)))
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EDGE = re.compile(r"[A-Za-z0-9]")
+
+
+def _bounded(folded: str, start: int, end: int) -> bool:
+    return not (start > 0 and (_EDGE.match(folded[start - 1]) or folded[start - 1] in "+@")
+                or end < len(folded) and _EDGE.match(folded[end]))
+
+
+def _masked_phone(original: str, folded: str) -> str | None:
+    """The span with its middle digits as '*': keeps a country code, an area code or the first 3 digits of the
+    number, and the last 4 (13800138000 -> 138****8000, +86 139 8765 4321 -> +86 139 **** 4321)."""
+    digits = [i for i, ch in enumerate(folded) if ch.isdigit()]
+    if not 7 <= len(digits) <= 15:
+        return None
+    lead = re.match(r"\(?(\+|00)?(\d+)", folded)
+    head = lead.group(2)
+    if lead.group(1):  # a country code: 86, or the digits before the first separator, or else one digit
+        head = "86" if head.startswith("86") else head if len(head) <= 3 else head[:1]
+    elif not head.startswith("0") or len(head) > 4:  # a landline keeps its area code, anything else 3 digits
+        head = head[:3]
+    keep = len(head) + (2 if lead.group(1) == "00" else 0)
+    if lead.group(1):
+        national = len(digits) - keep
+        keep += 3 if national >= 10 else 0
+    shown = set(digits[:keep]) | set(digits[-4:])
+    return "".join("*" if i not in shown and ch.isdigit() else original[i] for i, ch in enumerate(folded))
+
+
+def mask_text(text: str | None) -> str | None:
+    """Phone numbers and e-mail addresses inside free text masked like mask_phone/mask_email; other text,
+    order numbers, prices and dates are left as they are."""
+    if not text:
+        return text
+    folded = text.translate(_FOLD)
+    pieces, cursor = [], 0
+    spans = [(m.start(), m.end(), "email") for m in _EMAIL_IN_TEXT.finditer(folded)]
+    taken = [(s, e) for s, e, _ in spans]
+    for match in _PHONES.finditer(folded):
+        s, e = match.span()
+        if _bounded(folded, s, e) and not any(s < te and ts < e for ts, te in taken):
+            spans.append((s, e, "phone"))
+    for start, end, kind in sorted(spans):
+        if kind == "email":
+            local_end = folded.index("@", start)
+            masked = text[start] + "***" + text[local_end:end]
+        else:
+            masked = _masked_phone(text[start:end], folded[start:end])
+            if masked is None:
+                continue
+        pieces += [text[cursor:start], masked]
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def mask_identity(external_id: str | None) -> str | None:
+    """A platform identity that is contact data (an e-mail or phone used as the id) masked like a contact;
+    opaque platform ids (buyer nicks, numeric customer ids) stay as they are."""
+    return mask_text(external_id)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     analysis_params: dict = Field(default_factory=dict, description="Overrides of the customer-value thresholds "
                                   "(insights.analysis.DEFAULT_PARAMS), as JSON, e.g. {\"at_risk_p_alive\": 0.4}")
     max_upload_mb: int = Field(default=200, description="Largest file the import page accepts.")
+    trusted_proxies: str = Field(default="", description="Comma-separated addresses or networks of the reverse "
+                                 "proxies whose X-Forwarded-For/-Proto are believed (e.g. 127.0.0.1 or 10.0.0.0/8); "
+                                 "empty: none, the client address is the connection's own.")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from ..core.security import mask_email, mask_phone
+from ..core.security import mask_email, mask_identity, mask_phone
 from ..shops import service as shops
 from ..staff.service import Actor
 from ..web.api import API_ERRORS, PageDep, SessionDep, bearer_scheme
@@ -26,10 +26,11 @@ _Out = TypeVar("_Out", bound=CustomerOut)
 
 
 def _visible(out: _Out, actor: Actor) -> _Out:
-    """The customer as this actor may see them: phone and email masked without `pii`."""
+    """The customer as this actor may see them: phone, email and contact-like identities masked without `pii`."""
     if actor.allows("pii"):
         return out
-    hidden = {"phone": mask_phone(out.phone), "email": mask_email(out.email)}
+    identities = [i.model_copy(update={"external_id": mask_identity(i.external_id)}) for i in out.identities]
+    hidden = {"phone": mask_phone(out.phone), "email": mask_email(out.email), "identities": identities}
     if isinstance(out, CustomerDetailOut):
         hidden["note"] = mask_text(out.note)  # staff notes often carry a second phone number
     return out.model_copy(update=hidden)

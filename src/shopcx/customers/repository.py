@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..core.search import contains
+from ..core.security import mask_identity
 from ..orders.models import Order
 from .models import Customer, CustomerConsent, CustomerIdentity, CustomerTag
 
@@ -49,12 +51,13 @@ def _filtered(stmt, flt: CustomerFilter):
     stmt = stmt.where(Customer.erased_at.is_(None))
     if flt.query:
         q = flt.query.strip()
-        like = f"%{q.lower()}%"
         digits = "".join(ch for ch in q if ch.isdigit())
-        conditions = [func.lower(Customer.name).like(like), func.lower(Customer.nickname).like(like),
-                      Customer.id.in_(select(CustomerIdentity.customer_id).where(CustomerIdentity.external_id == q))]
+        conditions = [contains(Customer.name, q), contains(Customer.nickname, q)]
+        if flt.by_contacts or mask_identity(q) == q:  # an e-mail or phone used as an identity is a contact too
+            conditions.append(Customer.id.in_(select(CustomerIdentity.customer_id)
+                                              .where(CustomerIdentity.external_id == q)))
         if flt.by_contacts:
-            conditions.append(func.lower(Customer.email).like(like))
+            conditions.append(contains(Customer.email, q))
         if flt.by_contacts and len(digits) >= 3:
             conditions.append(Customer.phone.like(f"%{digits}%"))
         stmt = stmt.where(or_(*conditions))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..core import clock
 from ..core.db import session_scope
 from ..core.errors import Conflict, InvalidInput, ShopCXError
+from ..core.spreadsheet import csv_row
 from ..shops import service as shops
 from ..staff.service import Actor, audit
 from . import bulk, repository
@@ -209,10 +210,6 @@ def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
 
     yield line(("line_no", "field", "reason", "raw"))
     for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
-        yield line((line_no, field or "", _inert(reason), _inert(raw or "")))
-
-
-def _inert(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (the raw row comes from an uploaded file)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+        # The raw row comes from an uploaded file: a spreadsheet must not run it as a formula.
+        yield line(csv_row((line_no, field or "", reason, raw or "")))
 

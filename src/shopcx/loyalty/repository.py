@@ -10,6 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import clock
+from ..core.search import contains
+from ..core.security import mask_identity
 from ..customers.models import Customer, CustomerIdentity
 from ..shops.models import Shop
 from .models import AdjustmentRequest, LoyaltyAccount, LoyaltyProgram, PointsEntry, PointsLot, TierChange
@@ -121,15 +123,16 @@ def search_members(session: Session, program_id: int, *, tier: str | None = None
 
 
 def _matches(q: str, by_contacts: bool):
-    like = f"%{q.lower()}%"
-    conditions = [func.lower(Customer.name).like(like), func.lower(Customer.nickname).like(like),
-                  LoyaltyAccount.referral_code == q.upper(),
-                  Customer.id.in_(select(CustomerIdentity.customer_id).where(CustomerIdentity.external_id == q))]
+    conditions = [contains(Customer.name, q), contains(Customer.nickname, q),
+                  LoyaltyAccount.referral_code == q.upper()]
+    if by_contacts or mask_identity(q) == q:  # an e-mail or phone used as an identity is a contact too
+        conditions.append(Customer.id.in_(select(CustomerIdentity.customer_id)
+                                          .where(CustomerIdentity.external_id == q)))
     if q.isascii() and q.isdigit() and len(q) <= 18:
         conditions.append(Customer.id == int(q))
     digits = "".join(ch for ch in q if ch.isdigit())
     if by_contacts:
-        conditions.append(func.lower(Customer.email).like(like))
+        conditions.append(contains(Customer.email, q))
         if len(digits) >= 3:
             conditions.append(Customer.phone.like(f"%{digits}%"))
     return or_(*conditions)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..core.search import contains
 from .models import Order, OrderLine, Product, Refund
 from .rules import PAID_STATUSES
 
@@ -46,7 +47,7 @@ class OrderFilter:
 def _filtered(stmt, flt: OrderFilter):
     if flt.query:
         stmt = stmt.where(or_(Order.external_id == flt.query.strip(),
-                              func.lower(Order.buyer_name).like(f"%{flt.query.strip().lower()}%")))
+                              contains(Order.buyer_name, flt.query.strip())))
     if flt.shop_id:
         stmt = stmt.where(Order.shop_id == flt.shop_id)
     if flt.customer_id:
@@ -99,8 +100,7 @@ def search_products(session: Session, shop_id: int, *, query: str | None = None,
     """One page of a shop's products by SKU, and the total count."""
     stmt = select(Product).where(Product.shop_id == shop_id)
     if query and query.strip():
-        like = f"%{query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
+        stmt = stmt.where(or_(contains(Product.sku, query.strip()), contains(Product.name, query.strip())))
     if category:
         stmt = stmt.where(Product.category == category)
     if active is not None:

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..core.spreadsheet import csv_row
+
 reviews_app = typer.Typer(no_args_is_help=True)
 err = Console(stderr=True)
 SHOWN_REJECTS = 20
@@ -70,7 +72,7 @@ def import_file(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX rev
         with open(rejects, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel shows the Chinese
             writer = csv.writer(handle)
             writer.writerow(["line", "column", "reason"])
-            writer.writerows(report.rejects)
+            writer.writerows(csv_row(reject) for reject in report.rejects)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return

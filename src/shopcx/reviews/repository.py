@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload
 
+from ..core.search import contains
 from ..customers.models import Customer
 from ..orders.models import Order, OrderLine, Product, Shipment
 from ..staff.models import StaffUser
@@ -190,7 +191,7 @@ def _filtered(stmt, flt: ReviewFilter):
         text = flt.query.strip()
         order_ids = select(Order.id).where(Order.external_id == text)
         conditions.append(or_(Review.external_id == text, Review.order_id.in_(order_ids),
-                              func.lower(Review.text).like(f"%{text.lower()}%")))
+                              contains(Review.text, text)))
     return stmt.where(*conditions) if conditions else stmt
 
 
@@ -339,7 +340,10 @@ def _scoped(stmt, scope: Scope):
         stmt = stmt.where(Review.product_id.in_(select(Product.id).where(Product.shop_id == scope.shop_id,
                                                                          Product.category == scope.category)))
     if scope.carrier:
-        stmt = stmt.where(exists().where(Shipment.order_id == Review.order_id, Shipment.carrier == scope.carrier))
+        # An alias, so a query that already joins Shipment (by carrier, late vs rating) keeps its own FROM.
+        parcel = aliased(Shipment)
+        stmt = stmt.where(exists().where(parcel.order_id == Review.order_id, parcel.carrier == scope.carrier)
+                          .correlate(Review))
     return stmt
 
 
@@ -387,6 +391,8 @@ def class_by_group(session: Session, scope: Scope, first: date, last: date,
         stmt = (select(Shipment.carrier, Shipment.carrier, *base, func.count(func.distinct(Review.id)))
                 .select_from(Review).join(Shipment, Shipment.order_id == Review.order_id)
                 .where(Shipment.carrier.is_not(None)).group_by(Shipment.carrier, *base))
+        if scope.carrier:  # only that carrier's row, not the other carriers of a split order
+            stmt = stmt.where(Shipment.carrier == scope.carrier)
     else:
         raise ValueError(f"unknown grouping {by}")
     stmt = _scoped(stmt, scope).where(Review.reviewed_on >= first, Review.reviewed_on <= last)
@@ -408,9 +414,12 @@ def delivery_rows(session: Session, scope: Scope, first: date, last: date) -> It
     """(review id, stars, class, dsr_logistics, reviewed_at, shipment id, promised_at, delivered_at) per review ×
     shipment, ordered by review; shipment columns are None for an order without shipments. Default good reviews
     are left out."""
+    parcels = Shipment.order_id == Review.order_id
+    if scope.carrier:  # for one carrier, only its parcels decide whether the order was late
+        parcels = and_(parcels, Shipment.carrier == scope.carrier)
     stmt = (select(Review.id, Review.stars, Review.rating_class, Review.dsr_logistics, Review.reviewed_at,
                    Shipment.id, Shipment.promised_at, Shipment.delivered_at)
-            .select_from(Review).outerjoin(Shipment, Shipment.order_id == Review.order_id))
+            .select_from(Review).outerjoin(Shipment, parcels))
     stmt = _scoped(stmt, scope).where(Review.reviewed_on >= first, Review.reviewed_on <= last,
                                       Review.is_default.is_(False)).order_by(Review.id)
     yield from session.execute(stmt.execution_options(yield_per=10_000))

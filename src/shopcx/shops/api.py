@@ -64,9 +64,9 @@ def list_shops(actor: TokenActor, session: SessionDep, page: PageDep) -> ShopPag
 
 @shops_router.post("/shops/{shop_code}/webhook-secret", response_model=WebhookSecretOut)
 def rotate_webhook_secret(shop_code: str, request: Request,
-                          actor: Annotated[Actor, Depends(require_scope("orders:write"))],
+                          actor: Annotated[Actor, Depends(require_scope("settings:manage"))],
                           session: SessionDep) -> WebhookSecretOut:
-    """Give the shop a new webhook secret, shown once; the old one stops working (scope orders:write)."""
+    """Give the shop a new webhook secret, shown once; the old one stops working (scope settings:manage)."""
     shop = service.get_shop(session, shop_code)
     secret = webhooks.rotate_secret(session, shop, actor=actor)
     return WebhookSecretOut(shop=shop.code, webhook_secret=secret,

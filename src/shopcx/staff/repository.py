@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..core.search import contains
 from .models import AuditLog
 
 
@@ -15,7 +16,7 @@ def audit_page(session: Session, *, offset: int, limit: int, action: str | None 
         if action:
             stmt = stmt.where(AuditLog.action == action)
         if actor:
-            stmt = stmt.where(func.lower(AuditLog.actor).like(f"%{actor.strip().lower()}%"))
+            stmt = stmt.where(contains(AuditLog.actor, actor.strip()))
         if entity:
             stmt = stmt.where(AuditLog.entity == entity)
         return stmt

@@ -81,17 +81,35 @@ def list_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.id)))
 
 
-def _recent_failures(session: Session, username: str, ip: str | None) -> int:
+# How a help desk would have it: a wrong password typed from one address locks that name at that address (5);
+# the name everywhere only after many more (guessing from many addresses); an address that tries many names is
+# stopped for names that never signed in from it, so colleagues behind the same office address keep working.
+USER_LIMIT_FACTOR = 4
+ADDRESS_LIMIT_FACTOR = 4
+KNOWN_ADDRESS_DAYS = 90
+
+
+def _locked_out(session: Session, username: str, ip: str | None) -> bool:
     settings = get_settings()
+    limit = settings.login_max_failures
     since = clock.now() - timedelta(minutes=settings.login_window_minutes)
-    by_user = session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at >= since)) or 0
-    by_ip = 0
-    if ip:
-        by_ip = session.scalar(select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since)) or 0
-    # An address may mistype for several people, but not endlessly.
-    return max(by_user, by_ip // 4)
+    failed = (LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+
+    def count(*where) -> int:
+        return session.scalar(select(func.count(LoginAttempt.id)).where(*where, *failed)) or 0
+
+    if ip is None:  # no address to tell people apart: the name's own limit
+        return count(LoginAttempt.username == username) >= limit
+    if count(LoginAttempt.username == username, LoginAttempt.ip == ip) >= limit:
+        return True
+    if count(LoginAttempt.username == username) >= limit * USER_LIMIT_FACTOR:
+        return True
+    if count(LoginAttempt.ip == ip) < limit * ADDRESS_LIMIT_FACTOR:
+        return False
+    known = session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(True),
+        LoginAttempt.at >= clock.now() - timedelta(days=KNOWN_ADDRESS_DAYS)).limit(1))
+    return known is None
 
 
 @lru_cache(maxsize=1)
@@ -100,11 +118,12 @@ def _unknown_user_hash() -> str:
 
 
 def authenticate(session: Session, username: str, password: str, ip: str | None) -> StaffUser:
-    """Check a sign-in; too many failures for a user or an address in the window locks it out for a while."""
+    """Check a sign-in; too many recent failures for this name at this address, for the name anywhere, or (for
+    names new to it) from this address lock the attempt out for a while."""
     typed = (username or "").strip().lower()
     # Kept to what the column holds (PostgreSQL refuses longer text and NUL); such a name matches no one.
     username = typed.replace("\x00", "")[:64]
-    if _recent_failures(session, username, ip) >= get_settings().login_max_failures:
+    if _locked_out(session, username, ip):
         raise TooManyRequests("too_many_attempts", "too many failed sign-ins; wait a few minutes and try again")
     user = session.scalar(select(StaffUser).where(StaffUser.username == username)) if typed == username else None
     if user is None or not user.is_active:

@@ -117,6 +117,7 @@ def require(permission: str):
             raise PermissionDenied("forbidden", f"permission '{permission}' is needed for this")
         return viewer
 
+    dependency.permission = permission  # read by tests/api/test_scope_map.py against staff/scope_map.py
     return dependency
 
 

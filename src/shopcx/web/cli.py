@@ -5,6 +5,13 @@ from __future__ import annotations
 import typer
 
 
+def proxy_options(trusted_proxies: str) -> dict:
+    """uvicorn's forwarded-header options: X-Forwarded-For is believed only from the configured proxies (none by
+    default; uvicorn alone would trust loopback, so a local proxy-less setup could be fooled into any address)."""
+    trusted = ",".join(part.strip() for part in trusted_proxies.split(",") if part.strip())
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(host: str = typer.Option(None, help="Default SHOPCX_HOST (127.0.0.1)"),
@@ -26,7 +33,7 @@ def register(app: typer.Typer) -> None:
             settings.embedded_worker = True
             os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
         uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
-                    port=port or settings.port, workers=workers, proxy_headers=True)
+                    port=port or settings.port, workers=workers, **proxy_options(settings.trusted_proxies))
 
     @app.command()
     def worker(workers: int = typer.Option(2, help="Worker threads"),

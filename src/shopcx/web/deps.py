@@ -57,4 +57,5 @@ def require_scope(scope: str):
         actor.require(scope)
         return actor
 
+    dependency.scope = scope  # read by tests/api/test_scope_map.py against staff/scope_map.py
     return dependency

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from ..core import clock
 from ..core.i18n import lunar_date_label
 from ..core.money import format_minor
-from ..core.security import mask_email, mask_phone
+from ..core.security import mask_email, mask_phone, mask_text  # noqa: F401  (mask_text: re-exported)
 from ..core.settings import get_settings
 
 
@@ -69,20 +68,6 @@ def shown_phone(phone: str | None, reveal: bool) -> str:
 def shown_email(email: str | None, reveal: bool) -> str:
     """The email in full for roles with 'pii', masked for the others."""
     return (email if reveal else mask_email(email)) or "—"
-
-
-_MOBILE = re.compile(r"(?<![\d+])((?:\+?86[ -]?)?1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_INTL_PHONE = re.compile(r"(?<![\d+])(\+\d{3})\d{3,10}(\d{4})(?!\d)")
-_EMAIL = re.compile(r"(?<![\w.+-])([\w+-])[\w.+-]*@(?=[\w-]+\.)")
-
-
-def mask_text(text: str | None) -> str | None:
-    """Phones and email addresses inside free text (a raw import row), masked like mask_phone/mask_email."""
-    if not text:
-        return text
-    text = _MOBILE.sub(r"\1****\2", text)
-    text = _INTL_PHONE.sub(r"\1****\2", text)
-    return _EMAIL.sub(r"\1***@", text)
 
 
 def birthday_label(customer, locale: str) -> str | None:

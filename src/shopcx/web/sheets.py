@@ -1,6 +1,6 @@
 """Excel workbooks of staff lists: a frozen, bold header with filters, column widths, money in major units with the
 currency's decimals, local dates and times, contacts masked for roles without `pii`, and text that could run as a
-formula kept as text."""
+formula kept as text (core.spreadsheet)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,18 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..core import clock, i18n
 from ..core.money import exponent
 from ..core.security import mask_email, mask_phone
+from ..core.spreadsheet import xlsx_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_ROWS = 1_048_575  # Excel's row limit less the header; longer lists continue on another sheet
-# A cell starting with one of these is read as a formula (or a DDE call) by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("text", "int", "money", "date", "datetime", "percent", "number")
 _MASKS = {"phone": mask_phone, "email": mask_email}
-
-
-def neutral(text: str) -> str:
-    """Text that no spreadsheet runs as a formula: one that starts like a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass(frozen=True)
@@ -92,7 +85,7 @@ def cell_value(sheet: Sheet, column: Column, row: dict) -> tuple[Any, str | None
         return float(value), "0.00"
     if isinstance(value, bool):
         return i18n.t("common.yes" if value else "common.no", sheet.locale), None
-    return neutral(str(value)), None
+    return str(value), None
 
 
 def write(sheet: Sheet, rows: Iterable[dict], target: IO[bytes],
@@ -110,7 +103,7 @@ def write(sheet: Sheet, rows: Iterable[dict], target: IO[bytes],
         ws.freeze_panes = "A2"
         titles = []
         for title in sheet.header():
-            cell = WriteOnlyCell(ws, value=neutral(title))
+            cell = xlsx_cell(ws, title)
             cell.font = bold
             titles.append(cell)
         ws.append(titles)
@@ -126,9 +119,7 @@ def write(sheet: Sheet, rows: Iterable[dict], target: IO[bytes],
         cells = []
         for column in sheet.columns:
             value, number_format = cell_value(sheet, column, row)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+            cell = xlsx_cell(ws, value)  # formula-like text stays text
             if number_format:
                 cell.number_format = number_format
             cells.append(cell)

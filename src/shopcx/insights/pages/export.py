@@ -10,7 +10,6 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from ...core import clock, i18n
 from ...core.errors import NotFound
 from ...core.money import exponent
 from ...core.security import mask_email, mask_phone
+from ...core.spreadsheet import xlsx_cell
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.templating import SECURITY_HEADERS
 from .. import service as insights
@@ -84,7 +84,7 @@ class _Cells:
         cells = []
         for name, raw in zip(self.header, row, strict=False):
             value, number_format = self.value(name, raw, kind)
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = xlsx_cell(sheet, value)  # a customer named '=HYPERLINK(...)' stays text
             if number_format:
                 cell.number_format = number_format
             cells.append(cell)
@@ -102,7 +102,7 @@ def workbook_file(title: str, header: list[str], rows: Iterable[tuple], *, curre
         sheet = book.create_sheet(title if number == 1 else f"{title} ({number})")
         titles = []
         for name in header:
-            cell = WriteOnlyCell(sheet, value=column_title(name, currency, locale))
+            cell = xlsx_cell(sheet, column_title(name, currency, locale))
             cell.font = bold
             titles.append(cell)
         sheet.append(titles)

@@ -22,6 +22,9 @@ from ..service.program.versions import ActiveProgram
 
 Reader = Annotated[Actor, Depends(require_scope("loyalty:read"))]
 Writer = Annotated[Actor, Depends(require_scope("loyalty:write"))]
+# The pages' own split: rules and catalogue are settings, tier floors and approvals need an approver.
+Approver = Annotated[Actor, Depends(require_scope("loyalty:approve"))]
+Settings = Annotated[Actor, Depends(require_scope("loyalty:settings"))]
 KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100,
                                          description="Makes a retried request act once")]
 BASE = "/shops/{shop_code}/loyalty"

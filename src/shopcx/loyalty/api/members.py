@@ -31,7 +31,7 @@ from ..service import reports
 from ..service.members import tiers
 from ..service.members.accounts import enrol, find_account
 from ..service.points import adjustments
-from .base import BASE, CONFLICT, KeyHeader, Reader, Writer, active_program, member_of, page_of, shop_today
+from .base import BASE, CONFLICT, Approver, KeyHeader, Reader, Writer, active_program, member_of, page_of, shop_today
 
 router = APIRouter()
 
@@ -95,7 +95,7 @@ def member_tier_changes(shop_code: str, customer_id: RowId, actor: Reader, sessi
 
 
 @router.put(BASE + "/members/{customer_id}/tier-floor")
-def set_tier_floor(shop_code: str, customer_id: RowId, data: FloorIn, actor: Writer, session: SessionDep) -> dict:
+def set_tier_floor(shop_code: str, customer_id: RowId, data: FloorIn, actor: Approver, session: SessionDep) -> dict:
     """Set (or remove, with tier null) the tier the member never falls below, with a reason; returns the card."""
     program = active_program(session, shop_code)
     account = member_of(session, program, customer_id)
@@ -138,7 +138,7 @@ def list_requests(shop_code: str, actor: Reader, session: SessionDep, page: Page
              responses={403: {"model": ErrorOut, "description": "Decisions need a signed-in manager or owner"},
                         **CONFLICT})
 def decide_request(shop_code: str, request_id: RowId, decision: Literal["approve", "reject"], data: DecisionIn,
-                   actor: Writer, session: SessionDep) -> RequestOut:
+                   actor: Approver, session: SessionDep) -> RequestOut:
     """Approve or reject a request. Always 403 with an API token: approvals (分级授权) are made by a person with
     the `loyalty:approve` permission on the staff pages, never by a machine."""
     program = active_program(session, shop_code)

@@ -28,7 +28,7 @@ from ..service import reports
 from ..service.members import referrals
 from ..service.program import backtest
 from ..service.program import versions as programs
-from .base import BASE, CONFLICT, Reader, Writer, active_program, shop_today
+from .base import BASE, CONFLICT, Reader, Settings, Writer, active_program, shop_today
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ def _program_out(session: Session, shop_code: str) -> ProgramOut:
 
 
 @router.post(BASE + "/program", response_model=ProgramOut, status_code=201, responses=CONFLICT)
-def create_program(shop_code: str, data: ProgramCreateIn, actor: Writer, session: SessionDep) -> ProgramOut:
+def create_program(shop_code: str, data: ProgramCreateIn, actor: Settings, session: SessionDep) -> ProgramOut:
     """Start the shop's program, published at once (the standard rules unless a rule set is given)."""
     programs.create_program(session, shops.get_shop(session, shop_code), actor=actor, name=data.name,
                             config=data.config)
@@ -65,7 +65,7 @@ def get_version(shop_code: str, version: RowId, actor: Reader, session: SessionD
 
 
 @router.put(BASE + "/program/draft", response_model=VersionDetailOut)
-def save_draft(shop_code: str, data: DraftIn, actor: Writer, session: SessionDep) -> VersionDetailOut:
+def save_draft(shop_code: str, data: DraftIn, actor: Settings, session: SessionDep) -> VersionDetailOut:
     """Store rules as the open draft (replacing it); 422 names the field, e.g. `tiers.1.min_orders`."""
     program = programs.require_program(session, shops.get_shop(session, shop_code).id)
     return VersionDetailOut.model_validate(programs.save_draft(session, program, data.config, actor=actor,
@@ -90,7 +90,7 @@ def run_backtest(shop_code: str, data: BacktestIn, actor: Reader, session: Sessi
 
 
 @router.post(BASE + "/program/publish", response_model=VersionOut, responses=CONFLICT)
-def publish(shop_code: str, data: PublishIn, actor: Writer, session: SessionDep) -> VersionOut:
+def publish(shop_code: str, data: PublishIn, actor: Settings, session: SessionDep) -> VersionOut:
     """Make a draft the rules in force (409 when the version is not a draft)."""
     program = programs.require_program(session, shops.get_shop(session, shop_code).id)
     return VersionOut.model_validate(programs.publish_version(session, program, data.version, actor=actor))

@@ -35,7 +35,7 @@ from ..service.members import referrals
 from ..service.points import ledger
 from ..service.spending import checkout as offers
 from ..service.spending import coupons, redemption, rewards
-from .base import BASE, CONFLICT, KeyHeader, Reader, Writer, active_program, member_of, page_of, spend_key
+from .base import BASE, CONFLICT, KeyHeader, Reader, Settings, Writer, active_program, member_of, page_of, spend_key
 
 router = APIRouter()
 
@@ -48,14 +48,14 @@ def list_rewards(shop_code: str, actor: Reader, session: SessionDep, active_only
 
 
 @router.post(BASE + "/rewards", response_model=RewardOut, status_code=201)
-def create_reward(shop_code: str, data: RewardIn, actor: Writer, session: SessionDep) -> RewardOut:
+def create_reward(shop_code: str, data: RewardIn, actor: Settings, session: SessionDep) -> RewardOut:
     """Add a reward to the catalogue."""
     program = active_program(session, shop_code)
     return RewardOut.model_validate(rewards.create_reward(session, program, actor=actor, **data.model_dump()))
 
 
 @router.patch(BASE + "/rewards/{code}", response_model=RewardOut)
-def update_reward(shop_code: str, code: str, data: dict, actor: Writer, session: SessionDep) -> RewardOut:
+def update_reward(shop_code: str, code: str, data: dict, actor: Settings, session: SessionDep) -> RewardOut:
     """Change fields of a reward (coupons already issued keep their terms); unknown fields are refused by name."""
     program = active_program(session, shop_code)
     reward = rewards.get_reward(session, program, code)
@@ -124,7 +124,7 @@ def list_coupons(shop_code: str, actor: Reader, session: SessionDep, page: PageD
 
 
 @router.post(BASE + "/coupons", response_model=CouponOut, status_code=201)
-def create_coupon(shop_code: str, data: CouponIn, actor: Writer, session: SessionDep) -> CouponOut:
+def create_coupon(shop_code: str, data: CouponIn, actor: Settings, session: SessionDep) -> CouponOut:
     """Create a campaign code (generated when none is given) with validity and usage limits."""
     coupon = coupons.create_coupon(session, shops.get_shop(session, shop_code), actor=actor, **data.model_dump())
     return CouponOut.model_validate(coupon)
@@ -139,7 +139,7 @@ def _coupon(session: Session, shop_code: str, code: str):
 
 
 @router.patch(BASE + "/coupons/{code}", response_model=CouponOut)
-def update_coupon(shop_code: str, code: str, data: CouponChangeIn, actor: Writer, session: SessionDep) -> CouponOut:
+def update_coupon(shop_code: str, code: str, data: CouponChangeIn, actor: Settings, session: SessionDep) -> CouponOut:
     """Change a campaign's name, end, limits or audience (its discount terms stay)."""
     _, coupon = _coupon(session, shop_code, code)
     changes = data.model_dump(exclude_unset=True)
@@ -147,7 +147,7 @@ def update_coupon(shop_code: str, code: str, data: CouponChangeIn, actor: Writer
 
 
 @router.post(BASE + "/coupons/{code}/void", response_model=CouponOut)
-def void_coupon(shop_code: str, code: str, data: DecisionIn, actor: Writer, session: SessionDep) -> CouponOut:
+def void_coupon(shop_code: str, code: str, data: DecisionIn, actor: Settings, session: SessionDep) -> CouponOut:
     """Withdraw a coupon (uses already made stay)."""
     _, coupon = _coupon(session, shop_code, code)
     return CouponOut.model_validate(coupons.void_coupon(session, coupon, actor=actor, reason=data.note))

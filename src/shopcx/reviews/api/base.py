@@ -33,6 +33,7 @@ from ..schemas import (
 
 Reader = Annotated[Actor, Depends(require_scope("reviews:read"))]
 Writer = Annotated[Actor, Depends(require_scope("reviews:write"))]
+Manager = Annotated[Actor, Depends(require_scope("reviews:settings"))]  # the settings page's permission
 ClassQuery = Annotated[Literal["good", "neutral", "bad"] | None, Query(description="good=好评, neutral=中评, bad=差评")]
 Since = Annotated[date | None, Query(description="First day (shop's local date), inclusive")]
 Until = Annotated[date | None, Query(description="Last day (shop's local date), inclusive; default today")]

@@ -19,10 +19,7 @@ from ..schemas import (
     TemplateIn,
     TemplateOut,
 )
-from .base import (
-    Reader,
-    Writer,
-)
+from .base import Manager
 
 router = APIRouter()
 
@@ -41,7 +38,7 @@ PlatformQuery = Annotated[str | None, Query(description="Default: the shop's pla
 
 
 @router.get("/shops/{shop_code}/review-settings", response_model=SettingsOut, tags=["settings"])
-def get_settings(shop_code: str, actor: Reader, session: SessionDep, platform: PlatformQuery = None) -> SettingsOut:
+def get_settings(shop_code: str, actor: Manager, session: SessionDep, platform: PlatformQuery = None) -> SettingsOut:
     """The rating and revision windows, reply rule, care deadlines and DSR benchmarks (or the defaults)."""
     shop = shops.get_shop(session, shop_code)
     name = service.settings.check_platform(platform or shop.platform)
@@ -49,7 +46,7 @@ def get_settings(shop_code: str, actor: Reader, session: SessionDep, platform: P
 
 
 @router.put("/shops/{shop_code}/review-settings", response_model=SettingsOut, tags=["settings"])
-def put_settings(shop_code: str, data: SettingsIn, actor: Writer, session: SessionDep,
+def put_settings(shop_code: str, data: SettingsIn, actor: Manager, session: SessionDep,
                  platform: PlatformQuery = None) -> SettingsOut:
     """Change the given settings of the shop on the platform; the others keep their value."""
     shop = shops.get_shop(session, shop_code)
@@ -58,21 +55,21 @@ def put_settings(shop_code: str, data: SettingsIn, actor: Writer, session: Sessi
 
 
 @router.get("/shops/{shop_code}/reply-templates", response_model=list[TemplateOut], tags=["settings"])
-def list_templates(shop_code: str, actor: Reader, session: SessionDep) -> list[TemplateOut]:
+def list_templates(shop_code: str, actor: Manager, session: SessionDep) -> list[TemplateOut]:
     """The shop's active reply templates (none: the built-in ones are suggested)."""
     return [TemplateOut.model_validate(t) for t in service.list_templates(session, shops.get_shop(session,
                                                                                                    shop_code))]
 
 
 @router.post("/shops/{shop_code}/reply-templates", response_model=TemplateOut, status_code=201, tags=["settings"])
-def add_template(shop_code: str, data: TemplateIn, actor: Writer, session: SessionDep) -> TemplateOut:
+def add_template(shop_code: str, data: TemplateIn, actor: Manager, session: SessionDep) -> TemplateOut:
     """Add a reply template; it may use {name}, {product} and {shop} and must pass the platform-rule guard."""
     return TemplateOut.model_validate(service.add_template(session, shops.get_shop(session, shop_code), data,
                                                            actor=actor))
 
 
 @router.delete("/shops/{shop_code}/reply-templates/{template_id}", status_code=204, tags=["settings"])
-def retire_template(shop_code: str, template_id: RowId, actor: Writer, session: SessionDep) -> Response:
+def retire_template(shop_code: str, template_id: RowId, actor: Manager, session: SessionDep) -> Response:
     """Stop suggesting a template."""
     service.retire_template(session, shops.get_shop(session, shop_code), template_id, actor=actor)
     return Response(status_code=204)

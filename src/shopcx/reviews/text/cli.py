@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ...core.spreadsheet import csv_row
+
 NEW_COLUMNS = ("polarity", "polarity_score", "aspects")
 
 
@@ -128,7 +130,7 @@ def _classify(input_path: Path, text_column: str, category_column: str | None, o
         with open(partial, "w", encoding="utf-8-sig", newline="") as handle, \
                 Progress(*columns, console=err, transient=False) as bar:
             writer = csv.writer(handle, delimiter=data.delimiter)
-            writer.writerow(header)
+            writer.writerow(csv_row(header))
             task = bar.add_task("classify", total=len(data.rows))
             for start in range(0, len(data.rows), batch):
                 part = data.rows[start:start + batch]
@@ -141,7 +143,7 @@ def _classify(input_path: Path, text_column: str, category_column: str | None, o
                     row[positions[0]] = result.polarity
                     row[positions[1]] = f"{result.score:.4f}"
                     row[positions[2]] = ";".join(result.aspects)
-                    writer.writerow(row)
+                    writer.writerow(csv_row(row))
                 bar.update(task, advance=len(part))
         os.replace(partial, output_path)
     finally:
