@@ -107,7 +107,15 @@ def test_the_same_delivery_twenty_times_at_once_is_stored_once(seeded, tmp_path)
                                             for _ in range(20)])
         goods, _ = burst(server.base_url, [lambda c: c.post("/api/v1/shops/live/products", json=product,
                                                              headers=auth) for _ in range(20)])
+        # Twenty different orders at once from one new buyer, for one new product: one buyer, one product.
+        first_time = [{**ORDER, "external_id": f"TB-NEW-{n}",
+                       "customer": {"source": "taobao", "external_id": "buyer-new", "name": "新买家"},
+                       "lines": [{"sku": "NEW-SKU", "name": "新品", "quantity": 1, "unit_price_amount": 990}]}
+                      for n in range(20)]
+        news, _ = burst(server.base_url, [lambda c, o=o: c.post("/api/v1/shops/live/orders", json=o, headers=auth)
+                                          for o in first_time])
         errors = server.server_errors()
+    assert all(a.status == 201 for a in news), [(a.status, a.body) for a in news]
     for answers in (hooks, orders, people, goods):
         assert all(200 <= a.status < 300 for a in answers), [(a.status, a.body) for a in answers]
         assert sorted(json.loads(a.body)["created"] for a in answers) == [False] * 19 + [True]
@@ -121,7 +129,9 @@ def test_the_same_delivery_twenty_times_at_once_is_stored_once(seeded, tmp_path)
         assert count(CustomerIdentity, CustomerIdentity.external_id.in_(["buyer-race", "buyer-race-2", "C-RACE"])) == 3
         assert count(Customer, Customer.phone == "13800138000") == 1
         assert count(Customer, Customer.email == "same@example.com") == 1
-        assert count(Product, Product.sku.in_(["RACE-CUP", "RACE-MUG", "RACE-TEA"])) == 3
+        assert count(Product, Product.sku.in_(["RACE-CUP", "RACE-MUG", "RACE-TEA", "NEW-SKU"])) == 4
+        assert count(Order, Order.external_id.like("TB-NEW-%")) == 20
+        assert count(CustomerIdentity, CustomerIdentity.external_id == "buyer-new") == 1
 
 
 def test_token_use_is_stamped_after_the_response_and_at_most_once_a_while(session, monkeypatch):
