@@ -6,18 +6,20 @@ shop: SQLite file locking, the connection pool, the thread pool and the admissio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from shopcx.core import db
 
@@ -129,3 +131,17 @@ def committed_session(database_url: str):
             engine.dispose()
 
     return _Scope()
+
+
+@contextlib.contextmanager
+def use_database(database_url: str) -> Iterator[Engine]:
+    """The process's session_scope on a committed database (not the test's rolled-back transaction), for jobs
+    that run beside other threads or processes; the suite's database is restored afterwards."""
+    saved = db._engine, db._factory
+    engine = db.make_engine(database_url)
+    db._engine, db._factory = engine, sessionmaker(bind=engine, expire_on_commit=False)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        db._engine, db._factory = saved

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
 
 from shopcx.core import db
 from shopcx.customers import service as customers
@@ -22,18 +21,14 @@ from shopcx.orders.schemas import OrderIn
 from shopcx.shops import service as shops
 from shopcx.staff.service import SYSTEM
 
+from ..live import use_database
+
 
 @pytest.fixture
 def file_db(fresh_db_url):
     """The process's session_scope on a fresh committed database (not the test's rolled-back transaction)."""
-    saved = db._engine, db._factory
-    engine = db.make_engine(fresh_db_url)
-    db._engine, db._factory = engine, sessionmaker(bind=engine, expire_on_commit=False)
-    try:
+    with use_database(fresh_db_url) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        db._engine, db._factory = saved
 
 
 def _shop_with_history(buyers: int = 300) -> list[int]:
