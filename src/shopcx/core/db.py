@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from typing import TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from .settings import get_settings
+
+log = logging.getLogger("shopcx.db")
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,6 +57,9 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (savepoints need it).
     dbapi_connection.isolation_level = None
@@ -56,7 +67,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # A writer that finds the write lock taken waits this long for it (BEGIN IMMEDIATE, see _sqlite_begin).
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk imports are twice as fast as with the 2 MB default
     cursor.close()
 
@@ -78,13 +90,33 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgres://"):]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    size, overflow = pool_size()
+    # A request holds one connection from its first query to its commit; the pool has one for every thread that
+    # can run a request (settings.web_concurrency) plus the background threads, so a request never waits for a
+    # connection. Should it ever, it gives up after a few seconds rather than the default 30.
+    pool = {"pool_size": size, "max_overflow": overflow, "pool_timeout": POOL_TIMEOUT_S}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        if ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:"):
+            pool = {}  # one in-memory database per connection: SQLAlchemy's own pool choice stays
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                               **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_pre_ping=True, **pool)
     return engine
+
+
+POOL_TIMEOUT_S = 5
+# Threads besides the request threads that hold a connection at times: the embedded worker, a page-started
+# import or analysis, the token-use stamps written after a response.
+BACKGROUND_CONNECTIONS = 4
+
+
+def pool_size() -> tuple[int, int]:
+    """(pool_size, max_overflow) for one process, from settings.web_concurrency (see README 'Production')."""
+    threads = max(get_settings().web_concurrency, 1)
+    return threads + BACKGROUND_CONNECTIONS, max(threads // 2, 2)
 
 
 _engine: Engine | None = None
@@ -140,6 +172,81 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# --- contention --------------------------------------------------------------------------------------------
+# PostgreSQL SQLSTATEs worth running a unit of work again for: serialization failure, deadlock, lock timeout.
+_RETRY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Whether exc is a transient clash with another writer (SQLite 'database is locked', a PostgreSQL
+    serialization failure or deadlock): the same unit of work, run again, can succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in _RETRY_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message or "database is busy" in message
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether exc is a unique-constraint violation (another writer stored the same key first)."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "23505" or "unique constraint failed" in str(exc.orig).lower()
+
+
+def retrying(work: Callable[[], T], *, attempts: int = 5, what: str = "unit of work",
+             pause: float = 0.2) -> T:
+    """Run work (which opens its own session_scope) again when it clashed with another writer.
+
+    For jobs: each attempt is a whole transaction, so a retry starts from what is committed. Other errors, and
+    the last clash, are raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if not is_contention(exc) or attempt == attempts:
+                raise
+            wait = pause * attempt * (1 + random.random())
+            log.warning("%s clashed with another writer (%s); attempt %s of %s in %.1f s", what,
+                        str(exc.orig).splitlines()[0], attempt + 1, attempts, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def savepoint_retrying(session: Session, work: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run work inside a savepoint; when another transaction stored the same key first (a unique violation),
+    roll back to the savepoint and run it again, so it finds and reuses what the other one stored.
+
+    For concurrent identical deliveries (a webhook sent twice at once, an API upsert retried by the client).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session.begin_nested():
+                return work()
+        except IntegrityError as exc:
+            if not is_unique_violation(exc) or attempt == attempts:
+                raise
+            log.info("a concurrent writer stored the same key first (%s); reading it again",
+                     str(exc.orig).splitlines()[0])
+    raise AssertionError("unreachable")
+
+
+def xact_lock(session: Session, *keys: str) -> None:
+    """Hold PostgreSQL advisory transaction locks on keys (in a fixed order, so two holders never deadlock).
+
+    Concurrent deliveries of the same order or customer then run one after the other and the second finds what
+    the first stored. SQLite needs none: its write transactions already run one at a time (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx:{key}"})
 
 
 # Row ids: 64-bit on PostgreSQL, SQLite's INTEGER rowid alias there.

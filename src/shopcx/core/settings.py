@@ -40,6 +40,17 @@ class Settings(BaseSettings):
                                  "proxies whose X-Forwarded-For/-Proto are believed (e.g. 127.0.0.1 or 10.0.0.0/8); "
                                  "empty: none, the client address is the connection's own.")
 
+
+    # Capacity of one web worker process (README 'Production'): the thread pool that runs requests and the
+    # database pool are both sized from web_concurrency; requests past it wait in a queue of web_queue for at
+    # most web_queue_wait seconds, and past that are answered 503 with Retry-After at once.
+    web_concurrency: int = Field(default=16, ge=1, le=512,
+                                 description="Requests one worker process runs at once (threads and connections).")
+    web_queue: int = Field(default=512, ge=0, description="Requests one worker process lets wait for a thread.")
+    web_queue_wait: float = Field(default=5.0, ge=0, description="Seconds a request waits for a thread before 503.")
+    token_stamp_seconds: int = Field(default=60, ge=0, description="An API token's last_used_at is written at "
+                                                                   "most this often (outside the request).")
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""
         if self.database_url:

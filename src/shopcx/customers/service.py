@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from ..core import clock
+from ..core import clock, db
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..staff.service import Actor, audit
 from . import repository
@@ -116,13 +116,27 @@ def _add_identity(session: Session, customer: Customer, data: CustomerIn, shop_i
 
 def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None,
                     actor: Actor | None) -> tuple[Customer, bool]:
-    """Create or update a customer; returns (customer, created). Tags are added; staff changes are audited."""
+    """Create or update a customer; returns (customer, created). Tags are added; staff changes are audited.
+
+    The same person sent several times at once is stored once: on PostgreSQL the upserts wait for each other on
+    locks of the person's keys (identity, phone, email), and an identity stored first by another writer is read
+    again instead of failing.
+    """
     phone = normalize_phone(data.phone)
     email = normalize_email(data.email)
     _check_identity(data)
     if not (data.external_id or phone or email or data.name):
         raise InvalidInput("customer_unidentified", "external_id: a customer needs an external_id, phone, email "
                            "or name", field="external_id")
+    keys = [f"customer:identity:{data.source}:{data.external_id}" if data.external_id else None,
+            f"customer:phone:{phone}" if phone else None, f"customer:email:{email}" if email else None]
+    db.xact_lock(session, *[key for key in keys if key])
+    return db.savepoint_retrying(session, lambda: _upsert_customer(session, data, phone=phone, email=email,
+                                                                   shop_id=shop_id, actor=actor))
+
+
+def _upsert_customer(session: Session, data: CustomerIn, *, phone: str | None, email: str | None,
+                     shop_id: int | None, actor: Actor | None) -> tuple[Customer, bool]:
     customer = find_customer(session, data, phone=phone, email=email)
     created = customer is None
     if created:

@@ -32,6 +32,8 @@ def _run(kind: str, file: Path, fmt: str, shop: str | None, dry_run: bool, rejec
     if not file.is_file():
         raise _bad_argument(f"file: {file} does not exist or is not a file")
     engine()
+    # An earlier import killed with this terminal (or the machine) shows as interrupted, not running.
+    service.mark_interrupted()
     try:
         with db.session_scope() as session:
             job_id = service.create_job(session, kind=kind, format=fmt, filename=file.name, shop_code=shop,

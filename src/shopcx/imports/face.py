@@ -2,5 +2,5 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("imports", __package__, models=("models",), pages=("pages",), cli="cli",
+FACE = Face("imports", __package__, models=("models",), pages=("pages",), cli="cli", jobs="jobs",
             nav=(NavEntry("imports", "import_page", "imports:run"),))

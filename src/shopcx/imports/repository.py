@@ -61,6 +61,20 @@ def lock_source(session: Session, source: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx-import:{source}"})
 
 
+def beat(connection, job_id: int) -> None:
+    """Stamp a running job's heartbeat (on a connection of its own, outside the job's transactions)."""
+    connection.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
+                       .values(heartbeat_at=clock.now()))
+
+
+def mark_stale(session: Session, before, message: str) -> int:
+    """Running jobs whose last heartbeat (or start) is before `before` become interrupted; returns how many."""
+    last = func.coalesce(ImportJob.heartbeat_at, ImportJob.started_at, ImportJob.created_at)
+    result = session.execute(update(ImportJob).where(ImportJob.status == "running", last < before)
+                             .values(status="interrupted", error=message, finished_at=clock.now()))
+    return result.rowcount or 0
+
+
 def add_progress(session: Session, job_id: int, **increments: int) -> None:
     """Add to the job's counters in the caller's transaction (pollers see them at its commit)."""
     values = {name: getattr(ImportJob, name) + amount for name, amount in increments.items() if amount}

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ..core import clock
+from ..core import clock, db
 from ..core.db import session_scope
 from ..core.errors import Conflict, InvalidInput, ShopCXError
 from ..core.spreadsheet import csv_row
@@ -29,9 +31,12 @@ from . import bulk, repository
 from .formats import get_format
 from .models import ImportJob, ImportReject
 
+log = logging.getLogger("shopcx.imports")
 KINDS = ("orders", "customers", "reviews")
-# Batches commit every second or so; two minutes without one means the importing process is gone.
+# A running job beats every HEARTBEAT (batches commit more often still); two minutes without a beat means the
+# importing process is gone (killed, or the server or terminal closed).
 STALE_AFTER = timedelta(minutes=2)
+HEARTBEAT = timedelta(seconds=30)
 CUSTOMER_FORMATS = ("customers", "generic")
 
 
@@ -83,18 +88,45 @@ def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None
         repository.delete_rejects(session, job_id)
         kind = job.kind
     runner = {"orders": order_import.run, "customers": customer_import.run, "reviews": _run_reviews}[kind]
+    beat = _Heartbeat(job_id)
     try:
         runner(job_id, Path(path), progress)
     except ShopCXError as exc:
         _fail(job_id, exc.message)
     except KeyboardInterrupt:
-        _fail(job_id, "interrupted; run the import again to finish it (what was stored is kept)")
+        _fail(job_id, INTERRUPTED_MESSAGE)
         raise
     except Exception as exc:
         _fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         raise
+    finally:
+        beat.stop()
     with session_scope() as session:
         return repository.get_job(session, job_id)
+
+
+class _Heartbeat:
+    """Stamps the job's heartbeat every HEARTBEAT while it runs, also through long stretches without a batch
+    (reading and checking a large file), so only a job whose process is gone goes stale (CLI and page alike)."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"import-{job_id}-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT.total_seconds()):
+            try:
+                # Its own connection, not a session of the job's: one UPDATE in a short transaction.
+                with db.get_engine().connect() as connection:
+                    repository.beat(connection, self.job_id)
+                    connection.commit()
+            except Exception as exc:  # a missed beat is retried at the next one
+                log.info("import job %s heartbeat not written: %s", self.job_id, exc)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _run_reviews(job_id: int, path: Path, progress: Callable[[int, int], None] | None) -> None:
@@ -156,9 +188,27 @@ def review_counts(job: ImportJob) -> dict[str, int]:
 
 
 def is_interrupted(job: ImportJob) -> bool:
-    """A running job whose process stopped committing batches (killed, or the server restarted)."""
+    """A job marked interrupted, or a running one whose heartbeat stopped (killed, or the server restarted)."""
+    if job.status == "interrupted":
+        return True
     last = job.heartbeat_at or job.started_at
     return job.status == "running" and last is not None and clock.now() - last > STALE_AFTER
+
+
+def mark_interrupted() -> int:
+    """Mark running jobs whose heartbeat stopped as interrupted (they can be resumed); returns how many.
+
+    Run by `shopcx import` before it starts and every few minutes by the worker, so a killed import does not
+    stay 'running' in the job list forever.
+    """
+    def sweep() -> int:
+        with session_scope(write=True) as session:
+            return repository.mark_stale(session, clock.now() - STALE_AFTER, INTERRUPTED_MESSAGE)
+
+    return db.retrying(sweep, what="marking stale import jobs interrupted")
+
+
+INTERRUPTED_MESSAGE = "interrupted; run the import again to finish it (what was stored is kept)"
 
 
 def resumable_path(session: Session, job_id: int) -> Path:
@@ -174,10 +224,16 @@ def resumable_path(session: Session, job_id: int) -> Path:
 
 
 def _fail(job_id: int, message: str) -> None:
-    with session_scope() as session:
-        repository.touch_job(session, job_id)
-        job = repository.get_job(session, job_id)
-        job.status, job.error, job.finished_at = "failed", message[:2000], clock.now()
+    """Record the job as failed in a fresh write transaction, retried while another writer holds the lock."""
+    def record() -> None:
+        with session_scope(write=True) as session:
+            job = repository.get_job(session, job_id)
+            job.status, job.error, job.finished_at = "failed", message[:2000], clock.now()
+
+    try:
+        db.retrying(record, what=f"recording import job {job_id} as failed")
+    except Exception:  # keep the import's own error; the stale heartbeat shows the job as interrupted
+        log.exception("import job %s could not be recorded as failed", job_id)
 
 
 def get_job(session: Session, job_id: int) -> ImportJob:

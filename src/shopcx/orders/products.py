@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..core import clock
+from ..core import clock, db
 from ..core.errors import NotFound
 from ..core.money import check_currency
 from ..shops.models import Shop
@@ -18,7 +18,15 @@ _FIELDS = ("name", "category", "price_amount", "currency", "is_active")
 
 def upsert_product(session: Session, shop: Shop, data: ProductIn, *,
                    actor: Actor) -> tuple[Product, bool, bool]:
-    """Create the product with this SKU or update the fields given; returns (product, created, changed)."""
+    """Create the product with this SKU or update the fields given; returns (product, created, changed).
+
+    The same SKU sent several times at once is stored once (a lock of the SKU on PostgreSQL, then a re-read when
+    another writer stored it first)."""
+    db.xact_lock(session, f"product:{shop.id}:{data.sku}")
+    return db.savepoint_retrying(session, lambda: _upsert_product(session, shop, data, actor=actor))
+
+
+def _upsert_product(session: Session, shop: Shop, data: ProductIn, *, actor: Actor) -> tuple[Product, bool, bool]:
     product = repository.products_by_sku(session, shop.id, {data.sku}).get(data.sku)
     now = clock.now()
     if product is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..core import clock, events
+from ..core import clock, db, events
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.money import check_currency
 from ..core.settings import get_settings
@@ -74,7 +74,17 @@ def _build_lines(session: Session, shop: Shop, data: OrderIn, currency: str) -> 
 
 
 def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) -> UpsertResult:
-    """Create the order or bring the stored one up to date; replaying the same data changes nothing."""
+    """Create the order or bring the stored one up to date; replaying the same data changes nothing.
+
+    The same order delivered several times at once (a platform retrying a webhook) is stored once: on PostgreSQL
+    the deliveries wait for each other on a lock of the order's key (SQLite's write transactions already run one
+    at a time), and a buyer or product another order stored first meanwhile is read again, not a failure.
+    """
+    db.xact_lock(session, f"order:{shop.id}:{data.source}:{data.external_id}")
+    return db.savepoint_retrying(session, lambda: _upsert_order(session, shop, data, actor=actor))
+
+
+def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) -> UpsertResult:
     currency = check_currency(data.currency or shop.currency)
     order = repository.by_external_id(session, shop.id, data.source, data.external_id)
     if order is not None and order.currency != currency:

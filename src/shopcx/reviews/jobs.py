@@ -21,25 +21,56 @@ from sqlalchemy.orm import Session
 from ..core import clock, db, jobs
 from ..core.events import OutboxEvent
 from .models import Review, ReviewContact
-from .repository import count_with_text, unanalyzed, with_text_after
+from .repository import count_with_text, reviews_by_ids, unanalyzed, with_text_after
 from .service import analysis
 
 log = logging.getLogger("shopcx.reviews")
 BATCH = 500
 
 
+def _analyze_batch(pick: Callable[[Session], list[Review]]) -> tuple[int, int] | None:
+    """Analyse one batch of reviews: (last id, how many), None when there are none left.
+
+    The texts are read in a read-only transaction, analysed with none open, and the results written in a short
+    write transaction (retried when another writer holds the lock), so staff writing meanwhile neither wait for
+    the analyser nor make the batch fail.
+    """
+    with db.session_scope() as session:
+        rows = pick(session)
+        ids = [r.id for r in rows]
+        texts = [t for r in rows for t in (r.text, r.followup_text) if t and t.strip()]
+    if not ids:
+        return None
+    cache = analysis.analyze_texts(texts)
+    if texts and not cache:
+        raise TextUnavailable()
+
+    def store() -> None:
+        with db.session_scope(write=True) as session:
+            for review in reviews_by_ids(session, ids):
+                analysis.apply(review, cache)
+
+    db.retrying(store, what="storing review text analysis")
+    return ids[-1], len(ids)
+
+
+class TextUnavailable(RuntimeError):
+    def __init__(self):
+        super().__init__("review text analysis is unavailable (the text package cannot be imported)")
+
+
 def analyze_pending(limit: int = 10_000) -> int:
     """Analyse up to limit reviews that have text but no analysis; returns how many were analysed."""
     done = 0
     while done < limit:
-        with db.session_scope() as session:
-            rows = unanalyzed(session, min(BATCH, limit - done))
-            if not rows:
-                break
-            if not analysis.apply_all(rows):
-                log.warning("review text analysis is unavailable; %s reviews wait", len(rows))
-                break
-            done += len(rows)
+        try:
+            got = _analyze_batch(lambda session, n=min(BATCH, limit - done): unanalyzed(session, n))
+        except TextUnavailable:
+            log.warning("review text analysis is unavailable; reviews wait")
+            break
+        if got is None:
+            break
+        done += got[1]
     return done
 
 
@@ -55,14 +86,11 @@ def reanalyze(shop_id: int | None = None, *, batch: int = BATCH,
         on_progress(0, total)
     done, after = 0, 0
     while True:
-        with db.session_scope() as session:
-            rows = with_text_after(session, shop_id, after, batch)
-            if not rows:
-                break
-            if not analysis.apply_all(rows):
-                raise RuntimeError("review text analysis is unavailable (the text package cannot be imported)")
-            after = rows[-1].id
-            done += len(rows)
+        got = _analyze_batch(lambda session, last=after: with_text_after(session, shop_id, last, batch))
+        if got is None:
+            break
+        after, count = got
+        done += count
         if on_progress:
             on_progress(done, max(total, done))
     return done

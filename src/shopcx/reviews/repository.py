@@ -237,6 +237,11 @@ def with_text_after(session: Session, shop_id: int | None, after_id: int, limit:
     return list(session.scalars(stmt))
 
 
+def reviews_by_ids(session: Session, ids: list[int]) -> list[Review]:
+    """These reviews, by id (a batch read earlier, re-read in the transaction that writes it)."""
+    return list(session.scalars(select(Review).where(Review.id.in_(ids)).order_by(Review.id))) if ids else []
+
+
 def unanalyzed(session: Session, limit: int) -> list[Review]:
     """Reviews with text or a 追评 that have no text analysis yet."""
     stmt = select(Review).where(Review.analyzed_at.is_(None), _with_text(None)).order_by(Review.id).limit(limit)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..core import clock, security
@@ -214,8 +214,16 @@ def actor_for_token(session: Session, raw: str | None, ip: str | None = None) ->
     issuer = session.get(StaffUser, token.created_by_id) if token.created_by_id else None
     if issuer is not None and not issuer.is_active:
         raise AuthError("invalid_token", "the API token's issuer no longer works here; issue a new token")
-    token.last_used_at = now
+    # last_used_at is written outside the request, throttled (web/token_use.py): a read must not write.
     return Actor(label=f"token:{token.name}", scopes=frozenset(token.scopes), ip=ip)
+
+
+def record_token_use(session: Session, stamps: dict[str, datetime]) -> None:
+    """Write tokens' last-used times (token hash -> when), never moving one backwards."""
+    for token_hash, at in sorted(stamps.items()):
+        session.execute(update(ApiToken).where(
+            ApiToken.token_hash == token_hash,
+            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < at)).values(last_used_at=at))
 
 
 def get_user(session: Session, user_id: int) -> StaffUser:

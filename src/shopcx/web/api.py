@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import BackgroundTasks, Depends, Query, Request
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..core.settings import get_settings
-from ..staff import service as staff
 from ..staff.service import Actor
-from .deps import bearer_token, client_ip, get_session
+from .deps import get_session, token_actor
 
 
 class ErrorOut(BaseModel):
@@ -43,9 +42,9 @@ API_ERRORS: dict[int | str, dict] = {
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def require_token(request: Request, session: SessionDep) -> Actor:
+def require_token(request: Request, session: SessionDep, background: BackgroundTasks) -> Actor:
     """A dependency: the request carries a valid API token, whatever its scopes."""
-    return staff.actor_for_token(session, bearer_token(request), client_ip(request))
+    return token_actor(request, session, background)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__, domains
 from ..core.errors import InvalidInput, NotFound, ShopCXError
 from .auth import LoginRequired
+from .capacity import Admission, size_thread_pool
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ def create_app() -> FastAPI:
         app.include_router(router)
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Requests past the process's capacity wait briefly, then get 503 + Retry-After (web/capacity.py).
+    app.add_middleware(Admission)
     return app
 
 
@@ -105,6 +108,7 @@ async def _lifespan(_app: FastAPI):
     from ..core import jobs
     from ..core.settings import get_settings
 
+    size_thread_pool()
     stop = jobs.start_embedded() if get_settings().embedded_worker else None
     try:
         yield

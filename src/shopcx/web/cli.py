@@ -32,8 +32,10 @@ def register(app: typer.Typer) -> None:
             # (this process builds the app itself with one worker; the variable is for a reloader's child).
             settings.embedded_worker = True
             os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
+        from .capacity import serve_options
+
         uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
-                    port=port or settings.port, workers=workers, **proxy_options(settings.trusted_proxies))
+                    port=port or settings.port, **proxy_options(settings.trusted_proxies), **serve_options(workers))
 
     @app.command()
     def worker(workers: int = typer.Option(2, help="Worker threads"),

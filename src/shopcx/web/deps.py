@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import BackgroundTasks, Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from ..core import db
 from ..staff import service as staff
 from ..staff.service import Actor
+from . import token_use
 
 
 def _unit_of_work(request: Request) -> Iterator[Session]:
@@ -49,11 +50,19 @@ def bearer_token(request: Request) -> str | None:
     return request.headers.get("x-api-token")
 
 
+def token_actor(request: Request, session: Session, background: BackgroundTasks) -> Actor:
+    """The actor behind the request's API token; its last-used stamp is written after the response."""
+    raw = bearer_token(request)
+    actor = staff.actor_for_token(session, raw, client_ip(request))
+    token_use.note(raw, background)
+    return actor
+
+
 def require_scope(scope: str):
     """A dependency: the request carries an API token that has `scope`."""
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Actor:
-        actor = staff.actor_for_token(session, bearer_token(request), client_ip(request))
+    def dependency(request: Request, background: BackgroundTasks, session: Session = Depends(get_session)) -> Actor:
+        actor = token_actor(request, session, background)
         actor.require(scope)
         return actor
 

@@ -10,6 +10,7 @@ NPS answers and the inquiries/carts a prospect needs are not stored yet: nobody 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from ...core import clock
-from ...core.db import session_scope
+from ...core.db import retrying, session_scope
 from ...core.errors import InvalidInput, ShopCXError
 from ...core.settings import get_settings
 from ...shops import service as shops
@@ -27,6 +28,7 @@ from ..models import bgnbd, clv, gammagamma
 from ..models.summary import Transactions, summarize
 from ..tables import AnalysisRun
 
+log = logging.getLogger("shopcx.insights")
 Progress = Callable[[str, int, int], None]
 STEPS = ("load", "summary", "fit", "predict", "segments", "store")
 
@@ -67,45 +69,67 @@ def run_analysis(*, as_of: date | None = None, shop_code: str | None = None, par
     tick = progress or (lambda step, done, total: None)
     settings = get_settings()
     used = merged_params(params)
-    with session_scope() as session:
-        shop = shops.get_shop(session, shop_code) if shop_code else None
-        shop_id = shop.id if shop else None
-        # Default: the last complete day in the shop's (or the default) timezone.
-        as_of = as_of or clock.today_in(shop.timezone if shop else settings.default_timezone) - timedelta(days=1)
-        currencies = repository.paid_currencies(session, shop_id)
-        if len(currencies) > 1:
-            raise InvalidInput("mixed_currencies", f"shop: paid orders are in {', '.join(currencies)}; analyse "
-                               "one shop at a time (--shop)", field="shop")
-        currency = currencies[0] if currencies else (shop.currency if shop else settings.default_currency)
-        run = AnalysisRun(shop_id=shop_id, as_of_on=as_of, currency=currency, status="running",
-                          started_at=clock.now(), customers=0, params=used, figures={})
-        session.add(run)
-        session.flush()
-        run_id = run.id
+
+    def start() -> tuple[int, int | None, date, str]:
+        with session_scope(write=True) as session:
+            shop = shops.get_shop(session, shop_code) if shop_code else None
+            shop_id = shop.id if shop else None
+            # Default: the last complete day in the shop's (or the default) timezone.
+            day = as_of or clock.today_in(shop.timezone if shop else settings.default_timezone) - timedelta(days=1)
+            currencies = repository.paid_currencies(session, shop_id)
+            if len(currencies) > 1:
+                raise InvalidInput("mixed_currencies", f"shop: paid orders are in {', '.join(currencies)}; "
+                                   "analyse one shop at a time (--shop)", field="shop")
+            currency = currencies[0] if currencies else (shop.currency if shop else settings.default_currency)
+            run = AnalysisRun(shop_id=shop_id, as_of_on=day, currency=currency, status="running",
+                              started_at=clock.now(), customers=0, params=used, figures={})
+            session.add(run)
+            session.flush()
+            return run.id, shop_id, day, currency
+
+    run_id, shop_id, as_of, currency = retrying(start, what="starting an analysis run")
     try:
+        # Read in one read-only transaction, compute with none open, store in one short write transaction:
+        # staff keep writing meanwhile (a read transaction that later writes fails on SQLite when they do).
         with session_scope() as session:
-            run = repository.get_run(session, run_id)
             tx = repository.load_transactions(session, shop_id=shop_id, currency=currency, as_of=as_of)
-            tick("load", 1, len(STEPS))
-            result = compute(tx, as_of, used, tick, advocacy_signals(session, shop_id))
-            result.figures["stages"]["suspect"] = max(repository.count_contacts(session, shop_id) - result.n, 0)
-            repository.insert_scores(session, result.rows(run_id))
-            tick("store", len(STEPS), len(STEPS))
-            run.figures, run.customers = result.figures, result.n
-            run.status, run.finished_at = "done", clock.now()
-            return run
+            signals = advocacy_signals(session, shop_id)
+            contacts = repository.count_contacts(session, shop_id)
+        tick("load", 1, len(STEPS))
+        result = compute(tx, as_of, used, tick, signals)
+        result.figures["stages"]["suspect"] = max(contacts - result.n, 0)
+        rows = result.rows(run_id)
+
+        def store() -> AnalysisRun:
+            with session_scope(write=True) as session:
+                repository.insert_scores(session, rows)
+                run = repository.get_run(session, run_id)
+                run.figures, run.customers = result.figures, result.n
+                run.status, run.finished_at = "done", clock.now()
+                return run
+
+        run = retrying(store, what=f"storing analysis run {run_id}")
+        tick("store", len(STEPS), len(STEPS))
+        return run
     except ShopCXError as exc:
         return _fail(run_id, exc.message)
     except BaseException as exc:
-        _fail(run_id, f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            _fail(run_id, f"internal error: {type(exc).__name__}: {exc}")
+        except Exception:  # keep the first error; the log says the run could not be marked
+            log.exception("analysis run %s failed and could not be recorded as failed", run_id)
         raise
 
 
 def _fail(run_id: int, message: str) -> AnalysisRun:
-    with session_scope() as session:
-        run = repository.get_run(session, run_id)
-        run.status, run.error, run.finished_at = "failed", message[:2000], clock.now()
-        return run
+    """Record the run as failed in a fresh transaction of its own (retried when another writer holds the lock)."""
+    def record() -> AnalysisRun:
+        with session_scope(write=True) as session:
+            run = repository.get_run(session, run_id)
+            run.status, run.error, run.finished_at = "failed", message[:2000], clock.now()
+            return run
+
+    return retrying(record, what=f"recording analysis run {run_id} as failed")
 
 
 @dataclass
