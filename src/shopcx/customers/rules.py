@@ -71,8 +71,9 @@ def normalize_phone(raw: str | None, field: str = "phone", region: str | None = 
         raise InvalidInput("invalid_phone", f"{field}: '{raw}' is not a phone number", field=field)
     if not plus and _MAINLAND_MOBILE.match(digits):
         return "+86" + digits
-    if not plus and digits.startswith("86") and _MAINLAND_MOBILE.match(digits[2:]):
-        return "+" + digits
+    for prefix in ("86", "0086"):
+        if not plus and digits.startswith(prefix) and _MAINLAND_MOBILE.match(digits[len(prefix):]):
+            return "+" + digits[len(prefix) - 2:]
     try:
         number = phonenumbers.parse(text, region or DEFAULT_COUNTRY)
     except phonenumbers.NumberParseException:

@@ -73,3 +73,13 @@ def ensure_shop(session: Session, *, code: str, name: str | None = None, platfor
 
 def list_shops(session: Session) -> list[Shop]:
     return list(session.scalars(select(Shop).order_by(Shop.id)))
+
+
+def set_country(session: Session, shop: Shop, code: str, *, actor) -> Shop:
+    """Set the country a shop's local phone numbers belong to; audited."""
+    from ..staff.service import audit
+
+    shop.country = check_country(code)
+    session.flush()
+    audit(session, actor, "shop.country", "shop", shop.id, {"country": shop.country})
+    return shop
