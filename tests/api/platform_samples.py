@@ -127,3 +127,43 @@ def shopify_customer(**overrides) -> dict:
                                         "consent_updated_at": "2026-03-06T12:00:00-05:00"},
             "addresses": [], "default_address": {"city": "Springfield", "province": "Oregon",
                                                  "country": "United States", "country_code": "US"}} | overrides
+
+
+WOO_ORDER = {
+    "id": 727, "parent_id": 0, "number": "727", "order_key": "wc_order_58d2d042d1d", "created_via": "checkout",
+    "version": "9.4.0", "status": "processing", "currency": "EUR",
+    "date_created": "2026-03-01T11:15:30", "date_created_gmt": "2026-03-01T10:15:30",
+    "date_modified": "2026-03-01T11:16:02", "date_modified_gmt": "2026-03-01T10:16:02",
+    "discount_total": "2.50", "discount_tax": "0.00", "shipping_total": "4.90", "shipping_tax": "0.00",
+    "cart_tax": "0.00", "total": "39.90", "total_tax": "0.00", "prices_include_tax": True, "customer_id": 14,
+    "customer_ip_address": "127.0.0.1", "customer_user_agent": "", "customer_note": "",
+    "billing": {"first_name": "Anna", "last_name": "Becker", "company": "", "address_1": "Beispielweg 1",
+                "address_2": "", "city": "Berlin", "state": "BE", "postcode": "10115", "country": "DE",
+                "email": "anna.becker@example.com", "phone": "030 901820"},
+    "shipping": {"first_name": "Anna", "last_name": "Becker", "company": "", "address_1": "Beispielweg 1",
+                 "address_2": "", "city": "Berlin", "state": "BE", "postcode": "10115", "country": "DE",
+                 "phone": ""},
+    "payment_method": "bacs", "payment_method_title": "Direct bank transfer", "transaction_id": "",
+    "date_paid": "2026-03-01T11:16:02", "date_paid_gmt": "2026-03-01T10:16:02",
+    "date_completed": None, "date_completed_gmt": None, "cart_hash": "",
+    "meta_data": [],
+    "line_items": [
+        {"id": 315, "name": "Ceramic Mug", "product_id": 93, "variation_id": 0, "quantity": 2, "tax_class": "",
+         "subtotal": "25.00", "subtotal_tax": "0.00", "total": "22.50", "total_tax": "0.00", "taxes": [],
+         "meta_data": [], "sku": "MUG-BLUE", "price": 11.25},
+        {"id": 316, "name": "Tea Towel", "product_id": 94, "variation_id": 0, "quantity": 1, "tax_class": "",
+         "subtotal": "12.50", "subtotal_tax": "0.00", "total": "12.50", "total_tax": "0.00", "taxes": [],
+         "meta_data": [], "sku": "TOWEL-1", "price": 12.5},
+    ],
+    "tax_lines": [], "fee_lines": [],
+    "shipping_lines": [{"id": 317, "method_title": "Flat rate", "method_id": "flat_rate", "total": "4.90",
+                        "total_tax": "0.00", "taxes": [], "meta_data": []}],
+    "coupon_lines": [{"id": 318, "code": "spring", "discount": "2.50", "discount_tax": "0.00", "meta_data": []}],
+    "refunds": [],
+}
+
+
+def woo_order(**overrides) -> dict:
+    body = copy.deepcopy(WOO_ORDER)
+    body.update(overrides)
+    return body
