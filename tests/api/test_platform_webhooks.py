@@ -195,3 +195,17 @@ def test_the_entered_key_is_stored_encrypted_and_checked(client, shop, session, 
                        headers=token("orders:write"))
     assert short.status_code == 422 and short.json()["field"] == "webhook_secret"
     assert "message_zh" in short.json()
+
+
+def test_a_cash_on_delivery_order_paid_and_fulfilled_since_its_last_report_moves_through_paid(client, shop,
+                                                                                             session):
+    deliver(client, "orders/create", shopify_cod_order(9, "+1 541 555 0100"), delivery="p-1")
+    done = shopify_cod_order(9, "+1 541 555 0100") | {
+        "financial_status": "paid", "fulfillment_status": "fulfilled", "total_outstanding": "0.00",
+        "updated_at": "2026-03-04T10:00:00-05:00", "fulfillments": [shopify_fulfillment()]}
+    answer = deliver(client, "orders/fulfilled", done, delivery="p-2")
+    assert answer.status_code == 200 and answer.json()["status"] == "shipped"
+    session.expire_all()
+    order = session.scalar(select(Order).where(Order.external_id == "#C9"))
+    assert [(h.from_status, h.to_status) for h in order.history] == \
+        [(None, "pending"), ("pending", "paid"), ("paid", "shipped")]

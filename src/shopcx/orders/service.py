@@ -106,6 +106,10 @@ def upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) -
         session.add(order)
         transition(session, order, data.status, actor=actor, reason="created")
     elif data.status != order.status and _STAGE[data.status] > _STAGE[order.status]:
+        if order.status == "pending" and data.status in rules.PAID_STATUSES and \
+                not rules.can_transition(order.status, data.status):
+            # Paid and shipped since the last report (a cash-on-delivery order paid on delivery): both steps.
+            transition(session, order, "paid", actor=actor)
         transition(session, order, data.status, actor=actor)
         changed = True
     for shipment in data.shipments:

@@ -32,6 +32,7 @@ from .platforms.base import Mapped, WebhookReject
 
 MAX_BODY_BYTES = 1_000_000
 KEY_MIN, KEY_MAX = 8, 255
+ATTEMPTS = 5  # races with concurrent deliveries for the same order or buyer, each resolved by looking again
 
 
 class WebhookResult(BaseModel):
@@ -222,7 +223,7 @@ def _receive_platform(session: Session, shop: Shop, module, topic: str, delivery
     version = clock.as_utc(mapped.updated_at).isoformat() if mapped.updated_at else "-"
     key = (f"id:{delivery_id.strip()}" if delivery_id and delivery_id.strip()
            else f"{topic}:{mapped.object_id}:{version}")[:160]
-    for attempt in range(2):
+    for attempt in range(ATTEMPTS):
         seen = repository.delivery(session, shop.id, key)
         if seen is not None:
             return _duplicate(session, seen)
@@ -230,9 +231,9 @@ def _receive_platform(session: Session, shop: Shop, module, topic: str, delivery
             with session.begin_nested():
                 return _apply(session, shop, topic, mapped, key)
         except IntegrityError:
-            # A concurrent request stored this delivery, or the same new order, first: look again (its rows
-            # are visible now that it committed) and answer as it did.
-            if attempt:
+            # A concurrent request stored this delivery, the same new order or the same new buyer first: look
+            # again (its rows are visible now that it committed) and go on from there.
+            if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
