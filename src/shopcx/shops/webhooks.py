@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..core import clock, security
-from ..core.errors import AuthError, Conflict, InvalidInput, ShopCXError
+from ..core.errors import AuthError, Conflict, ShopCXError
 from ..customers import service as customers
 from ..orders import rules as order_rules
 from ..orders import service as orders
@@ -109,9 +109,8 @@ def parse_order(body: bytes) -> OrderIn:
         return OrderIn.model_validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        message = f"{field}: {first['msg']}" if field else first["msg"]
-        raise InvalidInput("invalid_input", message, field=field or None) from None
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise WebhookReject("invalid_input", field, first["msg"], f"取值无效（{first['msg']}）") from None
 
 
 def _json(body: bytes):
