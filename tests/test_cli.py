@@ -27,3 +27,17 @@ def test_init_user_and_stats(fresh_db_url):
     assert figures["currency"] == "CNY"
     token = shopcx(fresh_db_url, "user", "token", "erp", "--scope", "orders:read").stdout.strip()
     assert token.startswith("scx_")
+
+
+def test_shops_webhook_key_is_entered_from_stdin_and_a_short_one_refused(fresh_db_url):
+    shopcx(fresh_db_url, "init")
+    env = {**os.environ, "SHOPCX_DATABASE_URL": fresh_db_url}
+    entered = subprocess.run([sys.executable, "-m", "shopcx", "shops", "webhook-key", "main", "--stdin"],
+                             input="shpss_cli_key_0123456789\n", capture_output=True, text=True, env=env, timeout=120)
+    assert entered.returncode == 0, entered.stderr
+    assert "key set" in shopcx(fresh_db_url, "shops", "list").stdout
+    short = subprocess.run([sys.executable, "-m", "shopcx", "shops", "webhook-key", "main", "--stdin"],
+                           input="abc\n", capture_output=True, text=True, env=env, timeout=120)
+    assert short.returncode == 1 and "webhook_secret" in short.stderr and "字符" in short.stderr
+    assert shopcx(fresh_db_url, "shops", "country", "main", "TR").returncode == 0
+    assert "\tTR\t" in shopcx(fresh_db_url, "shops", "list").stdout

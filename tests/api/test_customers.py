@@ -15,7 +15,7 @@ def test_upsert_creates_then_updates_the_same_customer_and_audits(client, token,
     first = client.post("/api/v1/customers", json=BUYER, headers=headers)
     assert first.status_code == 201 and first.json()["created"] is True
     customer = first.json()["customer"]
-    assert customer["phone"] == "13912345678" and customer["email"] == "wang.fang@example.com"
+    assert customer["phone"] == "+8613912345678" and customer["email"] == "wang.fang@example.com"
     assert customer["tags"] == ["宝妈"] and customer["consents"] == {"sms": True}
     assert customer["birthday_lunar"] == {"month": 8, "day": 15, "leap_month": False}
     assert customer["identities"] == [{"source": "taobao", "external_id": "tb_wang", "shop_id": None}]
@@ -36,11 +36,11 @@ def test_phone_and_email_are_masked_without_pii(client, token):
     assert created.json()["customer"]["email"] == "w***@example.com"
     plain, full = token("customers:read"), token("customers:read", "pii")
     assert client.get(f"/api/v1/customers/{customer_id}", headers=plain).json()["phone"] == "139****5678"
-    assert client.get(f"/api/v1/customers/{customer_id}", headers=full).json()["phone"] == "13912345678"
+    assert client.get(f"/api/v1/customers/{customer_id}", headers=full).json()["phone"] == "+8613912345678"
     listed = client.get("/api/v1/customers", params={"q": "王芳"}, headers=plain).json()["items"]
     assert [(c["phone"], c["email"]) for c in listed] == [("139****5678", "w***@example.com")]
     listed = client.get("/api/v1/customers", params={"q": "王芳"}, headers=full).json()["items"]
-    assert [(c["phone"], c["email"]) for c in listed] == [("13912345678", "wang.fang@example.com")]
+    assert [(c["phone"], c["email"]) for c in listed] == [("+8613912345678", "wang.fang@example.com")]
 
 
 def test_list_is_paginated_with_a_total_and_a_maximum_page_size(client, token):

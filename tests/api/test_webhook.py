@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from shopcx.shops.webhooks import secret_of
+
 from ..factories import make_shop
 from .test_orders import order_body
 
@@ -36,7 +38,7 @@ def shopify_signature(secret: str, body: bytes) -> dict[str, str]:
 
 def test_a_signed_delivery_is_stored_and_audited_as_the_webhook(client, shop, counts, audit_actions):
     body = body_of()
-    answer = client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+    answer = client.post(URL, content=body, headers=shopcx_signature(secret_of(shop), body))
     assert answer.status_code == 200
     result = answer.json()
     assert (result["created"], result["changed"], result["status"]) == (True, True, "paid")
@@ -47,7 +49,7 @@ def test_a_signed_delivery_is_stored_and_audited_as_the_webhook(client, shop, co
 
 def test_the_shopify_style_header_is_accepted(client, shop, counts):
     body = body_of()
-    answer = client.post(URL, content=body, headers=shopify_signature(shop.webhook_secret, body))
+    answer = client.post(URL, content=body, headers=shopify_signature(secret_of(shop), body))
     assert answer.status_code == 200 and answer.json()["created"] is True
     assert counts()["orders"] == 1
 
@@ -70,7 +72,7 @@ def test_a_signature_of_another_body_or_secret_is_refused(client, shop, counts):
     before = counts()
     signed = body_of()
     tampered = body_of(paid_amount=1)
-    headers = shopcx_signature(shop.webhook_secret, signed)
+    headers = shopcx_signature(secret_of(shop), signed)
     assert client.post(URL, content=tampered, headers=headers).status_code == 401
     assert client.post(URL, content=signed, headers=shopcx_signature("guess", signed)).status_code == 401
     assert counts() == before
@@ -79,7 +81,7 @@ def test_a_signature_of_another_body_or_secret_is_refused(client, shop, counts):
 def test_a_replayed_delivery_changes_nothing(client, shop, counts, audit_actions):
     shipment = {"carrier": "SF", "tracking_no": "SF1", "promised_at": "2026-03-03T12:00:00+08:00"}
     body = body_of(shipments=[shipment], refunds=[{"external_id": "R1", "amount": 1000}])
-    headers = shopcx_signature(shop.webhook_secret, body)
+    headers = shopcx_signature(secret_of(shop), body)
     first = client.post(URL, content=body, headers=headers)
     before = counts()
     replay = client.post(URL, content=body, headers=headers)
@@ -88,30 +90,30 @@ def test_a_replayed_delivery_changes_nothing(client, shop, counts, audit_actions
     assert counts() == before
     assert audit_actions("order") == [("order.create", "webhook:wh")]
     later = body_of(status="shipped")
-    moved = client.post(URL, content=later, headers=shopcx_signature(shop.webhook_secret, later))
+    moved = client.post(URL, content=later, headers=shopcx_signature(secret_of(shop), later))
     assert moved.json()["changed"] is True and moved.json()["status"] == "shipped"
 
 
 def test_unknown_shop_404_and_invalid_body_422_naming_the_field(client, shop, counts):
     body = body_of()
     unknown = client.post("/api/v1/webhooks/nope/orders", content=body,
-                          headers=shopcx_signature(shop.webhook_secret, body))
+                          headers=shopcx_signature(secret_of(shop), body))
     assert unknown.status_code == 404 and unknown.json()["error"] == "shop_not_found"
     before = counts()
     broken = body_of(lines=[{"sku": "X", "quantity": "two", "unit_price_amount": 100}])
-    invalid = client.post(URL, content=broken, headers=shopcx_signature(shop.webhook_secret, broken))
+    invalid = client.post(URL, content=broken, headers=shopcx_signature(secret_of(shop), broken))
     assert invalid.status_code == 422
     assert invalid.json()["field"] == "lines.0.quantity"
     assert invalid.json()["message"].startswith("lines.0.quantity: ")
     not_json = b"{not json"
-    garbled = client.post(URL, content=not_json, headers=shopcx_signature(shop.webhook_secret, not_json))
+    garbled = client.post(URL, content=not_json, headers=shopcx_signature(secret_of(shop), not_json))
     assert garbled.status_code == 422 and garbled.json()["error"] == "invalid_input"
     assert counts() == before
 
 
 def test_rotating_the_secret_shows_it_once_and_retires_the_old_one(client, shop, token, session,
                                                                      audit_actions):
-    old = shop.webhook_secret
+    old = secret_of(shop)
     assert client.post("/api/v1/shops/wh/webhook-secret", headers=token("orders:read")).status_code == 403
     coarse = client.post("/api/v1/shops/wh/webhook-secret", headers=token("orders:write"))
     assert coarse.status_code == 403 and "settings:manage" in coarse.json()["message"]  # issue 12: a shop setting
@@ -132,7 +134,7 @@ def test_shops_are_listed_without_secrets(client, shop, token):
     page = client.get("/api/v1/shops", headers=token("products:read")).json()
     listed = {s["code"]: s for s in page["items"]}
     assert listed["wh"]["has_webhook_secret"] is True and listed["wh"]["platform"] == "shopify"
-    assert "webhook_secret" not in listed["wh"] and shop.webhook_secret not in json.dumps(page)
+    assert "webhook_secret" not in listed["wh"] and secret_of(shop) not in json.dumps(page)
     assert page["total"] >= 1 and page["page"] == 1
     assert client.get("/api/v1/shops").status_code == 401
 
@@ -141,6 +143,6 @@ def test_a_switched_off_shop_takes_no_deliveries(client, shop, session, counts):
     shop.is_active = False
     session.flush()
     body = body_of()
-    answer = client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+    answer = client.post(URL, content=body, headers=shopcx_signature(secret_of(shop), body))
     assert answer.status_code == 409 and answer.json()["error"] == "shop_inactive"
     assert counts()["orders"] == 0

@@ -14,7 +14,7 @@ def test_same_person_across_shops_is_one_customer(session):
     shopify, again = customers.upsert_customer(session, CustomerIn(
         source="shopify", external_id="8812", phone="13912345678", email="Wang.Fang@Example.com"), actor=None)
     assert created and not again and shopify.id == taobao.id
-    assert shopify.phone == "13912345678" and shopify.email == "wang.fang@example.com"
+    assert shopify.phone == "+8613912345678" and shopify.email == "wang.fang@example.com"
     assert {(i.source, i.external_id) for i in shopify.identities} == {("taobao", "tb_buyer"), ("shopify", "8812")}
 
 

@@ -37,7 +37,7 @@ def test_generic_groups_lines_by_order_in_file_order():
     assert head.placed_at == datetime(2026, 3, 4, 1, 30, tzinfo=UTC)  # +08:00 in the file
     first, _ = orders["G1001"]
     assert first.placed_at == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)  # shop time Asia/Shanghai
-    assert (first.shipping_amount, first.discount_amount, first.customer_phone) == (800, 500, "13800138000")
+    assert (first.shipping_amount, first.discount_amount, first.customer_phone) == (800, 500, "+8613800138000")
     assert orders["G1003"][0].customer_key is None  # guest
     assert parsed.total_rows == 8 and parsed.rejects == []
 

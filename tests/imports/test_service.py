@@ -57,7 +57,7 @@ def test_taobao_sample_with_refund_shipment_and_customers(session):
     done = order(session, "3021458866120538")
     assert (done.paid_amount, done.discount_amount, done.shipments[0].carrier) == (12970, 1000, "中通快递")
     buyer = session.get(Customer, done.customer_id)
-    assert (buyer.nickname, buyer.phone, buyer.province) == ("tb_buyer_88", "13800138000", "浙江省")
+    assert (buyer.nickname, buyer.phone, buyer.province) == ("tb_buyer_88", "+8613800138000", "浙江省")
     assert stats(session, "taobao")["refunds"] == 1
 
 
@@ -198,12 +198,12 @@ def test_customers_import_and_replay(session):
     assert rejects[6][0] == "phone" and "'12ab34' is not a phone number" in rejects[6][1]
     assert rejects[7][0] == "birthday" and rejects[8][0] == "lunar_birthday" and rejects[9][0] == "external_id"
     assert rejects[10][0] == "gender" and rejects[11][0] == "consent_email"
-    wang = session.scalar(select(Customer).where(Customer.phone == "13800138000"))
+    wang = session.scalar(select(Customer).where(Customer.phone == "+8613800138000"))
     assert (wang.name, wang.gender, str(wang.birthday_on)) == ("王芳", "female", "1990-05-20")
     assert sorted(t.tag for t in wang.tags) == ["VIP", "老客"]
     assert {c.channel: c.granted for c in wang.consents} == {"email": True, "sms": False}
     zhao = session.scalar(select(Customer).where(Customer.name == "赵敏"))
-    assert (zhao.birthday_lunar_month, zhao.birthday_lunar_day, zhao.phone) == (8, 15, "13600136000")
+    assert (zhao.birthday_lunar_month, zhao.birthday_lunar_day, zhao.phone) == (8, 15, "+8613600136000")
     chen = session.scalar(select(Customer).where(Customer.name == "陈静"))
     assert (chen.birthday_lunar_month, chen.birthday_is_leap_month) == (4, True)
     audits = count(session, AuditLog)
@@ -240,7 +240,7 @@ def test_customers_file_repeating_a_person_and_a_changed_reimport(session, tmp_p
                     "P2,林二,,\n", encoding="utf-8")
     job = run_import(session, path, kind="customers", format="customers")
     assert (job.stored_rows, job.unchanged_rows, job.customers_created) == (3, 0, 2)
-    lin = session.scalar(select(Customer).where(Customer.phone == "13811112222"))
+    lin = session.scalar(select(Customer).where(Customer.phone == "+8613811112222"))
     assert lin.name == "林一（新名字）" and sorted(t.tag for t in lin.tags) == ["回头客", "新客"]
     path.write_text("external_id,name,phone\nP1,林一,13811112222\nP2,林二二,\n", encoding="utf-8")
     job = run_import(session, path, kind="customers", format="customers")

@@ -412,3 +412,16 @@ def test_an_order_in_another_currency_earns_nothing(session):
     order = member_order(session, shop, [line("A", 10_000)], paid_at=utc(2026, 3, 1, 2), currency="USD")
     assert sync(session, order, utc(2026, 3, 1, 3)) is None
     assert account_for(session, program, order) is None
+
+
+def test_a_sales_tax_added_on_top_earns_nothing_but_a_tax_inside_the_price_does(session):
+    shop, program = make_program(session, config=flat_config())
+    # ¥100 of goods + ¥8 sales tax on top (a US-style shop): paid ¥108, earns on ¥100.
+    on_top = member_order(session, shop, [line("MUG-1", 10_000)], paid_at=utc(2026, 3, 1, 2), tax_amount=800,
+                          taxes_included=False)
+    assert on_top.paid_amount == 10_800
+    assert sync(session, on_top, utc(2026, 3, 1, 2)).earned == 100
+    # ¥108 with ¥8 VAT inside the price: the buyer paid ¥108 for the goods and earns on all of it.
+    inside = member_order(session, shop, [line("MUG-2", 10_800)], paid_at=utc(2026, 3, 2, 2), tax_amount=800,
+                          taxes_included=True)
+    assert sync(session, inside, utc(2026, 3, 2, 2)).earned == 108

@@ -99,7 +99,7 @@ def test_self_referral_by_own_code_phone_or_address_is_refused_and_nothing_is_st
     code = referrer.referral_code
     assert _error(lambda: referrals.attach_referral(session, program, referrer.customer_id, code)) == "referral_self"
     twin = _customer(session, "ref-twin", name="小张", phone="13900000009")
-    twin.phone = "13800000001"  # a second account with the referrer's phone
+    twin.phone = "+8613800000001"  # a second account with the referrer's phone (stored in E.164)
     assert _error(lambda: referrals.attach_referral(session, program, twin.id, code)) == "referral_same_phone"
     # same receiver in the same city: "上海" and "上海市" are the same place
     lodger = _customer(session, "ref-lodger", name="张 三", province="上海", city="上海")

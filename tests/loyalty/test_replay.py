@@ -21,6 +21,7 @@ from shopcx.loyalty.config import Earning, ProgramConfig, Tier
 from shopcx.loyalty.models import LoyaltyAccount, PointsEntry, TierActivity, TierChange
 from shopcx.orders import service as orders
 from shopcx.orders.schemas import OrderIn
+from shopcx.shops.webhooks import secret_of
 from shopcx.staff.service import SYSTEM
 
 from ..factories import make_shop
@@ -129,7 +130,7 @@ def client(session):
 
 def deliver(client, shop, payload: dict):
     body = json.dumps(payload, ensure_ascii=False).encode()
-    signature = "sha256=" + hmac.new(shop.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = "sha256=" + hmac.new(secret_of(shop).encode(), body, hashlib.sha256).hexdigest()
     answer = client.post(f"/api/v1/webhooks/{shop.code}/orders", content=body,
                          headers={"X-ShopCX-Signature": signature, "Content-Type": "application/json"})
     assert answer.status_code == 200, answer.text

@@ -56,9 +56,11 @@ def generate_password(length: int = 16) -> str:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """13800138000 -> 138****8000."""
+    """13800138000 (or +8613800138000) -> 138****8000; +905051234567 -> +90*******4567."""
     if not phone:
         return phone
+    if phone.startswith("+86") and len(phone) == 14:
+        phone = phone[3:]  # a mainland mobile reads as staff write it: 138****8000
     if len(phone) <= 4:
         return "*" * len(phone)
     keep_head = 3 if len(phone) >= 9 else 1
@@ -151,3 +153,35 @@ def mask_identity(external_id: str | None) -> str | None:
     """A platform identity that is contact data (an e-mail or phone used as the id) masked like a contact;
     opaque platform ids (buyer nicks, numeric customer ids) stay as they are."""
     return mask_text(external_id)
+
+
+# --- secrets kept so they can be used again (a shop platform's webhook key) ----------------------------------
+
+ENCRYPTED_PREFIX = "enc:"
+
+
+def _fernet():
+    from cryptography.fernet import Fernet
+
+    from .settings import get_settings
+
+    key = hashlib.sha256(b"shopcx-stored-secret:" + get_settings().resolved_secret_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_text(plain: str) -> str:
+    """plain encrypted and authenticated (Fernet) with a key derived from the app's secret key."""
+    return ENCRYPTED_PREFIX + _fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt_text(stored: str | None) -> str | None:
+    """What encrypt_text stored; a value from before encryption (no prefix) is returned as it is, and one the
+    current secret key cannot open (the key was changed) gives None."""
+    if not stored or not stored.startswith(ENCRYPTED_PREFIX):
+        return stored
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return _fernet().decrypt(stored[len(ENCRYPTED_PREFIX):].encode()).decode()
+    except InvalidToken:
+        return None

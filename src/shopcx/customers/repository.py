@@ -11,6 +11,7 @@ from ..core.search import contains
 from ..core.security import mask_identity
 from ..orders.models import Order
 from .models import Customer, CustomerConsent, CustomerIdentity, CustomerTag
+from .rules import phone_search_forms
 
 
 def by_identity(session: Session, source: str, external_id: str) -> Customer | None:
@@ -45,6 +46,7 @@ class CustomerFilter:
     country: str | None = None
     # Searching by phone or email reveals whether a contact exists; only for viewers allowed to see contacts.
     by_contacts: bool = True
+    region: str | None = None  # the country of phone numbers written without a country code
 
 
 def _filtered(stmt, flt: CustomerFilter):
@@ -60,6 +62,8 @@ def _filtered(stmt, flt: CustomerFilter):
             conditions.append(contains(Customer.email, q))
         if flt.by_contacts and len(digits) >= 3:
             conditions.append(Customer.phone.like(f"%{digits}%"))
+            # "0086 173-1067-3542" or "+86 17310673542" are the stored +8617310673542 written another way.
+            conditions.extend(Customer.phone == form for form in phone_search_forms(q, flt.region))
         stmt = stmt.where(or_(*conditions))
     if flt.tag:
         stmt = stmt.where(exists().where(CustomerTag.customer_id == Customer.id, CustomerTag.tag == flt.tag))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..core import clock, db
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..staff.service import Actor, audit
-from . import repository
+from . import repository, rules
 from .models import (
     CONSENT_CHANNELS,
     Customer,
@@ -23,18 +23,18 @@ from .schemas import CustomerIn, CustomerOut, LunarBirthday
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def normalize_phone(raw: str | None, field: str = "phone") -> str | None:
-    """Digits with an optional leading +; Chinese mobiles lose their +86 prefix."""
-    if raw is None or not str(raw).strip():
+def normalize_phone(raw: str | None, field: str = "phone", region: str | None = None) -> str | None:
+    """The phone in E.164; a number without country code belongs to region (the shop's country, default CN)."""
+    return rules.normalize_phone(raw, field, region)
+
+
+def region_of(session: Session, shop_id: int | None) -> str | None:
+    """The country whose local phone numbers a shop's buyers write (None: the default)."""
+    if shop_id is None:
         return None
-    text = re.sub(r"[\s\-().]", "", str(raw))
-    plus = text.startswith("+")
-    digits = text.lstrip("+")
-    if not digits.isdigit() or not 5 <= len(digits) <= 20:
-        raise InvalidInput("invalid_phone", f"{field}: '{raw}' is not a phone number", field=field)
-    if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
-        return digits[2:]
-    return ("+" if plus else "") + digits
+    from ..shops import service as shops
+
+    return shops.get_shop_by_id(session, shop_id).country
 
 
 def normalize_email(raw: str | None, field: str = "email") -> str | None:
@@ -115,14 +115,14 @@ def _add_identity(session: Session, customer: Customer, data: CustomerIn, shop_i
 
 
 def upsert_customer(session: Session, data: CustomerIn, *, shop_id: int | None = None,
-                    actor: Actor | None) -> tuple[Customer, bool]:
+                    actor: Actor | None, region: str | None = None) -> tuple[Customer, bool]:
     """Create or update a customer; returns (customer, created). Tags are added; staff changes are audited.
 
     The same person sent several times at once is stored once: on PostgreSQL the upserts wait for each other on
     locks of the person's keys (identity, phone, email), and an identity stored first by another writer is read
     again instead of failing.
     """
-    phone = normalize_phone(data.phone)
+    phone = normalize_phone(data.phone, region=region or region_of(session, shop_id))
     email = normalize_email(data.email)
     _check_identity(data)
     if not (data.external_id or phone or email or data.name):
@@ -157,7 +157,7 @@ def _upsert_customer(session: Session, data: CustomerIn, *, phone: str | None, e
 def update_customer(session: Session, customer: Customer, data: CustomerIn, *, shop_id: int | None = None,
                     actor: Actor) -> Customer:
     """Edit one known customer (the API's PUT): null clears, absent keeps, tags are replaced; audited."""
-    phone = normalize_phone(data.phone)
+    phone = normalize_phone(data.phone, region=region_of(session, shop_id))
     email = normalize_email(data.email)
     _check_identity(data)
     if data.source and data.external_id:

@@ -46,17 +46,20 @@ class Target:
     timezone: str
     currency: str
     currency_from_file: bool = False
+    country: str | None = None
 
 
 def _target(session, job, fmt) -> Target:
     settings = get_settings()
     if job.shop_id is not None:
         shop = shops.get_shop_by_id(session, job.shop_id)
-        return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency)
+        return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency,
+                      country=shop.country)
     default = fmt.DEFAULT_SHOP
     try:
         shop = shops.get_shop(session, default.code)
-        return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency)
+        return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency,
+                      country=shop.country)
     except NotFound:
         return Target(None, default.code, default.name, default.platform,
                       default.timezone or settings.default_timezone, default.currency or settings.default_currency,
@@ -119,7 +122,7 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         target = _target(session, job, fmt)
     source = fmt.SOURCE or target.code
     parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=Parsers(target.timezone),
-                                           source=source))
+                                           source=source, region=target.country))
     with session_scope() as session:
         repository.touch_job(session, job_id)
         if target.id is None and not dry_run:

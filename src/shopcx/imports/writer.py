@@ -27,7 +27,7 @@ LINE_COLUMNS = ("order_id", "line_no", "product_id", "sku", "name", "quantity", 
 ORDER_COLUMNS = ("shop_id", "source", "external_id", "customer_id", "kind", "status", "currency", "goods_amount",
                  "shipping_amount", "discount_amount", "paid_amount", "refunded_amount", "item_count", "buyer_name",
                  "ship_country", "ship_province", "ship_city", "buyer_note", "placed_at", "paid_at", "completed_at",
-                 "created_at", "updated_at")
+                 "created_at", "updated_at", "tax_amount", "taxes_included")
 PRODUCT_COLUMNS = ("shop_id", "sku", "name", "category", "price_amount", "currency", "is_active", "created_at",
                    "updated_at")
 HISTORY_COLUMNS = ("order_id", "from_status", "to_status", "at", "actor", "reason")
@@ -193,13 +193,14 @@ class OrderWriter:
                     items += quantity
                 add_line((order_id, position, product_of(line[1]), line[1], line[2], quantity, line[5], total))
             paid = head.paid_amount if head.paid_amount is not None else \
-                goods + head.shipping_amount - head.discount_amount
+                goods + head.shipping_amount - head.discount_amount + (0 if head.taxes_included else head.tax_amount)
             completed = head.completed_at or (head.placed_at if head.status == "completed" else None)
             rows.append((
                 order_id, shop_id, source, head.external_id, identities.get(head.customer_key), head.kind,
                 head.status, head.currency, goods, head.shipping_amount, head.discount_amount, paid,
                 head.refunded_amount, items, head.buyer_name, head.ship_country, head.ship_province, head.ship_city,
-                head.buyer_note, head.placed_at, head.paid_at, completed, now, now))
+                head.buyer_note, head.placed_at, head.paid_at, completed, now, now, head.tax_amount,
+                head.taxes_included))
             history.append((order_id, None, head.status, now, actor, "imported"))
             if head.refunded_amount > 0:
                 refunds.append(self._refund(order_id, head))

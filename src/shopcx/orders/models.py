@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,10 @@ class Order(Base):
     discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Tax the platform reports; when not included in the prices (a US-style sales tax added on top) it is part of
+    # paid_amount but neither goods nor something loyalty points are earned on.
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    taxes_included: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     buyer_name: Mapped[str | None] = mapped_column(String(120))
     ship_country: Mapped[str | None] = mapped_column(String(64))

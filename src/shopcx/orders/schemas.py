@@ -67,6 +67,9 @@ class OrderIn(BaseModel):
     shipping_amount: int = 0
     discount_amount: int = 0
     paid_amount: int | None = Field(default=None, description="Defaults to goods + shipping − discount")
+    tax_amount: int = Field(default=0, ge=0, description="Tax the platform reports, minor units")
+    taxes_included: bool = Field(default=True, description="False: the tax was added on top of the prices "
+                                 "(part of paid_amount, not of goods; no points are earned on it)")
     buyer_note: str | None = None
     ship_country: str | None = Field(default=None, max_length=64)
     ship_province: str | None = Field(default=None, max_length=64)
@@ -156,6 +159,8 @@ class OrderSummaryOut(BaseModel):
     discount_amount: int
     paid_amount: int
     refunded_amount: int
+    tax_amount: int = 0
+    taxes_included: bool = True
     item_count: int
     buyer_name: str | None
     placed_at: datetime

@@ -95,7 +95,8 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
     if created:
         customer_id = None
         if data.customer is not None:
-            customer, _ = customers.upsert_customer(session, data.customer, shop_id=shop.id, actor=None)
+            customer, _ = customers.upsert_customer(session, data.customer, shop_id=shop.id, actor=None,
+                                                    region=shop.country)
             customer_id = customer.id
         now = clock.now()
         lines = _build_lines(session, shop, data, currency)
@@ -104,8 +105,10 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
                       kind=data.kind, currency=currency, goods_amount=goods, shipping_amount=data.shipping_amount,
                       discount_amount=data.discount_amount,
                       paid_amount=data.paid_amount if data.paid_amount is not None
-                      else goods + data.shipping_amount - data.discount_amount,
-                      refunded_amount=0, item_count=sum(max(line.quantity, 0) for line in lines),
+                      else goods + data.shipping_amount - data.discount_amount
+                      + (0 if data.taxes_included else data.tax_amount),
+                      refunded_amount=0, tax_amount=data.tax_amount, taxes_included=data.taxes_included,
+                      item_count=sum(max(line.quantity, 0) for line in lines),
                       buyer_name=data.customer.name if data.customer else None,
                       ship_country=data.ship_country, ship_province=data.ship_province, ship_city=data.ship_city,
                       buyer_note=data.buyer_note, placed_at=data.placed_at, paid_at=data.paid_at,
@@ -113,6 +116,10 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
         session.add(order)
         transition(session, order, data.status, actor=actor, reason="created")
     elif data.status != order.status and _STAGE[data.status] > _STAGE[order.status]:
+        if order.status == "pending" and data.status in rules.PAID_STATUSES and \
+                not rules.can_transition(order.status, data.status):
+            # Paid and shipped since the last report (a cash-on-delivery order paid on delivery): both steps.
+            transition(session, order, "paid", actor=actor)
         transition(session, order, data.status, actor=actor)
         changed = True
     for shipment in data.shipments:

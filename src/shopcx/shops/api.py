@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from ..orders.schemas import UpsertResult
 from ..staff.service import Actor
 from ..web.api import API_ERRORS, ErrorOut, PageDep, SessionDep, TokenActor, bearer_scheme
 from ..web.deps import require_scope
@@ -25,6 +24,7 @@ class ShopOut(BaseModel):
     platform: str
     timezone: str
     currency: str
+    country: str
     is_active: bool
     created_at: datetime
     has_webhook_secret: bool
@@ -37,6 +37,11 @@ class ShopPage(BaseModel):
     page_size: int
 
 
+class WebhookSecretIn(BaseModel):
+    webhook_secret: str = Field(description="The key the platform signs with: Shopify's webhook signing key "
+                                "(Settings → Notifications → Webhooks) or the Secret of a WooCommerce webhook")
+
+
 class WebhookSecretOut(BaseModel):
     shop: str
     webhook_secret: str = Field(description="Shown once; store it in the shop platform's webhook settings")
@@ -46,7 +51,7 @@ class WebhookSecretOut(BaseModel):
 def _shop_out(shop: Shop) -> ShopOut:
     return ShopOut(
         id=shop.id, code=shop.code, name=shop.name, platform=shop.platform, timezone=shop.timezone,
-        currency=shop.currency, is_active=shop.is_active, created_at=shop.created_at,
+        currency=shop.currency, country=shop.country, is_active=shop.is_active, created_at=shop.created_at,
         has_webhook_secret=bool(shop.webhook_secret))
 
 
@@ -73,6 +78,17 @@ def rotate_webhook_secret(shop_code: str, request: Request,
                             webhook_url=str(request.url_for("receive_order_webhook", shop_code=shop.code)))
 
 
+@shops_router.put("/shops/{shop_code}/webhook-secret", response_model=WebhookSecretOut)
+def set_webhook_secret(shop_code: str, data: WebhookSecretIn, request: Request,
+                       actor: Annotated[Actor, Depends(require_scope("orders:write"))],
+                       session: SessionDep) -> WebhookSecretOut:
+    """Store the key the shop platform signs its webhooks with (encrypted; shown back once; scope orders:write)."""
+    shop = service.get_shop(session, shop_code)
+    secret = webhooks.set_secret(session, shop, data.webhook_secret, actor=actor)
+    return WebhookSecretOut(shop=shop.code, webhook_secret=secret,
+                            webhook_url=str(request.url_for("receive_order_webhook", shop_code=shop.code)))
+
+
 webhook_router = APIRouter(tags=["webhooks"])
 
 
@@ -93,31 +109,41 @@ async def _raw_body(request: Request) -> bytes:
 
 
 _WEBHOOK_DOC = """
-The body is one **OrderIn** JSON object (the same as `POST /api/v1/shops/{shop_code}/orders`), no envelope:
-the order's current `status`, `shipments` and `refunds` say what happened. Sign the raw body with
-HMAC-SHA256 using the shop's webhook secret and send it as `X-ShopCX-Signature: sha256=<hex>`
-(Shopify's `X-Shopify-Hmac-Sha256: <base64>` is accepted too).
+One endpoint per shop takes three kinds of delivery, told apart by their headers:
 
-* unknown shop → 404; missing or wrong signature → 401 and nothing is stored;
-* invalid body → 422 whose `message` and `field` name the first bad field;
-* a replayed delivery → 200 with `created` and `changed` false, and nothing changes.
+* **Shopify** (`X-Shopify-Topic`): Shopify's own Order, Refund or Customer JSON for orders/create, orders/updated,
+  orders/paid, orders/cancelled, orders/fulfilled, refunds/create, customers/create, customers/update; signed
+  `X-Shopify-Hmac-Sha256: <base64>`; `X-Shopify-Webhook-Id` makes a redelivery a no-op.
+* **WooCommerce** (`X-WC-Webhook-Topic`): the Order JSON for order.created, order.updated, order.deleted; signed
+  `X-WC-Webhook-Signature: <base64>`.
+* otherwise one **OrderIn** JSON object (as `POST /api/v1/shops/{shop_code}/orders`), signed
+  `X-ShopCX-Signature: sha256=<hex>`.
+
+The key is the shop's webhook key: the platform's own (`PUT /api/v1/shops/{shop_code}/webhook-secret`) or a
+random one (`POST`). Unknown shop → 404; missing or wrong signature → 401 and nothing is stored; an unusable body →
+422 whose `field` names the field and whose `message` (English) and `message_zh` (Chinese) start with it; a refund
+of an order not received yet → 409 (the platform retries); a redelivery → 200 with `duplicate` true and nothing
+changed; a state older than one already received → 200 with `ignored`.
 """
 
 
 @webhook_router.post(
-    "/webhooks/{shop_code}/orders", response_model=UpsertResult, description=_WEBHOOK_DOC,
+    "/webhooks/{shop_code}/orders", response_model=webhooks.WebhookResult, description=_WEBHOOK_DOC,
     responses={401: {"model": ErrorOut, "description": "Missing or wrong signature; nothing stored"},
                404: {"model": ErrorOut, "description": "No shop with this code"},
+               409: {"model": ErrorOut, "description": "A refund of an order not received yet"},
                422: {"model": ErrorOut, "description": "Invalid body; the message names the field"}},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/OrderIn"}}}}})
 def receive_order_webhook(
-    shop_code: str, body: Annotated[bytes, Depends(_raw_body)], session: SessionDep,
+    shop_code: str, request: Request, body: Annotated[bytes, Depends(_raw_body)], session: SessionDep,
     x_shopcx_signature: Annotated[str | None, Header(description="sha256=<hex HMAC-SHA256>")] = None,
     x_shopify_hmac_sha256: Annotated[str | None, Header(description="base64 HMAC-SHA256 (Shopify)")] = None,
-) -> UpsertResult:
-    """Receive an order event from a shop platform, verified by the HMAC-SHA256 signature of the raw body."""
-    return webhooks.receive_order(session, shop_code, body, [x_shopcx_signature, x_shopify_hmac_sha256])
+    x_shopify_topic: Annotated[str | None, Header(description="Shopify's topic, e.g. orders/create")] = None,
+    x_wc_webhook_topic: Annotated[str | None, Header(description="WooCommerce's topic, e.g. order.updated")] = None,
+) -> webhooks.WebhookResult:
+    """Receive an event from a shop platform, verified by the HMAC-SHA256 signature of the raw body."""
+    return webhooks.receive_order(session, shop_code, body, request.headers)
 
 
 router = APIRouter(prefix="/api/v1")

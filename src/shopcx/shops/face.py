@@ -1,5 +1,6 @@
-"""The shops domain's face, listed in shopcx/domains.py: shops and their signed webhooks over JSON."""
+"""The shops domain's face, listed in shopcx/domains.py: shops, their signed webhooks, and their keys."""
 
-from ..core.face import Face
+from ..core.face import Face, NavEntry
 
-FACE = Face("shops", __package__, models=("models",), api=("api",))
+FACE = Face("shops", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
+            nav=(NavEntry("shops", "shops_page", "orders:write"),))

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import clock
+from ..core import clock, security
 from ..core.errors import InvalidInput, NotFound
 from ..core.money import check_currency
+from ..customers.rules import check_country, country_for
 from .models import PLATFORMS, Shop
 
 
@@ -25,15 +26,17 @@ def check_timezone(name: str) -> str:
 
 
 def create_shop(session: Session, *, code: str, name: str, platform: str = "other", timezone: str = "Asia/Shanghai",
-                currency: str = "CNY") -> Shop:
-    """Add a shop (channel); its code is unique."""
+                currency: str = "CNY", country: str | None = None) -> Shop:
+    """Add a shop (channel); its code is unique. Its country defaults to the one its currency or timezone says."""
     if platform not in PLATFORMS:
         raise InvalidInput("invalid_platform", f"platform: '{platform}' is not one of {', '.join(PLATFORMS)}",
                            field="platform")
     if session.scalar(select(Shop.id).where(Shop.code == code)) is not None:
         raise InvalidInput("shop_exists", f"code: a shop '{code}' already exists", field="code")
     shop = Shop(code=code, name=name, platform=platform, timezone=check_timezone(timezone),
-                currency=check_currency(currency), webhook_secret=secrets.token_urlsafe(32), created_at=clock.now())
+                currency=check_currency(currency),
+                country=check_country(country) if country else country_for(currency, timezone),
+                webhook_secret=security.encrypt_text(secrets.token_urlsafe(32)), created_at=clock.now())
     session.add(shop)
     session.flush()
     return shop
@@ -70,3 +73,13 @@ def ensure_shop(session: Session, *, code: str, name: str | None = None, platfor
 
 def list_shops(session: Session) -> list[Shop]:
     return list(session.scalars(select(Shop).order_by(Shop.id)))
+
+
+def set_country(session: Session, shop: Shop, code: str, *, actor) -> Shop:
+    """Set the country a shop's local phone numbers belong to; audited."""
+    from ..staff.service import audit
+
+    shop.country = check_country(code)
+    session.flush()
+    audit(session, actor, "shop.country", "shop", shop.id, {"country": shop.country})
+    return shop

@@ -68,6 +68,8 @@ class OrderHead:
     discount_amount: int = 0
     paid_amount: int | None = None  # None: goods + shipping − discount
     refunded_amount: int = 0
+    tax_amount: int = 0
+    taxes_included: bool = True  # False: the tax was added on top of the prices (part of paid, not of goods)
     carrier: str | None = None
     tracking_no: str | None = None
     shipped_at: datetime | None = None
@@ -104,6 +106,7 @@ class Context:
     currency: str
     parsers: Parsers
     source: str
+    region: str | None = None  # the shop's country: phones written without a country code are from there
 
 
 @dataclass

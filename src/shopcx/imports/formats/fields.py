@@ -32,15 +32,15 @@ def order_id(text: str, field: str) -> str:
     return value
 
 
-def phone(text: str, field: str) -> str | None:
-    """A phone number; a platform-masked one (138****8000) is no number at all and gives None."""
+def phone(text: str, field: str, region: str | None = None) -> str | None:
+    """A phone number in E.164 (local numbers are from region); a masked one (138****8000) gives None."""
     if not text:
         return None
     value = excel_text(text)
     if not value or "*" in value:
         return None
     try:
-        return normalize_phone(value, field)
+        return normalize_phone(value, field, region)
     except InvalidInput:
         raise RowError(field, f"{field} '{text}' is not a phone number") from None
 

@@ -47,7 +47,9 @@ def order_lines(order: Order) -> list[tuple[int, int, str | None, int | None]]:
 
 def line_bases(order: Order, include_shipping: bool) -> tuple[int, dict[int, int]]:
     """The order's base and its split over the lines (largest remainder; sums to the base)."""
-    base = rules.order_base(order.paid_amount, order.shipping_amount, include_shipping)
+    # A sales tax added on top of the prices (taxes_included false) is paid but earns nothing.
+    added_tax = 0 if order.taxes_included else max(0, order.tax_amount)
+    base = rules.order_base(order.paid_amount - added_tax, order.shipping_amount, include_shipping)
     lines = order_lines(order)
     shares = rules.allocate(base, [max(0, total) for _, total, _, _ in lines])
     return base, {line_no: share for (line_no, *_), share in zip(lines, shares, strict=True)}
