@@ -207,3 +207,22 @@ def test_an_upload_over_the_size_limit_is_refused(login, shop_data, inline_runne
     answer = _upload(login("manager"), GOOD_AND_BAD, htmx=True)
     assert "file_too_large" in answer.text or "MB" in answer.text
     assert not list((data_dir / "uploads").iterdir())
+
+
+def test_a_qianniu_pair_is_uploaded_as_two_files_at_once(login, shop_data, inline_runner, data_dir, session):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "imports" / "samples"
+    staff = login("operations")
+    assert "multiple" in staff.get("/imports").text
+    files = [("file", ("ExportOrderList.csv", (samples / "taobao_orders_report.csv").read_bytes(), "text/csv")),
+             ("file", ("ExportOrderDetailList.csv", (samples / "taobao_items_report.csv").read_bytes(), "text/csv"))]
+    response = staff.post("/imports", {"kind": "orders", "format": "taobao", "shop": "tmall"}, files=files)
+    assert response.status_code == 303
+    job = session.get(ImportJob, int(response.headers["location"].rsplit("/", 1)[1]))
+    session.refresh(job)
+    assert (job.status, job.filename, job.stored_rows, job.rejected_rows) == (
+        "done", "ExportOrderList.csv + ExportOrderDetailList.csv", 4, 3)
+    page = staff.get(f"/imports/{job.id}/progress").text
+    assert "ExportOrderDetailList.csv line 6" in page  # the reject names the file its line is in
+    assert [p.suffix for p in (data_dir / "uploads").iterdir()] == [".zip"]  # kept for a resume, as one file

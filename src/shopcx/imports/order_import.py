@@ -24,7 +24,8 @@ from ..customers.repository import identity_map
 from ..shops import service as shops
 from ..staff.service import Actor, audit
 from . import bulk, repository
-from .formats import get_format
+from .errors import ImportFileError
+from .formats import bundle, get_format
 from .formats.base import Context, Parsed, Parsers, Reject
 from .formats.source import Table
 from .models import ImportReject
@@ -93,16 +94,27 @@ def gc_paused():
 
 
 def parse_file(fmt, path: Path, ctx: Context) -> Parsed:
-    """Parse and group the whole file."""
+    """Parse and group the whole file; a zip of several files goes to the format's `parse_many`."""
     with gc_paused():
-        return fmt.parse(Table(path, fmt.DELIMITER), ctx)
+        if not bundle.is_bundle(path):
+            return fmt.parse(Table(path, fmt.DELIMITER), ctx)
+        with bundle.unpacked(path) as paths:
+            tables = [Table(member, fmt.DELIMITER) for member in paths]
+            if len(tables) == 1:
+                return fmt.parse(tables[0], ctx)
+            parse_many = getattr(fmt, "parse_many", None)
+            if parse_many is None:
+                raise ImportFileError("one_file_only", f"file: the {fmt.NAME} format reads one file, but "
+                                      f"{Path(path).name} holds {len(tables)} ({', '.join(p.name for p in paths)})",
+                                      field="file")
+            return parse_many(tables, ctx)
 
 
 def _batches(parsed: Parsed, size: int):
     batch, lines = [], 0
     for order in parsed.orders:
         batch.append(order)
-        lines += len(order[1])
+        lines += len(order[1]) or 1  # an order-level row (no lines) is one row
         if len(batch) >= size or lines >= MAX_BATCH_LINES:
             yield batch, lines
             batch, lines = [], 0

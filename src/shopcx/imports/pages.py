@@ -24,6 +24,7 @@ from ..web.format import mask_text
 from ..web.pagination import Page, page_number
 from ..web.templating import is_htmx, render, wants_fragment
 from . import service as imports
+from .formats import bundle
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 log = logging.getLogger(__name__)
@@ -109,8 +110,27 @@ def import_page(request: Request, page: str = "1", viewer: Viewer = Depends(requ
     return render(request, "imports/index.html", context, viewer=viewer)
 
 
+def save_uploads(uploads: list[UploadFile]) -> tuple[Path, str]:
+    """The uploaded file, or several (a 千牛 订单报表 and 宝贝报表) packed into one zip; and the job's file name."""
+    chosen = [upload for upload in uploads if upload.filename]
+    if len(chosen) <= 1:
+        upload = chosen[0] if chosen else uploads[0]
+        return save_upload(upload), upload.filename or "upload"
+    saved: list[Path] = []
+    try:
+        for upload in chosen:
+            saved.append(save_upload(upload))
+        folder = get_settings().data_dir / "uploads"
+        packed = bundle.pack(saved, folder / f"{uuid.uuid4().hex[:12]}-files.zip",
+                             [_safe_name(upload.filename) for upload in chosen])
+    finally:
+        for path in saved:
+            path.unlink(missing_ok=True)
+    return packed, " + ".join(upload.filename for upload in chosen)
+
+
 @router.post("/imports")
-def start_import(request: Request, file: UploadFile = File(...), kind: str = Form("orders"),
+def start_import(request: Request, file: list[UploadFile] = File(...), kind: str = Form("orders"),
                  format: str = Form("generic"), shop: str = Form(""), dry_run: str = Form(""),
                  viewer: Viewer = Depends(require("imports:run")), session: Session = PageSession):
     """Save the file, create the job (committed with this request) and run it in the background afterwards."""
@@ -120,9 +140,9 @@ def start_import(request: Request, file: UploadFile = File(...), kind: str = For
     if format not in FORMATS:
         raise InvalidInput("invalid_format", f"format: '{format}' is not one of {', '.join(FORMATS)}",
                            field="format")
-    path = save_upload(file)
+    path, filename = save_uploads(file)
     try:
-        job = imports.create_job(session, kind=kind, format=format, filename=file.filename or path.name,
+        job = imports.create_job(session, kind=kind, format=format, filename=filename,
                                  shop_code=shop or None, actor_label=viewer.actor.label,
                                  dry_run=bool(dry_run))
     except Exception:

@@ -1,0 +1,23 @@
+"""platform exports: orders imported from an order-level report are marked as having no lines
+
+Revision ID: 0010
+Revises: 0006
+Create Date: 2026-12-06 12:05:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0010'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lines_missing', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('shop_order', schema=None) as batch_op:
+        batch_op.drop_column('lines_missing')
