@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 log = logging.getLogger(__name__)
 
 FORMATS = ("generic", "taobao", "shopify", "online-retail", "cdnow")
+FORMATS += ("jd", "pinduoduo", "youzan")
 KINDS = ("orders", "customers", "reviews")
 # Beyond imports:run, what a kind needs: reviews are written as a reviews:write user would write them.
 KIND_PERMISSION = {"reviews": "reviews:write"}
