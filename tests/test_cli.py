@@ -27,3 +27,16 @@ def test_init_user_and_stats(fresh_db_url):
     assert figures["currency"] == "CNY"
     token = shopcx(fresh_db_url, "user", "token", "erp", "--scope", "orders:read").stdout.strip()
     assert token.startswith("scx_")
+
+
+def test_commands_on_a_database_never_initialised_say_so_in_one_line(databases, tmp_path):
+    fresh_db_url = databases.new_url()  # empty: not migrated
+    sample = tmp_path / "orders.csv"
+    sample.write_text("order_id,placed_at,sku,quantity,unit_price\nA1,2026-01-01 10:00,X,1,9.90\n", encoding="utf-8")
+    for args in (("import", "orders", str(sample), "-f", "generic"), ("stats",), ("user", "list")):
+        result = shopcx(fresh_db_url, *args, check=False)
+        assert result.returncode == 1, args
+        lines = (result.stdout + result.stderr).strip().splitlines()
+        assert len(lines) == 1 and "is not initialised; run `shopcx init` first" in lines[0], (args, lines)
+    shopcx(fresh_db_url, "init")
+    assert shopcx(fresh_db_url, "import", "orders", str(sample), "-f", "generic").returncode == 0
