@@ -71,7 +71,9 @@ def _run(kind: str, files: list[Path], fmt: str, shop: str | None, dry_run: bool
 def _summary(job, seconds: float, kind: str) -> None:
     title = f"import job {job.id}: {job.filename}" + (" (dry run: nothing stored)" if job.dry_run else "")
     table = Table(title=title, show_header=True)
-    for column in ("stored", "unchanged", "rejected", "orders created", "customers created", "seconds", "lines/s"):
+    names = ("would store", "unchanged", "would reject", "orders it would create", "customers it would create") \
+        if job.dry_run else ("stored", "unchanged", "rejected", "orders created", "customers created")
+    for column in (*names, "seconds", "lines/s"):
         table.add_column(column, justify="right")
     rate = job.processed_rows / seconds if seconds > 0 else 0
     table.add_row(f"{job.stored_rows:,}", f"{job.unchanged_rows:,}", f"{job.rejected_rows:,}",

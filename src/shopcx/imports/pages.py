@@ -35,6 +35,11 @@ KINDS = ("orders", "customers", "reviews")
 # Beyond imports:run, what a kind needs: reviews are written as a reviews:write user would write them.
 KIND_PERMISSION = {"reviews": "reviews:write"}
 ACTIVE = ("queued", "running")
+# The new-shop form's choices (any ISO currency and IANA zone can be typed as well).
+CURRENCIES = ("CNY", "HKD", "TWD", "USD", "EUR", "GBP", "JPY", "KRW", "SGD", "AUD", "CAD", "TRY")
+TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Europe/London",
+             "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
+             "Australia/Sydney", "UTC")
 REJECT_PREVIEW = 20
 JOBS_PER_PAGE = 20
 
@@ -107,7 +112,11 @@ def import_page(request: Request, page: str = "1", viewer: Viewer = Depends(requ
                "tz": get_settings().default_timezone}
     if wants_fragment(request, "results"):
         return render(request, "imports/_jobs.html", context, viewer=viewer)
-    context |= {"formats": FORMATS, "kinds": _kinds(viewer), "shops": shops.list_shops(session)}
+    settings = get_settings()
+    context |= {"formats": FORMATS, "kinds": _kinds(viewer), "shops": shops.list_shops(session),
+                "new_shop": imports.NEW_SHOP, "currencies": CURRENCIES, "timezones": TIMEZONES,
+                "default_currency": settings.default_currency, "default_timezone": settings.default_timezone,
+                "can_start_program": viewer.can("loyalty:settings")}
     return render(request, "imports/index.html", context, viewer=viewer)
 
 
@@ -133,14 +142,32 @@ def save_uploads(uploads: list[UploadFile]) -> tuple[Path, str]:
 @router.post("/imports")
 def start_import(request: Request, file: list[UploadFile] = File(...), kind: str = Form("orders"),
                  format: str = Form("generic"), shop: str = Form(""), dry_run: str = Form(""),
+                 new_shop_name: str = Form(""), new_shop_currency: str = Form(""), new_shop_timezone: str = Form(""),
+                 new_shop_program: str = Form(""),
                  viewer: Viewer = Depends(require("imports:run")), session: Session = PageSession):
-    """Save the file, create the job (committed with this request) and run it in the background afterwards."""
+    """Save the file, create the job (committed with this request) and run it in the background afterwards.
+
+    The file goes into the shop the user chose. Creating a shop is a choice of its own ("new shop", with a name,
+    currency and timezone); a dry run creates none and reads the file as a new shop's.
+    """
     if kind not in KINDS:
         raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
     _check_kind(viewer, kind)
     if format not in FORMATS:
         raise InvalidInput("invalid_format", f"format: '{format}' is not one of {', '.join(FORMATS)}",
                            field="format")
+    if not shop and kind != "reviews":  # (a reviews import says why it needs a shop itself)
+        raise InvalidInput("shop_not_chosen", "shop: choose the shop to import into, or create a new one",
+                           field="shop")
+    if shop == imports.NEW_SHOP:
+        if dry_run:
+            shop = ""
+        else:
+            created = imports.create_shop_for_import(
+                session, format=format if kind == "orders" else "generic", name=new_shop_name,
+                currency=new_shop_currency, timezone=new_shop_timezone, actor=viewer.actor,
+                with_program=bool(new_shop_program) and viewer.can("loyalty:settings"))
+            shop = created.code
     path, filename = save_uploads(file)
     try:
         job = imports.create_job(session, kind=kind, format=format, filename=filename,

@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from ..core import clock
 from ..core.db import session_scope
 from ..core.errors import Conflict, InvalidInput, ShopCXError
+from ..core.money import check_currency
 from ..shops import service as shops
 from ..staff.service import Actor, audit
 from . import bulk, repository
+from .formats import ORDER_FORMATS as FORMAT_NAMES
 from .formats import get_format
 from .models import ImportJob, ImportReject
 
@@ -60,6 +62,42 @@ def create_job(session: Session, *, kind: str, format: str, filename: str, shop_
     session.add(job)
     session.flush()
     return job
+
+
+NEW_SHOP = "__new__"  # the import page's choice "create a new shop"
+
+
+def create_shop_for_import(session: Session, *, format: str, name: str, currency: str, timezone: str,
+                           actor: Actor, with_program: bool = False):
+    """A shop the user asked for on the import page, coded after the format's platform ('taobao', 'taobao-2' …)."""
+    from ..loyalty import service as loyalty
+
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("shop_name_missing", "shop name: give the new shop a name", field="new_shop_name")
+    timezone, currency = (timezone or "").strip(), (currency or "").strip().upper()
+    try:
+        shops.check_timezone(timezone)
+    except InvalidInput:
+        raise InvalidInput("new_shop_timezone", f"timezone: '{timezone}' is not an IANA timezone",
+                           field="new_shop_timezone") from None
+    try:
+        check_currency(currency)
+    except InvalidInput:
+        raise InvalidInput("new_shop_currency", f"currency: '{currency}' is not a three-letter currency code",
+                           field="new_shop_currency") from None
+    defaults = get_format(format).DEFAULT_SHOP if format in FORMAT_NAMES else None
+    base = defaults.code if defaults else "shop"
+    code, n = base, 1
+    while shops.shop_exists(session, code):
+        n += 1
+        code = f"{base}-{n}"
+    shop = shops.create_shop(session, code=code, name=name[:120], platform=defaults.platform if defaults else "other",
+                             timezone=timezone, currency=currency)
+    audit(session, actor, "shop.create", "shop", shop.id, {"code": code, "name": shop.name, "via": "import"})
+    if with_program:
+        loyalty.create_program(session, shop, actor=actor)
+    return shop
 
 
 def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportJob:
