@@ -69,7 +69,9 @@ def _run(kind: str, files: list[Path], fmt: str, shop: str | None, dry_run: bool
 
 
 def _summary(job, seconds: float, kind: str) -> None:
-    title = f"import job {job.id}: {job.filename}" + (" (dry run: nothing stored)" if job.dry_run else "")
+    title = f"import job {job.id}: {job.filename}"
+    if job.dry_run:
+        title += " (dry run: nothing stored; the figures are what it would store)"
     table = Table(title=title, show_header=True)
     names = ("would store", "unchanged", "would reject", "orders it would create", "customers it would create") \
         if job.dry_run else ("stored", "unchanged", "rejected", "orders created", "customers created")
