@@ -39,7 +39,7 @@ def test_reject_report_defaults_next_to_the_data_dir(session):
 def test_dry_run_and_taobao(session):
     result = runner.invoke(app, ["import", "orders", str(SAMPLES / "taobao.csv"), "--format", "taobao", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "dry run" in result.stdout and "what it would store" in result.stdout and stats(session)["orders"] == 0
+    assert "dry run" in result.stdout and "what it would" in result.stdout and stats(session)["orders"] == 0
     result = runner.invoke(app, ["import", "orders", str(SAMPLES / "taobao.csv"), "-f", "taobao"])
     assert result.exit_code == 0 and stats(session, "taobao")["orders"] == 5
 
