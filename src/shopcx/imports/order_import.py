@@ -23,7 +23,7 @@ from ..core.settings import get_settings
 from ..customers.repository import identity_map
 from ..shops import service as shops
 from ..staff.service import Actor, audit
-from . import bulk, repository
+from . import bulk, repository, timezones
 from .errors import ImportFileError
 from .formats import bundle, get_format
 from .formats.base import Context, Parsed, Parsers, Reject
@@ -130,8 +130,11 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         dry_run, actor_label, filename = job.dry_run, job.created_by or "system", job.filename
         target = _target(session, job, fmt)
     source = fmt.SOURCE or target.code
-    parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=Parsers(target.timezone),
-                                           source=source))
+    parsers = Parsers(target.timezone)
+    parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=parsers, source=source))
+    if target.id is None and fmt.DEFAULT_SHOP.timezone is None:
+        # A shop this import creates lives where the file's timestamps say it does.
+        target.timezone = timezones.zone_for(parsers.offsets) or target.timezone
     with session_scope() as session:
         repository.touch_job(session, job_id)
         if target.id is None and not dry_run:

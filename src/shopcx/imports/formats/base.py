@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -315,6 +315,8 @@ class Parsers:
         self.tz = tz
         ZoneInfo(tz)
         self.when_cache: dict[str, datetime] = {}
+        # UTC offsets the file's timestamps state, with a few UTC instants of each (a new shop's timezone).
+        self.offsets: dict[timedelta, list[datetime]] = {}
         self._prices: dict[str, dict[str, tuple[int, Decimal | None]]] = {}
         self._amounts: dict[str, dict[str, int]] = {}
         self._ids: dict[str, str] = {}
@@ -332,6 +334,10 @@ class Parsers:
             if not 1970 <= value.year <= 2100:
                 raise RowError(field, f"{field} '{text}' is out of range (years 1970–2100)")
             found = self.when_cache[text] = clock.to_utc(value, self.tz)
+            if value.tzinfo is not None:
+                seen = self.offsets.setdefault(value.utcoffset(), [])
+                if len(seen) < 64:
+                    seen.append(found)
         return found
 
     def maybe_when(self, text: str, field: str) -> datetime | None:
