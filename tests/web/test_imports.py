@@ -277,3 +277,15 @@ def test_a_dry_run_says_what_it_would_store(login, shop_data, inline_runner, dat
     progress = staff.get(response.headers["location"] + "/progress").text
     assert re.search(r'id="count-stored">3</b><span>将保存<', progress)
     assert "已保存" not in progress and "没有保存任何数据" in progress
+
+
+def test_an_order_from_an_order_level_report_says_why_it_has_no_lines(login, shop_data, data_dir, session):
+    from pathlib import Path
+
+    from ..imports.helpers import order, run_import
+
+    samples = Path(__file__).resolve().parents[1] / "imports" / "samples"
+    run_import(session, samples / "taobao_order_level.csv", format="taobao", shop="tmall")
+    stored = order(session, "4102938475620001")
+    page = login("operations").get(f"/orders/{stored.id}").text
+    assert "导入自订单级报表" in page and "计入营收，不计入商品统计" in page

@@ -157,6 +157,7 @@ class OrderSummaryOut(BaseModel):
     paid_amount: int
     refunded_amount: int
     item_count: int
+    lines_missing: bool = False  # imported from an order-level report: no lines, not in product figures
     buyer_name: str | None
     placed_at: datetime
     paid_at: datetime | None
