@@ -38,5 +38,6 @@ def test_commands_on_a_database_never_initialised_say_so_in_one_line(databases, 
         assert result.returncode == 1, args
         lines = (result.stdout + result.stderr).strip().splitlines()
         assert len(lines) == 1 and "is not initialised; run `shopcx init` first" in lines[0], (args, lines)
+    assert "Usage: shopcx stats" in shopcx(fresh_db_url, "stats", "--help").stdout  # help needs no database
     shopcx(fresh_db_url, "init")
     assert shopcx(fresh_db_url, "import", "orders", str(sample), "-f", "generic").returncode == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 from rich.console import Console
@@ -28,7 +29,9 @@ def main(ctx: typer.Context,
     if database_url:
         get_settings().database_url = database_url
     domains.install()
-    if ctx.invoked_subcommand and ctx.invoked_subcommand not in MAKES_SCHEMA and not ctx.resilient_parsing:
+    asks_help = any(arg in ("--help", "-h") for arg in (*sys.argv[1:], *ctx.args))  # help needs no database
+    if ctx.invoked_subcommand and ctx.invoked_subcommand not in MAKES_SCHEMA and not asks_help \
+            and not ctx.resilient_parsing:
         _require_schema()
 
 
