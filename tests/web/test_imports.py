@@ -268,10 +268,15 @@ def test_a_new_shop_is_an_explicit_choice_with_name_currency_and_timezone(login,
 
 
 def test_a_dry_run_says_what_it_would_store(login, shop_data, inline_runner, data_dir, session):
+    from shopcx.shops import service as shops
     from shopcx.shops.models import Shop
 
     staff = login("operations")
-    response = _upload(staff, GOOD_AND_BAD, shop="__new__", new_shop_name="试一试", dry_run="1")
+    # A shop coded 'main' exists already with these orders: the dry run for a new shop must not count them.
+    main = shops.create_shop(session, code="main", name="Main", timezone="Asia/Shanghai", currency="CNY")
+    assert _upload(staff, GOOD_AND_BAD, shop=main.code).status_code == 303
+    response = _upload(staff, GOOD_AND_BAD, shop="__new__", new_shop_name="试一试", new_shop_currency="CNY",
+                       new_shop_timezone="Asia/Shanghai", dry_run="1")
     assert response.status_code == 303
     assert session.scalar(select(Shop).where(Shop.name == "试一试")) is None  # a dry run creates no shop
     progress = staff.get(response.headers["location"] + "/progress").text

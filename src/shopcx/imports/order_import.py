@@ -55,6 +55,9 @@ def _target(session, job, fmt) -> Target:
         shop = shops.get_shop_by_id(session, job.shop_id)
         return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency)
     default = fmt.DEFAULT_SHOP
+    if job.new_shop:  # a dry run into a shop the page would create: read as that shop, never another
+        return Target(None, default.code, job.new_shop["name"], default.platform, job.new_shop["timezone"],
+                      job.new_shop["currency"])
     try:
         shop = shops.get_shop(session, default.code)
         return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency)
@@ -129,10 +132,11 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         fmt = get_format(job.format)
         dry_run, actor_label, filename = job.dry_run, job.created_by or "system", job.filename
         target = _target(session, job, fmt)
+        zone_chosen = bool(job.new_shop)
     source = fmt.SOURCE or target.code
     parsers = Parsers(target.timezone)
     parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=parsers, source=source))
-    if target.id is None and fmt.DEFAULT_SHOP.timezone is None:
+    if target.id is None and fmt.DEFAULT_SHOP.timezone is None and not zone_chosen:
         # A shop this import creates lives where the file's timestamps say it does.
         target.timezone = timezones.zone_for(parsers.offsets) or target.timezone
     with session_scope() as session:

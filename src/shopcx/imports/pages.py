@@ -159,8 +159,10 @@ def start_import(request: Request, file: list[UploadFile] = File(...), kind: str
     if not shop and kind != "reviews":  # (a reviews import says why it needs a shop itself)
         raise InvalidInput("shop_not_chosen", "shop: choose the shop to import into, or create a new one",
                            field="shop")
+    new_shop = None
     if shop == imports.NEW_SHOP:
-        if dry_run:
+        if dry_run:  # nothing is created: the job reads the file as this new shop's
+            new_shop = imports.new_shop_fields(new_shop_name, new_shop_currency, new_shop_timezone)
             shop = ""
         else:
             created = imports.create_shop_for_import(
@@ -172,7 +174,7 @@ def start_import(request: Request, file: list[UploadFile] = File(...), kind: str
     try:
         job = imports.create_job(session, kind=kind, format=format, filename=filename,
                                  shop_code=shop or None, actor_label=viewer.actor.label,
-                                 dry_run=bool(dry_run))
+                                 dry_run=bool(dry_run), new_shop=new_shop)
     except Exception:
         path.unlink(missing_ok=True)
         raise
