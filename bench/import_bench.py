@@ -7,7 +7,10 @@ For each backend (SQLite file, PostgreSQL temporary database) and in the same ru
   on a connection with the application's pragmas (and the importer's page cache), psycopg `COPY`.
 The ratio is import lines/s ÷ raw lines/s (target ≥ 0.40; whole file < 30 s on SQLite).
 
-    .venv/bin/python bench/import_bench.py [--file PATH] [--repeat N] [--backends sqlite,postgresql]
+`--taobao N` measures a generated 千牛 export of N orders instead (bench/taobao_pair.py: the 订单报表 and the
+宝贝报表 in one zip, joined on 订单编号 by the import; lines are the 宝贝报表's item rows).
+
+    .venv/bin/python bench/import_bench.py [--file PATH | --taobao 200000] [--repeat N] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -30,43 +33,48 @@ from benchdb import Databases  # noqa: E402
 
 from shopcx.core import clock, db  # noqa: E402
 from shopcx.imports import service  # noqa: E402
-from shopcx.imports.formats import online_retail  # noqa: E402
+from shopcx.imports.formats import get_format  # noqa: E402
 from shopcx.imports.formats.base import Context, Parsers  # noqa: E402
-from shopcx.imports.formats.source import Table  # noqa: E402
+from shopcx.imports.order_import import parse_file  # noqa: E402
 from shopcx.imports.writer import HISTORY_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared" / "data" / "online_retail_uci" / "online_retail.csv.gz"
 SOURCE = "online-retail"
 
 
-def raw_rows(path: Path) -> dict[str, list[tuple]]:
+def raw_rows(path: Path, format: str = SOURCE) -> dict[str, list[tuple]]:
     """The rows the importer would write, with ids assigned here (the raw driver's best case)."""
-    parsed = online_retail.parse(Table(path), Context(currency="GBP", parsers=Parsers("Europe/London"),
-                                                      source=SOURCE))
+    fmt = get_format(format)
+    shop = fmt.DEFAULT_SHOP
+    currency, timezone = shop.currency or "GBP", shop.timezone or "Europe/London"
+    parsed = parse_file(fmt, path, Context(currency=currency, parsers=Parsers(timezone), source=fmt.SOURCE))
     now = clock.now()
     customers: dict[str, int] = {}
     products: dict[str, int] = {}
     rows: dict[str, list[tuple]] = {name: [] for name in ("shop", "customer", "customer_identity", "product",
                                                           "shop_order", "order_line", "order_status_change")}
-    rows["shop"].append((1, SOURCE, "UCI Online Retail", "other", "Europe/London", "GBP", True, now))
+    rows["shop"].append((1, shop.code, shop.name, shop.platform, timezone, currency, True, now))
     for order_id, (head, lines) in enumerate(parsed.orders, start=1):
         key = head.customer_key
         if key is not None and key not in customers:
             customers[key] = len(customers) + 1
             rows["customer"].append((customers[key], "unknown", False, head.customer_country, "{}", now, now))
-            rows["customer_identity"].append((customers[key], 1, SOURCE, key, now))
+            rows["customer_identity"].append((customers[key], 1, fmt.SOURCE, key, now))
         goods = 0
         for position, line in enumerate(lines, start=1):
             sku = line[1]
             if sku not in products:
                 products[sku] = len(products) + 1
-                rows["product"].append((products[sku], 1, sku, line[2], None, line[5], "GBP", True, now, now))
+                rows["product"].append((products[sku], 1, sku, line[2], None, line[5], currency, True, now, now))
             rows["order_line"].append((order_id, position, products[sku], sku, line[2], line[4], line[5], line[6]))
             goods += line[6]
+        paid = head.paid_amount if head.paid_amount is not None else \
+            goods + head.shipping_amount - head.discount_amount
         rows["shop_order"].append((
-            order_id, 1, SOURCE, head.external_id, customers.get(key), head.kind, head.status, "GBP", goods, 0, 0,
-            goods, 0, sum(line[4] for line in lines if line[4] > 0), None, head.ship_country, None, None, None,
-            head.placed_at, head.paid_at, head.placed_at, now, now))
+            order_id, 1, fmt.SOURCE, head.external_id, customers.get(key), head.kind, head.status, currency, goods,
+            head.shipping_amount, head.discount_amount, paid, head.refunded_amount,
+            sum(line[4] for line in lines if line[4] > 0), head.buyer_name, head.ship_country, head.ship_province,
+            head.ship_city, None, head.placed_at, head.paid_at, head.placed_at, now, now, False))
         rows["order_status_change"].append((order_id, None, head.status, now, "bench", "imported"))
     return rows
 
@@ -122,20 +130,20 @@ def raw_postgresql(url: str, rows: dict[str, list[tuple]]) -> float:
         return time.perf_counter() - start
 
 
-def run_import(url: str, path: Path) -> tuple[float, dict]:
+def run_import(url: str, path: Path, format: str = SOURCE) -> tuple[float, dict]:
     """The real import path in a fresh interpreter, as the CLI runs it (no benchmark data on its heap)."""
     import subprocess
 
-    out = subprocess.run([sys.executable, __file__, "--child-import", url, "--file", str(path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, __file__, "--child-import", url, "--file", str(path), "--format", format],
+                         check=True, capture_output=True, text=True).stdout
     figures = json.loads(out.strip().splitlines()[-1])
     return figures.pop("seconds"), figures
 
 
-def child_import(url: str, path: Path) -> None:
+def child_import(url: str, path: Path, format: str) -> None:
     db.configure(url)
     with db.session_scope() as session:
-        job_id = service.create_job(session, kind="orders", format="online-retail", filename=path.name,
+        job_id = service.create_job(session, kind="orders", format=format, filename=path.name,
                                     shop_code=None, actor_label="bench").id
     start = time.perf_counter()
     job = service.run_job(job_id, path)
@@ -151,22 +159,29 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs of each measurement")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--taobao", type=int, metavar="ORDERS", help="a generated 千牛 export pair of ORDERS orders")
     parser.add_argument("--child-import", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--format", default=SOURCE, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
-        child_import(args.child_import, args.file)
+        child_import(args.child_import, args.file, args.format)
         return
-    print(f"preparing raw rows from {args.file} …", file=sys.stderr)
-    rows = raw_rows(args.file)
-    lines = len(rows["order_line"])
     results = []
     with tempfile.TemporaryDirectory(prefix="shopcx-bench-") as tmp:
+        if args.taobao:
+            from taobao_pair import generate
+
+            print(f"generating a 千牛 export of {args.taobao:,} orders …", file=sys.stderr)
+            args.file, args.format = generate(args.taobao, Path(tmp)), "taobao"
+        print(f"preparing raw rows from {args.file} …", file=sys.stderr)
+        rows = raw_rows(args.file, args.format)
+        lines = len(rows["order_line"])
         dbs = Databases(Path(tmp))
         try:
             for backend in args.backends.split(","):
                 imports, raws, figures = [], [], {}
                 for _ in range(args.repeat):
-                    seconds, figures = run_import(dbs.fresh(backend), args.file)
+                    seconds, figures = run_import(dbs.fresh(backend), args.file, args.format)
                     imports.append(seconds)
                     url = dbs.fresh(backend)
                     raws.append(raw_sqlite(Path(url.split("///", 1)[1]), rows) if backend == "sqlite"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 from rich.console import Console
@@ -16,13 +17,41 @@ app = typer.Typer(help="ShopCX: customer satisfaction and loyalty for online sho
 console = Console(stderr=True)
 
 
+# Commands that make the schema themselves (or need no database); every other one needs `shopcx init` first.
+MAKES_SCHEMA = {"init", "demo", "restore"}
+
+
 @app.callback()
-def main(database_url: str | None = typer.Option(None, "--database-url", envvar="SHOPCX_DATABASE_URL",
-                                                    help="SQLAlchemy URL; default SQLite in SHOPCX_DATA_DIR.")):
+def main(ctx: typer.Context,
+         database_url: str | None = typer.Option(None, "--database-url", envvar="SHOPCX_DATABASE_URL",
+                                                 help="SQLAlchemy URL; default SQLite in SHOPCX_DATA_DIR.")):
     """Point every command at one database."""
     if database_url:
         get_settings().database_url = database_url
     domains.install()
+    asks_help = any(arg in ("--help", "-h") for arg in (*sys.argv[1:], *ctx.args))  # help needs no database
+    if ctx.invoked_subcommand and ctx.invoked_subcommand not in MAKES_SCHEMA and not asks_help \
+            and not ctx.resilient_parsing:
+        _require_schema()
+
+
+def _require_schema() -> None:
+    """One line, not a traceback, when the database cannot be used yet."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .core.migrate import schema_problem
+
+    try:
+        engine = db.get_engine()
+        problem = schema_problem(engine)
+    except SQLAlchemyError as exc:
+        console.print(f"[red]error:[/red] cannot open the database: {str(exc.orig or exc).splitlines()[0]}",
+                      soft_wrap=True)
+        raise typer.Exit(1) from None
+    if problem:
+        url = engine.url.render_as_string(hide_password=True)
+        console.print(f"[red]error:[/red] the database {url} {problem}; run `shopcx init` first", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()

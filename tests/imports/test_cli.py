@@ -39,7 +39,7 @@ def test_reject_report_defaults_next_to_the_data_dir(session):
 def test_dry_run_and_taobao(session):
     result = runner.invoke(app, ["import", "orders", str(SAMPLES / "taobao.csv"), "--format", "taobao", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "dry run" in result.stdout and stats(session)["orders"] == 0
+    assert "dry run" in result.stdout and "what it would" in result.stdout and stats(session)["orders"] == 0
     result = runner.invoke(app, ["import", "orders", str(SAMPLES / "taobao.csv"), "-f", "taobao"])
     assert result.exit_code == 0 and stats(session, "taobao")["orders"] == 5
 
@@ -63,3 +63,11 @@ def test_import_customers(session):
     result = runner.invoke(app, ["import", "customers", str(SAMPLES / "customers.csv")])
     assert result.exit_code == 0, result.output
     assert "6 rejected lines" in result.output
+
+
+def test_a_qianniu_export_is_imported_from_its_two_paths(session):
+    result = runner.invoke(app, ["import", "orders", str(SAMPLES / "taobao_orders_report.csv"),
+                                 str(SAMPLES / "taobao_items_report.csv"), "--format", "taobao"])
+    assert result.exit_code == 0, result.output
+    assert "taobao_orders_report.csv + taobao_items_report.csv" in result.output
+    assert stats(session, "taobao")["order_lines"] == 4

@@ -159,3 +159,38 @@ def test_cli_import_prints_counts_and_writes_rejects(session, shop, tmp_path):
     dsr = runner.invoke(app, ["reviews", "dsr", "--shop", "tb", "--as-of", "2026-03-31", "--json"])
     assert dsr.exit_code == 0, dsr.output
     assert json.loads(dsr.stdout)["summary"]["dimensions"][0]["mean"] == 3.5
+
+
+def test_a_jd_export_without_review_ids_imports_with_stable_keys_and_class_codes(session):
+    shop = make_shop(session, code="jdshop", platform="jd")
+    for n in range(1, 6):
+        order(session, shop, f"J000{n}")
+    path = SAMPLES / "jd_reviews_no_id.csv"  # GB18030; 评价类型 is JD's class code, 创建时间 the review's date
+    report = import_reviews(session, path, shop=shop, platform="jd", actor=SYSTEM)
+    assert (report.created, report.rejected) == (3, 2)
+    assert report.rejects == [
+        (5, "评价类型", "line 5: 评价类型 '4' is not 好评/中评/差评 (good/neutral/bad)"),
+        (6, "创建时间", "line 6: 创建时间 '2026-03-40 11:00:00' is not a date and time (use YYYY-MM-DD HH:MM:SS)")]
+    reviews = list(session.scalars(select(Review)))
+    by_text = {r.text: r for r in reviews}
+    bad = by_text["杯盖漏水，客服也不回"]
+    # Code 1 is a 差评 (not 1 star: the line has no stars at all); code 3 with 5 stars is a 好评.
+    assert (bad.rating_class, bad.stars) == ("bad", None)
+    assert by_text["保温效果很好，物流也快"].rating_class == "good"
+    neutral = by_text["一般般吧"]
+    assert (neutral.rating_class, neutral.followup_text) == ("neutral", "用了一周还行")
+    assert bad.reviewed_at == at("2026-03-13", 0)  # 08:00 in Shanghai
+    assert all(r.external_id.startswith("k:") for r in reviews)
+    again = import_reviews(session, path, shop=shop, platform="jd", actor=SYSTEM)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert _count(session, Review) == 3
+
+
+def test_a_taobao_export_with_first_review_and_followup_columns_and_no_ids(session, shop):
+    path = SAMPLES / "taobao_reviews_no_id.csv"
+    report = import_reviews(session, path, shop=shop, platform="taobao", actor=SYSTEM)
+    assert (report.created, report.rejected) == (2, 0)
+    second = session.scalar(select(Review).where(Review.text == "颜色和图片有色差"))
+    assert (second.rating_class, second.followup_text, second.reply_text) == (
+        "neutral", "后来想想也还行", "亲，抱歉给您带来不便")
+    assert import_reviews(session, path, shop=shop, platform="taobao", actor=SYSTEM).unchanged == 2

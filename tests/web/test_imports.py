@@ -207,3 +207,90 @@ def test_an_upload_over_the_size_limit_is_refused(login, shop_data, inline_runne
     answer = _upload(login("manager"), GOOD_AND_BAD, htmx=True)
     assert "file_too_large" in answer.text or "MB" in answer.text
     assert not list((data_dir / "uploads").iterdir())
+
+
+def test_a_qianniu_pair_is_uploaded_as_two_files_at_once(login, shop_data, inline_runner, data_dir, session):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "imports" / "samples"
+    staff = login("operations")
+    assert "multiple" in staff.get("/imports").text
+    files = [("file", ("ExportOrderList.csv", (samples / "taobao_orders_report.csv").read_bytes(), "text/csv")),
+             ("file", ("ExportOrderDetailList.csv", (samples / "taobao_items_report.csv").read_bytes(), "text/csv"))]
+    response = staff.post("/imports", {"kind": "orders", "format": "taobao", "shop": "tmall"}, files=files)
+    assert response.status_code == 303
+    job = session.get(ImportJob, int(response.headers["location"].rsplit("/", 1)[1]))
+    session.refresh(job)
+    assert (job.status, job.filename, job.stored_rows, job.rejected_rows) == (
+        "done", "ExportOrderList.csv + ExportOrderDetailList.csv", 4, 3)
+    page = staff.get(f"/imports/{job.id}/progress").text
+    assert "ExportOrderDetailList.csv line 6" in page  # the reject names the file its line is in
+    assert [p.suffix for p in (data_dir / "uploads").iterdir()] == [".zip"]  # kept for a resume, as one file
+
+
+def test_the_page_imports_into_the_chosen_shop_and_never_creates_one_silently(login, shop_data, inline_runner,
+                                                                              data_dir, session):
+    from shopcx.shops.models import Shop
+
+    staff = login("owner")
+    page = staff.get("/imports").text
+    assert "按格式默认" not in page and "新建店铺…" in page and "天猫旗舰店 (tmall · CNY · Asia/Shanghai)" in page
+    shops_before = session.query(Shop).count()
+    refused = _upload(staff, GOOD_AND_BAD, htmx=True, shop="")
+    assert refused.status_code == 422 and "请选择要导入的店铺，或新建一个店铺。" in refused.text
+    assert _upload(staff, GOOD_AND_BAD, shop="intl").status_code == 303
+    job = session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first()
+    assert job.shop_id == session.scalar(select(Shop.id).where(Shop.code == "intl"))
+    assert session.query(Shop).count() == shops_before
+
+
+def test_a_new_shop_is_an_explicit_choice_with_name_currency_and_timezone(login, shop_data, inline_runner, data_dir,
+                                                                          session):
+    from shopcx.loyalty.models import LoyaltyProgram
+    from shopcx.shops.models import Shop
+
+    staff = login("owner")
+    bad = _upload(staff, GOOD_AND_BAD, htmx=True, shop="__new__", new_shop_name="Lisboa Store",
+                  new_shop_currency="EUR", new_shop_timezone="Europe/Lisbon2")
+    assert bad.status_code == 422 and "新店铺的时区无效" in bad.text
+    assert session.scalar(select(Shop).where(Shop.name == "Lisboa Store")) is None
+    nameless = _upload(staff, GOOD_AND_BAD, htmx=True, shop="__new__", new_shop_name=" ")
+    assert nameless.status_code == 422 and "请填写新店铺的名称" in nameless.text
+    made = _upload(staff, GOOD_AND_BAD, shop="__new__", new_shop_name="Lisboa Store", new_shop_currency="eur",
+                   new_shop_timezone="Europe/Lisbon", new_shop_program="1")
+    assert made.status_code == 303
+    shop = session.scalar(select(Shop).where(Shop.name == "Lisboa Store"))
+    assert (shop.code, shop.currency, shop.timezone, shop.platform) == ("main", "EUR", "Europe/Lisbon", "other")
+    assert session.scalar(select(LoyaltyProgram.id).where(LoyaltyProgram.shop_id == shop.id)) is not None
+    job = session.get(ImportJob, int(made.headers["location"].rsplit("/", 1)[1]))
+    session.refresh(job)
+    assert (job.shop_id, job.status, job.stored_rows) == (shop.id, "done", 3)
+
+
+def test_a_dry_run_says_what_it_would_store(login, shop_data, inline_runner, data_dir, session):
+    from shopcx.shops import service as shops
+    from shopcx.shops.models import Shop
+
+    staff = login("operations")
+    # A shop coded 'main' exists already with these orders: the dry run for a new shop must not count them.
+    main = shops.create_shop(session, code="main", name="Main", timezone="Asia/Shanghai", currency="CNY")
+    assert _upload(staff, GOOD_AND_BAD, shop=main.code).status_code == 303
+    response = _upload(staff, GOOD_AND_BAD, shop="__new__", new_shop_name="试一试", new_shop_currency="CNY",
+                       new_shop_timezone="Asia/Shanghai", dry_run="1")
+    assert response.status_code == 303
+    assert session.scalar(select(Shop).where(Shop.name == "试一试")) is None  # a dry run creates no shop
+    progress = staff.get(response.headers["location"] + "/progress").text
+    assert re.search(r'id="count-stored">3</b><span>将保存<', progress)
+    assert "已保存" not in progress and "没有保存任何数据" in progress
+
+
+def test_an_order_from_an_order_level_report_says_why_it_has_no_lines(login, shop_data, data_dir, session):
+    from pathlib import Path
+
+    from ..imports.helpers import order, run_import
+
+    samples = Path(__file__).resolve().parents[1] / "imports" / "samples"
+    run_import(session, samples / "taobao_order_level.csv", format="taobao", shop="tmall")
+    stored = order(session, "4102938475620001")
+    page = login("operations").get(f"/orders/{stored.id}").text
+    assert "导入自订单级报表" in page and "计入营收，不计入商品统计" in page

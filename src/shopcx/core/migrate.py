@@ -33,3 +33,16 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why commands cannot use this database yet (not initialised, or an older schema), or None when ready."""
+    from alembic.script import ScriptDirectory
+
+    current = current_revision(engine)
+    if current is None:
+        return "is not initialised"
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if current not in heads:
+        return f"has an older schema (revision {current})"
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import typer
@@ -14,7 +15,7 @@ from ..core import db
 from ..core.errors import ShopCXError
 from ..core.settings import get_settings
 from . import service
-from .formats import ORDER_FORMATS
+from .formats import ORDER_FORMATS, bundle
 
 app = typer.Typer(no_args_is_help=True)
 err = Console(stderr=True)
@@ -26,27 +27,39 @@ def _bad_argument(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _run(kind: str, file: Path, fmt: str, shop: str | None, dry_run: bool, rejects: Path | None) -> None:
+def _one_file(files: list[Path]) -> tuple[Path, str]:
+    """The file to import and its name: several files (a 千牛 订单报表 and 宝贝报表) are packed into one zip."""
+    for file in files:
+        if not file.is_file():
+            raise _bad_argument(f"file: {file} does not exist or is not a file")
+    if len(files) == 1:
+        return files[0], files[0].name
+    folder = get_settings().data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    packed = bundle.pack(files, folder / f"{uuid.uuid4().hex[:12]}-cli.zip")
+    return packed, " + ".join(file.name for file in files)
+
+
+def _run(kind: str, files: list[Path], fmt: str, shop: str | None, dry_run: bool, rejects: Path | None) -> None:
     from ..core.db import get_engine as engine
 
-    if not file.is_file():
-        raise _bad_argument(f"file: {file} does not exist or is not a file")
+    file, filename = _one_file(files)
     engine()
     # An earlier import killed with this terminal (or the machine) shows as interrupted, not running.
     service.mark_interrupted()
     try:
         with db.session_scope() as session:
-            job_id = service.create_job(session, kind=kind, format=fmt, filename=file.name, shop_code=shop,
+            job_id = service.create_job(session, kind=kind, format=fmt, filename=filename, shop_code=shop,
                                         actor_label="cli", dry_run=dry_run).id
     except ShopCXError as exc:
         raise _bad_argument(exc.message) from None
     started = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("lines"),
                   TimeElapsedColumn(), console=err, transient=False) as bar:
-        task = bar.add_task(f"reading {file.name}", total=None)
+        task = bar.add_task(f"reading {filename}", total=None)
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, description=f"importing {file.name}", completed=done, total=total or None)
+            bar.update(task, description=f"importing {filename}", completed=done, total=total or None)
 
         job = service.run_job(job_id, file, progress)
     seconds = time.perf_counter() - started
@@ -58,9 +71,13 @@ def _run(kind: str, file: Path, fmt: str, shop: str | None, dry_run: bool, rejec
 
 
 def _summary(job, seconds: float, kind: str) -> None:
-    title = f"import job {job.id}: {job.filename}" + (" (dry run: nothing stored)" if job.dry_run else "")
+    title = f"import job {job.id}: {job.filename}"
+    if job.dry_run:
+        title += " (dry run: nothing stored; the figures are what it would store)"
     table = Table(title=title, show_header=True)
-    for column in ("stored", "unchanged", "rejected", "orders created", "customers created", "seconds", "lines/s"):
+    names = ("would store", "unchanged", "would reject", "orders it would create", "customers it would create") \
+        if job.dry_run else ("stored", "unchanged", "rejected", "orders created", "customers created")
+    for column in (*names, "seconds", "lines/s"):
         table.add_column(column, justify="right")
     rate = job.processed_rows / seconds if seconds > 0 else 0
     table.add_row(f"{job.stored_rows:,}", f"{job.unchanged_rows:,}", f"{job.rejected_rows:,}",
@@ -84,7 +101,8 @@ def _write_rejects(job, path: Path | None) -> None:
 
 
 @app.command("orders")
-def orders(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX export", show_default=False),
+def orders(files: list[Path] = typer.Argument(..., help="CSV, gzip CSV, XLSX or zip export; a 千牛 export's "
+                                             "订单报表 and 宝贝报表 as two paths", show_default=False),
            format: str = typer.Option(..., "--format", "-f", help=f"One of {', '.join(ORDER_FORMATS)}"),
            shop: str | None = typer.Option(None, help="Shop code (default: the format's own shop)"),
            dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and count; store nothing"),
@@ -92,7 +110,7 @@ def orders(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX export",
     """Import an orders export; every line is stored, unchanged or rejected with its reason."""
     if format.strip().lower() not in ORDER_FORMATS:
         raise _bad_argument(f"--format: '{format}' is not one of {', '.join(ORDER_FORMATS)}")
-    _run("orders", file, format, shop, dry_run, rejects)
+    _run("orders", files, format, shop, dry_run, rejects)
 
 
 @app.command("customers")
@@ -101,7 +119,7 @@ def customers(file: Path = typer.Argument(..., help="CSV, gzip CSV or XLSX custo
               dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and count; store nothing"),
               rejects: Path | None = typer.Option(None, help="Where to write the reject report CSV")):
     """Import customers (contacts, birthdays, tags, consent) from the generic customers file."""
-    _run("customers", file, "customers", shop, dry_run, rejects)
+    _run("customers", [file], "customers", shop, dry_run, rejects)
 
 
 def register(root: typer.Typer) -> None:

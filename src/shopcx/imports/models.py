@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, BigId, UTCDateTime
@@ -37,6 +37,8 @@ class ImportJob(Base):
     # heartbeat stopped (the process was killed) is shown as interrupted and can be resumed.
     source_path: Mapped[str | None] = mapped_column(String(500))
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A dry run into a shop the page would create: {"name", "currency", "timezone"} (the shop is not created).
+    new_shop: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,8 +23,9 @@ from ..core.settings import get_settings
 from ..customers.repository import identity_map
 from ..shops import service as shops
 from ..staff.service import Actor, audit
-from . import bulk, repository
-from .formats import get_format
+from . import bulk, repository, timezones
+from .errors import ImportFileError
+from .formats import bundle, get_format
 from .formats.base import Context, Parsed, Parsers, Reject
 from .formats.source import Table
 from .models import ImportReject
@@ -56,6 +57,9 @@ def _target(session, job, fmt) -> Target:
         return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency,
                       country=shop.country)
     default = fmt.DEFAULT_SHOP
+    if job.new_shop:  # a dry run into a shop the page would create: read as that shop, never another
+        return Target(None, default.code, job.new_shop["name"], default.platform, job.new_shop["timezone"],
+                      job.new_shop["currency"])
     try:
         shop = shops.get_shop(session, default.code)
         return Target(shop.id, shop.code, shop.name, shop.platform, shop.timezone, shop.currency,
@@ -96,16 +100,27 @@ def gc_paused():
 
 
 def parse_file(fmt, path: Path, ctx: Context) -> Parsed:
-    """Parse and group the whole file."""
+    """Parse and group the whole file; a zip of several files goes to the format's `parse_many`."""
     with gc_paused():
-        return fmt.parse(Table(path, fmt.DELIMITER), ctx)
+        if not bundle.is_bundle(path):
+            return fmt.parse(Table(path, fmt.DELIMITER), ctx)
+        with bundle.unpacked(path) as paths:
+            tables = [Table(member, fmt.DELIMITER) for member in paths]
+            if len(tables) == 1:
+                return fmt.parse(tables[0], ctx)
+            parse_many = getattr(fmt, "parse_many", None)
+            if parse_many is None:
+                raise ImportFileError("one_file_only", f"file: the {fmt.NAME} format reads one file, but "
+                                      f"{Path(path).name} holds {len(tables)} ({', '.join(p.name for p in paths)})",
+                                      field="file")
+            return parse_many(tables, ctx)
 
 
 def _batches(parsed: Parsed, size: int):
     batch, lines = [], 0
     for order in parsed.orders:
         batch.append(order)
-        lines += len(order[1])
+        lines += len(order[1]) or 1  # an order-level row (no lines) is one row
         if len(batch) >= size or lines >= MAX_BATCH_LINES:
             yield batch, lines
             batch, lines = [], 0
@@ -120,9 +135,14 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
         fmt = get_format(job.format)
         dry_run, actor_label, filename = job.dry_run, job.created_by or "system", job.filename
         target = _target(session, job, fmt)
+        zone_chosen = bool(job.new_shop)
     source = fmt.SOURCE or target.code
-    parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=Parsers(target.timezone),
-                                           source=source, region=target.country))
+    parsers = Parsers(target.timezone)
+    parsed = parse_file(fmt, path, Context(currency=target.currency, parsers=parsers, source=source,
+                                           region=target.country))
+    if target.id is None and fmt.DEFAULT_SHOP.timezone is None and not zone_chosen:
+        # A shop this import creates lives where the file's timestamps say it does.
+        target.timezone = timezones.zone_for(parsers.offsets) or target.timezone
     with session_scope() as session:
         repository.touch_job(session, job_id)
         if target.id is None and not dry_run:

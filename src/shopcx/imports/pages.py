@@ -24,16 +24,22 @@ from ..web.format import mask_text
 from ..web.pagination import Page, page_number
 from ..web.templating import is_htmx, render, wants_fragment
 from . import service as imports
+from .formats import bundle
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 log = logging.getLogger(__name__)
 
 FORMATS = ("generic", "taobao", "shopify", "online-retail", "cdnow")
-FORMATS += ("woocommerce",)
+FORMATS += ("woocommerce", "jd", "pinduoduo", "youzan")
 KINDS = ("orders", "customers", "reviews")
 # Beyond imports:run, what a kind needs: reviews are written as a reviews:write user would write them.
 KIND_PERMISSION = {"reviews": "reviews:write"}
 ACTIVE = ("queued", "running")
+# The new-shop form's choices (any ISO currency and IANA zone can be typed as well).
+CURRENCIES = ("CNY", "HKD", "TWD", "USD", "EUR", "GBP", "JPY", "KRW", "SGD", "AUD", "CAD", "TRY")
+TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Tokyo", "Asia/Singapore", "Europe/London",
+             "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
+             "Australia/Sydney", "UTC")
 REJECT_PREVIEW = 20
 JOBS_PER_PAGE = 20
 
@@ -106,26 +112,69 @@ def import_page(request: Request, page: str = "1", viewer: Viewer = Depends(requ
                "tz": get_settings().default_timezone}
     if wants_fragment(request, "results"):
         return render(request, "imports/_jobs.html", context, viewer=viewer)
-    context |= {"formats": FORMATS, "kinds": _kinds(viewer), "shops": shops.list_shops(session)}
+    settings = get_settings()
+    context |= {"formats": FORMATS, "kinds": _kinds(viewer), "shops": shops.list_shops(session),
+                "new_shop": imports.NEW_SHOP, "currencies": CURRENCIES, "timezones": TIMEZONES,
+                "default_currency": settings.default_currency, "default_timezone": settings.default_timezone,
+                "can_start_program": viewer.can("loyalty:settings")}
     return render(request, "imports/index.html", context, viewer=viewer)
 
 
+def save_uploads(uploads: list[UploadFile]) -> tuple[Path, str]:
+    """The uploaded file, or several (a 千牛 订单报表 and 宝贝报表) packed into one zip; and the job's file name."""
+    chosen = [upload for upload in uploads if upload.filename]
+    if len(chosen) <= 1:
+        upload = chosen[0] if chosen else uploads[0]
+        return save_upload(upload), upload.filename or "upload"
+    saved: list[Path] = []
+    try:
+        for upload in chosen:
+            saved.append(save_upload(upload))
+        folder = get_settings().data_dir / "uploads"
+        packed = bundle.pack(saved, folder / f"{uuid.uuid4().hex[:12]}-files.zip",
+                             [_safe_name(upload.filename) for upload in chosen])
+    finally:
+        for path in saved:
+            path.unlink(missing_ok=True)
+    return packed, " + ".join(upload.filename for upload in chosen)
+
+
 @router.post("/imports")
-def start_import(request: Request, file: UploadFile = File(...), kind: str = Form("orders"),
+def start_import(request: Request, file: list[UploadFile] = File(...), kind: str = Form("orders"),
                  format: str = Form("generic"), shop: str = Form(""), dry_run: str = Form(""),
+                 new_shop_name: str = Form(""), new_shop_currency: str = Form(""), new_shop_timezone: str = Form(""),
+                 new_shop_program: str = Form(""),
                  viewer: Viewer = Depends(require("imports:run")), session: Session = PageSession):
-    """Save the file, create the job (committed with this request) and run it in the background afterwards."""
+    """Save the file, create the job (committed with this request) and run it in the background afterwards.
+
+    The file goes into the shop the user chose. Creating a shop is a choice of its own ("new shop", with a name,
+    currency and timezone); a dry run creates none and reads the file as a new shop's.
+    """
     if kind not in KINDS:
         raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
     _check_kind(viewer, kind)
     if format not in FORMATS:
         raise InvalidInput("invalid_format", f"format: '{format}' is not one of {', '.join(FORMATS)}",
                            field="format")
-    path = save_upload(file)
+    if not shop and kind != "reviews":  # (a reviews import says why it needs a shop itself)
+        raise InvalidInput("shop_not_chosen", "shop: choose the shop to import into, or create a new one",
+                           field="shop")
+    new_shop = None
+    if shop == imports.NEW_SHOP:
+        if dry_run:  # nothing is created: the job reads the file as this new shop's
+            new_shop = imports.new_shop_fields(new_shop_name, new_shop_currency, new_shop_timezone)
+            shop = ""
+        else:
+            created = imports.create_shop_for_import(
+                session, format=format if kind == "orders" else "generic", name=new_shop_name,
+                currency=new_shop_currency, timezone=new_shop_timezone, actor=viewer.actor,
+                with_program=bool(new_shop_program) and viewer.can("loyalty:settings"))
+            shop = created.code
+    path, filename = save_uploads(file)
     try:
-        job = imports.create_job(session, kind=kind, format=format, filename=file.filename or path.name,
+        job = imports.create_job(session, kind=kind, format=format, filename=filename,
                                  shop_code=shop or None, actor_label=viewer.actor.label,
-                                 dry_run=bool(dry_run))
+                                 dry_run=bool(dry_run), new_shop=new_shop)
     except Exception:
         path.unlink(missing_ok=True)
         raise

@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 from ..core import clock, db
 from ..core.db import session_scope
 from ..core.errors import Conflict, InvalidInput, ShopCXError
+from ..core.money import check_currency
 from ..core.spreadsheet import csv_row
 from ..shops import service as shops
 from ..staff.service import Actor, audit
 from . import bulk, repository
+from .formats import ORDER_FORMATS as FORMAT_NAMES
 from .formats import get_format
 from .models import ImportJob, ImportReject
 
@@ -41,7 +43,7 @@ CUSTOMER_FORMATS = ("customers", "generic")
 
 
 def create_job(session: Session, *, kind: str, format: str, filename: str, shop_code: str | None,
-               actor_label: str, dry_run: bool = False) -> ImportJob:
+               actor_label: str, dry_run: bool = False, new_shop: dict | None = None) -> ImportJob:
     """A queued import job for a file about to be run; checks kind, format and shop."""
     if kind not in KINDS:
         raise InvalidInput("invalid_kind", f"kind: '{kind}' is not one of {', '.join(KINDS)}", field="kind")
@@ -62,10 +64,53 @@ def create_job(session: Session, *, kind: str, format: str, filename: str, shop_
     job = ImportJob(kind=kind, format=fmt, filename=name, shop_id=shop_id, status="queued", dry_run=dry_run,
                     total_rows=0, processed_rows=0, stored_rows=0, unchanged_rows=0, rejected_rows=0,
                     orders_created=0, customers_created=0, created_by=(actor_label or "system")[:120],
-                    created_at=clock.now())
+                    created_at=clock.now(), new_shop=new_shop if dry_run and shop_id is None else None)
     session.add(job)
     session.flush()
     return job
+
+
+NEW_SHOP = "__new__"  # the import page's choice "create a new shop"
+
+
+def new_shop_fields(name: str, currency: str, timezone: str) -> dict:
+    """The new-shop form's fields checked: {"name", "currency", "timezone"}, or an error naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("shop_name_missing", "shop name: give the new shop a name", field="new_shop_name")
+    timezone, currency = (timezone or "").strip(), (currency or "").strip().upper()
+    try:
+        shops.check_timezone(timezone)
+    except InvalidInput:
+        raise InvalidInput("new_shop_timezone", f"timezone: '{timezone}' is not an IANA timezone",
+                           field="new_shop_timezone") from None
+    try:
+        check_currency(currency)
+    except InvalidInput:
+        raise InvalidInput("new_shop_currency", f"currency: '{currency}' is not a three-letter currency code",
+                           field="new_shop_currency") from None
+    return {"name": name[:120], "currency": currency, "timezone": timezone}
+
+
+def create_shop_for_import(session: Session, *, format: str, name: str, currency: str, timezone: str,
+                           actor: Actor, with_program: bool = False):
+    """A shop the user asked for on the import page, coded after the format's platform ('taobao', 'taobao-2' …)."""
+    from ..loyalty import service as loyalty
+
+    wanted = new_shop_fields(name, currency, timezone)
+    defaults = get_format(format).DEFAULT_SHOP if format in FORMAT_NAMES else None
+    base = defaults.code if defaults else "shop"
+    code, n = base, 1
+    while shops.shop_exists(session, code):
+        n += 1
+        code = f"{base}-{n}"
+    shop = shops.create_shop(session, code=code, name=wanted["name"],
+                             platform=defaults.platform if defaults else "other", timezone=wanted["timezone"],
+                             currency=wanted["currency"])
+    audit(session, actor, "shop.create", "shop", shop.id, {"code": code, "name": shop.name, "via": "import"})
+    if with_program:
+        loyalty.create_program(session, shop, actor=actor)
+    return shop
 
 
 def run_job(job_id: int, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportJob:

@@ -27,7 +27,7 @@ LINE_COLUMNS = ("order_id", "line_no", "product_id", "sku", "name", "quantity", 
 ORDER_COLUMNS = ("shop_id", "source", "external_id", "customer_id", "kind", "status", "currency", "goods_amount",
                  "shipping_amount", "discount_amount", "paid_amount", "refunded_amount", "item_count", "buyer_name",
                  "ship_country", "ship_province", "ship_city", "buyer_note", "placed_at", "paid_at", "completed_at",
-                 "created_at", "updated_at", "tax_amount", "taxes_included")
+                 "created_at", "updated_at", "tax_amount", "taxes_included", "lines_missing")
 PRODUCT_COLUMNS = ("shop_id", "sku", "name", "category", "price_amount", "currency", "is_active", "created_at",
                    "updated_at")
 HISTORY_COLUMNS = ("order_id", "from_status", "to_status", "at", "actor", "reason")
@@ -77,12 +77,12 @@ class OrderWriter:
                 new.append((head, lines))
             elif found[1] != head.status and can_transition(found[1], head.status):
                 advancing.append((found, head))
-                counts.stored += len(lines)
+                counts.stored += len(lines) or 1
             else:
-                counts.unchanged += len(lines)
+                counts.unchanged += len(lines) or 1
         counts.customers_created = self._customers(session, new)
         counts.orders_created = len(new)
-        counts.stored += sum(len(lines) for _, lines in new)
+        counts.stored += sum(len(lines) or 1 for _, lines in new)  # an order-level row (no lines) is one row
         if new:
             counts.placed_from = min(head.placed_at for head, _ in new)
             counts.placed_to = max(head.placed_at for head, _ in new)
@@ -94,8 +94,8 @@ class OrderWriter:
         for head, lines in new:
             if head.external_id not in created:
                 counts.orders_created -= 1
-                counts.stored -= len(lines)
-                counts.unchanged += len(lines)
+                counts.stored -= len(lines) or 1
+                counts.unchanged += len(lines) or 1
         self._advance(session, advancing)
         return counts
 
@@ -192,6 +192,8 @@ class OrderWriter:
                 if quantity > 0:
                     items += quantity
                 add_line((order_id, position, product_of(line[1]), line[1], line[2], quantity, line[5], total))
+            if head.lines_missing:
+                goods = head.goods_amount or 0
             paid = head.paid_amount if head.paid_amount is not None else \
                 goods + head.shipping_amount - head.discount_amount + (0 if head.taxes_included else head.tax_amount)
             completed = head.completed_at or (head.placed_at if head.status == "completed" else None)
@@ -200,7 +202,7 @@ class OrderWriter:
                 head.status, head.currency, goods, head.shipping_amount, head.discount_amount, paid,
                 head.refunded_amount, items, head.buyer_name, head.ship_country, head.ship_province, head.ship_city,
                 head.buyer_note, head.placed_at, head.paid_at, completed, now, now, head.tax_amount,
-                head.taxes_included))
+                head.taxes_included, head.lines_missing))
             history.append((order_id, None, head.status, now, actor, "imported"))
             if head.refunded_amount > 0:
                 refunds.append(self._refund(order_id, head))

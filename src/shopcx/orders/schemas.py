@@ -162,6 +162,7 @@ class OrderSummaryOut(BaseModel):
     tax_amount: int = 0
     taxes_included: bool = True
     item_count: int
+    lines_missing: bool = False  # imported from an order-level report: no lines, not in product figures
     buyer_name: str | None
     placed_at: datetime
     paid_at: datetime | None

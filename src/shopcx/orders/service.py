@@ -218,7 +218,8 @@ def stats(session: Session, *, shop_code: str | None = None) -> dict:
         "guest_order_lines": figures["guest_lines"],
         "refunds": refunds_total,
         "net_revenue_minor": net[currencies[0]] if len(currencies) == 1 else (None if currencies else 0),
-        "currency": currencies[0] if len(currencies) == 1 else ("MIXED" if currencies else default_currency()),
+        # No orders, no currency: never one that none of the stored orders has.
+        "currency": currencies[0] if len(currencies) == 1 else ("MIXED" if currencies else None),
         "net_revenue_minor_by_currency": net,
         "shop": shop_code,
     }

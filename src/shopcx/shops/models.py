@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..core.db import Base, BigId, UTCDateTime
 
 PLATFORMS = ("taobao", "tmall", "jd", "pinduoduo", "shopify", "woocommerce", "other")
+PLATFORMS += ("youzan",)
 
 
 class Shop(Base):

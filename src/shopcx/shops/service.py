@@ -49,6 +49,10 @@ def get_shop(session: Session, code: str) -> Shop:
     return shop
 
 
+def shop_exists(session: Session, code: str) -> bool:
+    return session.scalar(select(Shop.id).where(Shop.code == code)) is not None
+
+
 def get_shop_by_id(session: Session, shop_id: int) -> Shop:
     shop = session.get(Shop, shop_id)
     if shop is None:

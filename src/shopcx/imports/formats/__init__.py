@@ -5,10 +5,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from ...core.errors import InvalidInput
-from . import cdnow, generic, online_retail, shopify, taobao, woocommerce
+from . import cdnow, generic, jd, online_retail, pinduoduo, shopify, taobao, woocommerce, youzan
 
 FORMATS: dict[str, ModuleType] = {module.NAME: module for module in (generic, taobao, shopify, online_retail, cdnow)}
 FORMATS[woocommerce.NAME] = woocommerce
+FORMATS |= {module.NAME: module for module in (jd, pinduoduo, youzan)}  # China's other platforms
 ORDER_FORMATS = tuple(FORMATS)
 
 

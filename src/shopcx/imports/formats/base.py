@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,10 @@ class OrderHead:
     external_id: str
     placed_at: datetime
     kind: str = "sale"
+    # An order-level report states no lines: the goods total is the file's, and the order is marked so that
+    # product figures know it is missing (revenue still counts it).
+    lines_missing: bool = False
+    goods_amount: int | None = None
     status: str = "completed"
     currency: str | None = None
     customer_key: str | None = None  # the buyer's id in the format's identity source; None = guest
@@ -78,10 +82,11 @@ class OrderHead:
 class Pending:
     """An order being collected: its head (once a row carried it), its lines and its bad lines."""
 
-    __slots__ = ("head", "lines", "bad", "problem", "mark")
+    __slots__ = ("head", "lines", "bad", "problem", "mark", "line_no")
 
-    def __init__(self, head: OrderHead | None):
+    def __init__(self, head: OrderHead | None, line_no: int = 0):
         self.head = head
+        self.line_no = line_no  # the row of an order-level report (an order with no lines)
         self.lines: list[Line] = []
         self.bad: list[Reject] | None = None
         self.problem: tuple[int, str] | None = None  # (line_no, message) of an order-level problem
@@ -152,6 +157,7 @@ class Collector:
         self.rejects: list[Reject] = []
         self.rows: Iterator[Row] = iter(())  # the data rows, once the header is read
         self.width = 0  # the header's number of columns; data rows are fitted to it plus one blank cell
+        self.where = "line"  # how a reject names its row: "line 7", or "<file> line 7" when files are joined
 
     def first_row(self) -> Row | None:
         """The file's first non-blank row (the header, for most formats)."""
@@ -206,7 +212,7 @@ class Collector:
 
     def reject(self, key: str | None, line_no: int, field: str | None, message: str, fields: list[str]) -> None:
         """Reject one row; with a key its whole order goes with it."""
-        reject = (line_no, field, f"line {line_no}: {message}"[:255], raw_of(fields, self.table.delimiter))
+        reject = (line_no, field, f"{self.where} {line_no}: {message}"[:255], raw_of(fields, self.table.delimiter))
         if not key:
             self.rejects.append(reject)
             return
@@ -221,23 +227,23 @@ class Collector:
         rejects = list(self.rejects)
         for key, order in self.orders.items():
             if order.bad is None and order.problem is None:
-                if order.head is None:
+                if order.head is None:  # (an order without lines always has its head)
                     first = order.lines[0][0]
                     order.problem = (first, "no row of this order carries the order's own fields")
                 elif (check is not None and (message := check(order.head, order.lines))) or \
                         (message := _money_problem(order.head, order.lines)):
-                    order.problem = (order.lines[0][0], message)
+                    order.problem = (order.lines[0][0] if order.lines else order.line_no, message)
                 else:
                     orders.append((order.head, order.lines))
                     continue
-            rejects.extend(_order_rejects(key, order))
+            rejects.extend(_order_rejects(key, order, self.where))
         wanted = {line_no for line_no, _, _, raw in rejects if raw is None}
         if wanted:
             raws = self.table.raw_lines(wanted)
             rejects = [(n, f, r, raws.get(n) if raw is None else raw) for n, f, r, raw in rejects]
         rejects.sort(key=lambda reject: reject[0])
-        # Every data row became a line of an order or a reject, so together they count the rows.
-        total = sum(len(lines) for _, lines in orders) + len(rejects)
+        # Every data row became a line of an order (an order-level row: the order), or a reject.
+        total = sum(len(lines) or 1 for _, lines in orders) + len(rejects)
         return Parsed(orders=orders, rejects=rejects, total_rows=total, encoding=self.table.encoding)
 
 
@@ -258,7 +264,7 @@ def _money_problem(head: OrderHead, lines: list[Line]) -> str | None:
     return None
 
 
-def _order_rejects(key: str, order: Pending) -> Iterable[Reject]:
+def _order_rejects(key: str, order: Pending, where: str = "line") -> Iterable[Reject]:
     bad = order.bad or []
     if bad:
         first_no, _, first_reason, _ = bad[0]
@@ -267,12 +273,12 @@ def _order_rejects(key: str, order: Pending) -> Iterable[Reject]:
     else:
         problem_no, message = order.problem
         sibling = f"order {key} not imported: {message}"
-        bad = [(problem_no, None, f"line {problem_no}: {sibling}"[:255], None)]
+        bad = [(problem_no, None, f"{where} {problem_no}: {sibling}"[:255], None)]
     yield from bad
     bad_lines = {reject[0] for reject in bad}
     for line in order.lines:
         if line[0] not in bad_lines:
-            yield line[0], None, f"line {line[0]}: {sibling}"[:255], None
+            yield line[0], None, f"{where} {line[0]}: {sibling}"[:255], None
 
 
 def _column_key(name: str) -> str:
@@ -312,6 +318,8 @@ class Parsers:
         self.tz = tz
         ZoneInfo(tz)
         self.when_cache: dict[str, datetime] = {}
+        # UTC offsets the file's timestamps state, with a few UTC instants of each (a new shop's timezone).
+        self.offsets: dict[timedelta, list[datetime]] = {}
         self._prices: dict[str, dict[str, tuple[int, Decimal | None]]] = {}
         self._amounts: dict[str, dict[str, int]] = {}
         self._ids: dict[str, str] = {}
@@ -329,6 +337,10 @@ class Parsers:
             if not 1970 <= value.year <= 2100:
                 raise RowError(field, f"{field} '{text}' is out of range (years 1970–2100)")
             found = self.when_cache[text] = clock.to_utc(value, self.tz)
+            if value.tzinfo is not None:
+                seen = self.offsets.setdefault(value.utcoffset(), [])
+                if len(seen) < 64:
+                    seen.append(found)
         return found
 
     def maybe_when(self, text: str, field: str) -> datetime | None:

@@ -1,7 +1,9 @@
 """Taobao/Tmall order export: the 订单报表 joined with the 宝贝报表, one row per item (宝贝).
 
-This is what a seller gets by joining the two CSVs of 千牛 → 交易 → 订单导出 on 订单编号 (or from ERP tools
-that export them joined): the order's columns are repeated on each of its item rows. Usually GB18030.
+This is the layout ERP tools export (the order's columns repeated on each of its item rows), and what the two
+CSVs of 千牛 → 交易 → 订单导出 become when imported together (uploaded at once, zipped, or both paths given to
+`shopcx import orders`): `taobao_reports` joins them on 订单编号. The 订单报表 alone imports orders without
+lines. Usually GB18030. Header names may carry spaces around them.
 
 | column | use |
 |---|---|
@@ -21,7 +23,9 @@ that export them joined): the order's columns are repeated on each of its item r
 from __future__ import annotations
 
 from ...orders.rules import PAID_STATUSES
+from ..errors import ImportFileError
 from . import fields
+from . import taobao_reports as reports
 from .base import Collector, Context, Line, OrderHead, Parsed, RowError, ShopDefaults, TextCache, clip, line_total
 
 NAME = "taobao"
@@ -112,8 +116,37 @@ def check(head: OrderHead, lines: list[Line]) -> str | None:
 
 
 def parse(table, ctx: Context) -> Parsed:
+    """One file: the combined layout, or an order-level report (orders without lines)."""
+    kind = reports.kind_of(reports.header_of(table))
+    if kind == "items":
+        raise ImportFileError("items_report_alone", f"file: {table.path.name} is a 宝贝报表 (items only); import it "
+                              "together with its 订单报表 (both files at once, or one zip of both)", field="file")
+    return parse_items(table, ctx) if kind == "combined" else reports.parse_order_report(table, ctx)
+
+
+def parse_many(tables, ctx: Context) -> Parsed:
+    """The 订单报表 and the 宝贝报表 of one 千牛 export, joined on 订单编号."""
+    kinds = [(table, reports.kind_of(reports.header_of(table))) for table in tables]
+    orders = [table for table, kind in kinds if kind == "orders"]
+    items = [table for table, kind in kinds if kind == "items"]
+    if len(tables) != 2 or len(orders) != 1 or len(items) != 1:
+        found = ", ".join(f"{table.path.name} ({REPORT_NAMES[kind]})" for table, kind in kinds)
+        raise ImportFileError("taobao_pair", f"file: a 千牛 export is one 订单报表 and one 宝贝报表; found {found}",
+                              field="file")
+    joined = reports.JoinedTable(orders[0], items[0])
+    parsed = parse_items(joined, ctx, where=f"{items[0].path.name} line")
+    parsed.rejects = sorted(parsed.rejects + reports.joined_rejects(joined), key=lambda reject: reject[0])
+    parsed.total_rows += len(joined.unmatched)
+    return parsed
+
+
+REPORT_NAMES = {"orders": "订单报表", "items": "宝贝报表", "combined": "订单与宝贝合并表"}
+
+
+def parse_items(table, ctx: Context, where: str = "line") -> Parsed:
     """Group the item rows by 订单编号."""
     out = Collector(table)
+    out.where = where
     c = out.with_blanks(out.header(REQUIRED, OPTIONAL), OPTIONAL)
     head_at = [c[name] for name in HEAD_FIELDS]
     i_key, i_buyer, i_sku, i_title, i_qty, i_price = (c[name] for name in ("订单编号", "买家会员名", "商家编码",

@@ -3,7 +3,9 @@
 The file (CSV, gzip CSV or XLSX; UTF-8 or GB18030, read by the imports domain's reader) has a header row with
 English or Chinese column names (see COLUMNS). Every line is created, updated, unchanged or rejected with its
 line number and reason; a rejected line stores nothing, the good lines are stored. Importing the same file
-again changes nothing and emits no event (reviews are idempotent on shop, platform and review id). A review
+again changes nothing and emits no event (reviews are idempotent on shop, platform and review id; a file without
+review ids, as JD exports and crawled files are, gets a key made from the order, the product or line, the review
+date and its text, so a replay finds the same reviews). A review
 whose order is not in the shop is rejected: a review always belongs to an order.
 
 `ReviewFile` and `store_lines` are the pieces: the import page's job (imports.service) stores each batch of
@@ -12,6 +14,7 @@ lines in its own transaction with the job's counters, the CLI stores them all in
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,27 +41,38 @@ BATCH = 500
 
 # canonical column -> names a file may use (compared lower-cased, without spaces around)
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "review_id": ("review_id", "review id", "external_id", "评价id", "评价编号", "评价号"),
-    "order_id": ("order_id", "order id", "order_external_id", "订单编号", "订单号", "订单id"),
+    "review_id": ("review_id", "review id", "external_id", "评价id", "评价编号", "评价号", "评论id", "commentid",
+                  "comment_id", "guid"),
+    "order_id": ("order_id", "order id", "order_external_id", "订单编号", "订单号", "订单id", "orderid",
+                 "子订单编号"),
     "line_no": ("line_no", "line", "行号"),
-    "sku": ("sku", "商家编码", "商品编码", "货号"),
-    "stars": ("stars", "star", "score", "星级", "评分", "打分"),
-    "rating": ("rating", "class", "rating_class", "评价", "评价结果", "评价等级", "评价类型"),
+    "sku": ("sku", "商家编码", "商品编码", "货号", "skuid", "sku_id", "商品sku"),
+    "stars": ("stars", "star", "score", "星级", "评分", "打分", "评价星级", "商品评分"),
+    # JD's class code (scoreType / 评价类型: 1 差评, 2 中评, 3 好评) is a class, never stars.
+    "rating": ("rating", "class", "rating_class", "评价", "评价结果", "评价等级", "评价类型", "评价分类",
+               "scoretype", "score_type", "commenttype", "comment_type"),
     "is_default": ("is_default", "default", "默认好评", "系统默认好评", "是否默认好评"),
     "dsr_description": ("dsr_description", "description", "描述相符", "宝贝与描述相符"),
     "dsr_service": ("dsr_service", "service", "服务态度", "卖家的服务态度"),
     "dsr_logistics": ("dsr_logistics", "logistics", "物流服务", "物流服务的质量", "发货速度"),
-    "text": ("text", "content", "review", "comment", "评价内容", "评论内容", "内容"),
+    "text": ("text", "content", "review", "comment", "评价内容", "评论内容", "内容", "初评", "初评内容",
+             "首次评价"),
     "images": ("images", "image_urls", "photos", "图片", "评价图片", "晒图"),
-    "reviewer": ("reviewer", "reviewer_name", "buyer", "nickname", "买家昵称", "昵称", "买家"),
-    "reviewed_at": ("reviewed_at", "review_date", "date", "created_at", "评价时间", "评价日期"),
+    "reviewer": ("reviewer", "reviewer_name", "buyer", "nickname", "买家昵称", "昵称", "买家", "用户昵称",
+                 "会员名"),
+    "reviewed_at": ("reviewed_at", "review_date", "date", "created_at", "评价时间", "评价日期", "初评时间",
+                    "创建时间", "creationtime", "creation_time", "评论时间"),
     "revised_at": ("revised_at", "修改时间", "改评时间"),
     "reply": ("reply", "reply_text", "商家回复", "卖家回复", "解释", "卖家解释", "回复内容"),
     "replied_at": ("replied_at", "回复时间", "解释时间"),
-    "followup": ("followup", "followup_text", "追评", "追评内容", "追加评论"),
-    "followup_at": ("followup_at", "追评时间", "追加评论时间"),
+    "followup": ("followup", "followup_text", "追评", "追评内容", "追加评论", "追加评价", "aftercontent"),
+    "followup_at": ("followup_at", "追评时间", "追加评论时间", "追加评价时间", "aftercreationtime"),
 }
-REQUIRED = ("review_id", "order_id", "reviewed_at")
+# Without a review id a line's key is made from what the platform cannot change about the review (see _key_of).
+REQUIRED = ("order_id", "reviewed_at")
+KEYED = "k:"  # prefix of a made key, so it never equals a platform's own review id
+# JD's class codes
+CLASS_CODES = {"1": "bad", "2": "neutral", "3": "good"}
 RATING_COLUMNS = ("stars", "rating", "is_default")
 _IMAGE_SPLIT = re.compile(r"[|;,\s]+")
 _INT_FIELDS = {"stars": "stars", "dsr_description": "dsr_description", "dsr_service": "dsr_service",
@@ -150,7 +164,8 @@ def _parse(row: _Row, parsers: Parsers, platform: str) -> ReviewIn:
     rating_text = row.get("rating")
     if rating_text:
         try:
-            values["rating"] = rules.parse_class(rating_text)
+            code = rating_text.strip().removesuffix(".0")
+            values["rating"] = CLASS_CODES.get(code) or rules.parse_class(rating_text)
         except ValueError as exc:
             raise RowError(row.name("rating"), f"{row.name('rating')} {exc}") from None
         if rating_text.strip().lower() in rules.DEFAULT_CLASS_WORDS:
@@ -172,6 +187,9 @@ def _parse(row: _Row, parsers: Parsers, platform: str) -> ReviewIn:
         text = row.get(canon)
         if text or canon == "reviewed_at":
             values[canon] = parsers.when(text, row.name(canon))
+    # Only a file with no review id column at all gets made keys; a blank id in a file of ids is an error.
+    if "review_id" not in row.columns and values["order_external_id"] and values.get("reviewed_at") is not None:
+        values["external_id"] = _key_of(values)
     try:
         return ReviewIn.model_validate(values)
     except ValidationError as exc:
@@ -187,6 +205,16 @@ def _parse(row: _Row, parsers: Parsers, platform: str) -> ReviewIn:
         if values.get(target) is None and target in ("external_id", "order_external_id"):
             message = "is missing"
         raise RowError(column, f"{column}: {message}" if column else message) from None
+
+
+def _key_of(values: dict) -> str:
+    """A stable key for a review the file gives no id: platform, order, product or line, date and text."""
+    # The shop is the other half of the identity (reviews are unique per shop, platform and key). The reply and
+    # the 追评 are left out, so a later export that adds them updates the review instead of adding another.
+    parts = (values["platform"], values["order_external_id"], values.get("sku") or str(values.get("line_no") or ""),
+             values["reviewed_at"].date().isoformat(), " ".join((values.get("text") or "").split()))
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{KEYED}{digest}"
 
 
 @dataclass
