@@ -2,7 +2,7 @@
 new shop keeps the shop it would create
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-06 12:05:00
 """
 import sqlalchemy as sa
