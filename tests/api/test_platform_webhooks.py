@@ -32,7 +32,7 @@ def shop(session, client, token):
     shop = make_shop(session, code="us", platform="shopify", currency="USD", timezone="America/Los_Angeles")
     session.flush()
     answer = client.put("/api/v1/shops/us/webhook-secret", json={"webhook_secret": KEY},
-                        headers=token("orders:write"))
+                        headers=token("settings:manage"))
     assert answer.status_code == 200 and answer.json()["webhook_secret"] == KEY
     return shop
 
@@ -192,7 +192,7 @@ def test_the_entered_key_is_stored_encrypted_and_checked(client, shop, session, 
     session.refresh(shop)
     assert KEY not in (shop.webhook_secret or "") and shop.webhook_secret.startswith("enc:")
     short = client.put("/api/v1/shops/us/webhook-secret", json={"webhook_secret": "abc"},
-                       headers=token("orders:write"))
+                       headers=token("settings:manage"))
     assert short.status_code == 422 and short.json()["field"] == "webhook_secret"
     assert "message_zh" in short.json()
 

@@ -25,7 +25,7 @@ def shop(session, client, token):
     make_shop(session, code="woo", platform="woocommerce", currency="EUR", timezone="Europe/Berlin")
     session.flush()
     assert client.put("/api/v1/shops/woo/webhook-secret", json={"webhook_secret": KEY},
-                      headers=token("orders:write")).status_code == 200
+                      headers=token("settings:manage")).status_code == 200
 
 
 def deliver(client, topic: str, payload: dict, *, delivery: str | None = None, key: str = KEY):

@@ -64,7 +64,7 @@ def test_youzan_export(session):
     assert (closed.status, closed.paid_amount, closed.refunded_amount) == ("refunded", 4700, 3900)
     # +86 135-6666-7777 and 13566667777 are one buyer.
     assert closed.customer_id == beans.customer_id
-    assert session.get(Customer, beans.customer_id).phone == "13566667777"
+    assert session.get(Customer, beans.customer_id).phone == "+8613566667777"  # stored in E.164
     assert order(session, "E20260412000000000002").status == "pending"
     assert reject_lines(session, job.id)[6] == ("商品单价", "line 6: 商品单价 '八十八' is not an amount of money")
     lines = count(session, OrderLine)

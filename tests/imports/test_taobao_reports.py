@@ -36,7 +36,7 @@ def test_the_pair_joins_on_the_order_id_with_line_titles_from_the_item_report(se
     assert first.lines_missing is False
     assert first.shipments[0].tracking_no == "YT8800012345678"
     buyer = session.get(Customer, first.customer_id)
-    assert (buyer.nickname, buyer.phone, buyer.province) == ("星河小铺的回头客", "13712345678", "浙江省")
+    assert (buyer.nickname, buyer.phone, buyer.province) == ("星河小铺的回头客", "+8613712345678", "浙江省")
     assert order(session, "4102938475610003").customer_id == first.customer_id
     rejects = [(row.line_no, row.field, row.reason) for row in service.reject_rows(session, job.id)[0]]
     # Line numbers are the 宝贝报表's, except for the order with no item, which is found in the 订单报表.

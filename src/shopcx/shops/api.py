@@ -80,9 +80,10 @@ def rotate_webhook_secret(shop_code: str, request: Request,
 
 @shops_router.put("/shops/{shop_code}/webhook-secret", response_model=WebhookSecretOut)
 def set_webhook_secret(shop_code: str, data: WebhookSecretIn, request: Request,
-                       actor: Annotated[Actor, Depends(require_scope("orders:write"))],
+                       actor: Annotated[Actor, Depends(require_scope("settings:manage"))],
                        session: SessionDep) -> WebhookSecretOut:
-    """Store the key the shop platform signs its webhooks with (encrypted; shown back once; scope orders:write)."""
+    """Store the key the shop platform signs its webhooks with (encrypted; shown back once; scope
+    settings:manage, as on the shops page)."""
     shop = service.get_shop(session, shop_code)
     secret = webhooks.set_secret(session, shop, data.webhook_secret, actor=actor)
     return WebhookSecretOut(shop=shop.code, webhook_secret=secret,

@@ -29,6 +29,7 @@ API_MIRRORS: dict[Twin, Mirror] = {
     # shops and webhooks
     ("GET", "/api/v1/shops"): None,
     ("POST", "/api/v1/shops/{shop_code}/webhook-secret"): "settings:manage",  # shop settings: the owner's
+    ("PUT", "/api/v1/shops/{shop_code}/webhook-secret"): "settings:manage",  # the key the platform signs with
     ("POST", "/api/v1/webhooks/{shop_code}/orders"): None,
     ("GET", "/api/v1/me"): None,
     # customers
