@@ -76,7 +76,7 @@ def error_text(exc: ShopCXError, locale: str) -> str:
     """A business error for the user: its translation by code where one exists, else its own message."""
     key = f"error.{exc.code}"
     if has(key, locale):
-        return t(key, locale, field=exc.field or "", message=exc.message)
+        return t(key, locale, **{**exc.values, "field": exc.field or "", "message": exc.message})
     return exc.message
 
 

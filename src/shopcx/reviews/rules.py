@@ -1,5 +1,6 @@
 """Pure review arithmetic: classes, 好评率, DSR and its benchmark gap, the DSR forecaster, revision rate,
-response time, platform windows, reply templates and the platform-rule guard. No I/O.
+response time, platform windows and reply templates. No I/O. (The platform-rule guard on texts to buyers is
+`shopcx.core.outgoing`.)
 
 Definitions (DESIGN.md §4):
 - 好评率 = 好评 / all reviews in the window; 好 = 4–5 stars, 中 = 3, 差 = 1–2 where only stars exist, and an
@@ -13,7 +14,6 @@ Definitions (DESIGN.md §4):
 from __future__ import annotations
 
 import math
-import re
 import statistics
 import string
 from collections.abc import Iterable, Mapping
@@ -385,50 +385,3 @@ def render_template(body: str, *, name: str, product: str, shop: str) -> str:
     if problem:
         raise ValueError(problem)
     return body.format(name=name, product=product, shop=shop)
-
-
-# --- the platform-rule guard ---------------------------------------------------------------------------------
-# Taobao's rules on 好评返现 and JD's on inducing reviews forbid offering money, gifts, coupons or points in
-# exchange for a good review or a revision. Compensation for a real problem (a refund, a replacement, a coupon
-# for the trouble) is allowed as long as it does not depend on the review. The guard therefore refuses a text
-# in which an incentive and a review change meet in one sentence, and a few phrases that are offences alone.
-
-_ALWAYS = ("好评返现", "好评返", "返现好评", "好评送", "好评有礼", "好评有奖", "五星返现", "5星返现", "晒图返现",
-           "改好评送", "改好评返", "改评返现", "删差评", "删除差评", "撤销差评", "撤掉差评", "删评返")
-_INCENTIVE = ("红包", "返现", "现金", "返款", "返钱", "给钱", "打款", "转账", "退款", "退钱", "补偿", "赔偿",
-              "礼品", "礼物", "赠品", "小礼", "送您", "送你", "送个", "送一", "优惠券", "代金券", "券", "积分", "免单",
-              "免费", "折扣", "元", "块钱", "¥", "￥")
-_REVISION = ("改好评", "改成好评", "改为好评", "改评", "改一下评价", "改下评价", "修改评价", "更改评价", "修改一下评价",
-             "追加好评", "追评好评", "删评", "删除评价", "删掉评价", "撤销评价", "撤回评价", "撤评", "给个好评",
-             "给好评", "打五星", "五星好评", "5星好评", "好评")
-_NOT_INCENTIVE = ("送达", "送货", "配送", "快递送", "送到", "运送", "发送", "送的", "元旦", "单元")
-_EN_INCENTIVE = re.compile(r"\b(money|cash|refund|rebate|gift|present|coupon|voucher|discount|reward|points?|"
-                           r"free|paypal|\$\s?\d)", re.IGNORECASE)
-_EN_REVISION = re.compile(r"\b(change|update|revise|edit|amend|remove|delete|take down|withdraw|upgrade)\b[^.!?]*"
-                          r"\b(review|rating|feedback|stars?)\b|\b(5|five)[- ]stars?\b|\bpositive (review|rating)",
-                          re.IGNORECASE)
-_SENTENCE = re.compile(r"[。！？!?；;\n]+|(?<=[a-zA-Z])\.(?:\s|$)")
-
-
-def incentive_problem(text: str | None) -> str | None:
-    """The phrase that offers something in exchange for a review change, or None when the text is allowed."""
-    if not text:
-        return None
-    compact = re.sub(r"\s+", "", text)
-    for phrase in _ALWAYS:
-        if phrase in compact:
-            return phrase
-    for sentence in _SENTENCE.split(text):
-        plain = sentence
-        for word in _NOT_INCENTIVE:
-            plain = plain.replace(word, "")
-        squeezed = re.sub(r"\s+", "", plain)
-        offer = next((w for w in _INCENTIVE if w in squeezed), None)
-        change = next((w for w in _REVISION if w in squeezed), None)
-        if offer and change:
-            return sentence.strip()
-        en_offer = _EN_INCENTIVE.search(plain)
-        en_change = _EN_REVISION.search(plain)
-        if en_offer and en_change:
-            return sentence.strip()
-    return None

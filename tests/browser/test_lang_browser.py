@@ -1,0 +1,105 @@
+"""Issue 13, items 2–6 in Debian's Chromium, in 简体中文 and English, at 1366 px and 390 px: the platform-rule
+guard on replies and contacts, hidden dissatisfaction handled as a complaint, reply suggestions in the review's
+language, one language per page, and the English menu and vocabulary.
+
+Uses the live server of test_browser (a fresh committed database with a shop, three buyers and an owner) and
+adds an English-speaking owner and reviews of the seeded orders; screenshots go to test-artifacts/issue13/.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shopcx.core import db
+
+from .test_browser import ARTIFACTS, PASSWORD, browser, live_server, watched_page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+HIDDEN_TEXT = "东西还行，但是盖子漏水，联系客服也没人理，有点失望"
+PRAISE_TEXT = "细节处理得很好，客服很耐心，物流也快"
+
+
+@pytest.fixture
+def lang_server(live_server):  # noqa: F811
+    """The live server with an English-speaking owner and three reviews: a 差评, a 5★ with a complaint (hidden
+    dissatisfaction) and a 5★ praise."""
+    from shopcx.reviews import service
+    from shopcx.reviews.schemas import ReviewIn
+    from shopcx.shops import service as shops
+    from shopcx.staff import service as staff
+    from shopcx.staff.service import SYSTEM
+
+    now = datetime.now(UTC)
+    ids = {}
+    with db.session_scope() as session:
+        staff.create_user(session, username="boss-en", password=PASSWORD, role="owner", display_name="Anna Lee",
+                          locale="en")
+        shop = shops.get_shop(session, "main")
+        for n, (key, stars, text, nick) in enumerate([("bad", 1, "杯子漏水，客服也不回复", "王*明"),
+                                                      ("hidden", 5, HIDDEN_TEXT, "李*"),
+                                                      ("praise", 5, PRAISE_TEXT, "张*")], start=1):
+            result = service.record_review(session, shop, ReviewIn.model_validate({
+                "external_id": f"RV-L{n}", "order_external_id": f"TB{n:06d}", "stars": stars, "text": text,
+                "reviewer_name": nick, "reviewed_at": now - timedelta(days=n), "dsr_description": stars,
+                "dsr_service": stars, "dsr_logistics": stars}), actor=SYSTEM, source="api")
+            ids[key] = result.review_id
+    return live_server, ids
+
+
+def sign_in(page, base: str, locale: str) -> None:
+    """Sign in as the owner who reads Chinese (boss) or English (boss-en)."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "boss" if locale == "zh" else "boss-en")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def shot(page, name: str) -> None:
+    folder = ARTIFACTS / "issue13"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def screens():
+    return [(locale, width) for locale in ("zh", "en") for width in WIDTHS]
+
+
+# --- item 2: the platform-rule guard -------------------------------------------------------------------------
+
+GUARD_WORDS = {"zh": ("平台规则", "追评"), "en": ("Platform rules", "follow-up review")}
+OFF_PLATFORM = {"zh": "微信、QQ", "en": "WeChat, QQ"}
+
+
+@pytest.mark.parametrize(("locale", "width"), screens())
+def test_guard_refuses_a_coupon_for_a_followup_and_a_wechat_refund(browser, lang_server, locale, width):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, ids = lang_server
+    with watched_page(browser, f"issue13/failure-guard-{locale}-{width}", viewport=WIDTHS[width],
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        page.goto(f"{base}/reviews/{ids['bad']}")
+        bribe = "亲，加微信送您一张10元优惠券，追评一下好不好"
+        page.fill("#reply-text", bribe)
+        page.click("#reply-form button[type=submit]")
+        refusal = page.locator("[data-error-for=reply]")
+        for words in GUARD_WORDS[locale]:
+            expect(refusal).to_contain_text(words)
+        expect(page.locator("#reply-text")).to_have_value(bribe)  # nothing typed is lost
+        page.select_option("#contact-form select[name=channel]", "chat")
+        page.select_option("#contact-form select[name=result]", "reached")
+        page.fill("#contact-form textarea[name=note]", "加V详聊，给您补偿")
+        page.click("#contact-form button[type=submit]")
+        expect(page.locator("[data-error-for=contact]")).to_contain_text(OFF_PLATFORM[locale])
+        expect(page.locator("#contacts li[data-contact]")).to_have_count(0)
+        shot(page, f"guard-{locale}-{width}")
+        # An unconditional apology and refund goes out.
+        page.fill("#reply-text", "非常抱歉给您带来不便，已为您办理退款并补发新品。")
+        page.click("#reply-form button[type=submit]")
+        expect(page.locator("#current-reply")).to_contain_text("已为您办理退款")
+        assert all("422" in e for e in errors), errors
