@@ -21,12 +21,15 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 HIDDEN_TEXT = "东西还行，但是盖子漏水，联系客服也没人理，有点失望"
 PRAISE_TEXT = "细节处理得很好，客服很耐心，物流也快"
+ENGLISH_TEXT = "The lid cracked after two days and the tea leaked into my bag."
 
 
 @pytest.fixture
 def lang_server(live_server):  # noqa: F811
     """The live server with an English-speaking owner and three reviews: a 差评, a 5★ with a complaint (hidden
     dissatisfaction) and a 5★ praise."""
+    from shopcx.orders import service as orders
+    from shopcx.orders.schemas import OrderIn
     from shopcx.reviews import service
     from shopcx.reviews.schemas import ReviewIn
     from shopcx.shops import service as shops
@@ -39,9 +42,14 @@ def lang_server(live_server):  # noqa: F811
         staff.create_user(session, username="boss-en", password=PASSWORD, role="owner", display_name="Anna Lee",
                           locale="en")
         shop = shops.get_shop(session, "main")
+        orders.upsert_order(session, shop, OrderIn.model_validate({
+            "source": "taobao", "external_id": "TB000004", "status": "delivered", "placed_at": now - timedelta(days=9),
+            "customer": {"source": "taobao", "external_id": "buyer4", "name": "Tom Baker"},
+            "lines": [{"sku": "CUP-1", "name": "保温杯", "quantity": 1, "unit_price_amount": 4990}]}), actor=SYSTEM)
         for n, (key, stars, text, nick) in enumerate([("bad", 1, "杯子漏水，客服也不回复", "王*明"),
                                                       ("hidden", 5, HIDDEN_TEXT, "李*"),
-                                                      ("praise", 5, PRAISE_TEXT, "张*")], start=1):
+                                                      ("praise", 5, PRAISE_TEXT, "张*"),
+                                                      ("english", 2, ENGLISH_TEXT, "t***r")], start=1):
             result = service.record_review(session, shop, ReviewIn.model_validate({
                 "external_id": f"RV-L{n}", "order_external_id": f"TB{n:06d}", "stars": stars, "text": text,
                 "reviewer_name": nick, "reviewed_at": now - timedelta(days=n), "dsr_description": stars,
@@ -103,3 +111,32 @@ def test_guard_refuses_a_coupon_for_a_followup_and_a_wechat_refund(browser, lang
         page.click("#reply-form button[type=submit]")
         expect(page.locator("#current-reply")).to_contain_text("已为您办理退款")
         assert all("422" in e for e in errors), errors
+
+
+# --- item 4: suggestions in the buyer's language, addressed politely ------------------------------------------
+
+
+@pytest.mark.parametrize(("locale", "width"), screens())
+def test_suggestions_follow_the_buyers_language_not_the_staffs(browser, lang_server, locale, width):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, ids = lang_server
+    with watched_page(browser, f"issue13/failure-suggest-{locale}-{width}", viewport=WIDTHS[width],
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        page.goto(f"{base}/reviews/{ids['bad']}")  # a Chinese 差评 on Taobao
+        suggestion = page.locator("#suggestions .rv-suggestion-text").first
+        expect(suggestion).to_contain_text("亲爱的顾客您好，非常抱歉保温杯")
+        for nick in ("王*明", "王小明"):
+            expect(page.locator("#suggestions")).not_to_contain_text(nick)
+        page.locator("#suggestions button").first.click()
+        expect(page.locator("#reply-text")).to_have_value(
+            "亲爱的顾客您好，非常抱歉保温杯给您带来了不好的体验。我们已安排专人跟进，会尽快与您联系解决问题。")
+        shot(page, f"suggest-zh-review-{locale}-{width}")
+        page.goto(f"{base}/reviews/{ids['english']}")  # an English buyer on the same Taobao shop
+        suggestion = page.locator("#suggestions .rv-suggestion-text").first
+        expect(suggestion).to_contain_text("Dear customer, we are very sorry about your experience with 保温杯")
+        expect(page.locator("#suggestions")).not_to_contain_text("t***r")
+        expect(page.locator("#suggestions")).not_to_contain_text("Tom")
+        shot(page, f"suggest-en-review-{locale}-{width}")
+        assert errors == []

@@ -43,7 +43,7 @@ def test_reply_offering_money_for_a_revision_is_refused_with_the_reason(session,
     assert review.reply_text == "非常抱歉，客服会马上联系您处理漏水问题。" and review.replied_by_id == agent.user.id
 
 
-def test_suggested_replies_use_the_buyers_name_and_product(login, shop_reviews):
+def test_suggested_replies_address_the_buyer_politely_and_name_the_product(login, shop_reviews):
     owner = login("owner")
     tb = shop_reviews["tb"]
     added = owner.post("/reviews/settings/templates", {"shop": tb.id, "rating_class": "good", "locale": "zh",
@@ -51,7 +51,7 @@ def test_suggested_replies_use_the_buyers_name_and_product(login, shop_reviews):
     assert added.status_code == 303
     page = owner.get(f"/reviews/{shop_reviews['reviews']['good-tea'].id}").text
     suggestions = re.findall(r'data-text="([^"]*)"', page)
-    assert [html.unescape(s) for s in suggestions] == ["谢谢张伟喜欢龙井！小雅生活馆"]
+    assert [html.unescape(s) for s in suggestions] == ["谢谢亲爱的顾客喜欢龙井！小雅生活馆"]
 
 
 # --- one review: the care flow -------------------------------------------------------------------------------

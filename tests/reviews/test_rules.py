@@ -157,3 +157,27 @@ def test_locale_files_match_and_label_every_error_code():
     missing = sorted(code for code in raised if f"error.{code}" not in zh and f"error.{code}" not in shared
                      and code not in ("invalid_input", "invalid_platform"))
     assert missing == []
+
+
+@pytest.mark.parametrize(("platform", "texts", "expected"), [
+    ("taobao", ("杯子很好用",), "zh"),
+    ("shopify", ("杯子很好用",), "zh"),           # a Chinese buyer on Shopify is answered in Chinese
+    ("taobao", ("Great cup, keeps tea hot",), "en"),  # and an English one on Taobao in English
+    ("shopify", (None,), "en"),                    # no text: the platform's language
+    ("woocommerce", ("", "👍"), "en"),
+    ("jd", (None, None), "zh"),
+    ("other", ("ok",), "zh"),                      # two letters say nothing; an unlisted platform: Chinese
+    ("shopify", ("Nice", "追评：用了一周盖子坏了"), "zh"),
+])
+def test_replies_follow_the_buyers_language_then_the_platforms(platform, texts, expected):
+    assert rules.reply_locale(platform, *texts) == expected
+
+
+def test_the_buyer_is_addressed_politely_never_by_nickname():
+    for (cls, locale), bodies in rules.DEFAULT_TEMPLATES.items():
+        for body in bodies:
+            text = rules.render_template(body, name=rules.buyer_address(body, locale), product="保温杯", shop="店")
+            assert "*" not in text and ("您" in text if locale == "zh" else "ustomer" in text or "you" in text)
+    assert rules.buyer_address("{name}, thank you", "en") == "Dear customer"
+    assert rules.buyer_address("Thanks, {name}!", "en") == "dear customer"
+    assert rules.buyer_address("{name}您好", "zh") == "亲爱的顾客"

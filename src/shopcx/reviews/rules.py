@@ -14,6 +14,7 @@ Definitions (DESIGN.md §4):
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import string
 from collections.abc import Iterable, Mapping
@@ -340,9 +341,11 @@ def can_transition_case(current: str, target: str) -> bool:
 
 PLACEHOLDERS = ("name", "product", "shop")
 
+# {name} is filled with a polite address, never the buyer's nickname: platforms show nicknames masked (王*明,
+# t***3) and a real name from the shop's records does not belong in a public reply.
 DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("good", "zh"): (
-        "感谢{name}对{product}的好评！您的认可是我们最大的动力，期待再次为您服务。",
+        "感谢您对{product}的好评！您的认可是我们最大的动力，期待再次为您服务。",
         "{name}您好，很高兴{product}让您满意，谢谢您抽空评价！{shop}随时欢迎您再来。",
     ),
     ("neutral", "zh"): (
@@ -352,17 +355,41 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
         "{name}您好，非常抱歉{product}给您带来了不好的体验。我们已安排专人跟进，会尽快与您联系解决问题。",
     ),
     ("good", "en"): (
-        "Thank you, {name}, for the kind words about {product}! We look forward to serving you again.",
+        "{name}, thank you for the kind words about {product}! We look forward to serving you again.",
     ),
     ("neutral", "en"): (
-        "Hello {name}, we are sorry {product} did not fully meet your expectations. Our team will contact "
-        "you shortly to put it right.",
+        "{name}, we are sorry {product} did not fully meet your expectations. Our team will contact you shortly "
+        "to put it right.",
     ),
     ("bad", "en"): (
-        "Hello {name}, we are very sorry about your experience with {product}. A member of our team will "
-        "contact you to resolve it.",
+        "{name}, we are very sorry about your experience with {product}. A member of our team will contact you "
+        "to resolve it.",
     ),
 }
+# How a reply addresses the buyer: at the start of the text, and inside a sentence.
+BUYER_ADDRESS = {"zh": ("亲爱的顾客", "亲爱的顾客"), "en": ("Dear customer", "dear customer")}
+# The language buyers write in on each platform, when their own text does not tell.
+PLATFORM_LOCALES = {"taobao": "zh", "tmall": "zh", "jd": "zh", "pinduoduo": "zh", "shopify": "en",
+                    "woocommerce": "en"}
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def reply_locale(platform: str | None, *texts: str | None) -> str:
+    """The language to answer a review in: the buyer's own (Chinese characters, else three or more Latin
+    letters in their text), else the platform's; Chinese for a platform not listed."""
+    written = " ".join(t for t in texts if t)
+    if _HAN.search(written):
+        return "zh"
+    if len(_LATIN.findall(written)) >= 3:
+        return "en"
+    return PLATFORM_LOCALES.get((platform or "").lower(), "zh")
+
+
+def buyer_address(body: str, locale: str) -> str:
+    """The polite address {name} stands for in body (capitalised when the body starts with it)."""
+    start, inner = BUYER_ADDRESS["en" if locale == "en" else "zh"]
+    return start if body.lstrip().startswith("{name}") else inner
 
 
 def template_problem(body: str) -> str | None:
