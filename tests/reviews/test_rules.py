@@ -174,7 +174,7 @@ def test_replies_follow_the_buyers_language_then_the_platforms(platform, texts, 
 
 
 def test_the_buyer_is_addressed_politely_never_by_nickname():
-    for (cls, locale), bodies in rules.DEFAULT_TEMPLATES.items():
+    for (_cls, locale), bodies in rules.DEFAULT_TEMPLATES.items():
         for body in bodies:
             text = rules.render_template(body, name=rules.buyer_address(body, locale), product="保温杯", shop="店")
             assert "*" not in text and ("您" in text if locale == "zh" else "ustomer" in text or "you" in text)
