@@ -140,3 +140,33 @@ def test_suggestions_follow_the_buyers_language_not_the_staffs(browser, lang_ser
         expect(page.locator("#suggestions")).not_to_contain_text("Tom")
         shot(page, f"suggest-en-review-{locale}-{width}")
         assert errors == []
+
+
+# --- item 3: hidden dissatisfaction handled as a complaint -----------------------------------------------------
+
+APOLOGISE = {"zh": "致歉并跟进", "en": "Apologise and follow up"}
+THANK = {"zh": "致谢", "en": "Thank"}
+TASK = {"zh": "跟进任务", "en": "Follow-up task"}
+
+
+@pytest.mark.parametrize(("locale", "width"), screens())
+def test_hidden_dissatisfaction_gets_an_apology_and_a_task(browser, lang_server, locale, width):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, ids = lang_server
+    with watched_page(browser, f"issue13/failure-hidden-{locale}-{width}", viewport=WIDTHS[width],
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        page.goto(f"{base}/reviews?tab=hidden")
+        row = page.locator(f"#inbox-table tr[data-review='{ids['hidden']}']")
+        expect(row.locator(".rv-action")).to_have_text(APOLOGISE[locale])
+        expect(page.locator(f"#inbox-table tr[data-review='{ids['praise']}']")).to_have_count(0)
+        shot(page, f"hidden-inbox-{locale}-{width}")
+        page.goto(f"{base}/reviews?tab=good")
+        expect(page.locator(f"#inbox-table tr[data-review='{ids['praise']}'] .rv-action")).to_have_text(THANK[locale])
+        page.goto(f"{base}/reviews/{ids['hidden']}")
+        expect(page.locator("#suggestions")).to_contain_text("很抱歉保温杯没能让您完全满意")
+        expect(page.locator("#suggestions")).not_to_contain_text("很高兴")
+        expect(page.locator("main")).to_contain_text(TASK[locale])
+        shot(page, f"hidden-review-{locale}-{width}")
+        assert errors == []

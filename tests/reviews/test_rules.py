@@ -132,10 +132,12 @@ def test_reply_templates_fill_only_known_placeholders():
 
 
 def test_hidden_negative_is_a_good_review_with_negative_text():
-    assert rules.is_hidden_negative("good", False, "negative")
-    assert not rules.is_hidden_negative("good", True, "negative")  # a default review has no buyer text
-    assert not rules.is_hidden_negative("bad", False, "negative")
-    assert not rules.is_hidden_negative("good", False, "positive")
+    assert rules.is_hidden_negative("good", False, 0.05)
+    assert not rules.is_hidden_negative("good", True, 0.05)  # a default review has no buyer text
+    assert not rules.is_hidden_negative("bad", False, 0.05)
+    assert not rules.is_hidden_negative("good", False, 0.9)
+    assert not rules.is_hidden_negative("good", False, 0.3)  # less warm is not a complaint
+    assert not rules.is_hidden_negative("good", False, None)  # not analysed
 
 
 def test_locale_files_match_and_label_every_error_code():

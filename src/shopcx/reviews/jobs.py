@@ -22,7 +22,7 @@ from ..core import clock, db, jobs
 from ..core.events import OutboxEvent
 from .models import Review, ReviewContact
 from .repository import count_with_text, unanalyzed, with_text_after
-from .service import analysis
+from .service import analysis, care
 
 log = logging.getLogger("shopcx.reviews")
 BATCH = 500
@@ -39,6 +39,8 @@ def analyze_pending(limit: int = 10_000) -> int:
             if not analysis.apply_all(rows):
                 log.warning("review text analysis is unavailable; %s reviews wait", len(rows))
                 break
+            session.flush()
+            care.follow_up_hidden(session, rows)
             done += len(rows)
     return done
 

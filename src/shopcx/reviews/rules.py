@@ -89,9 +89,18 @@ def is_improvement(from_class: str, to_class: str) -> bool:
     return CLASS_RANK[to_class] > CLASS_RANK[from_class]
 
 
-def is_hidden_negative(rating_class: str, is_default: bool, polarity: str | None) -> bool:
-    """Hidden dissatisfaction: a good (4–5 star or explicit 好评) review whose text reads negative."""
-    return rating_class == "good" and not is_default and polarity == "negative"
+# A buyer who gave 4–5 stars said "good"; their text must read clearly negative, not merely less warm, before the
+# shop treats it as a complaint. P(positive) < 0.2 (odds of 4:1 that the text is negative) removes the false alarms
+# of the 0.5 cut on the demo shop (praise with negated faults: 没有毛刺, 不掉色, 不会失望; all scored 0.29–0.48)
+# while keeping 191 of its 193 hidden complaints; on the labelled sample tests/reviews/samples/
+# hidden_dissatisfaction_labelled.csv precision rises from 0.81 to 0.90 (test_hidden_rule_precision).
+HIDDEN_NEGATIVE_BELOW = 0.2
+
+
+def is_hidden_negative(rating_class: str, is_default: bool, score: float | None) -> bool:
+    """Hidden dissatisfaction: a good (4–5 star or explicit 好评) review whose text (or 追评) reads clearly
+    negative, P(positive) below HIDDEN_NEGATIVE_BELOW."""
+    return rating_class == "good" and not is_default and score is not None and score < HIDDEN_NEGATIVE_BELOW
 
 
 @dataclass

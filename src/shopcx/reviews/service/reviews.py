@@ -218,6 +218,8 @@ def _replay(session: Session, shop: Shop, review: Review, data: ReviewIn, *, act
                                                                                       revision.to_stars)
     if revised:
         _after_revision(session, review, revision)
+    elif reanalyze and with_case:
+        care.follow_up_hidden(session, [review])
     if source != "import":
         audit(session, actor, "review.update", "review", review.id, changes)
     return UpsertResult(review_id=review.id, created=False, changed=True, revised=revised,
@@ -307,6 +309,7 @@ def add_followup(session: Session, review: Review, text: str, followed_at: datet
     analysis.apply(review)
     review.updated_at = clock.now()
     session.flush()
+    care.follow_up_hidden(session, [review])  # a 5-star review whose 追评 complains
     audit(session, actor, "review.followup", "review", review.id, {"text": text})
     return review
 
