@@ -170,3 +170,65 @@ def test_hidden_dissatisfaction_gets_an_apology_and_a_task(browser, lang_server,
         expect(page.locator("main")).to_contain_text(TASK[locale])
         shot(page, f"hidden-review-{locale}-{width}")
         assert errors == []
+
+
+# --- item 6: the menu on one line, the English vocabulary ----------------------------------------------------
+
+MENU_PAGES = ("/", "/customers", "/reviews", "/reviews/dashboard", "/reviews/settings", "/loyalty", "/imports")
+REVIEW_WORDS = ("差评", "中评", "好评", "追评", "改评")
+
+ONE_LINE = """() => {
+  const lines = el => {  // how many lines of text an element holds
+    const style = getComputedStyle(el);
+    const inner = el.getBoundingClientRect().height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+      - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth);
+    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
+    return Math.round(inner / line);
+  };
+  const links = [...document.querySelectorAll('.nav-links a')];
+  const tops = new Set(links.map(a => Math.round(a.getBoundingClientRect().top)));
+  const list = document.querySelector('.nav-links');
+  const tall = links.filter(a => a.getClientRects().length && lines(a) > 1).map(a => a.textContent.trim());
+  const split = [...document.querySelectorAll('.locale-switch button')]
+    .filter(b => b.getClientRects().length && lines(b) > 1).map(b => b.textContent.trim());
+  const bar = document.querySelector('.topbar').getBoundingClientRect().height;
+  return {rows: tops.size, tall, split, hidden: list.scrollWidth - list.clientWidth, bar};
+}"""
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_the_menu_fits_one_line_at_1366(browser, lang_server, locale):  # noqa: F811
+    base, _ = lang_server
+    with watched_page(browser, f"issue13/failure-menu-{locale}", viewport=WIDTHS["desktop"],
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        for path in MENU_PAGES:
+            page.goto(base + path)
+            shape = page.evaluate(ONE_LINE)
+            assert shape["rows"] == 1 and shape["tall"] == [] and shape["split"] == [], (path, shape)
+            assert shape["hidden"] <= 1, f"{path}: {shape['hidden']} px of the menu do not fit"
+            assert shape["bar"] <= 64, (path, shape)
+            if locale == "en":
+                body = page.inner_text("body")
+                assert [w for w in REVIEW_WORDS if w in body] == [], path
+        shot(page, f"menu-{locale}-desktop")
+        assert errors == []
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_the_folded_menu_and_language_switch_on_a_phone(browser, lang_server, locale):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, _ = lang_server
+    with watched_page(browser, f"issue13/failure-menu-phone-{locale}", viewport=WIDTHS["phone"], is_mobile=True,
+                      has_touch=True, locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        page.goto(base + "/reviews")
+        page.click("label.nav-button")
+        expect(page.locator(".nav .locale-switch")).to_be_visible()
+        shape = page.evaluate(ONE_LINE)
+        assert shape["split"] == [] and shape["tall"] == [], shape
+        if locale == "en":
+            assert [w for w in REVIEW_WORDS if w in page.inner_text("body")] == []
+        shot(page, f"menu-{locale}-phone")
+        assert errors == []
