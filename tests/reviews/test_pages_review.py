@@ -113,7 +113,7 @@ def test_revision_outside_the_window_and_bad_form_values_are_refused_inline(sess
     url = f"/reviews/{review.id}"
     late = agent.htmx_post(f"{url}/revision", {"rating": "good", "stars": "5"})
     assert late.status_code == 409 and 'data-error-for="revision"' in late.text
-    assert "这条评价现在不能再修改" in late.text and "revision window of 30 days" in late.text
+    assert "这条评价现在不能再修改" in late.text and "revision window" not in late.text
     assert agent.htmx_post(f"{url}/case", {"owner_id": "abc"}).status_code == 422
     bad_time = agent.htmx_post(f"{url}/case", {"due_at": "tomorrow"})
     assert bad_time.status_code == 422 and 'data-error-for="case"' in bad_time.text

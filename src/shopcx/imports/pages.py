@@ -88,7 +88,8 @@ def save_upload(upload: UploadFile) -> Path:
     if path.stat().st_size > limit:
         path.unlink()
         raise InvalidInput("file_too_large", f"file: larger than {get_settings().max_upload_mb} MB "
-                           "(SHOPCX_MAX_UPLOAD_MB); import it with `shopcx import` instead", field="file")
+                           "(SHOPCX_MAX_UPLOAD_MB); import it with `shopcx import` instead", field="file",
+                           values={"mb": get_settings().max_upload_mb})
     if path.stat().st_size == 0:
         path.unlink()
         raise InvalidInput("file_empty", "file: the file is empty or none was chosen", field="file")
