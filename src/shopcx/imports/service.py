@@ -27,6 +27,7 @@ from ..staff.service import Actor, audit
 from . import bulk, repository
 from .formats import get_format
 from .models import ImportJob, ImportReject
+from .reasons import reason_text
 
 KINDS = ("orders", "customers", "reviews")
 # Batches commit every second or so; two minutes without one means the importing process is gone.
@@ -195,8 +196,9 @@ def reject_rows(session: Session, job_id: int, *, offset: int = 0, limit: int = 
     return repository.reject_page(session, job_id, offset=max(offset, 0), limit=min(max(limit, 1), 1000))
 
 
-def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
-    """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download."""
+def reject_report_csv(session: Session, job_id: int, locale: str | None = None) -> Iterator[str]:
+    """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download; with a
+    locale the reasons read in that language (`reasons.reason_text`), else as stored."""
     repository.get_job(session, job_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -209,7 +211,8 @@ def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
 
     yield line(("line_no", "field", "reason", "raw"))
     for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
-        yield line((line_no, field or "", _inert(reason), _inert(raw or "")))
+        shown = reason_text(reason, field, locale) if locale else reason
+        yield line((line_no, field or "", _inert(shown), _inert(raw or "")))
 
 
 def _inert(cell: str) -> str:
