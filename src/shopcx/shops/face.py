@@ -2,4 +2,5 @@
 
 from ..core.face import Face
 
-FACE = Face("shops", __package__, models=("models",), api=("api",))
+FACE = Face("shops", __package__, models=("models",), api=("api",),
+            entity_links="links:entity_links")

@@ -1,0 +1,17 @@
+"""Staff members by display name with a link to what they did, for the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.links import Links, int_ids
+from .models import StaffUser
+
+
+def entity_links(session: Session, entity: str, ids: set[str]) -> Links:
+    if entity != "staff_user":
+        return {}
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name, StaffUser.username)
+                           .where(StaffUser.id.in_(int_ids(ids))))
+    return {str(i): (display or username, f"/audit?actor={username}") for i, display, username in rows}
