@@ -9,28 +9,11 @@ from ..core import i18n
 from ..core.settings import get_settings
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.pagination import Page, page_number
-from ..web.panels import record_links
+from ..web.panels import actor_link, record_links
 from ..web.templating import render, wants_fragment
 from . import repository
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-
-
-def _actor(entry, links, locale: str) -> tuple[str, str | None]:
-    """Who did it, by name: a staff member's display name, a token's name, the system, an import job."""
-    if entry.actor_user_id is not None and ("staff_user", str(entry.actor_user_id)) in links:
-        return links[("staff_user", str(entry.actor_user_id))]
-    kind, _, rest = (entry.actor or "").partition(":")
-    if kind == "user" and rest:
-        return rest, f"/audit?actor={rest}"
-    if kind == "token" and rest:
-        return i18n.t("audit.actor_token", locale, name=rest), None
-    if kind == "import" and rest.removeprefix("job ").strip().isdigit():
-        job = rest.removeprefix("job ").strip()
-        return i18n.t("audit.actor_import", locale, id=job), f"/imports/{job}"
-    if entry.actor in ("system", "demo", "worker"):
-        return i18n.t(f"audit.actor_{entry.actor}", locale), None
-    return entry.actor, None
 
 
 def _value(value, locale: str) -> str:
@@ -55,11 +38,10 @@ def changes(entry, locale: str) -> list[tuple[str, str]]:
 
 def entries(session: Session, rows, locale: str) -> list[dict]:
     """Audit rows for the page: actor and record by name with a link, changes as labelled lines."""
-    links = record_links(session, [*((r.entity, r.entity_id) for r in rows),
-                                   *(("staff_user", str(r.actor_user_id)) for r in rows if r.actor_user_id)])
+    links = record_links(session, [*((r.entity, r.entity_id) for r in rows), *(("actor", r.actor) for r in rows)])
     out = []
     for r in rows:
-        actor, actor_href = _actor(r, links, locale)
+        actor, actor_href = actor_link(r.actor, links, locale)
         name, href = links.get((r.entity, r.entity_id or ""), (f"#{r.entity_id}" if r.entity_id else "", None))
         out.append({"at": r.at, "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "ip": r.ip,
                     "actor": actor, "actor_href": actor_href, "record": name, "record_href": href,

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from .. import domains
+from ..core import i18n
 from ..core.face import Panel
 from .auth import Viewer
 
@@ -33,3 +34,22 @@ def record_links(session: Session, pairs: Iterable[tuple[str, str | None]]) -> d
         for face in domains.FACES:
             found.update({(entity, i): link for i, link in face.entity_links_for(session, entity, ids).items()})
     return found
+
+
+def actor_link(label: str | None, links: dict[tuple[str, str], Link], locale: str) -> Link:
+    """Who did something, by name: a staff member (record_links of ("actor", label)), an API token, the system,
+    an import job; never the stored label 'user:demo-owner'."""
+    label = label or ""
+    if ("actor", label) in links:
+        return links[("actor", label)]
+    kind, _, rest = label.partition(":")
+    if kind == "user" and rest:
+        return rest, f"/audit?actor={rest}"
+    if kind == "token" and rest:
+        return i18n.t("audit.actor_token", locale, name=rest), None
+    job = rest.removeprefix("job ").strip()
+    if kind == "import" and job.isdigit():
+        return i18n.t("audit.actor_import", locale, id=job), f"/imports/{job}"
+    if label in ("system", "demo", "worker"):
+        return i18n.t(f"audit.actor_{label}", locale), None
+    return label, None
