@@ -66,11 +66,11 @@ def test_inbox_review_contact_and_dashboard(browser, reviews_server):  # noqa: F
         expect(page.locator("[data-error-for=reply]")).to_contain_text("平台规则")
         expect(page.locator("#reply-text")).to_have_value("亲，改成好评返现5元")
         page.locator("#suggestions button").first.click()  # a suggested reply fills the box
-        expect(page.locator("#reply-text")).to_have_value("王小明您好，非常抱歉保温杯给您带来了不好的体验。"
+        expect(page.locator("#reply-text")).to_have_value("亲爱的顾客您好，非常抱歉保温杯给您带来了不好的体验。"
                                                          "我们已安排专人跟进，会尽快与您联系解决问题。")
         page.click("#reply-form button[type=submit]")
         expect(page.locator("[data-done=reply]")).to_be_visible()
-        expect(page.locator("#current-reply")).to_contain_text("王小明您好")
+        expect(page.locator("#current-reply")).to_contain_text("亲爱的顾客您好")
 
         page.select_option("#contact-form select[name=channel]", "phone")
         page.select_option("#contact-form select[name=result]", "reached")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcx.core import events
+from shopcx.core.outgoing import outgoing_problem
 from shopcx.demo import feedback
 from shopcx.demo import review_words as words
 from shopcx.demo.catalog import CATEGORIES
@@ -98,7 +99,7 @@ def test_word_lists_cover_every_category_and_replies_keep_the_platform_rules():
     assert set(words.NOUNS) == set(words.QUALITY_PRAISE) == set(words.FOLLOWUP_BAD) == set(CATEGORIES)
     assert set(words.COMPLAINTS["quality"]) == set(CATEGORIES)
     texts = [*(t for replies in words.REPLIES.values() for t in replies), *words.CONTACT_NOTES]
-    assert [t for t in texts if rules.incentive_problem(t)] == []
+    assert [t for t in texts if outgoing_problem(t)] == []
 
 
 # --- stored -------------------------------------------------------------------------------------------------

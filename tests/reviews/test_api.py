@@ -210,7 +210,7 @@ def test_settings_templates_and_suggestions(client, token, shop):
     created = client.post("/api/v1/shops/tb/reviews", json=_review("S1", "T1", 5, reviewer_name="小李"),
                           headers=write).json()
     suggestions = client.get(f"/api/v1/reviews/{created['review_id']}/reply-suggestions", headers=read).json()
-    assert suggestions == [{"template_id": template.json()["id"], "text": "谢谢小李喜欢保温杯！"}]
+    assert suggestions == [{"template_id": template.json()["id"], "text": "谢谢亲爱的顾客喜欢保温杯！"}]
     assert client.delete(f"/api/v1/shops/tb/reply-templates/{template.json()['id']}",
                          headers=write).status_code == 204
     builtin = client.get(f"/api/v1/reviews/{created['review_id']}/reply-suggestions", headers=read).json()

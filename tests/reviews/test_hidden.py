@@ -101,3 +101,37 @@ def test_hidden_dissatisfaction_with_the_real_text_analyser(session):
     assert honest.polarity == "negative" and not honest.hidden_negative
     counts = service.class_counts(session, shop, start=date(2026, 3, 1), end=date(2026, 3, 31))
     assert (counts["good"], counts["hidden_negative"]) == (2, 1)
+
+
+def test_hidden_dissatisfaction_is_handled_like_a_complaint(session):
+    """A 5-star review whose text complains gets a follow-up task, the 'apologise' action and apology templates;
+    a 5-star praise keeps 致谢 (no task) even with 客服 and negated faults in its words."""
+    from shopcx.core import clock
+
+    shop = make_shop(session)
+    with clock.frozen_at(at("2026-03-10", 3)):
+        hidden = record(session, shop, order(session, shop), stars=5, reviewed_at=at("2026-03-10"),
+                        text="东西还行，但是盖子漏水，联系客服也没人理，有点失望")
+        praise = record(session, shop, order(session, shop), stars=5, reviewed_at=at("2026-03-10"),
+                        text="细节处理得很好，没有毛刺，客服很耐心，问什么都认真解答")
+        assert hidden.hidden_negative and not praise.hidden_negative
+        task = service.case_for_review(session, hidden)
+        assert task is not None and task.kind == "followup" and task.status == "open"
+        assert service.case_for_review(session, praise) is None
+        entries, _, counts = service.inbox(session, shop_id=shop.id)
+        actions = {e.review.id: e.action for e in entries}
+        assert actions[hidden.id] == "apologise" and actions[praise.id] == "thank"
+        [suggestion] = service.suggest_replies(session, hidden, shop)
+        assert "抱歉" in suggestion.text and "很高兴" not in suggestion.text
+        assert all("很高兴" in s.text or "感谢" in s.text for s in service.suggest_replies(session, praise, shop))
+
+
+def test_a_complaining_followup_opens_the_task_too(session, fake_analyzer):
+    from shopcx.core import clock
+
+    shop = make_shop(session)
+    with clock.frozen_at(at("2026-03-15", 3)):
+        review = record(session, shop, order(session, shop), stars=5, text="很好看", reviewed_at=at("2026-03-10"))
+        assert service.case_for_review(session, review) is None
+        service.add_followup(session, review, "用了一周盖子坏了", at("2026-03-15"), actor=SYSTEM)
+        assert review.hidden_negative and service.case_for_review(session, review).kind == "followup"

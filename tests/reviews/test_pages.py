@@ -197,7 +197,7 @@ def test_inbox_tabs_counts_and_rows(login, shop_reviews):
     assert "2026-03-11 10:00" in bad and "已超时" in bad  # case due 24 h after the review, in Shanghai time
     assert "2026-04-09 10:00" in bad  # revision window: 30 days
     assert f'<tr data-review="{r["bad-cup"].id}" class="rv-row-overdue">' in page
-    assert "待办中 1 条已超时" in page
+    assert "待办中 2 条已超时" in page  # the 差评 and the hidden complaint's follow-up task
     jd = _row(page, "data-review", r["jd-bad"].id)
     assert "已超时" not in jd and "2026-03-21 04:00" in jd  # due 03-20 20:00 UTC
     assert _ids(agent.get("/reviews?tab=neutral").text) == [r["mid-tea"].id]
@@ -207,6 +207,8 @@ def test_inbox_tabs_counts_and_rows(login, shop_reviews):
     assert _ids(hidden) == [r["hid-cup"].id]
     assert "隐性不满" in _row(hidden, "data-review", r["hid-cup"].id)
     assert "物流" in _row(hidden, "data-review", r["hid-cup"].id)
+    hidden_row = _row(hidden, "data-review", r["hid-cup"].id)
+    assert "致歉并跟进" in hidden_row and "致谢" not in hidden_row
     awaiting = agent.get(f"/reviews?tab=awaiting&shop={shop_reviews['tb'].id}").text
     waiting = re.findall(r'<tr data-order="(\d+)">(.*?)</tr>', awaiting, re.S)
     assert len(waiting) == 1 and "陈静" in waiting[0][1] and "2026-03-30 10:00" in _text(waiting[0][1])

@@ -43,7 +43,7 @@ def test_reply_offering_money_for_a_revision_is_refused_with_the_reason(session,
     assert review.reply_text == "非常抱歉，客服会马上联系您处理漏水问题。" and review.replied_by_id == agent.user.id
 
 
-def test_suggested_replies_use_the_buyers_name_and_product(login, shop_reviews):
+def test_suggested_replies_address_the_buyer_politely_and_name_the_product(login, shop_reviews):
     owner = login("owner")
     tb = shop_reviews["tb"]
     added = owner.post("/reviews/settings/templates", {"shop": tb.id, "rating_class": "good", "locale": "zh",
@@ -51,7 +51,7 @@ def test_suggested_replies_use_the_buyers_name_and_product(login, shop_reviews):
     assert added.status_code == 303
     page = owner.get(f"/reviews/{shop_reviews['reviews']['good-tea'].id}").text
     suggestions = re.findall(r'data-text="([^"]*)"', page)
-    assert [html.unescape(s) for s in suggestions] == ["谢谢张伟喜欢龙井！小雅生活馆"]
+    assert [html.unescape(s) for s in suggestions] == ["谢谢亲爱的顾客喜欢龙井！小雅生活馆"]
 
 
 # --- one review: the care flow -------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_revision_outside_the_window_and_bad_form_values_are_refused_inline(sess
     url = f"/reviews/{review.id}"
     late = agent.htmx_post(f"{url}/revision", {"rating": "good", "stars": "5"})
     assert late.status_code == 409 and 'data-error-for="revision"' in late.text
-    assert "这条评价现在不能再修改" in late.text and "revision window of 30 days" in late.text
+    assert "这条评价现在不能再修改" in late.text and "revision window" not in late.text
     assert agent.htmx_post(f"{url}/case", {"owner_id": "abc"}).status_code == 422
     bad_time = agent.htmx_post(f"{url}/case", {"due_at": "tomorrow"})
     assert bad_time.status_code == 422 and 'data-error-for="case"' in bad_time.text

@@ -65,7 +65,8 @@ def test_order_page_shows_lines_history_shipments_and_refunds(login, shop_data, 
     assert "订单 T20260301001" in html and "天猫旗舰店" in html
     assert "保温杯" in html and "¥99.80" in html and "¥227.80" in html
     history = html[html.index('id="history"'):]
-    assert history.index("已签收") < history.index("交易成功") and "user:boss" in history
+    assert history.index("已签收") < history.index("交易成功") and "user:boss" not in history
+    assert '<a href="/audit?actor=boss">boss</a>' in history  # the actor by name (no such account: the username)
     assert "SF1234567890" in html and "延迟送达" in html and "货物破损" in html
     assert "¥49.90" in html and "商品破损" in html and "退货退款" in html
     assert f'href="/customers/{shop_data["wang"].id}"' in html

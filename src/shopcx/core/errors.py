@@ -8,11 +8,14 @@ class ShopCXError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, *, status: int | None = None, field: str | None = None):
+    def __init__(self, code: str, message: str, *, status: int | None = None, field: str | None = None,
+                 line: int | None = None, values: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.line = line  # the file line (CSV/Excel row) the error is about, when there is one
+        self.values = dict(values or {})  # the catalog text's {placeholders} besides field, line and message
         if status is not None:
             self.status = status
 
@@ -20,6 +23,8 @@ class ShopCXError(Exception):
         body = {"error": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
+        if self.line is not None:
+            body["line"] = self.line
         return body
 
 

@@ -49,6 +49,9 @@ class Face:
     jobs: str | None = None  # the module of the domain's event handlers and periodic tasks
     nav: tuple[NavEntry, ...] = ()
     customer_panel: str | None = None  # "module:function"; function(session, customer, viewer) -> Panel | None
+    # "module:function"; function(session, entity, ids) -> {id: (name, href or None)} for the records the domain
+    # owns (the audit log shows them by name with a link); {} for an entity it does not know
+    entity_links: str | None = None
 
     def _module(self, name: str) -> ModuleType:
         return import_module(f"{self.package}.{name}")
@@ -92,6 +95,13 @@ class Face:
             return None
         module, function = self.customer_panel.split(":")
         return getattr(self._module(module), function)(session, customer, viewer)
+
+    def entity_links_for(self, session: Any, entity: str, ids: set[str]) -> dict[str, tuple[str, str | None]]:
+        """Names and links of the domain's records of one entity type (none for an entity it does not own)."""
+        if not self.entity_links or not ids:
+            return {}
+        module, function = self.entity_links.split(":")
+        return getattr(self._module(module), function)(session, entity, ids)
 
     @property
     def locales(self) -> Path | None:

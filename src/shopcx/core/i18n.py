@@ -72,12 +72,45 @@ def t(key: str, locale: str, **values) -> str:
     return text
 
 
+class _Blank(dict):
+    """Values for an error text; a placeholder the raise site did not fill reads as '…', never as {name}."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def field_label(field: str | None, locale: str) -> str:
+    """The label of a form or API field (`field.<name>` in the catalogs), else the name itself."""
+    if not field:
+        return ""
+    key = f"field.{field}"
+    return t(key, locale) if has(key, locale) else field
+
+
 def error_text(exc: ShopCXError, locale: str) -> str:
-    """A business error for the user: its translation by code where one exists, else its own message."""
+    """A business error as a person reads it, all in one language: the catalog's `error.<code>` filled with the
+    error's values, the field's label in front (unless the text already names it) and the file line (when there is one).
+
+    Chinese texts never show the error's English `message`; English texts may ({message}). A code without a
+    catalog text (tests/core/test_catalogs.py fails on one) shows as a generic sentence with the code in zh.
+    """
+    locale = normalize_locale(locale)
     key = f"error.{exc.code}"
+    label = field_label(exc.field, locale)
     if has(key, locale):
-        return t(key, locale, field=exc.field or "", message=exc.message)
-    return exc.message
+        raw = catalog(locale)[key]
+        values = {**exc.values, "field": label, "line": exc.line if exc.line is not None else "",
+                  "message": exc.message if locale == "en" else ""}
+        text = raw.format_map(_Blank(values))
+    elif locale == "en":
+        raw, text = "{message}", exc.message
+    else:
+        raw, text = "", t("error.unknown", locale, code=exc.code)
+    if label and "{field}" not in raw and "{message}" not in raw and label.lower() not in text.lower():
+        text = t("error.with_field", locale, field=label, text=text)
+    if exc.line is not None and "{line}" not in raw:
+        text = t("error.at_line", locale, line=exc.line, text=text)
+    return text
 
 
 def lunar_day_name(day: int) -> str:

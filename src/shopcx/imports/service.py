@@ -32,6 +32,7 @@ from . import bulk, repository
 from .formats import ORDER_FORMATS as FORMAT_NAMES
 from .formats import get_format
 from .models import ImportJob, ImportReject
+from .reasons import reason_text
 
 log = logging.getLogger("shopcx.imports")
 KINDS = ("orders", "customers", "reviews")
@@ -297,8 +298,9 @@ def reject_rows(session: Session, job_id: int, *, offset: int = 0, limit: int = 
     return repository.reject_page(session, job_id, offset=max(offset, 0), limit=min(max(limit, 1), 1000))
 
 
-def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
-    """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download."""
+def reject_report_csv(session: Session, job_id: int, locale: str | None = None) -> Iterator[str]:
+    """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download; with a
+    locale the reasons read in that language (`reasons.reason_text`), else as stored."""
     repository.get_job(session, job_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -312,5 +314,6 @@ def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
     yield line(("line_no", "field", "reason", "raw"))
     for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
         # The raw row comes from an uploaded file: a spreadsheet must not run it as a formula.
-        yield line(csv_row((line_no, field or "", reason, raw or "")))
+        shown = reason_text(reason, field, locale) if locale else reason
+        yield line(csv_row((line_no, field or "", shown, raw or "")))
 

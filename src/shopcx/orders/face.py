@@ -4,4 +4,5 @@ pages."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("orders", __package__, models=("models",), api=("api",), pages=("pages",),
-            nav=(NavEntry("orders", "order_list", "orders:read"),))
+            nav=(NavEntry("orders", "order_list", "orders:read"),),
+            entity_links="links:entity_links")

@@ -4,4 +4,5 @@ reviews`, handlers and jobs)."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("reviews", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli", jobs="jobs",
-            nav=(NavEntry("reviews", "review_inbox", "reviews:read"),))
+            nav=(NavEntry("reviews", "review_inbox", "reviews:read"),),
+            entity_links="links:entity_links")

@@ -22,18 +22,19 @@ from ..core import clock, db, jobs
 from ..core.events import OutboxEvent
 from .models import Review, ReviewContact
 from .repository import count_with_text, reviews_by_ids, unanalyzed, with_text_after
-from .service import analysis
+from .service import analysis, care
 
 log = logging.getLogger("shopcx.reviews")
 BATCH = 500
 
 
-def _analyze_batch(pick: Callable[[Session], list[Review]]) -> tuple[int, int] | None:
+def _analyze_batch(pick: Callable[[Session], list[Review]], *, follow_up: bool = False) -> tuple[int, int] | None:
     """Analyse one batch of reviews: (last id, how many), None when there are none left.
 
     The texts are read in a read-only transaction, analysed with none open, and the results written in a short
     write transaction (retried when another writer holds the lock), so staff writing meanwhile neither wait for
-    the analyser nor make the batch fail.
+    the analyser nor make the batch fail. With follow_up, new reviews read as hidden dissatisfaction get their
+    follow-up task in that transaction.
     """
     with db.session_scope() as session:
         rows = pick(session)
@@ -47,8 +48,12 @@ def _analyze_batch(pick: Callable[[Session], list[Review]]) -> tuple[int, int] |
 
     def store() -> None:
         with db.session_scope(write=True) as session:
-            for review in reviews_by_ids(session, ids):
+            reviews = reviews_by_ids(session, ids)
+            for review in reviews:
                 analysis.apply(review, cache)
+            if follow_up:
+                session.flush()
+                care.follow_up_hidden(session, reviews)
 
     db.retrying(store, what="storing review text analysis")
     return ids[-1], len(ids)
@@ -64,7 +69,7 @@ def analyze_pending(limit: int = 10_000) -> int:
     done = 0
     while done < limit:
         try:
-            got = _analyze_batch(lambda session, n=min(BATCH, limit - done): unanalyzed(session, n))
+            got = _analyze_batch(lambda session, n=min(BATCH, limit - done): unanalyzed(session, n), follow_up=True)
         except TextUnavailable:
             log.warning("review text analysis is unavailable; reviews wait")
             break

@@ -1,5 +1,6 @@
 """Pure review arithmetic: classes, 好评率, DSR and its benchmark gap, the DSR forecaster, revision rate,
-response time, platform windows, reply templates and the platform-rule guard. No I/O.
+response time, platform windows and reply templates. No I/O. (The platform-rule guard on texts to buyers is
+`shopcx.core.outgoing`.)
 
 Definitions (DESIGN.md §4):
 - 好评率 = 好评 / all reviews in the window; 好 = 4–5 stars, 中 = 3, 差 = 1–2 where only stars exist, and an
@@ -88,9 +89,18 @@ def is_improvement(from_class: str, to_class: str) -> bool:
     return CLASS_RANK[to_class] > CLASS_RANK[from_class]
 
 
-def is_hidden_negative(rating_class: str, is_default: bool, polarity: str | None) -> bool:
-    """Hidden dissatisfaction: a good (4–5 star or explicit 好评) review whose text reads negative."""
-    return rating_class == "good" and not is_default and polarity == "negative"
+# A buyer who gave 4–5 stars said "good"; their text must read clearly negative, not merely less warm, before the
+# shop treats it as a complaint. P(positive) < 0.2 (odds of 4:1 that the text is negative) removes the false alarms
+# of the 0.5 cut on the demo shop (praise with negated faults: 没有毛刺, 不掉色, 不会失望; all scored 0.29–0.48)
+# while keeping 191 of its 193 hidden complaints; on the labelled sample tests/reviews/samples/
+# hidden_dissatisfaction_labelled.csv precision rises from 0.81 to 0.90 (test_hidden_rule_precision).
+HIDDEN_NEGATIVE_BELOW = 0.2
+
+
+def is_hidden_negative(rating_class: str, is_default: bool, score: float | None) -> bool:
+    """Hidden dissatisfaction: a good (4–5 star or explicit 好评) review whose text (or 追评) reads clearly
+    negative, P(positive) below HIDDEN_NEGATIVE_BELOW."""
+    return rating_class == "good" and not is_default and score is not None and score < HIDDEN_NEGATIVE_BELOW
 
 
 @dataclass
@@ -340,9 +350,11 @@ def can_transition_case(current: str, target: str) -> bool:
 
 PLACEHOLDERS = ("name", "product", "shop")
 
+# {name} is filled with a polite address, never the buyer's nickname: platforms show nicknames masked (王*明,
+# t***3) and a real name from the shop's records does not belong in a public reply.
 DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("good", "zh"): (
-        "感谢{name}对{product}的好评！您的认可是我们最大的动力，期待再次为您服务。",
+        "感谢您对{product}的好评！您的认可是我们最大的动力，期待再次为您服务。",
         "{name}您好，很高兴{product}让您满意，谢谢您抽空评价！{shop}随时欢迎您再来。",
     ),
     ("neutral", "zh"): (
@@ -352,17 +364,41 @@ DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
         "{name}您好，非常抱歉{product}给您带来了不好的体验。我们已安排专人跟进，会尽快与您联系解决问题。",
     ),
     ("good", "en"): (
-        "Thank you, {name}, for the kind words about {product}! We look forward to serving you again.",
+        "{name}, thank you for the kind words about {product}! We look forward to serving you again.",
     ),
     ("neutral", "en"): (
-        "Hello {name}, we are sorry {product} did not fully meet your expectations. Our team will contact "
-        "you shortly to put it right.",
+        "{name}, we are sorry {product} did not fully meet your expectations. Our team will contact you shortly "
+        "to put it right.",
     ),
     ("bad", "en"): (
-        "Hello {name}, we are very sorry about your experience with {product}. A member of our team will "
-        "contact you to resolve it.",
+        "{name}, we are very sorry about your experience with {product}. A member of our team will contact you "
+        "to resolve it.",
     ),
 }
+# How a reply addresses the buyer: at the start of the text, and inside a sentence.
+BUYER_ADDRESS = {"zh": ("亲爱的顾客", "亲爱的顾客"), "en": ("Dear customer", "dear customer")}
+# The language buyers write in on each platform, when their own text does not tell.
+PLATFORM_LOCALES = {"taobao": "zh", "tmall": "zh", "jd": "zh", "pinduoduo": "zh", "shopify": "en",
+                    "woocommerce": "en"}
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def reply_locale(platform: str | None, *texts: str | None) -> str:
+    """The language to answer a review in: the buyer's own (Chinese characters, else three or more Latin
+    letters in their text), else the platform's; Chinese for a platform not listed."""
+    written = " ".join(t for t in texts if t)
+    if _HAN.search(written):
+        return "zh"
+    if len(_LATIN.findall(written)) >= 3:
+        return "en"
+    return PLATFORM_LOCALES.get((platform or "").lower(), "zh")
+
+
+def buyer_address(body: str, locale: str) -> str:
+    """The polite address {name} stands for in body (capitalised when the body starts with it)."""
+    start, inner = BUYER_ADDRESS["en" if locale == "en" else "zh"]
+    return start if body.lstrip().startswith("{name}") else inner
 
 
 def template_problem(body: str) -> str | None:
@@ -385,50 +421,3 @@ def render_template(body: str, *, name: str, product: str, shop: str) -> str:
     if problem:
         raise ValueError(problem)
     return body.format(name=name, product=product, shop=shop)
-
-
-# --- the platform-rule guard ---------------------------------------------------------------------------------
-# Taobao's rules on 好评返现 and JD's on inducing reviews forbid offering money, gifts, coupons or points in
-# exchange for a good review or a revision. Compensation for a real problem (a refund, a replacement, a coupon
-# for the trouble) is allowed as long as it does not depend on the review. The guard therefore refuses a text
-# in which an incentive and a review change meet in one sentence, and a few phrases that are offences alone.
-
-_ALWAYS = ("好评返现", "好评返", "返现好评", "好评送", "好评有礼", "好评有奖", "五星返现", "5星返现", "晒图返现",
-           "改好评送", "改好评返", "改评返现", "删差评", "删除差评", "撤销差评", "撤掉差评", "删评返")
-_INCENTIVE = ("红包", "返现", "现金", "返款", "返钱", "给钱", "打款", "转账", "退款", "退钱", "补偿", "赔偿",
-              "礼品", "礼物", "赠品", "小礼", "送您", "送你", "送个", "送一", "优惠券", "代金券", "券", "积分", "免单",
-              "免费", "折扣", "元", "块钱", "¥", "￥")
-_REVISION = ("改好评", "改成好评", "改为好评", "改评", "改一下评价", "改下评价", "修改评价", "更改评价", "修改一下评价",
-             "追加好评", "追评好评", "删评", "删除评价", "删掉评价", "撤销评价", "撤回评价", "撤评", "给个好评",
-             "给好评", "打五星", "五星好评", "5星好评", "好评")
-_NOT_INCENTIVE = ("送达", "送货", "配送", "快递送", "送到", "运送", "发送", "送的", "元旦", "单元")
-_EN_INCENTIVE = re.compile(r"\b(money|cash|refund|rebate|gift|present|coupon|voucher|discount|reward|points?|"
-                           r"free|paypal|\$\s?\d)", re.IGNORECASE)
-_EN_REVISION = re.compile(r"\b(change|update|revise|edit|amend|remove|delete|take down|withdraw|upgrade)\b[^.!?]*"
-                          r"\b(review|rating|feedback|stars?)\b|\b(5|five)[- ]stars?\b|\bpositive (review|rating)",
-                          re.IGNORECASE)
-_SENTENCE = re.compile(r"[。！？!?；;\n]+|(?<=[a-zA-Z])\.(?:\s|$)")
-
-
-def incentive_problem(text: str | None) -> str | None:
-    """The phrase that offers something in exchange for a review change, or None when the text is allowed."""
-    if not text:
-        return None
-    compact = re.sub(r"\s+", "", text)
-    for phrase in _ALWAYS:
-        if phrase in compact:
-            return phrase
-    for sentence in _SENTENCE.split(text):
-        plain = sentence
-        for word in _NOT_INCENTIVE:
-            plain = plain.replace(word, "")
-        squeezed = re.sub(r"\s+", "", plain)
-        offer = next((w for w in _INCENTIVE if w in squeezed), None)
-        change = next((w for w in _REVISION if w in squeezed), None)
-        if offer and change:
-            return sentence.strip()
-        en_offer = _EN_INCENTIVE.search(plain)
-        en_change = _EN_REVISION.search(plain)
-        if en_offer and en_change:
-            return sentence.strip()
-    return None

@@ -4,4 +4,5 @@ the audit page, the tokens API)."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("staff", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("audit", "audit_log", "audit:read"),))
+            nav=(NavEntry("audit", "audit_log", "audit:read"),),
+            entity_links="links:entity_links")

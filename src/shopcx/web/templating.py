@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context, select_autoescape
+from markupsafe import Markup
 from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
@@ -112,6 +113,32 @@ def _pii_text(ctx, value) -> str:
     return (value if ctx.get("reveal_pii") else fmt.mask_text(value)) or ""
 
 
+def _actor_lookup(label: str, locale: str) -> tuple[str, str | None]:
+    from .panels import actor_link, record_links
+
+    with db.session_scope() as session:
+        return actor_link(label, record_links(session, [("actor", label)]), locale)
+
+
+@pass_context
+def _actor(ctx, label: str | None) -> Markup:
+    """A stored actor label ('user:demo-owner', 'system', 'import:job 2') as a name with a link, in the page's
+    language (looked up once per label and request)."""
+    if not label:
+        return Markup("")
+    locale = ctx.get("locale") or i18n.DEFAULT_LOCALE
+    request = ctx.get("request")
+    cache = getattr(request.state, "actor_names", None) if request is not None else None
+    if cache is None:
+        cache = {}
+        if request is not None:
+            request.state.actor_names = cache
+    if label not in cache:
+        cache[label] = _actor_lookup(label, locale)
+    name, href = cache[label]
+    return Markup('<a href="{}">{}</a>').format(href, name) if href else Markup("{}").format(name)
+
+
 def _as_json(value) -> str:
     """A value as readable JSON (Chinese kept as is); escaped by the template like any text."""
     return json.dumps(value, ensure_ascii=False, default=str)
@@ -130,7 +157,7 @@ def _environment() -> Environment:
                        delay_days=fmt.delay_days, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES,
                        with_query=with_query, active=_active, version=__version__)
     env.filters.update(dt=_dt, day=_date, money=fmt.money, number=fmt.number, phone=_phone, email=_email,
-                       pii_text=_pii_text, as_json=_as_json)
+                       pii_text=_pii_text, as_json=_as_json, actor=_actor)
     return env
 
 

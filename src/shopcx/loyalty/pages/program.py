@@ -87,8 +87,8 @@ def parse_document(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("invalid_program", f"config: line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                           field="config") from None
+        raise InvalidInput("invalid_json", f"config: line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                           field="config", values={"line_no": exc.lineno, "column": exc.colno}) from None
     if not isinstance(data, dict):
         raise InvalidInput("invalid_program", "config: the rules are one JSON object {…}", field="config")
     return data

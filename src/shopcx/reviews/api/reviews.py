@@ -125,8 +125,11 @@ def reply(review_id: RowId, data: ReplyIn, actor: Writer, session: SessionDep) -
 
 @router.get("/reviews/{review_id}/reply-suggestions", response_model=list[Suggestion])
 def reply_suggestions(review_id: RowId, actor: Reader, session: SessionDep,
-                      locale: Literal["zh", "en"] = "zh") -> list[Suggestion]:
-    """Replies from the shop's templates for the review's class (or the built-in ones), with name and product."""
+                      locale: Annotated[Literal["zh", "en"] | None, Query(
+                          description="Default: the buyer's language (their text, else the platform's)")] = None,
+                      ) -> list[Suggestion]:
+    """Replies from the shop's templates for the review's class (or the built-in ones), addressing the buyer
+    politely (never by nickname) and naming the product."""
     review = service.get_review(session, review_id)
     shop = shops.get_shop_by_id(session, review.shop_id)
     return [Suggestion(template_id=s.template_id, text=s.text)

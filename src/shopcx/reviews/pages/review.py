@@ -67,7 +67,7 @@ def review_context(session: Session, viewer: Viewer, review_id: int) -> dict:
         "earlier_total": earlier_total,
         "other_contacts": views.other_contacts(session, review.customer_id, review.id),
         "staff": views.staff_names(session, staff_ids),
-        "suggestions": service.suggest_replies(session, review, shop, viewer.locale),
+        "suggestions": service.suggest_replies(session, review, shop),
         "owners": review_owners(session), "can_write": viewer.can("reviews:write"),
         "channels": rules.CONTACT_CHANNELS, "results": rules.CONTACT_RESULTS, "outcomes": rules.CASE_OUTCOMES,
         "classes": rules.CLASSES, "errors": {}, "values": {}, "done": None, **helpers(),

@@ -82,7 +82,7 @@ def apply(review: Review, results: dict[str, object] | None = None) -> bool:
     review.polarity_score = float(min(r.score for r in found))
     aspects = {a for r in found for a in r.aspects}
     review.aspects = [d for d in DRIVER_ORDER if d in aspects] + sorted(aspects - set(DRIVER_ORDER))
-    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity)
+    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity_score)
     review.analyzed_at = clock.now()
     return True
 
@@ -99,4 +99,4 @@ def apply_all(reviews: list[Review]) -> bool:
 
 def refresh_hidden(review: Review) -> None:
     """Re-derive the hidden-dissatisfaction flag after the class changed."""
-    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity)
+    review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity_score)

@@ -42,13 +42,23 @@ def case_for_review(session: Session, review: Review) -> ReviewCase | None:
 
 
 def _kind(review: Review) -> str | None:
+    """care for a 差评; a follow-up task for a 中评 and for a 好评 whose text complains (hidden dissatisfaction)."""
     if review.is_default:
         return None
-    if review.rating_class == "bad" or (review.rating_class == "good" and review.hidden_negative):
+    if review.rating_class == "bad":
         return "care"
-    if review.rating_class == "neutral":
+    if review.rating_class == "neutral" or (review.rating_class == "good" and review.hidden_negative):
         return "followup"
     return None
+
+
+_ACTION = {"good": "thank", "neutral": "apologise", "bad": "care"}
+
+
+def action_for(review: Review) -> str:
+    """What the inbox asks staff to do: thank for a 好评, apologise and follow up on a 中评 or on a 好评 whose text
+    complains, care for a 差评."""
+    return "apologise" if review.hidden_negative and review.rating_class == "good" else _ACTION[review.rating_class]
 
 
 def _check_owner(session: Session, owner_id: int | None) -> None:
@@ -78,9 +88,10 @@ def _new_case(session: Session, review: Review, kind: str, *, owner_id: int | No
 
 
 def open_if_needed(session: Session, review: Review) -> ReviewCase | None:
-    """Open the case a new 中/差评 needs, if it can still be revised; old reviews are history, not work."""
+    """Open the case a new 中/差评 (or 好评 with a complaint) needs, if it can still be revised or followed up; old
+    reviews are history, not work."""
     kind = _kind(review)
-    if kind is None or review.rating_class == "good":
+    if kind is None:
         return None
     if repository.case_for_review(session, review.id) is not None:
         return None
@@ -88,6 +99,11 @@ def open_if_needed(session: Session, review: Review) -> ReviewCase | None:
     if clock.now() >= rules.revision_deadline(review.reviewed_at, windows):
         return None
     return _new_case(session, review, kind, owner_id=None, due_at=None)
+
+
+def follow_up_hidden(session: Session, reviews: list[Review]) -> int:
+    """Open the follow-up task of each review the text analysis has just flagged as hidden dissatisfaction."""
+    return sum(open_if_needed(session, r) is not None for r in reviews if r.hidden_negative)
 
 
 def open_case(session: Session, review: Review, *, actor: Actor, owner_id: int | None = None,
@@ -223,9 +239,6 @@ class InboxEntry:
     overdue: bool
 
 
-_ACTION = {"good": "thank", "neutral": "apologise", "bad": "care"}
-
-
 def inbox(session: Session, *, shop_id: int | None = None, rating_class: str | None = None,
           owner_id: int | None = None, overdue: bool = False, hidden_negative: bool | None = None,
           offset: int = 0, limit: int = 50) -> tuple[list[InboxEntry], int, dict[str, int]]:
@@ -242,9 +255,7 @@ def inbox(session: Session, *, shop_id: int | None = None, rating_class: str | N
     rows, total = repository.inbox(session, flt, offset=offset, limit=limit)
     entries = []
     for review, found in rows:
-        # A 好评 whose text is negative needs care, not thanks (opening its case is left to staff: the text
-        # classifier can be wrong, and a case is a commitment to contact the buyer).
-        action = "care" if review.hidden_negative else _ACTION[review.rating_class]
+        action = action_for(review)
         deadline = found.revision_due_at if found else (
             None if review.rating_class == "good" else rules.revision_deadline(review.reviewed_at, windows))
         entries.append(InboxEntry(review=review, case=found, action=action, revision_due_at=deadline,

@@ -218,6 +218,8 @@ def _replay(session: Session, shop: Shop, review: Review, data: ReviewIn, *, act
                                                                                       revision.to_stars)
     if revised:
         _after_revision(session, review, revision)
+    elif reanalyze and with_case:
+        care.follow_up_hidden(session, [review])
     if source != "import":
         audit(session, actor, "review.update", "review", review.id, changes)
     return UpsertResult(review_id=review.id, created=False, changed=True, revised=revised,
@@ -307,6 +309,7 @@ def add_followup(session: Session, review: Review, text: str, followed_at: datet
     analysis.apply(review)
     review.updated_at = clock.now()
     session.flush()
+    care.follow_up_hidden(session, [review])  # a 5-star review whose 追评 complains
     audit(session, actor, "review.followup", "review", review.id, {"text": text})
     return review
 
@@ -385,20 +388,26 @@ class Suggestion:
     text: str
 
 
-def suggest_replies(session: Session, review: Review, shop: Shop, locale: str = "zh") -> list[Suggestion]:
-    """Replies for this review from the shop's templates of its class (or the built-in ones), filled in."""
-    locale = "en" if locale == "en" else "zh"
-    name = review.reviewer_name or repository.customer_name(session, review.customer_id) or \
-        ("亲" if locale == "zh" else "there")
+def suggest_replies(session: Session, review: Review, shop: Shop, locale: str | None = None) -> list[Suggestion]:
+    """Replies for this review in the buyer's language (`rules.reply_locale`, or locale when asked), from the shop's
+    templates of its class or the built-in ones, addressing the buyer politely (never by nickname)."""
+    locale = locale if locale in ("zh", "en") else rules.reply_locale(review.platform, review.text,
+                                                                         review.followup_text)
     product = repository.line_name(session, review) or ("宝贝" if locale == "zh" else "your order")
-    stored = repository.templates(session, shop.id, review.rating_class, locale)
+    stored = repository.templates(session, shop.id, reply_class(review), locale)
     bodies = [(t.id, t.body) for t in stored] or [(None, body) for body in
-                                                  rules.DEFAULT_TEMPLATES.get((review.rating_class, locale), ())]
+                                                  rules.DEFAULT_TEMPLATES.get((reply_class(review), locale), ())]
     if bodies:  # start at a different template per review, so a page of replies does not read as a form letter
         start = review.id % len(bodies)
         bodies = bodies[start:] + bodies[:start]
-    return [Suggestion(template_id=tid, text=rules.render_template(body, name=name, product=product, shop=shop.name))
+    return [Suggestion(template_id=tid, text=rules.render_template(body, name=rules.buyer_address(body, locale),
+                                                                   product=product, shop=shop.name))
             for tid, body in bodies]
+
+
+def reply_class(review: Review) -> str:
+    """The class whose templates answer a review: a 好评 with a complaint in its text is answered as a 中评."""
+    return "neutral" if review.hidden_negative and review.rating_class == "good" else review.rating_class
 
 
 def revision_deadline(session: Session, review: Review) -> datetime | None:

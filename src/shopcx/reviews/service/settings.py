@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ...core import clock
 from ...core.errors import InvalidInput, NotFound
+from ...core.outgoing import check_outgoing
 from ...shops.models import PLATFORMS, Shop
 from ...staff.service import Actor, audit
 from .. import repository, rules
@@ -125,10 +126,5 @@ def list_templates(session: Session, shop: Shop) -> list[ReplyTemplate]:
 
 
 def guard(text: str | None, field: str) -> None:
-    """Refuse text that offers money or gifts for a review change (Taobao 好评返现 / JD inducement rules)."""
-    phrase = rules.incentive_problem(text)
-    if phrase:
-        raise InvalidInput("incentive_for_revision",
-                           f"{field}: platform rules (Taobao, JD, Pinduoduo) forbid offering money, gifts, coupons or "
-                           f"points in exchange for a good review or a revision (found: '{phrase[:80]}'). "
-                           "Compensate a real problem without asking for a review change.", field=field)
+    """The platform-rule guard on a text to a buyer (`core.outgoing.check_outgoing`, shared by every domain)."""
+    check_outgoing(text, field)

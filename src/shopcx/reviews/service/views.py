@@ -16,13 +16,12 @@ from ...orders.models import Order, OrderLine, Product, Shipment
 from ...shops.models import Shop
 from .. import repository, rules
 from ..models import Review, ReviewCase, ReviewContact
-from .care import InboxEntry, is_overdue
+from .care import InboxEntry, action_for, is_overdue
 from .settings import settings_for
 
 INBOX_TABS = ("bad", "neutral", "good", "hidden", "awaiting")
 UNASSIGNED = "unassigned"
 CHOICES_LIMIT = 300
-_ACTION = {"good": "thank", "neutral": "apologise", "bad": "care"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def inbox_page(session: Session, query: InboxQuery, tab: str, *, offset: int,
             .offset(offset).limit(limit))
     entries = []
     for review, found in session.execute(stmt):
-        action = "care" if review.hidden_negative and found is not None else _ACTION[review.rating_class]
+        action = action_for(review)
         deadline = found.revision_due_at if found else (
             None if review.rating_class == "good" else rules.revision_deadline(review.reviewed_at, windows))
         entries.append(InboxEntry(review=review, case=found, action=action, revision_due_at=deadline,

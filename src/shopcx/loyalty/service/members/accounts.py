@@ -108,7 +108,7 @@ def change_birthday(session: Session, program: ActiveProgram, account: LoyaltyAc
         if today < allowed_from:
             raise LoyaltyError("birthday_change_limited",
                                f"birthday: it was changed recently; it can be changed again from {allowed_from}",
-                               field="birthday")
+                               field="birthday", values={"allowed_from": allowed_from})
     old = customer.birthday_on
     customer.birthday_on, customer.birthday_lunar_month, customer.birthday_lunar_day = birthday, None, None
     customer.updated_at = account.birthday_changed_at = clock.now()

@@ -62,7 +62,8 @@ def _check(program: ActiveProgram, account: LoyaltyAccount, points: int, reason:
 
 def _short(account: LoyaltyAccount, points: int) -> LoyaltyError:
     return LoyaltyError("insufficient_points", f"points: {points} would take {-points} points but the member has "
-                        f"{account.balance} available", field="points")
+                        f"{account.balance} available", field="points",
+                        values={"asked": -points, "available": account.balance})
 
 
 def _post(session: Session, program: ActiveProgram, account: LoyaltyAccount, points: int, *, key: str, note: str,

@@ -134,7 +134,7 @@ def debit(session: Session, account: LoyaltyAccount, points: int, *, key: str, k
         return None
     if account.balance < points:
         raise LoyaltyError("insufficient_points", f"points: {points} asked, {account.balance} available",
-                           field="points")
+                           field="points", values={"asked": points, "available": account.balance})
     lots = open_lots(session, account.id)
     entry = _entry(session, account, kind=kind, key=key, reason=reason, points=-points, **fields)
     _consume(session, account, entry, points, lots)

@@ -154,7 +154,7 @@ def pay_with_points(session: Session, program: ActiveProgram, account: LoyaltyAc
     if value > room:
         most = pricing.points_for_value(max(0, room), cfg.points_value_per_100)
         raise LoyaltyError("points_over_limit", f"points: at most {most} points may pay this order (points pay at "
-                           f"most {cfg.max_points_payment_percent}% of it)", field="points")
+                           f"most {cfg.max_points_payment_percent}% of it)", field="points", values={"most": most})
     needed = pricing.points_for_value(value, cfg.points_value_per_100)
     entry = ledger.debit(session, account, needed, key=full_key, kind="redeem", reason="payment",
                          source_type="order_payment", source_id=order_ref, rule_version=program.version,
