@@ -15,8 +15,9 @@ from .base import Mapped, WebhookReject, money, need_object, object_id, phone, t
 
 PLATFORM = "shopify"
 SOURCE = "shopify"
+# orders/edited is not here: its body is an OrderEdit, not an Order (the orders/updated that follows carries it).
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
-                "orders/partially_fulfilled", "orders/edited")
+                "orders/partially_fulfilled")
 TOPICS = (*ORDER_TOPICS, "refunds/create", "customers/create", "customers/update")
 PENDING = {"pending", "authorized", "partially_paid", "expired", ""}
 
