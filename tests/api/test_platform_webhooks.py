@@ -9,7 +9,7 @@ import hmac
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shopcx.customers.models import Customer
 from shopcx.orders.models import Order
@@ -209,3 +209,15 @@ def test_a_cash_on_delivery_order_paid_and_fulfilled_since_its_last_report_moves
     order = session.scalar(select(Order).where(Order.external_id == "#C9"))
     assert [(h.from_status, h.to_status) for h in order.history] == \
         [(None, "pending"), ("pending", "paid"), ("paid", "shipped")]
+
+
+def test_a_customer_who_changes_their_email_stays_one_customer_and_keeps_their_phone(client, shop, session):
+    first = deliver(client, "customers/create", shopify_customer(updated_at="2026-03-06T11:00:00-05:00"),
+                    delivery="e-1").json()
+    moved = shopify_customer(email="mei.lin@example.org", phone=None, updated_at="2026-03-07T09:00:00-05:00")
+    second = deliver(client, "customers/update", moved, delivery="e-2").json()
+    assert second["customer_id"] == first["customer_id"] and second["created"] is False
+    buyer = session.get(Customer, first["customer_id"])
+    session.refresh(buyer)
+    assert (buyer.email, buyer.phone) == ("mei.lin@example.org", "+15415550142")
+    assert session.scalar(select(func.count(Customer.id))) == 1

@@ -198,8 +198,14 @@ def _apply(session: Session, shop: Shop, topic: str, mapped: Mapped, key: str) -
     elif mapped.object_type == "refund":
         result = _apply_refund(session, shop, mapped, actor)
     else:
-        customer, created = customers.upsert_customer(session, mapped.customer, shop_id=shop.id, actor=None,
-                                                      region=shop.country)
+        known = repository.customer_of_object(session, shop.id, mapped.object_id)
+        if known is not None:  # the person changed their e-mail or phone: still the same platform customer
+            customer = customers.update_customer(session, customers.get_customer(session, known),
+                                                 mapped.customer, shop_id=shop.id, actor=actor)
+            created = False
+        else:
+            customer, created = customers.upsert_customer(session, mapped.customer, shop_id=shop.id, actor=None,
+                                                          region=shop.country)
         result = WebhookResult(customer_id=customer.id, created=created, changed=True)
     session.add(WebhookDelivery(shop_id=shop.id, delivery_key=key, topic=topic[:40],
                                 object_type=mapped.object_type, object_id=mapped.object_id,

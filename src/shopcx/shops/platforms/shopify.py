@@ -65,7 +65,9 @@ def customer_of(body: dict, region: str | None, *, order: dict | None = None) ->
         return None
     name = " ".join(part for part in (text(person.get("first_name")), text(person.get("last_name"))) if part) or \
         text(billing.get("name")) or text(shipping.get("name"))
-    data = {"source": SOURCE, "external_id": key, "email": email, "phone": number}
+    # Only what the platform says is set: a delivery without a phone does not clear the one stored.
+    data = {"source": SOURCE, "external_id": key} | ({"email": email} if email else {}) | \
+        ({"phone": number} if number else {})
     if name:
         data["name"] = name[:120]
     if isinstance(address, dict):
