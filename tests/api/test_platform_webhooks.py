@@ -124,12 +124,19 @@ def test_a_refund_in_full_and_a_cancellation(client, shop, session):
     assert deliver(client, "orders/cancelled", cancelled, delivery="f-4").json()["status"] == "cancelled"
 
 
-def test_a_refund_of_an_order_never_received_is_refused_with_409_so_shopify_retries(client, shop, counts):
+def test_a_refund_of_an_order_not_received_yet_is_acknowledged_and_comes_with_the_orders_update(client, shop,
+                                                                                               session, counts):
     before = counts()
-    answer = deliver(client, "refunds/create", shopify_refund(order_id=1), delivery="r-1")
-    assert answer.status_code == 409
-    assert answer.json()["field"] == "order_id" and answer.json()["message_zh"].startswith("order_id：")
+    early = deliver(client, "refunds/create", shopify_refund(), delivery="r-1")
+    assert early.status_code == 200 and early.json()["ignored"].startswith("order 5820193046587 not received")
     assert counts() == before
+    updated = shopify_order(financial_status="partially_refunded", updated_at="2026-03-05T11:00:03-05:00",
+                            refunds=[shopify_refund()])
+    assert deliver(client, "orders/updated", updated, delivery="r-2").json()["created"] is True
+    assert [(r.external_id, r.amount) for r in stored(session).refunds] == [("930001234", 1881)]
+    # Shopify's retry of the early refund delivery changes nothing now either.
+    assert deliver(client, "refunds/create", shopify_refund(), delivery="r-1").json()["duplicate"] is True
+    assert stored(session).refunded_amount == 1881
 
 
 def test_cash_on_delivery_orders_become_one_customer_per_phone(client, shop, session):

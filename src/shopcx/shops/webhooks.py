@@ -150,9 +150,12 @@ def _refund_lines(order, items: list[dict]) -> list[RefundLineIn]:
 def _apply_refund(session: Session, shop: Shop, mapped: Mapped, actor: Actor) -> WebhookResult:
     order_id = repository.order_of_object(session, shop.id, mapped.order_ref)
     if order_id is None:
-        # Answered with an error so the platform retries: the order's own delivery is usually on its way.
-        raise WebhookReject("order_unknown", "order_id", f"order {mapped.order_ref} has not been received yet",
-                            f"尚未收到订单 {mapped.order_ref}", status=409)
+        # Acknowledged, not refused: the orders/updated Shopify sends for the refund carries it in the order's
+        # refunds, and refusing would make Shopify retry and finally drop the subscription (an order imported
+        # from a CSV export is never known by its Shopify id).
+        return WebhookResult(created=False, changed=False,
+                             ignored=f"order {mapped.order_ref} not received yet; its orders/updated carries the "
+                             "refund")
     order = orders.get_order(session, order_id)
     refund: RefundIn | None = mapped.refund
     if refund is None:
