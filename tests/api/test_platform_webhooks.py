@@ -228,3 +228,24 @@ def test_a_customer_who_changes_their_email_stays_one_customer_and_keeps_their_p
     session.refresh(buyer)
     assert (buyer.email, buyer.phone) == ("mei.lin@example.org", "+15415550142")
     assert session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_an_order_imported_from_the_export_and_then_updated_by_webhook_counts_its_refund_once(client, shop, session,
+                                                                                            tmp_path):
+    from ..imports.helpers import run_import
+
+    export = tmp_path / "shopify_refunded.csv"
+    export.write_text(
+        "Name,Email,Financial Status,Paid at,Currency,Subtotal,Shipping,Taxes,Total,Created at,Lineitem quantity,"
+        "Lineitem name,Lineitem price,Lineitem sku,Refunded Amount\n"
+        "#1042,mei.lin@example.com,partially_refunded,2026-03-01 10:15:29 -0500,USD,55.00,8.00,4.16,67.16,"
+        "2026-03-01 10:15:30 -0500,2,Ceramic Mug - Blue,17.50,MUG-BLUE,18.81\n"
+        "#1042,,,,,,,,,,1,Tea Towel,20.00,TOWEL-1,\n", encoding="utf-8")
+    run_import(session, export, format="shopify", shop="us")
+    assert stored(session).refunded_amount == 1881
+    updated = shopify_order(financial_status="partially_refunded", updated_at="2026-03-05T11:00:03-05:00",
+                            refunds=[shopify_refund()])
+    assert deliver(client, "orders/updated", updated, delivery="x-1").json()["changed"] is True
+    order = stored(session)
+    assert order.refunded_amount == 1881
+    assert [(r.external_id, r.amount) for r in order.refunds] == [("930001234", 1881)]
