@@ -9,7 +9,7 @@ import hmac
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shopcx.customers.models import Customer
 from shopcx.orders.models import Order
@@ -124,12 +124,19 @@ def test_a_refund_in_full_and_a_cancellation(client, shop, session):
     assert deliver(client, "orders/cancelled", cancelled, delivery="f-4").json()["status"] == "cancelled"
 
 
-def test_a_refund_of_an_order_never_received_is_refused_with_409_so_shopify_retries(client, shop, counts):
+def test_a_refund_of_an_order_not_received_yet_is_acknowledged_and_comes_with_the_orders_update(client, shop,
+                                                                                               session, counts):
     before = counts()
-    answer = deliver(client, "refunds/create", shopify_refund(order_id=1), delivery="r-1")
-    assert answer.status_code == 409
-    assert answer.json()["field"] == "order_id" and answer.json()["message_zh"].startswith("order_id：")
+    early = deliver(client, "refunds/create", shopify_refund(), delivery="r-1")
+    assert early.status_code == 200 and early.json()["ignored"].startswith("order 5820193046587 not received")
     assert counts() == before
+    updated = shopify_order(financial_status="partially_refunded", updated_at="2026-03-05T11:00:03-05:00",
+                            refunds=[shopify_refund()])
+    assert deliver(client, "orders/updated", updated, delivery="r-2").json()["created"] is True
+    assert [(r.external_id, r.amount) for r in stored(session).refunds] == [("930001234", 1881)]
+    # Shopify's retry of the early refund delivery changes nothing now either.
+    assert deliver(client, "refunds/create", shopify_refund(), delivery="r-1").json()["duplicate"] is True
+    assert stored(session).refunded_amount == 1881
 
 
 def test_cash_on_delivery_orders_become_one_customer_per_phone(client, shop, session):
@@ -209,3 +216,36 @@ def test_a_cash_on_delivery_order_paid_and_fulfilled_since_its_last_report_moves
     order = session.scalar(select(Order).where(Order.external_id == "#C9"))
     assert [(h.from_status, h.to_status) for h in order.history] == \
         [(None, "pending"), ("pending", "paid"), ("paid", "shipped")]
+
+
+def test_a_customer_who_changes_their_email_stays_one_customer_and_keeps_their_phone(client, shop, session):
+    first = deliver(client, "customers/create", shopify_customer(updated_at="2026-03-06T11:00:00-05:00"),
+                    delivery="e-1").json()
+    moved = shopify_customer(email="mei.lin@example.org", phone=None, updated_at="2026-03-07T09:00:00-05:00")
+    second = deliver(client, "customers/update", moved, delivery="e-2").json()
+    assert second["customer_id"] == first["customer_id"] and second["created"] is False
+    buyer = session.get(Customer, first["customer_id"])
+    session.refresh(buyer)
+    assert (buyer.email, buyer.phone) == ("mei.lin@example.org", "+15415550142")
+    assert session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_an_order_imported_from_the_export_and_then_updated_by_webhook_counts_its_refund_once(client, shop, session,
+                                                                                            tmp_path):
+    from ..imports.helpers import run_import
+
+    export = tmp_path / "shopify_refunded.csv"
+    export.write_text(
+        "Name,Email,Financial Status,Paid at,Currency,Subtotal,Shipping,Taxes,Total,Created at,Lineitem quantity,"
+        "Lineitem name,Lineitem price,Lineitem sku,Refunded Amount\n"
+        "#1042,mei.lin@example.com,partially_refunded,2026-03-01 10:15:29 -0500,USD,55.00,8.00,4.16,67.16,"
+        "2026-03-01 10:15:30 -0500,2,Ceramic Mug - Blue,17.50,MUG-BLUE,18.81\n"
+        "#1042,,,,,,,,,,1,Tea Towel,20.00,TOWEL-1,\n", encoding="utf-8")
+    run_import(session, export, format="shopify", shop="us")
+    assert stored(session).refunded_amount == 1881
+    updated = shopify_order(financial_status="partially_refunded", updated_at="2026-03-05T11:00:03-05:00",
+                            refunds=[shopify_refund()])
+    assert deliver(client, "orders/updated", updated, delivery="x-1").json()["changed"] is True
+    order = stored(session)
+    assert order.refunded_amount == 1881
+    assert [(r.external_id, r.amount) for r in order.refunds] == [("930001234", 1881)]

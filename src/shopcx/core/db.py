@@ -6,7 +6,6 @@ import contextlib
 import contextvars
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -159,10 +158,8 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
     the database's write lock; PostgreSQL locks rows itself (SELECT ... FOR UPDATE in the repository).
     """
     session = session_factory()()
-    queued = False
     try:
         if write:
-            queued = _queue_sqlite_writer(session)
             token = _write_intent.set(True)
             try:
                 session.connection()
@@ -175,23 +172,6 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
-        if queued:
-            _sqlite_writers.release()
-
-
-# SQLite's busy handler sleeps and retries, so under a flood of writers (a webhook storm on `shopcx serve`) one
-# request can lose the write lock again and again until its busy_timeout ends in "database is locked". Writers of
-# one process therefore wait their turn here, where a waiting thread is woken when the lock is free.
-_sqlite_writers = threading.RLock()
-WRITER_WAIT_SECONDS = 300
-
-
-def _queue_sqlite_writer(session: Session) -> bool:
-    if session.get_bind().dialect.name != "sqlite":
-        return False
-    if not _sqlite_writers.acquire(timeout=WRITER_WAIT_SECONDS):
-        raise TimeoutError(f"no turn to write to the SQLite database within {WRITER_WAIT_SECONDS} s")
-    return True
 
 
 # --- contention --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from ..core import events
 from ..core.errors import Conflict, NotFound
 from ..core.security import generate_password
 from ..customers.models import Customer, CustomerAnniversary, CustomerConsent, CustomerIdentity, CustomerTag
+from ..customers.rules import normalize_phone
 from ..orders import rules
 from ..orders.models import Order, OrderLine, OrderStatusChange, Product, Refund, RefundLine, Shipment
 from ..shops import service as shops
@@ -163,7 +164,7 @@ def _taken_nicks(session: Session, nicks: list[str]) -> list[str]:
 
 def _customer_row(p, last_order) -> dict:
     lunar = p.lunar or (None, None, False)
-    return {"name": p.name, "nickname": p.nick, "phone": p.phone, "email": p.email, "gender": p.gender,
+    return {"name": p.name, "nickname": p.nick, "phone": normalize_phone(p.phone), "email": p.email, "gender": p.gender,
             "birthday_on": p.birthday_on, "birthday_lunar_month": lunar[0], "birthday_lunar_day": lunar[1],
             "birthday_is_leap_month": lunar[2], "country": COUNTRY, "province": p.province, "city": p.city,
             "preferences": p.preferences, "note": None, "erased_at": None, "created_at": p.created_at,

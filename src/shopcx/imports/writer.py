@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..core import clock
 from ..customers.models import Customer, CustomerConsent, CustomerIdentity
 from ..orders.models import Order, OrderLine, OrderStatusChange, Product, Refund, Shipment
-from ..orders.rules import PAID_STATUSES, can_transition
+from ..orders.rules import PAID_STATUSES, REPORTED_REFUND_ID, can_transition
 from . import bulk, repository
 from .formats.base import Line, OrderHead
 
@@ -37,7 +37,7 @@ CUSTOMER_COLUMNS = ("id", "name", "nickname", "phone", "email", "gender", "birth
                     "province", "city", "preferences", "created_at", "updated_at")
 IDENTITY_COLUMNS = ("customer_id", "shop_id", "source", "external_id", "created_at")
 CONSENT_COLUMNS = ("customer_id", "channel", "granted", "source", "changed_at")
-REFUND_ID = "import"  # the external id of the refund total a platform export reports for an order
+REFUND_ID = REPORTED_REFUND_ID  # the external id of the refund total a platform export reports for an order
 
 
 @dataclass

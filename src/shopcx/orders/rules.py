@@ -20,6 +20,10 @@ EVENT_OF_STATUS = {"pending": "order_created", "paid": "order_paid", "shipped": 
                    "delivered": "order_delivered", "completed": "order_completed",
                    "cancelled": "order_cancelled", "refunded": "order_refunded"}
 
+# The external id of the refund total a platform's export reports for an order (no refund ids in a CSV); the
+# platform's own refunds, when its webhooks later deliver them, take its place rather than add to it.
+REPORTED_REFUND_ID = "import"
+
 # Statuses that mean the buyer paid (what revenue and later loyalty count).
 PAID_STATUSES = frozenset({"paid", "shipped", "delivered", "completed", "refunded"})
 

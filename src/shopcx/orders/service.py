@@ -151,11 +151,25 @@ def record_shipment(session: Session, order: Order, data: ShipmentIn) -> bool:
     return changed
 
 
+def _supersede_reported(order: Order, data: RefundIn) -> None:
+    """A platform refund with its own id takes the place of (part of) the total an export reported, so an order
+    imported from a CSV and then updated by webhook does not count its refund twice."""
+    reported = next((r for r in order.refunds if r.external_id == rules.REPORTED_REFUND_ID), None)
+    if reported is None or data.external_id == rules.REPORTED_REFUND_ID:
+        return
+    take = min(reported.amount, data.amount)
+    reported.amount -= take
+    order.refunded_amount -= take
+    if reported.amount == 0:
+        order.refunds.remove(reported)
+
+
 def record_refund(session: Session, order: Order, data: RefundIn, *, actor: Actor) -> Refund | None:
     """Record a refund once (by its external id); a refund of everything paid moves the order to refunded."""
     repository.lock_order(session, order)
     if any(r.external_id == data.external_id for r in order.refunds):
         return None
+    _supersede_reported(order, data)
     if order.status not in rules.PAID_STATUSES:
         raise InvalidTransition("not_paid", f"refund: order {order.external_id} is {order.status}, not paid",
                                 field="refunds")

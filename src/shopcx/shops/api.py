@@ -122,9 +122,9 @@ One endpoint per shop takes three kinds of delivery, told apart by their headers
 
 The key is the shop's webhook key: the platform's own (`PUT /api/v1/shops/{shop_code}/webhook-secret`) or a
 random one (`POST`). Unknown shop → 404; missing or wrong signature → 401 and nothing is stored; an unusable body →
-422 whose `field` names the field and whose `message` (English) and `message_zh` (Chinese) start with it; a refund
-of an order not received yet → 409 (the platform retries); a redelivery → 200 with `duplicate` true and nothing
-changed; a state older than one already received → 200 with `ignored`.
+422 whose `field` names the field and whose `message` (English) and `message_zh` (Chinese) start with it; a redelivery
+→ 200 with `duplicate` true and nothing changed; a state older than one already received, or a refund of an order
+not received yet (the order's own orders/updated carries it) → 200 with `ignored`.
 """
 
 
@@ -132,7 +132,6 @@ changed; a state older than one already received → 200 with `ignored`.
     "/webhooks/{shop_code}/orders", response_model=webhooks.WebhookResult, description=_WEBHOOK_DOC,
     responses={401: {"model": ErrorOut, "description": "Missing or wrong signature; nothing stored"},
                404: {"model": ErrorOut, "description": "No shop with this code"},
-               409: {"model": ErrorOut, "description": "A refund of an order not received yet"},
                422: {"model": ErrorOut, "description": "Invalid body; the message names the field"}},
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/OrderIn"}}}}})

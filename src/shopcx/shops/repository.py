@@ -29,3 +29,11 @@ def order_of_object(session: Session, shop_id: int, object_id: str) -> int | Non
         WebhookDelivery.shop_id == shop_id, WebhookDelivery.object_type == "order",
         WebhookDelivery.object_id == object_id, WebhookDelivery.order_id.is_not(None)).limit(1)
     return session.scalar(stmt)
+
+
+def customer_of_object(session: Session, shop_id: int, object_id: str) -> int | None:
+    """The ShopCX customer a platform customer id was stored as (through an earlier customers/* delivery)."""
+    stmt = select(WebhookDelivery.customer_id).where(
+        WebhookDelivery.shop_id == shop_id, WebhookDelivery.object_type == "customer",
+        WebhookDelivery.object_id == object_id, WebhookDelivery.customer_id.is_not(None)).limit(1)
+    return session.scalar(stmt)

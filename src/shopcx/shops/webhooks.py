@@ -150,9 +150,12 @@ def _refund_lines(order, items: list[dict]) -> list[RefundLineIn]:
 def _apply_refund(session: Session, shop: Shop, mapped: Mapped, actor: Actor) -> WebhookResult:
     order_id = repository.order_of_object(session, shop.id, mapped.order_ref)
     if order_id is None:
-        # Answered with an error so the platform retries: the order's own delivery is usually on its way.
-        raise WebhookReject("order_unknown", "order_id", f"order {mapped.order_ref} has not been received yet",
-                            f"尚未收到订单 {mapped.order_ref}", status=409)
+        # Acknowledged, not refused: the orders/updated Shopify sends for the refund carries it in the order's
+        # refunds, and refusing would make Shopify retry and finally drop the subscription (an order imported
+        # from a CSV export is never known by its Shopify id).
+        return WebhookResult(created=False, changed=False,
+                             ignored=f"order {mapped.order_ref} not received yet; its orders/updated carries the "
+                             "refund")
     order = orders.get_order(session, order_id)
     refund: RefundIn | None = mapped.refund
     if refund is None:
@@ -198,8 +201,14 @@ def _apply(session: Session, shop: Shop, topic: str, mapped: Mapped, key: str) -
     elif mapped.object_type == "refund":
         result = _apply_refund(session, shop, mapped, actor)
     else:
-        customer, created = customers.upsert_customer(session, mapped.customer, shop_id=shop.id, actor=None,
-                                                      region=shop.country)
+        known = repository.customer_of_object(session, shop.id, mapped.object_id)
+        if known is not None:  # the person changed their e-mail or phone: still the same platform customer
+            customer = customers.update_customer(session, customers.get_customer(session, known),
+                                                 mapped.customer, shop_id=shop.id, actor=actor)
+            created = False
+        else:
+            customer, created = customers.upsert_customer(session, mapped.customer, shop_id=shop.id, actor=None,
+                                                          region=shop.country)
         result = WebhookResult(customer_id=customer.id, created=created, changed=True)
     session.add(WebhookDelivery(shop_id=shop.id, delivery_key=key, topic=topic[:40],
                                 object_type=mapped.object_type, object_id=mapped.object_id,

@@ -15,8 +15,9 @@ from .base import Mapped, WebhookReject, money, need_object, object_id, phone, t
 
 PLATFORM = "shopify"
 SOURCE = "shopify"
+# orders/edited is not here: its body is an OrderEdit, not an Order (the orders/updated that follows carries it).
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
-                "orders/partially_fulfilled", "orders/edited")
+                "orders/partially_fulfilled")
 TOPICS = (*ORDER_TOPICS, "refunds/create", "customers/create", "customers/update")
 PENDING = {"pending", "authorized", "partially_paid", "expired", ""}
 
@@ -64,7 +65,9 @@ def customer_of(body: dict, region: str | None, *, order: dict | None = None) ->
         return None
     name = " ".join(part for part in (text(person.get("first_name")), text(person.get("last_name"))) if part) or \
         text(billing.get("name")) or text(shipping.get("name"))
-    data = {"source": SOURCE, "external_id": key, "email": email, "phone": number}
+    # Only what the platform says is set: a delivery without a phone does not clear the one stored.
+    data = {"source": SOURCE, "external_id": key} | ({"email": email} if email else {}) | \
+        ({"phone": number} if number else {})
     if name:
         data["name"] = name[:120]
     if isinstance(address, dict):

@@ -55,7 +55,9 @@ def customer_of(body: dict, region: str | None) -> CustomerIn | None:
     if not key:
         return None
     name = " ".join(p for p in (text(billing.get("first_name")), text(billing.get("last_name"))) if p)
-    data = {"source": SOURCE, "external_id": key, "email": email, "phone": number}
+    # Only what the platform says is set: a delivery without a phone does not clear the one stored.
+    data = {"source": SOURCE, "external_id": key} | ({"email": email} if email else {}) | \
+        ({"phone": number} if number else {})
     if name:
         data["name"] = name[:120]
     place = shipping if text(shipping.get("city")) else billing

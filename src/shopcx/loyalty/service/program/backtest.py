@@ -163,6 +163,8 @@ class _Order:
     goods_amount: int
     refunded_amount: int
     paid_at: object
+    tax_amount: int = 0
+    taxes_included: bool = True
     lines: list = field(default_factory=list)
     refunds: list = field(default_factory=list)
 
@@ -179,7 +181,8 @@ def _orders(session: Session, order_ids: list[int]) -> tuple[dict[int, _Order], 
     categories: dict[int, str | None] = {}
     for chunk in _chunks(order_ids):
         for row in session.execute(select(Order.id, Order.status, Order.paid_amount, Order.shipping_amount,
-                                          Order.goods_amount, Order.refunded_amount, Order.paid_at)
+                                          Order.goods_amount, Order.refunded_amount, Order.paid_at,
+                                          Order.tax_amount, Order.taxes_included)
                                    .where(Order.id.in_(chunk))):
             found[row[0]] = _Order(*row)
         lines = session.execute(select(OrderLine.order_id, OrderLine.id, OrderLine.line_no, OrderLine.total_amount,
