@@ -8,7 +8,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -24,7 +23,6 @@ from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.format import mask_text
 from ..web.pagination import Page, page_number
 from ..web.templating import is_htmx, render, wants_fragment
-from . import reasons
 from . import service as imports
 from .formats import bundle
 
@@ -191,13 +189,11 @@ def start_import(request: Request, file: list[UploadFile] = File(...), kind: str
     return response
 
 
-def _job_context(session: Session, job_id: int, locale: str) -> dict:
+def _job_context(session: Session, job_id: int) -> dict:
     job = imports.get_job(session, job_id)
     interrupted = imports.is_interrupted(job)
     finished = job.status not in ACTIVE or interrupted
-    rows = imports.reject_rows(session, job.id, offset=0, limit=REJECT_PREVIEW)[0] if finished else []
-    rejects = [SimpleNamespace(line_no=r.line_no, field=r.field, reason=reasons.localize(r.reason, locale), raw=r.raw)
-               for r in rows]
+    rejects = imports.reject_rows(session, job.id, offset=0, limit=REJECT_PREVIEW)[0] if finished else []
     total = job.total_rows or 0
     percent = 100 if finished and job.status == "done" else (
         min(100, round(100 * job.processed_rows / total)) if total else 0)
@@ -211,14 +207,14 @@ def _job_context(session: Session, job_id: int, locale: str) -> dict:
 def job_page(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
              session: Session = PageSession):
     """One job: its progress (polled until it finishes), counts and first rejected rows."""
-    return render(request, "imports/job.html", _job_context(session, job_id, viewer.locale), viewer=viewer)
+    return render(request, "imports/job.html", _job_context(session, job_id), viewer=viewer)
 
 
 @router.get("/imports/{job_id}/progress")
 def job_progress(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
                  session: Session = PageSession):
     """The progress fragment the job page polls every second until the job has finished."""
-    return render(request, "imports/_progress.html", _job_context(session, job_id, viewer.locale), viewer=viewer)
+    return render(request, "imports/_progress.html", _job_context(session, job_id), viewer=viewer)
 
 
 @router.post("/imports/{job_id}/resume")
@@ -246,7 +242,7 @@ def reject_report(job_id: int, viewer: Viewer = Depends(require("imports:run")),
         # The request's session is closed once this handler returns; the stream reads with its own.
         with db.session_scope() as own:
             first = True
-            for chunk in imports.reject_report_csv(own, job_id, locale=viewer.locale):
+            for chunk in imports.reject_report_csv(own, job_id):
                 if first and not chunk.startswith("\ufeff"):
                     chunk = "\ufeff" + chunk
                 first = False

@@ -240,10 +240,8 @@ def reject_rows(session: Session, job_id: int, *, offset: int = 0, limit: int = 
     return repository.reject_page(session, job_id, offset=max(offset, 0), limit=min(max(limit, 1), 1000))
 
 
-def reject_report_csv(session: Session, job_id: int, *, locale: str = "en") -> Iterator[str]:
+def reject_report_csv(session: Session, job_id: int) -> Iterator[str]:
     """The job's reject report as CSV lines (line_no, field, reason, raw), header first, for download."""
-    from .reasons import localize
-
     repository.get_job(session, job_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -256,7 +254,7 @@ def reject_report_csv(session: Session, job_id: int, *, locale: str = "en") -> I
 
     yield line(("line_no", "field", "reason", "raw"))
     for line_no, field, reason, raw in repository.iter_rejects(session, job_id):
-        yield line((line_no, field or "", _inert(localize(reason, locale)), _inert(raw or "")))
+        yield line((line_no, field or "", _inert(reason), _inert(raw or "")))
 
 
 def _inert(cell: str) -> str:
