@@ -41,11 +41,10 @@ def test_the_pair_joins_on_the_order_id_with_line_titles_from_the_item_report(se
     rejects = [(row.line_no, row.field, row.reason) for row in service.reject_rows(session, job.id)[0]]
     # Line numbers are the 宝贝报表's, except for the order with no item, which is found in the 订单报表.
     assert rejects == [
-        (6, "购买数量", "taobao_items_report.csv line 6: 购买数量 'two' is not a whole number"),
-        (6, "订单编号", "taobao_orders_report.csv line 6: order 4102938475610005 not imported: the 宝贝报表 "
-                    "(taobao_items_report.csv) has no item of it"),
-        (7, None, "taobao_items_report.csv line 7: 订单编号 4102938475610009 is not in the 订单报表 "
-                  "(taobao_orders_report.csv)")]
+        (6, "购买数量", "line 6: 购买数量 'two' is not a whole number"),
+        (6, "订单编号", "line 6: order 4102938475610005 not imported: the 宝贝报表 (taobao_items_report.csv) has no "
+                    "item of it (line 6 of the 订单报表 taobao_orders_report.csv)"),
+        (7, None, "line 7: no row of this order carries the order's own fields")]  # 0009 is not in the 订单报表
 
 def test_a_pair_imported_twice_changes_nothing(session, tmp_path):
     run_import(session, pair(tmp_path), format="taobao")

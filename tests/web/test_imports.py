@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from shopcx.imports import pages as import_pages
+from shopcx.imports import service as import_service
 from shopcx.imports.models import ImportJob
 from shopcx.staff.models import AuditLog
 
@@ -223,8 +224,9 @@ def test_a_qianniu_pair_is_uploaded_as_two_files_at_once(login, shop_data, inlin
     session.refresh(job)
     assert (job.status, job.filename, job.stored_rows, job.rejected_rows) == (
         "done", "ExportOrderList.csv + ExportOrderDetailList.csv", 4, 3)
-    page = staff.get(f"/imports/{job.id}/progress").text
-    assert "ExportOrderDetailList.csv line 6" in page  # the reject names the file its line is in
+    rejects = import_service.reject_rows(session, job.id)[0]
+    assert [(row.line_no, row.field) for row in rejects] == [(6, "购买数量"), (6, "订单编号"), (7, None)]
+    assert "ExportOrderList.csv" in rejects[1].reason  # the order without items names the file its line is in
     assert [p.suffix for p in (data_dir / "uploads").iterdir()] == [".zip"]  # kept for a resume, as one file
 
 

@@ -44,8 +44,8 @@ def status_of(text: str, refunded: bool) -> str:
         return "pending"
     if "出库" in value or "发货" in value or "打包" in value or "暂停" in value or "已付款" in value:
         return "paid"
-    raise RowError("订单状态", f"订单状态 '{text}' is not a JD order status (等待付款, 等待出库, 等待确认收货, 完成, "
-                   "已取消)")
+    raise RowError("订单状态", f"订单状态 '{text}' is not one of JD's order statuses (等待付款, 等待出库, "
+                   "等待确认收货, 完成, 已取消)")
 
 
 LAYOUT = Layout(

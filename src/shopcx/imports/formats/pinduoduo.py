@@ -49,7 +49,7 @@ def status_of(text: str, refunded: bool) -> str:
         return "shipped"
     if "待发货" in value or "已支付" in value or "已付款" in value:
         return "paid"
-    raise RowError("订单状态", f"订单状态 '{text}' is not a Pinduoduo order status (待支付, 待发货, "
+    raise RowError("订单状态", f"订单状态 '{text}' is not one of Pinduoduo's order statuses (待支付, 待发货, "
                    "已发货，待签收, 已签收, 已取消)")
 
 

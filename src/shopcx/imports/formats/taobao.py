@@ -134,7 +134,7 @@ def parse_many(tables, ctx: Context) -> Parsed:
         raise ImportFileError("taobao_pair", f"file: a 千牛 export is one 订单报表 and one 宝贝报表; found {found}",
                               field="file")
     joined = reports.JoinedTable(orders[0], items[0])
-    parsed = parse_items(joined, ctx, where=f"{items[0].path.name} line")
+    parsed = parse_items(joined, ctx)
     parsed.rejects = sorted(parsed.rejects + reports.joined_rejects(joined), key=lambda reject: reject[0])
     parsed.total_rows += len(joined.unmatched)
     return parsed
@@ -143,10 +143,9 @@ def parse_many(tables, ctx: Context) -> Parsed:
 REPORT_NAMES = {"orders": "订单报表", "items": "宝贝报表", "combined": "订单与宝贝合并表"}
 
 
-def parse_items(table, ctx: Context, where: str = "line") -> Parsed:
+def parse_items(table, ctx: Context) -> Parsed:
     """Group the item rows by 订单编号."""
     out = Collector(table)
-    out.where = where
     c = out.with_blanks(out.header(REQUIRED, OPTIONAL), OPTIONAL)
     head_at = [c[name] for name in HEAD_FIELDS]
     i_key, i_buyer, i_sku, i_title, i_qty, i_price = (c[name] for name in ("订单编号", "买家会员名", "商家编码",

@@ -4,8 +4,9 @@
 买家实际支付金额, 订单状态, 订单创建时间, 宝贝标题 as one text for all items, 物流单号 …) and the 宝贝报表
 (ExportOrderDetailList…, one row per item: 订单编号, 标题, 价格, 购买数量, 商家编码 …). `JoinedTable` joins them
 on 订单编号 into the combined layout `taobao.parse` reads (the item's 标题 becomes the line's 宝贝标题), one row per
-item, numbered by the 宝贝报表's lines. An order with no item row is rejected at its 订单报表 line; an item whose
-order is not in the 订单报表 is rejected at its 宝贝报表 line.
+item, numbered by the 宝贝报表's lines (reject line numbers are the 宝贝报表's). An order with no item row is rejected
+at its 订单报表 line, saying so; an item whose order is not in the 订单报表 is rejected at its 宝贝报表 line as an
+order none of whose rows carries the order's own fields.
 
 The 订单报表 alone (or any order-level report: 订单编号, 总金额, 买家实际支付金额, 收货地址, 订单创建时间,
 订单付款时间, 退款金额 …) imports orders without lines, marked `lines_missing`: revenue counts them, product
@@ -103,8 +104,8 @@ class JoinedTable:
             if found is None:
                 order = list(blank)
                 order[order_key] = values[item_key]
-                problem = problem or (f"订单编号 {key} is not in the 订单报表 ({self.orders.path.name})" if key else
-                                      None)
+                # Its order's own fields are in no row: the 订单报表 lacks the order.
+                problem = problem or ("no row of this order carries the order's own fields" if key else None)
             else:
                 used.add(key)
                 order = list(found[1])
@@ -121,8 +122,9 @@ class JoinedTable:
 def joined_rejects(table: JoinedTable) -> list[tuple[int, str | None, str, str | None]]:
     """A reject for each 订单报表 order the 宝贝报表 has no item of."""
     name = table.orders.path.name
-    return [(line_no, "订单编号", f"{name} line {line_no}: order {key} not imported: the 宝贝报表 "
-             f"({table.items.path.name}) has no item of it"[:255], raw) for line_no, key, raw in table.unmatched]
+    return [(line_no, "订单编号", f"line {line_no}: order {key} not imported: the 宝贝报表 ({table.items.path.name}) "
+             f"has no item of it (line {line_no} of the 订单报表 {name})"[:255], raw)
+            for line_no, key, raw in table.unmatched]
 
 
 # The order-level report's columns; 订单编号 and 订单创建时间 are required, and one of the two amounts.

@@ -45,7 +45,7 @@ def status_of(text: str, refunded: bool) -> str:
         return "shipped"
     if "待发货" in value or "已付款" in value or "待接单" in value:
         return "paid"
-    raise RowError("订单状态", f"订单状态 '{text}' is not a Youzan order status (待付款, 待发货, 已发货, "
+    raise RowError("订单状态", f"订单状态 '{text}' is not one of Youzan's order statuses (待付款, 待发货, 已发货, "
                    "交易成功, 交易关闭)")
 
 
