@@ -29,7 +29,7 @@ from .base import (
     tier_name,
     whole_number,
 )
-from .rules_form import RulesForm, read_form, to_form, with_blank_rows
+from .rules_form import RulesForm, currency_unit, read_form, to_form, with_blank_rows
 
 MAX_CONFIG_CHARS = 200_000
 
@@ -56,7 +56,7 @@ def draft_context(session: Session, viewer: Viewer, view: ProgramView, *, text: 
     if form is None and editable is not None:
         form = to_form(editable, view.currency)
     return {"view": view, "draft": draft, "saved": saved, "editable": editable, "form": form,
-            "currency": view.currency,
+            "currency": view.currency, "currency_unit": currency_unit(view.currency),
             "config_text": text if text is not None else (_document(base) if base else ""),
             "major": lambda amount: major(amount, view.currency),
             "tier_label": lambda code: tier_name(editable, code, viewer.locale)}

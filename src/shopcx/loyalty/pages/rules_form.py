@@ -17,11 +17,13 @@ from decimal import Decimal, InvalidOperation
 from pydantic import ValidationError
 
 from ...core.i18n import t
-from ...core.money import exponent
+from ...core.money import exponent, format_minor
 from ..config import CODE, ROLES_WITH_LIMITS, ProgramConfig
 from .base import major, multiplier
 
-BLANK_ROWS = 2  # empty rows offered under every list for adding
+# Empty rows offered under each list for adding (big rows one, small rows two).
+BLANK_ROWS = {"tiers": 1, "earning.category_multipliers": 2, "earning.product_multipliers": 2,
+              "earning.promotions": 1, "ladder": 1, "offers": 1}
 MAX_ROWS = 50  # rows read per list (more is not a seller's form)
 MAX_WHOLE = 10**12
 
@@ -83,11 +85,17 @@ class RulesForm:
     def error(self, name: str) -> str | None:
         return self.errors.get(name)
 
-    def row_errors(self, prefix: str) -> bool:
-        return any(key.startswith(prefix + ".") for key in self.errors)
+    def has_errors(self, *prefixes: str) -> bool:
+        """Whether an input under one of these names has an error (its folded section then opens)."""
+        return any(key == prefix or key.startswith(prefix + ".") for key in self.errors for prefix in prefixes)
 
 
 # --- values as people type them ------------------------------------------------------------------------------------
+
+def currency_unit(currency: str) -> str:
+    """The sign typed amounts are in: ¥ for CNY and JPY, £ for GBP, else the code."""
+    return re.sub(r"[0-9.,\s-]+$", "", format_minor(0, currency)) or currency
+
 
 def money_text(amount: int | None, currency: str) -> str:
     return "" if amount is None else major(amount, currency)
@@ -203,7 +211,7 @@ def to_form(config: ProgramConfig, currency: str) -> RulesForm:
         for i, item in enumerate(items):
             for name, kind in fields.items():
                 values[f"{path}.{i}.{name}"] = _show(kind, item.get(name), currency)
-        rows[path] = len(items) + BLANK_ROWS
+        rows[path] = len(items) + BLANK_ROWS[path]
     for path, kind in SCALARS.items():
         values[path] = _show(kind, _get(data, path), currency)
     return RulesForm(values=values, rows=rows)
@@ -211,10 +219,9 @@ def to_form(config: ProgramConfig, currency: str) -> RulesForm:
 
 def with_blank_rows(form: RulesForm) -> RulesForm:
     """A form read back (with its typed values) keeps its rows and offers blank ones again."""
-    for path in LISTS:
-        used = [i for i in range(MAX_ROWS) if any(key.startswith(f"{path}.{i}.") and value
-                                                   for key, value in form.values.items())]
-        form.rows[path] = max(form.rows.get(path, 0), (max(used) + 1 if used else 0) + BLANK_ROWS)
+    for path, fields in LISTS.items():
+        used = [i for i in range(MAX_ROWS) if not _row_is_blank(form.values, f"{path}.{i}", fields)]
+        form.rows[path] = max(form.rows.get(path, 0), (max(used) + 1 if used else 0) + BLANK_ROWS[path])
     return form
 
 
