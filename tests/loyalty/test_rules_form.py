@@ -85,6 +85,50 @@ def test_the_default_program_survives_the_form_unchanged():
     assert back == config and back.model_dump() == config.model_dump()
 
 
+def _document_fields(model, prefix: str = "") -> set[str]:
+    """Every leaf field of the rules document, lists and dicts by their item's fields ('tiers.*.code')."""
+    from pydantic import BaseModel
+
+    names = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        item = getattr(annotation, "__args__", (None,))[-1]
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= _document_fields(annotation, f"{prefix}{name}.")
+        elif isinstance(item, type) and issubclass(item, BaseModel):
+            names |= _document_fields(item, f"{prefix}{name}.*.")
+        else:
+            names.add(prefix + name)
+    return names
+
+
+def test_every_field_of_the_rules_document_has_an_input():
+    import re
+
+    rich = _rich()
+    shown = {re.sub(r"\.\d+\.", ".*.", name) for name in to_form(rich, "CNY").values}
+    shown = {re.sub(r"^adjust_limits\..*", "adjust_limits", name) for name in shown}
+    shown = {re.sub(r"^(earning\.\w+_multipliers)\.\*\.(key|factor)$", r"\1", name) for name in shown}
+    assert _document_fields(ProgramConfig) - shown == set()
+
+
+def test_an_error_after_a_removed_row_lands_on_the_typed_row():
+    # Silver (row 2) is removed: gold is the document's 2nd tier but the form's 3rd row.
+    values = to_form(default_config(), "CNY").values | {"tiers.1.remove": "on", "tiers.2.discount_percent": "95",
+                                                        "offers.0.remove": "on", "offers.1.gift": ""}
+    _, errors = read_form(values, "CNY", "en")
+    assert errors == {"tiers.2.discount_percent": "Tier 3 · Member discount: at most 90",
+                      "offers.1.gift": "Offer 2 · Gift: needed for this kind of offer"}
+
+
+def test_rules_with_a_list_too_long_for_the_form_are_left_to_the_json_editor():
+    from shopcx.loyalty.pages.rules_form import fits_form
+
+    many = default_config().model_copy(update={"earning": Earning(
+        product_multipliers={f"SKU-{n:04d}": 1500 for n in range(300)})})
+    assert fits_form(default_config()) and not fits_form(many)
+
+
 def _rich() -> ProgramConfig:
     """Every optional field set, so every section's conversion is exercised."""
     base = default_config()
@@ -180,17 +224,17 @@ def test_blank_rows_are_ignored_a_row_is_added_and_a_ticked_row_removed():
     ({"tiers.1.code": "Silver Card"}, "tiers.1.code",
      "等级 2 · 代码：只能用小写字母、数字、_ 和 -", "Tier 2 · Code: only lowercase letters, digits, _ and -"),
     ({"earning.category_multipliers.0.key": "茶叶", "earning.category_multipliers.0.factor": "1,5"},
-     "earning.category_multipliers.0.factor", "类目积分倍数 1 · 倍数：“1,5”不是数字",
-     "Category multipliers 1 · Multiplier: '1,5' is not a number"),
+     "earning.category_multipliers.0.factor", "类目倍数 1 · 倍数：“1,5”不是数字",
+     "Category multiplier 1 · Multiplier: '1,5' is not a number"),
     ({"earning.product_multipliers.0.key": "TEA-1", "earning.product_multipliers.0.factor": "150×"},
-     "earning.product_multipliers.0.factor", "商品（SKU）积分倍数 1 · 倍数：倍数最多 100×",
-     "Product (SKU) multipliers 1 · Multiplier: a multiplier is at most 100×"),
+     "earning.product_multipliers.0.factor", "商品倍数 1 · 倍数：倍数最多 100×",
+     "SKU multiplier 1 · Multiplier: a multiplier is at most 100×"),
     ({"earning.product_multipliers.0.factor": "2×"}, "earning.product_multipliers.0.key",
-     "商品（SKU）积分倍数 1 · SKU：必填", "Product (SKU) multipliers 1 · SKU: required"),
+     "商品倍数 1 · SKU：必填", "SKU multiplier 1 · SKU: required"),
     ({"earning.promotions.0.name": "双11", "earning.promotions.0.start_on": "2026-11-11",
       "earning.promotions.0.end_on": "2026-11-01", "earning.promotions.0.multiplier": "2"},
-     "earning.promotions.0.end_on", "积分活动（如 双11 双倍积分） 1 · 结束日期：早于开始日期",
-     "Points promotions (e.g. double points on 11.11) 1 · Last day: before the first day"),
+     "earning.promotions.0.end_on", "积分活动 1 · 结束日期：早于开始日期",
+     "Promotion 1 · Last day: before the first day"),
     ({"earning.unit_amount": "0"}, "earning.unit_amount", "每消费：不能小于 0.01", "For every: at least 0.01"),
     ({"expiry.months": "1.5"}, "expiry.months", "过期月数：“1.5”不是整数",
      "Months until expiry: '1.5' is not a whole number"),
@@ -364,3 +408,12 @@ def test_english_form_labels_and_jpy_shop(login, session):
     fields = _form(page)
     assert fields["tiers.1.min_spend_amount"] == "100000"  # 100000 yen, no decimals
     assert fields["tiers.1.points_multiplier"] == "1.2×"
+
+
+def test_a_program_too_long_for_the_form_opens_the_json_editor(login, session):
+    many = default_config().model_copy(update={"earning": Earning(
+        product_multipliers={f"SKU-{n:04d}": 1500 for n in range(300)})})
+    make_program(session, config=many)
+    page = login("owner").get("/loyalty/program").text
+    assert 'id="rules-form-unavailable"' in page and 'id="rules-form"' not in page
+    assert '<details class="rules-advanced" id="rules-advanced" open>' in page

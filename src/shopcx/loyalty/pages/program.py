@@ -29,7 +29,7 @@ from .base import (
     tier_name,
     whole_number,
 )
-from .rules_form import RulesForm, currency_unit, read_form, to_form, with_blank_rows
+from .rules_form import RulesForm, currency_unit, fits_form, read_form, to_form, with_blank_rows
 
 MAX_CONFIG_CHARS = 200_000
 
@@ -53,7 +53,7 @@ def draft_context(session: Session, viewer: Viewer, view: ProgramView, *, text: 
         editable = parse_config(base) if base else None
     except InvalidInput:  # a draft stored by an older release may no longer parse; the JSON still shows it
         editable = None
-    if form is None and editable is not None:
+    if form is None and editable is not None and fits_form(editable):
         form = to_form(editable, view.currency)
     return {"view": view, "draft": draft, "saved": saved, "editable": editable, "form": form,
             "currency": view.currency, "currency_unit": currency_unit(view.currency),
@@ -192,7 +192,7 @@ def loyalty_draft(request: Request, shop: str = Form(""), config: str = Form("")
 
 async def form_values(request: Request) -> dict[str, str]:
     """A posted form as {input name: text} (the rules form's inputs are named by their place in the rules)."""
-    form = await request.form()
+    form = await request.form(max_fields=5000)  # the form has ~250 inputs plus ~2 per multiplier row
     return {key: value for key, value in form.multi_items() if isinstance(value, str)}
 
 

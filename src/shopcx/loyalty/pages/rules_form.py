@@ -24,7 +24,7 @@ from .base import major, multiplier
 # Empty rows offered under each list for adding (big rows one, small rows two).
 BLANK_ROWS = {"tiers": 1, "earning.category_multipliers": 2, "earning.product_multipliers": 2,
               "earning.promotions": 1, "ladder": 1, "offers": 1}
-MAX_ROWS = 50  # rows read per list (more is not a seller's form)
+MAX_ROWS = 200  # rows read per list; rules with a longer list are edited as JSON only (see to_form)
 MAX_WHOLE = 10**12
 
 # Each list: its path, its fields (name → kind) and the fields that do not make a row non-blank (selects).
@@ -199,8 +199,14 @@ def _get(data: dict, path: str):
     return data
 
 
+def fits_form(config: ProgramConfig) -> bool:
+    """Whether every list fits the form's rows (a longer one would be cut off when the form is saved)."""
+    data = config.model_dump(mode="json")
+    return all(len(_get(data, path)) + BLANK_ROWS[path] <= MAX_ROWS for path in LISTS)
+
+
 def to_form(config: ProgramConfig, currency: str) -> RulesForm:
-    """The form's values for a rule set (plus blank rows to add to each list)."""
+    """The form's values for a rule set (plus blank rows to add to each list); see fits_form."""
     data = config.model_dump(mode="json")
     values: dict[str, str] = {}
     rows: dict[str, int] = {}
@@ -306,14 +312,22 @@ def read_form(values: Mapping[str, str], currency: str, locale: str) -> tuple[Pr
                 _set(data, path, value)
     _fill_codes(data, reading)
     _check_consistency(data, reading)
-    if reading.errors:
-        return None, reading.errors
+    checked = bool(reading.errors)
     try:
-        return ProgramConfig.model_validate(data), {}
+        config = ProgramConfig.model_validate(data)
     except ValidationError as exc:
+        # Every field pydantic refuses is reported too (all at once, not one per save); its whole-document and
+        # whole-row checks repeat the ones above, so they only count when nothing else was found.
         for error in exc.errors():
-            _pydantic_error(reading, error)
+            if not checked or _names_a_field(error):
+                _pydantic_error(reading, error)
         return None, reading.errors
+    return (None, reading.errors) if reading.errors else (config, {})
+
+
+def _names_a_field(error: dict) -> bool:
+    loc = error.get("loc", ())
+    return bool(loc) and not isinstance(loc[-1], int)
 
 
 def _fill_codes(data: dict, reading: _Reading) -> None:
@@ -434,12 +448,12 @@ def _kind(name: str) -> str | None:
 
 
 def label(name: str, locale: str) -> str:
-    """The field's name as the form shows it: 'Tier 2 · Qualifying spend' for tiers.1.min_spend_amount."""
+    """The field's name as the form shows it: 'Tier 2 · Spend to qualify' for tiers.1.min_spend_amount."""
     for path in LISTS:
         match = re.fullmatch(re.escape(path) + r"\.(\d+)\.(\w+)", name)
         if match:
             row, part = int(match.group(1)) + 1, match.group(2)
-            return (f"{t('rules.list.' + path, locale)} {row} · "
+            return (f"{t('rules.row.' + path, locale)} {row} · "
                     f"{t('rules.field.' + path.split('.')[-1] + '.' + part, locale)}")
     if name.startswith("adjust_limits."):
         return f"{t('rules.field.adjust_limits', locale)} · {t('role.' + name.split('.', 1)[1], locale)}"
