@@ -63,6 +63,8 @@ def test_seller_changes_rules_through_the_form_backtests_and_publishes(browser, 
         _shot(page, f"{name}-02-error")
 
         page.fill("#f-tiers-1-min_spend_amount", "1200")
+        page.click("#rf-earning > summary")  # the folded section, then its "+ add a category multiplier"
+        page.click("#rf-earning details.rf-add >> nth=0 >> summary")
         page.fill("#f-earning-category_multipliers-0-key", "茶叶")
         page.fill("#f-earning-category_multipliers-0-factor", "1.5×")
         page.click("#rules-save")

@@ -85,6 +85,12 @@ class RulesForm:
     def error(self, name: str) -> str | None:
         return self.errors.get(name)
 
+    def first_blank(self, path: str) -> int:
+        """The first of the blank rows at the end of a list (shown folded under "+ add")."""
+        fields = LISTS[path]
+        used = [i for i in range(self.rows.get(path, 0)) if not _row_is_blank(self.values, f"{path}.{i}", fields)]
+        return used[-1] + 1 if used else 0
+
     def has_errors(self, *prefixes: str) -> bool:
         """Whether an input under one of these names has an error (its folded section then opens)."""
         return any(key == prefix or key.startswith(prefix + ".") for key in self.errors for prefix in prefixes)
