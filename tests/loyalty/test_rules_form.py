@@ -417,3 +417,10 @@ def test_a_program_too_long_for_the_form_opens_the_json_editor(login, session):
     page = login("owner").get("/loyalty/program").text
     assert 'id="rules-form-unavailable"' in page and 'id="rules-form"' not in page
     assert '<details class="rules-advanced" id="rules-advanced" open>' in page
+
+
+def test_codes_members_already_carry_are_read_only_in_the_form(login, program):
+    page = login("owner").get("/loyalty/program").text
+    silver = page[page.index('id="f-tiers-1-code"'):][:300]
+    new_row = page[page.index('id="f-tiers-4-code"'):][:300]
+    assert "readonly" in silver and "readonly" not in new_row

@@ -57,6 +57,8 @@ def draft_context(session: Session, viewer: Viewer, view: ProgramView, *, text: 
         form = to_form(editable, view.currency)
     return {"view": view, "draft": draft, "saved": saved, "editable": editable, "form": form,
             "currency": view.currency, "currency_unit": currency_unit(view.currency),
+            # Codes members and coupons already carry: the form keeps them (renaming one is a JSON-only change).
+            "kept_codes": {item.code for item in [*view.config.tiers, *view.config.offers]} if view.config else set(),
             "config_text": text if text is not None else (_document(base) if base else ""),
             "major": lambda amount: major(amount, view.currency),
             "tier_label": lambda code: tier_name(editable, code, viewer.locale)}
