@@ -1,18 +1,18 @@
-"""The program page: the published rules as tables, the draft as JSON (or a thresholds form), backtest, publish."""
+"""The program page: the published rules as tables, the draft as a form (JSON as the advanced view), backtest,
+publish."""
 
 from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ...core.errors import Conflict, InvalidInput, NotFound
-from ...core.money import to_minor
 from ...staff.service import Actor
 from ...web.auth import PageSession, Viewer
-from ...web.templating import render
+from ...web.templating import is_htmx, render
 from ..config import ProgramConfig, parse_config
 from ..models import ProgramVersion
 from ..service.program import backtest as backtests
@@ -29,6 +29,7 @@ from .base import (
     tier_name,
     whole_number,
 )
+from .rules_form import RulesForm, currency_unit, fits_form, read_form, to_form, with_blank_rows
 
 MAX_CONFIG_CHARS = 200_000
 
@@ -44,21 +45,26 @@ def _document(config: ProgramConfig | dict) -> str:
 
 
 def draft_context(session: Session, viewer: Viewer, view: ProgramView, *, text: str | None = None,
-                  saved: bool = False) -> dict:
-    """The editor: the open draft (else the published rules as a starting point) and the thresholds form."""
+                  saved: bool = False, form: RulesForm | None = None) -> dict:
+    """The editor: the open draft (else the published rules as a starting point) as the rules form and as JSON."""
     draft = _draft(session, view)
     base = draft.config if draft else (view.config.model_dump(mode="json") if view.config else None)
     try:
         editable = parse_config(base) if base else None
     except InvalidInput:  # a draft stored by an older release may no longer parse; the JSON still shows it
         editable = None
-    return {"view": view, "draft": draft, "saved": saved, "editable": editable,
+    if form is None and editable is not None and fits_form(editable):
+        form = to_form(editable, view.currency)
+    return {"view": view, "draft": draft, "saved": saved, "editable": editable, "form": form,
+            "currency": view.currency, "currency_unit": currency_unit(view.currency),
+            # Codes members and coupons already carry: the form keeps them (renaming one is a JSON-only change).
+            "kept_codes": {item.code for item in [*view.config.tiers, *view.config.offers]} if view.config else set(),
             "config_text": text if text is not None else (_document(base) if base else ""),
             "major": lambda amount: major(amount, view.currency),
             "tier_label": lambda code: tier_name(editable, code, viewer.locale)}
 
 
-def program_context(session: Session, viewer: Viewer, shop: str) -> dict:
+def program_context(session: Session, viewer: Viewer, shop: str, form: RulesForm | None = None) -> dict:
     """Everything on the program page."""
     view = program_view(session, shop)
     context = {"view": view, "tz": view.tz, "currency": view.currency, "config": view.config,
@@ -66,7 +72,7 @@ def program_context(session: Session, viewer: Viewer, shop: str) -> dict:
                "tier_label": lambda code: tier_name(view.config, code, viewer.locale)}
     if view.program is None:
         return context
-    return context | draft_context(session, viewer, view)
+    return context | draft_context(session, viewer, view, form=form)
 
 
 def start(session: Session, shop: str, *, actor: Actor) -> ProgramView:
@@ -108,36 +114,40 @@ def save_draft(session: Session, viewer: Viewer, shop: str, text: str, note: str
     return draft_context(session, viewer, view, saved=True)
 
 
-def save_thresholds(session: Session, viewer: Viewer, shop: str, min_spend: list[str],
-                    min_orders: list[str]) -> dict:
-    """Put new qualifying thresholds (spend in major units, order counts) into the draft, tier by tier."""
+class FormRejected(Exception):
+    """The rules form has errors: the page shows them next to their inputs, with what was typed."""
+
+    def __init__(self, form: RulesForm):
+        super().__init__(f"{len(form.errors)} field(s) to correct")
+        self.form = form
+
+
+def read_rules(view: ProgramView, viewer: Viewer, values: dict[str, str]) -> ProgramConfig:
+    """The rule set the form describes, or FormRejected naming each field to correct in the viewer's language."""
+    config, errors = read_form(values, view.currency, viewer.locale)
+    if config is None:
+        raise FormRejected(with_blank_rows(RulesForm(values=dict(values), rows={}, errors=errors)))
+    return config
+
+
+def save_form(session: Session, viewer: Viewer, shop: str, values: dict[str, str]) -> dict:
+    """Store the rules form as the draft (audited like a JSON save)."""
     view = program_view(session, shop)
     _require_program(view)
-    current = draft_context(session, viewer, view)["editable"]
-    if current is None:
-        raise InvalidInput("invalid_program", "config: fix the draft's JSON first", field="config")
-    if len(min_spend) != len(current.tiers) or len(min_orders) != len(current.tiers):
-        raise InvalidInput("invalid_input", "tiers: the form does not match the draft's tiers; reload the page",
-                           field="tiers")
-    data = current.model_dump(mode="json")
-    for i, tier in enumerate(data["tiers"]):
-        spend_field, orders_field = f"tiers.{i}.min_spend_amount", f"tiers.{i}.min_orders"
-        spend_text = min_spend[i].strip() or "0"
-        if spend_text.startswith("-"):
-            raise InvalidInput("invalid_number", f"{spend_field}: cannot be negative", field=spend_field)
-        tier["min_spend_amount"] = to_minor(spend_text, view.currency, field=spend_field)
-        tier["min_orders"] = whole_number(min_orders[i], orders_field) or 0
-    config = parse_config(data)
-    programs.save_draft(session, view.program, config, actor=viewer.actor, note="thresholds")
+    config = read_rules(view, viewer, values)
+    note = (values.get("note") or "").strip()[:255] or None
+    programs.save_draft(session, view.program, config, actor=viewer.actor, note=note)
     return draft_context(session, viewer, view, saved=True)
 
 
-def backtest(session: Session, viewer: Viewer, shop: str, text: str) -> dict:
-    """The editor's rules applied to the stored history as of today (nothing is written)."""
+def backtest(session: Session, viewer: Viewer, shop: str, text: str | None = None,
+             values: dict[str, str] | None = None) -> dict:
+    """The editor's rules (JSON text or the form's values) applied to the stored history as of today (nothing
+    is written)."""
     view = program_view(session, shop)
     if view.active is None:
         raise Conflict("no_published_rules", "publish a first version before backtesting changes against it")
-    candidate = parse_config(parse_document(text))
+    candidate = read_rules(view, viewer, values) if values is not None else parse_config(parse_document(text))
     draft = _draft(session, view)
     result = backtests.run(session, view.active, candidate, today=view.today,
                            candidate_version=draft.version if draft else None)
@@ -182,13 +192,53 @@ def loyalty_draft(request: Request, shop: str = Form(""), config: str = Form("")
                         viewer)
 
 
-@router.post("/loyalty/program/thresholds")
-def loyalty_thresholds(request: Request, shop: str = Form(""), min_spend: list[str] = Form([]),
-                       min_orders: list[str] = Form([]), viewer: Viewer = Settings, session: Session = PageSession):
-    """Change the tiers' qualifying thresholds (in the tiers' order) in the draft with a simple form."""
-    context = save_thresholds(session, viewer, shop, min_spend, min_orders)
+async def form_values(request: Request) -> dict[str, str]:
+    """A posted form as {input name: text} (the rules form's inputs are named by their place in the rules)."""
+    form = await request.form(max_fields=5000)  # the form has ~250 inputs plus ~2 per multiplier row
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+FormValues = Depends(form_values)
+
+
+def _rejected(request: Request, session: Session, viewer: Viewer, shop: str, rejected: FormRejected) -> Response:
+    """The form again with its errors: the draft part for HTMX, else the whole page (status 422 either way)."""
+    if is_htmx(request):
+        view = program_view(session, shop)
+        context = draft_context(session, viewer, view, form=rejected.form)
+        return render(request, "loyalty/_draft.html", context, viewer=viewer, status=422,
+                      headers={"HX-Retarget": "#draft", "HX-Reswap": "innerHTML"})
+    context = program_context(session, viewer, shop, form=rejected.form)
+    return render(request, "loyalty/program.html", context, viewer=viewer, status=422)
+
+
+@router.post("/loyalty/program/rules")
+def loyalty_rules(request: Request, values: dict[str, str] = FormValues, viewer: Viewer = Settings,
+                  session: Session = PageSession):
+    """Store the rules form as the draft; a field to correct is shown next to its input with what was typed."""
+    shop = values.get("shop", "")
+    try:
+        context = save_form(session, viewer, shop, values)
+    except FormRejected as rejected:
+        return _rejected(request, session, viewer, shop, rejected)
     return changed_part(request, f"/loyalty/program{context['view'].shop_query}", "loyalty/_draft.html", context,
                         viewer)
+
+
+@router.post("/loyalty/program/rules/backtest")
+def loyalty_rules_backtest(request: Request, values: dict[str, str] = FormValues, viewer: Viewer = Reader,
+                           session: Session = PageSession):
+    """Backtest the form's values without saving them (the result part for HTMX, else the page with it)."""
+    shop = values.get("shop", "")
+    try:
+        context = backtest(session, viewer, shop, values=values)
+    except FormRejected as rejected:
+        return _rejected(request, session, viewer, shop, rejected)
+    if is_htmx(request):
+        return render(request, "loyalty/_backtest.html", context, viewer=viewer)
+    form = with_blank_rows(RulesForm(values=dict(values), rows={}))
+    page = program_context(session, viewer, shop, form=form) | context
+    return render(request, "loyalty/program.html", page, viewer=viewer)
 
 
 @router.post("/loyalty/program/backtest")
