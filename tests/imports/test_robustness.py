@@ -121,3 +121,20 @@ def test_row_and_order_line_limits(session, tmp_path, monkeypatch):
     job = run_import(session, many)
     assert job.status == "failed" and "more than 20 rows" in job.error
     assert count(session, Order) == 0
+
+
+def test_a_reimport_with_other_figures_is_rejected_with_what_differs(session, tmp_path):
+    """Issue 12 item 9: total 500.00 against a stored 5.00 counted as unchanged. A file has no update time of its
+    own to prove it newer, so the order is rejected naming both figures, and the stored one stays."""
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + _row("C1", price="5.00") + _row("C2"), encoding="utf-8")
+    assert run_import(session, first).stored_rows == 2
+    again = tmp_path / "again.csv"
+    again.write_text(HEADER + _row("C1", price="500.00") + _row("C2"), encoding="utf-8")
+    job = run_import(session, again)
+    assert job.status == "done", job.error
+    assert (job.stored_rows, job.unchanged_rows, job.rejected_rows) == (0, 1, 1)
+    field, reason = reject_lines(session, job.id)[2]
+    assert field == "goods_amount"
+    assert "¥5.00 stored, ¥500.00 in this file" in reason and "未更新" in reason
+    assert order(session, "C1").paid_amount == 500

@@ -70,6 +70,9 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The platform's own last-modified time of the figures stored (None: never stated); a re-sent order may
+    # change its amounts only with a later one (orders/service.py: _figures_changed).
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.line_no", lazy="selectin",
                                                   cascade="all, delete-orphan")

@@ -67,6 +67,8 @@ class OrderIn(BaseModel):
     shipping_amount: int = 0
     discount_amount: int = 0
     paid_amount: int | None = Field(default=None, description="Defaults to goods + shipping − discount")
+    updated_at: AwareDatetime | None = Field(default=None, description="The platform's own last-modified time: a "
+                                             "re-sent order changes its stored amounts only with a later one")
     buyer_note: str | None = None
     ship_country: str | None = Field(default=None, max_length=64)
     ship_province: str | None = Field(default=None, max_length=64)
@@ -115,6 +117,8 @@ class UpsertResult(BaseModel):
     created: bool
     changed: bool
     status: str
+    changes: list[str] = Field(default_factory=list, description="What a re-sent order changed: 'paid_amount: "
+                               "500 -> 50000', ...")
 
 
 # --- API answers (appended for the JSON API) ---------------------------------------------------------------
