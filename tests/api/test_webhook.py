@@ -146,3 +146,32 @@ def test_a_switched_off_shop_takes_no_deliveries(client, shop, session, counts):
     answer = client.post(URL, content=body, headers=shopcx_signature(secret_of(shop), body))
     assert answer.status_code == 409 and answer.json()["error"] == "shop_inactive"
     assert counts()["orders"] == 0
+
+
+def test_a_conflicting_redelivery_is_refused_or_updated_by_the_platforms_update_time(client, shop, session,
+                                                                                      audit_actions):
+    """Issue 12 item 9: a re-sent order saying 500.00 where 5.00 is stored was counted as unchanged."""
+    from shopcx.orders.models import Order
+
+    def deliver(**overrides):
+        body = body_of(**overrides)
+        return client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+
+    first = deliver(paid_amount=500, updated_at="2026-03-01T10:00:00+08:00")
+    assert first.status_code == 200 and first.json()["created"] is True
+    undated = deliver(paid_amount=50_000)
+    assert undated.status_code == 409 and undated.json()["error"] == "order_conflict"
+    assert "paid_amount stored 500 here 50000" in undated.json()["message"]
+    assert undated.json()["field"] == "updated_at"
+    newer = deliver(paid_amount=50_000, updated_at="2026-03-02T09:00:00+08:00")
+    assert newer.status_code == 200 and newer.json()["changed"] is True
+    assert newer.json()["changes"] == ["paid_amount: 500 -> 50000"]
+    late = deliver(paid_amount=500, updated_at="2026-03-01T10:00:00+08:00")  # the older delivery, arriving late
+    assert late.status_code == 200 and late.json()["changed"] is False
+    stored = session.query(Order).filter_by(external_id="T1001").one()
+    session.refresh(stored)
+    assert stored.paid_amount == 50_000
+    other_lines = deliver(lines=[{"sku": "CUP-1", "name": "保温杯", "quantity": 9, "unit_price_amount": 4990}],
+                          updated_at="2026-03-09T09:00:00+08:00")
+    assert other_lines.status_code == 409 and other_lines.json()["field"] == "lines"
+    assert [a for a, _ in audit_actions("order")] == ["order.create", "order.update"]

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     analysis_params: dict = Field(default_factory=dict, description="Overrides of the customer-value thresholds "
                                   "(insights.analysis.DEFAULT_PARAMS), as JSON, e.g. {\"at_risk_p_alive\": 0.4}")
     max_upload_mb: int = Field(default=200, description="Largest file the import page accepts.")
+    import_max_expanded_mb: int = Field(default=2000, description="Largest size a compressed import (.gz, .zip, "
+                                        ".xlsx) may expand to; a zip bomb is refused.")
+    import_max_rows: int = Field(default=5_000_000, description="Most rows one import file may have.")
+    import_max_order_lines: int = Field(default=10_000, description="Most lines one order of an import may have.")
     trusted_proxies: str = Field(default="", description="Comma-separated addresses or networks of the reverse "
                                  "proxies whose X-Forwarded-For/-Proto are believed (e.g. 127.0.0.1 or 10.0.0.0/8); "
                                  "empty: none, the client address is the connection's own.")

@@ -169,6 +169,10 @@ def run(job_id: int, path: Path, progress: Progress | None) -> None:
     for batch, lines in _batches(parsed, get_settings().import_batch_orders):
         with gc_paused(), session_scope() as session:
             counts = writer.write(session, batch)
+            if counts.rejects:  # stored orders this file contradicts (writer._conflict)
+                bulk.copy_rows(session, ImportReject.__table__, REJECT_COLUMNS,
+                               [(job_id, n, f, reason, raw) for n, f, reason, raw in counts.rejects])
+                repository.add_progress(session, job_id, rejected_rows=len(counts.rejects))
             repository.add_progress(session, job_id, processed_rows=lines, stored_rows=counts.stored,
                                     unchanged_rows=counts.unchanged, orders_created=counts.orders_created,
                                     customers_created=counts.customers_created)

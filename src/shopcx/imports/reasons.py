@@ -15,6 +15,8 @@ _LINE = re.compile(r"^line (?P<line>\d+): (?P<rest>.*)$", re.S)
 _ORDER_LINE = re.compile(r"^order (?P<order>.+?) not imported: its line (?P<other>\d+) is bad \((?P<why>.*)\)$", re.S)
 _ORDER = re.compile(r"^order (?P<order>.+?) not imported: (?P<why>.*)$", re.S)
 _V = r"'(?P<value>.*)'"
+# A reason written in both languages at once ("quantity 0 on a sale line must be 1 or more / 销售行数量必须大于 0").
+_BOTH = re.compile(r"^(?P<en>[^/]*?) / (?P<zh>[^/]*[\u4e00-\u9fff][^/]*)$", re.S)
 # (catalog key, pattern of the English sentence after "line N: "); the first match wins.
 SHAPES: tuple[tuple[str, re.Pattern], ...] = tuple((key, re.compile(pattern, re.S)) for key, pattern in (
     ("missing", r"^(?P<column>[^']+?) is missing(?: on the order's first row.*)?$"),
@@ -49,6 +51,9 @@ def _sentence(text: str, field: str | None, locale: str) -> str:
         found = pattern.match(text)
         if found:
             return i18n.t(f"imports.reason.{key}", locale, **found.groupdict())
+    both = _BOTH.match(text)
+    if both:
+        return both["zh"] if locale == "zh" else both["en"]
     inner = _ORDER_LINE.match(text)
     if inner:
         return i18n.t("imports.reason.order_line_bad", locale, order=inner["order"], other=inner["other"],

@@ -110,21 +110,24 @@ def delete_rejects(session: Session, job_id: int) -> None:
     session.execute(delete(ImportReject).where(ImportReject.job_id == job_id))
 
 
-def existing_orders(session: Session, shop_id: int, source: str, keys: list[str]) -> dict[str, tuple[int, str]]:
-    """external id -> (order id, status) for the keys already stored in this shop and source."""
-    found: dict[str, tuple[int, str]] = {}
+def existing_orders(session: Session, shop_id: int, source: str, keys: list[str]) -> dict[str, tuple]:
+    """external id -> (order id, status, goods, shipping, discount, paid amount) for the keys already stored in
+    this shop and source."""
+    found: dict[str, tuple] = {}
     if session.get_bind().dialect.name == "postgresql":
         # A join on unnest() probes the unique index once per key; `IN (…)`/`= ANY` was planned as a scan
         # of the shop's orders comparing each with every key (seconds per batch on a fresh table).
-        stmt = text(f"SELECT o.external_id, o.id, o.status FROM unnest(CAST(:keys AS text[])) AS k(external_id) "
+        stmt = text(f"SELECT o.external_id, o.id, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, "
+                    f"o.paid_amount FROM unnest(CAST(:keys AS text[])) AS k(external_id) "
                     f"JOIN {Order.__tablename__} o ON o.external_id = k.external_id "
                     f"WHERE o.shop_id = :shop_id AND o.source = :source")
         rows = session.execute(stmt, {"keys": keys, "shop_id": shop_id, "source": source})
-        return {ext: (oid, status) for ext, oid, status in rows}
+        return {ext: tuple(rest) for ext, *rest in rows}
     for chunk in _chunks(keys):
-        stmt = select(Order.external_id, Order.id, Order.status).where(
+        stmt = select(Order.external_id, Order.id, Order.status, Order.goods_amount, Order.shipping_amount,
+                      Order.discount_amount, Order.paid_amount).where(
             Order.shop_id == shop_id, Order.source == source, Order.external_id.in_(chunk))
-        found.update({ext: (oid, status) for ext, oid, status in session.execute(stmt)})
+        found.update({ext: tuple(rest) for ext, *rest in session.execute(stmt)})
     return found
 
 

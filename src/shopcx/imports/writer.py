@@ -10,13 +10,14 @@ products by (shop, sku).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, literal, update
 from sqlalchemy.orm import Session
 
 from ..core import clock
+from ..core.money import format_minor
 from ..customers.models import Customer, CustomerConsent, CustomerIdentity
 from ..orders.models import Order, OrderLine, OrderStatusChange, Product, Refund, Shipment
 from ..orders.rules import PAID_STATUSES, REPORTED_REFUND_ID, can_transition
@@ -48,6 +49,26 @@ class Counts:
     customers_created: int = 0
     placed_from: datetime | None = None
     placed_to: datetime | None = None
+    rejects: list[tuple[int, str | None, str, str]] = field(default_factory=list)
+
+
+def _conflict(found: tuple, head: OrderHead, lines: list[Line]) -> tuple[str, str] | None:
+    """(field, reason) when the file's figures for a stored order differ from the stored ones. A file states no
+    update time of its own, so it cannot be known to be newer: the order is rejected with what differs, never
+    counted as unchanged (the API and webhook take a later `updated_at`, orders/service.py)."""
+    _, _, goods_stored, shipping_stored, discount_stored, paid_stored = found
+    goods = sum(line[6] for line in lines)
+    paid = head.paid_amount if head.paid_amount is not None else goods + head.shipping_amount - head.discount_amount
+    said = [(name, old, new) for name, old, new in (("goods_amount", goods_stored, goods),
+                                                    ("shipping_amount", shipping_stored, head.shipping_amount),
+                                                    ("discount_amount", discount_stored, head.discount_amount),
+                                                    ("paid_amount", paid_stored, paid)) if old != new]
+    if not said:
+        return None
+    money = ", ".join(f"{name} {format_minor(old, head.currency or 'CNY')} stored, "
+                      f"{format_minor(new, head.currency or 'CNY')} in this file" for name, old, new in said)
+    return said[0][0], (f"order {head.external_id} is already stored with other figures ({money}); a file has no "
+                        "update time to prove it newer, so nothing was changed / 订单已存在且金额不同，未更新")
 
 
 class OrderWriter:
@@ -75,8 +96,11 @@ class OrderWriter:
             found = existing.get(head.external_id)
             if found is None:
                 new.append((head, lines))
+            elif (conflict := _conflict(found, head, lines)) is not None:
+                counts.rejects.extend((line[0], conflict[0], f"line {line[0]}: {conflict[1]}"[:255], "")
+                                      for line in lines)
             elif found[1] != head.status and can_transition(found[1], head.status):
-                advancing.append((found, head))
+                advancing.append((found[:2], head))
                 counts.stored += len(lines) or 1
             else:
                 counts.unchanged += len(lines) or 1

@@ -79,6 +79,11 @@ class Order(Base):
     # Imported from an order-level report (no item rows): counted in revenue, absent from product figures.
     lines_missing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
+
+    # The platform's own last-modified time of the figures stored (None: never stated); a re-sent order may
+    # change its amounts only with a later one (orders/service.py: _figures_changed).
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.line_no", lazy="selectin",
                                                   cascade="all, delete-orphan")
     shipments: Mapped[list[Shipment]] = relationship(order_by="Shipment.id", lazy="selectin",

@@ -70,6 +70,10 @@ class OrderIn(BaseModel):
     tax_amount: int = Field(default=0, ge=0, description="Tax the platform reports, minor units")
     taxes_included: bool = Field(default=True, description="False: the tax was added on top of the prices "
                                  "(part of paid_amount, not of goods; no points are earned on it)")
+
+
+    updated_at: AwareDatetime | None = Field(default=None, description="The platform's own last-modified time: a "
+                                             "re-sent order changes its stored amounts only with a later one")
     buyer_note: str | None = None
     ship_country: str | None = Field(default=None, max_length=64)
     ship_province: str | None = Field(default=None, max_length=64)
@@ -118,6 +122,8 @@ class UpsertResult(BaseModel):
     created: bool
     changed: bool
     status: str
+    changes: list[str] = Field(default_factory=list, description="What a re-sent order changed: 'paid_amount: "
+                               "500 -> 50000', ...")
 
 
 # --- API answers (appended for the JSON API) ---------------------------------------------------------------

@@ -91,7 +91,8 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
         raise InvalidInput("currency_mismatch", f"currency: order {data.external_id} is in {order.currency}",
                            field="currency")
     created = order is None
-    changed = created
+    changes = [] if created else _figures_changed(order, data)
+    changed = created or bool(changes)
     if created:
         customer_id = None
         if data.customer is not None:
@@ -112,7 +113,8 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
                       buyer_name=data.customer.name if data.customer else None,
                       ship_country=data.ship_country, ship_province=data.ship_province, ship_city=data.ship_city,
                       buyer_note=data.buyer_note, placed_at=data.placed_at, paid_at=data.paid_at,
-                      completed_at=data.completed_at, created_at=now, updated_at=now, lines=lines)
+                      completed_at=data.completed_at, created_at=now, updated_at=now, lines=lines,
+                      source_updated_at=data.updated_at)
         session.add(order)
         transition(session, order, data.status, actor=actor, reason="created")
     elif data.status != order.status and _STAGE[data.status] > _STAGE[order.status]:
@@ -129,7 +131,41 @@ def _upsert_order(session: Session, shop: Shop, data: OrderIn, *, actor: Actor) 
     if changed:
         audit(session, actor, "order.create" if created else "order.update", "order", order.id,
               {"external_id": order.external_id, "status": order.status})
-    return UpsertResult(order_id=order.id, created=created, changed=changed, status=order.status)
+    return UpsertResult(order_id=order.id, created=created, changed=changed, status=order.status, changes=changes)
+
+
+def _figures_changed(order: Order, data: OrderIn) -> list[str]:
+    """Bring a stored order's amounts to what a re-sent one says, when the platform states a later update time;
+    a conflict without one is refused with what differs (never counted as unchanged, never silently taken).
+    Lines are the record of what was sold: a re-sent order with other lines is refused either way."""
+    goods = sum(line.total_amount if line.total_amount is not None else line.quantity * line.unit_price_amount
+                for line in data.lines)
+    paid = data.paid_amount if data.paid_amount is not None else goods + data.shipping_amount - data.discount_amount
+    lines_differ = len(data.lines) != len(order.lines) or goods != order.goods_amount
+    wanted = {"shipping_amount": data.shipping_amount, "discount_amount": data.discount_amount, "paid_amount": paid}
+    differ = {name: (getattr(order, name), value) for name, value in wanted.items() if getattr(order, name) != value}
+    if not differ and not lines_differ:
+        return []
+    said = ", ".join([f"{name} stored {old} here {new}" for name, (old, new) in differ.items()]
+                     + ([f"lines stored {len(order.lines)} for {order.goods_amount}, here {len(data.lines)} for "
+                         f"{goods}"] if lines_differ else []))
+    if lines_differ:
+        raise Conflict("order_conflict", f"lines: order {order.external_id} is already stored with other lines "
+                       f"({said}); a sold order's lines are not rewritten, record a refund or return instead",
+                       field="lines")
+    stored_at = clock.as_utc(order.source_updated_at)
+    if data.updated_at is not None and stored_at is not None and data.updated_at < stored_at:
+        return []  # a delivery older than the stored figures, arriving late: they stand, nothing to retry
+    if data.updated_at is None or (stored_at is not None and data.updated_at <= stored_at):
+        since = f" (stored as of {stored_at.isoformat()})" if stored_at else ""
+        raise Conflict("order_conflict", f"updated_at: order {order.external_id} differs from the stored one "
+                       f"({said}) and carries no later update time{since}; send the platform's updated_at to "
+                       "change it", field="updated_at")
+    for name, (_, new) in differ.items():
+        setattr(order, name, new)
+    order.source_updated_at = data.updated_at
+    order.updated_at = clock.now()
+    return [f"{name}: {old} -> {new}" for name, (old, new) in differ.items()]
 
 
 def record_shipment(session: Session, order: Order, data: ShipmentIn) -> bool:

@@ -29,6 +29,8 @@ Line = tuple[int, str | None, str | None, str | None, int, int, int]
 Reject = tuple[int, str | None, str, str | None]
 
 MAX_QUANTITY = 1_000_000_000
+# Far above any real price or order, far below BIGINT (9.2e18): a number beyond is a typo or an attack.
+MAX_AMOUNT = 10**15
 
 
 class RowError(Exception):
@@ -79,15 +81,31 @@ class OrderHead:
     shipped_at: datetime | None = None
 
 
+class Lines(list):
+    """An order's lines, refusing the file once one order passes the per-order limit (a zip bomb of one order
+    with a million lines would otherwise be collected in memory before anything could refuse it)."""
+
+    __slots__ = ("key",)
+    limit = 10_000  # set from the settings by each Collector
+
+    def append(self, line: Line) -> None:
+        if len(self) >= Lines.limit:
+            raise ImportFileError("order_too_long", f"line {line[0]}: order {self.key} has more than {Lines.limit:,} "
+                                  "lines (SHOPCX_IMPORT_MAX_ORDER_LINES); no real order has so many, the file is "
+                                  f"refused / 订单 {self.key} 超过 {Lines.limit:,} 行，文件被拒绝", field="file")
+        super().append(line)
+
+
 class Pending:
     """An order being collected: its head (once a row carried it), its lines and its bad lines."""
 
     __slots__ = ("head", "lines", "bad", "problem", "mark", "line_no")
 
-    def __init__(self, head: OrderHead | None, line_no: int = 0):
+    def __init__(self, head: OrderHead | None, key: str = "", line_no: int = 0):
         self.head = head
         self.line_no = line_no  # the row of an order-level report (an order with no lines)
-        self.lines: list[Line] = []
+        self.lines: list[Line] = Lines()
+        self.lines.key = key
         self.bad: list[Reject] | None = None
         self.problem: tuple[int, str] | None = None  # (line_no, message) of an order-level problem
         self.mark: object = None  # the format's own note (e.g. the first row's raw customer id)
@@ -152,12 +170,18 @@ class Collector:
     """Groups rows by external order id and keeps what was wrong with them."""
 
     def __init__(self, table: Table):
+        from ...core.settings import get_settings
+
+        Lines.limit = get_settings().import_max_order_lines
         self.table = table
         self.orders: dict[str, Pending] = {}
         self.rejects: list[Reject] = []
         self.rows: Iterator[Row] = iter(())  # the data rows, once the header is read
         self.width = 0  # the header's number of columns; data rows are fitted to it plus one blank cell
         self.where = "line"  # how a reject names its row: "line 7", or "<file> line 7" when files are joined
+        # A format whose source records free items and stock write-offs as sale lines (UCI Online Retail, CDNOW)
+        # sets this; for the others a sale line of zero or negative quantity or price is refused.
+        self.free_lines = False
 
     def first_row(self) -> Row | None:
         """The file's first non-blank row (the header, for most formats)."""
@@ -198,6 +222,9 @@ class Collector:
         """The data rows, each fitted to the header's width plus the blank cell (see `fit`)."""
         width = self.width
         for line_no, fields, problem in self.rows:
+            if problem and not fields:  # nothing to tell its order by: rejected here, with what was wrong
+                self.rejects.append((line_no, None, f"line {line_no}: {problem}"[:255], ""))
+                continue
             if len(fields) == width:
                 fields.append("")
             else:
@@ -207,7 +234,7 @@ class Collector:
     def pending(self, key: str, head: OrderHead | None = None) -> Pending:
         order = self.orders.get(key)
         if order is None:
-            order = self.orders[key] = Pending(head)
+            order = self.orders[key] = Pending(head, key)
         return order
 
     def reject(self, key: str | None, line_no: int, field: str | None, message: str, fields: list[str]) -> None:
@@ -230,6 +257,8 @@ class Collector:
                 if order.head is None:  # (an order without lines always has its head)
                     first = order.lines[0][0]
                     order.problem = (first, "no row of this order carries the order's own fields")
+                elif (bad := _line_problem(order.head, order.lines, self.free_lines)) is not None:
+                    order.problem = (bad[0] or order.line_no, bad[1])  # an order without lines: its own row
                 elif (check is not None and (message := check(order.head, order.lines))) or \
                         (message := _money_problem(order.head, order.lines)):
                     order.problem = (order.lines[0][0] if order.lines else order.line_no, message)
@@ -245,6 +274,28 @@ class Collector:
         # Every data row became a line of an order (an order-level row: the order), or a reject.
         total = sum(len(lines) or 1 for _, lines in orders) + len(rejects)
         return Parsed(orders=orders, rejects=rejects, total_rows=total, encoding=self.table.encoding)
+
+
+def _line_problem(head: OrderHead, lines: list[Line], free_lines: bool) -> tuple[int, str] | None:
+    """(line_no, reason) of the first line no order can hold: a number out of range, or (on a sale) a quantity
+    or price of zero or below."""
+    for line_no, _, _, _, quantity, unit, total in lines:
+        if not -MAX_QUANTITY <= quantity <= MAX_QUANTITY:
+            return line_no, f"quantity {quantity} is out of range (at most {MAX_QUANTITY:,}) / 数量超出范围"
+        if not -MAX_AMOUNT <= unit <= MAX_AMOUNT or not -MAX_AMOUNT <= total <= MAX_AMOUNT:
+            return line_no, (f"the price {format_minor(unit, head.currency or 'CNY')} × {quantity} is out of range "
+                             "/ 金额超出范围")
+        if head.kind == "sale" and not free_lines:
+            if quantity <= 0:
+                return line_no, f"quantity {quantity} on a sale line must be 1 or more / 销售行数量必须大于 0"
+            if unit <= 0:
+                price = format_minor(unit, head.currency or "CNY")
+                return line_no, f"unit price {price} on a sale line must be above zero / 销售行单价必须大于 0"
+    for name in ("shipping_amount", "discount_amount", "paid_amount", "refunded_amount"):
+        value = getattr(head, name)
+        if value is not None and not -MAX_AMOUNT <= value <= MAX_AMOUNT:
+            return (lines[0][0] if lines else 0), f"{name} {value} is out of range / 金额超出范围"
+    return None
 
 
 def _money_problem(head: OrderHead, lines: list[Line]) -> str | None:

@@ -26,6 +26,7 @@ COLUMNS = ("customer_id", "date", "number_of_cds", "dollar_value")
 def parse(table: Table, ctx: Context) -> Parsed:
     """One order per purchase row."""
     out = Collector(table)
+    out.free_lines = True  # the dataset's own zero-price and write-off lines are part of its figures
     first = out.first_row()
     if first is not None and first[1] and not first[1][0].isdigit():
         missing = [name for name in COLUMNS if name not in first[1]]

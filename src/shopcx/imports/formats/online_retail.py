@@ -26,6 +26,7 @@ KINDS = {"C": "return", "A": "adjustment"}
 def parse(table: Table, ctx: Context) -> Parsed:
     """Group the file's lines by invoice."""
     out = Collector(table)
+    out.free_lines = True  # the dataset's own zero-price and write-off lines are part of its figures
     col = out.header(COLUMNS)
     i_no, i_sku, i_name, i_qty, i_when, i_price, i_cust, i_country = (col[name] for name in COLUMNS)
     currency = ctx.currency

@@ -205,7 +205,7 @@ def parse_order_report(table: Table, ctx: Context) -> Parsed:
                 out.reject(None, line_no, KEY, f"订单编号 {key} already appeared on line "
                            f"{out.orders[key].line_no}", f[:width])
                 continue
-            out.orders[key] = Pending(_order_head(f, c, key, ctx), line_no)
+            out.orders[key] = Pending(_order_head(f, c, key, ctx), key, line_no=line_no)
         except RowError as exc:
             if key is not None and key in out.orders:
                 key = None
