@@ -174,6 +174,14 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         session.close()
 
 
+@event.listens_for(Session, "before_flush")
+def _warn_read_only_flush(session: Session, _context, _instances) -> None:
+    where = session.info.get("read_only")
+    if where and (session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)):
+        log.warning("a read-only unit of work writes (%s): on SQLite it can fail when another writer commits "
+                    "first; write outside the request (see web/token_use.py) or make the route a POST", where)
+
+
 # --- contention --------------------------------------------------------------------------------------------
 # PostgreSQL SQLSTATEs worth running a unit of work again for: serialization failure, deadlock, lock timeout.
 _RETRY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
