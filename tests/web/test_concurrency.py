@@ -158,3 +158,43 @@ def test_token_use_is_stamped_after_the_response_and_at_most_once_a_while(sessio
     session.refresh(token)
     assert token.last_used_at > first
     token_use.forget()
+
+
+def test_fifty_redemptions_at_once_from_one_member_never_fail_and_the_ledger_holds(fresh_db_url, tmp_path):
+    from shopcx.loyalty.models import LoyaltyAccount
+    from shopcx.loyalty.service.members.accounts import enrol
+    from shopcx.loyalty.service.points import ledger
+    from shopcx.loyalty.service.program import versions as programs
+    from shopcx.loyalty.service.spending import rewards
+
+    with committed_session(fresh_db_url) as session:
+        shop = shops.create_shop(session, code="live", name="并发店")
+        programs.create_program(session, shop, actor=staff.SYSTEM)
+        session.flush()
+        program = programs.active(session, shop.id)
+        rewards.create_reward(session, program, actor=staff.SYSTEM, code="cup", name_zh="杯子券", name_en="Cup",
+                              kind="coupon_amount", points_cost=30, amount_off=500)
+        raw, _ = staff.create_token(session, name="pos", scopes=["loyalty:read", "loyalty:write"],
+                                    actor=staff.SYSTEM)
+        person = Customer(name="抢兑", gender="unknown", preferences={}, created_at=shop.created_at,
+                          updated_at=shop.created_at)
+        session.add(person)
+        session.flush()
+        account = enrol(session, program, person.id)
+        ledger.lock_account(session, account)
+        ledger.credit(session, account, 1_000 - account.balance, key="live:fund", kind="adjust", reason="manual",
+                      expires_on=None)
+        member = person.id
+    auth = {"Authorization": f"Bearer {raw}"}
+    with LiveServer(fresh_db_url, tmp_path) as server:
+        answers, seconds = burst(server.base_url, [
+            lambda c, n=n: c.post(f"/api/v1/shops/live/loyalty/members/{member}/redemptions", headers=auth,
+                                  json={"reward_code": "cup", "idempotency_key": f"k{n}"}) for n in range(50)])
+        errors = server.server_errors()
+    statuses = sorted(a.status for a in answers)
+    assert set(statuses) <= {201, 409} and not errors, [(a.status, a.body) for a in answers if a.status >= 500]
+    assert statuses.count(201) == 1_000 // 30 and seconds < 30  # 33 coupons; the rest refused: not enough points
+    with committed_session(fresh_db_url) as session:
+        account = session.scalar(select(LoyaltyAccount))
+        points, _pending, lots = ledger.ledger_sums(session, account.id)
+        assert account.balance == points == lots == 1_000 - 33 * 30
