@@ -253,8 +253,22 @@ def xact_lock(session: Session, *keys: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
+    # Locks are held to the end of the transaction; bulk work (an import upserting thousands of people in one
+    # batch) would fill PostgreSQL's lock table, so past a few per transaction it goes on without them: the
+    # unique keys and the savepoint retry still store each record once.
+    transaction = session.get_transaction()
+    held = session.info.get("xact_locks")
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info["xact_locks"] = held
+    for key in sorted(set(keys) - held[1]):
+        if len(held[1]) >= MAX_XACT_LOCKS:
+            return
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx:{key}"})
+        held[1].add(key)
+
+
+MAX_XACT_LOCKS = 16
 
 
 # Row ids: 64-bit on PostgreSQL, SQLite's INTEGER rowid alias there.
