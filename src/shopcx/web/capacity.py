@@ -47,6 +47,7 @@ class Admission:
         self.queue = settings.web_queue if queue is None else queue
         self.wait = settings.web_queue_wait if wait is None else wait
         self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.waiting = 0
         self.rejected = 0
 
@@ -54,8 +55,10 @@ class Admission:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:
+            # One per event loop: a server has one; a test client may start a new loop per request.
+            self._slots, self._loop = asyncio.Semaphore(self.concurrency), loop
         slots = self._slots
         if slots.locked():
             if self.waiting >= self.queue or self.wait <= 0:
