@@ -199,6 +199,10 @@ def is_contention(exc: BaseException) -> bool:
     return "database is locked" in message or "database table is locked" in message or "database is busy" in message
 
 
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """Whether exc is a unique-constraint violation (another writer stored the same key first)."""
     if not isinstance(exc, IntegrityError):
@@ -222,7 +226,7 @@ def retrying(work: Callable[[], T], *, attempts: int = 5, what: str = "unit of w
                 raise
             wait = pause * attempt * (1 + random.random())
             log.warning("%s clashed with another writer (%s); attempt %s of %s in %.1f s", what,
-                        str(exc.orig).splitlines()[0], attempt + 1, attempts, wait)
+                        _first_line(exc.orig), attempt + 1, attempts, wait)
             time.sleep(wait)
     raise AssertionError("unreachable")
 
@@ -241,7 +245,7 @@ def savepoint_retrying(session: Session, work: Callable[[], T], *, attempts: int
             if not is_unique_violation(exc) or attempt == attempts:
                 raise
             log.info("a concurrent writer stored the same key first (%s); reading it again",
-                     str(exc.orig).splitlines()[0])
+                     _first_line(exc.orig))
     raise AssertionError("unreachable")
 
 
