@@ -77,8 +77,10 @@ def test_a_burst_past_capacity_gets_fast_503_with_retry_after(seeded, tmp_path):
     refused = [a for a in answers if a.status == 503]
     assert len(answers) == 60 and not _server_errors(answers) and not errors
     assert all(200 <= a.status < 300 or (a.status == 503 and a.retry_after) for a in answers)
-    assert refused and max(a.seconds for a in refused) < 2  # refused at once or after the short wait
-    assert seconds < 10  # never the 30 s pool stall
+    # Refused at once or after the short wait, and the burst is over long before the old 30 s pool stall
+    # (bounds generous for a busy test machine).
+    assert refused and max(a.seconds for a in refused) < 5
+    assert seconds < 20
 
 
 def _signed(body: bytes) -> dict[str, str]:
