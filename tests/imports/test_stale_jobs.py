@@ -69,7 +69,7 @@ def test_a_running_import_beats_while_it_reads_a_large_file(fresh_db_url, tmp_pa
     def slow_to_read(job_id, path, progress):
         # Reading and checking a large file commits no batch for a long while.
         first = _job(job_id).heartbeat_at
-        time.sleep(0.6)
+        time.sleep(1.5)
         seen.append(_job(job_id).heartbeat_at - first)
         real_run(job_id, path, progress)
 
@@ -82,4 +82,4 @@ def test_a_running_import_beats_while_it_reads_a_large_file(fresh_db_url, tmp_pa
         beat_after = _job(job_id).heartbeat_at
         time.sleep(0.2)
         assert _job(job_id).heartbeat_at == beat_after  # a finished job beats no more
-    assert seen and seen[0] >= timedelta(seconds=0.3)
+    assert seen and seen[0] > timedelta(0)  # it beat while nothing was committed

@@ -99,3 +99,21 @@ def test_a_run_that_fails_is_recorded_failed_even_when_the_database_is_busy(file
     with db.session_scope() as session:
         run = session.scalar(select(AnalysisRun))
         assert (run.status, run.error) == ("failed", "internal error: RuntimeError: disk full")
+
+
+def test_a_run_whose_process_died_is_failed_by_a_later_run(session):
+    from shopcx.core import clock
+    from shopcx.insights.service import analysis
+
+    shops.create_shop(session, code="calm", name="安静店")
+    session.add(AnalysisRun(shop_id=None, as_of_on=date(2026, 1, 1), currency="CNY", status="running",
+                            started_at=clock.now() - analysis.ABANDONED_AFTER - timedelta(minutes=1), customers=0,
+                            params={}, figures={}))
+    session.add(AnalysisRun(shop_id=None, as_of_on=date(2026, 1, 1), currency="CNY", status="running",
+                            started_at=clock.now() - timedelta(minutes=5), customers=0, params={}, figures={}))
+    session.flush()
+    run_analysis(shop_code="calm", as_of=date(2026, 1, 1))
+    session.expire_all()
+    runs = list(session.scalars(select(AnalysisRun).order_by(AnalysisRun.id)))
+    assert [(r.status, r.error) for r in runs[:2]] == [("failed", analysis.ABANDONED_MESSAGE), ("running", None)]
+    assert runs[2].status == "done"

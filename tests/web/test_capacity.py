@@ -69,3 +69,28 @@ def test_a_short_queue_is_served_in_turn_and_pages_get_a_readable_503():
     served, page = asyncio.run(scenario())
     assert [status for status, *_ in served] == [200] * 4
     assert page[0] == 503 and page[1] == "1" and "服务器繁忙" in page[3] and "retry" in page[3]
+
+
+def test_a_request_that_waited_out_the_pool_or_the_write_lock_is_told_to_retry(session, monkeypatch):
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from shopcx.staff import service as staff
+    from shopcx.web.app import create_app
+
+    failure: list[Exception] = []
+
+    def overloaded(*args, **kwargs):
+        raise failure[0]
+
+    monkeypatch.setattr(staff, "actor_for_token", overloaded)
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    headers = {"Authorization": "Bearer scx_anything"}
+    for exc in (OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked")),
+                PoolTimeout("QueuePool limit of size 20 overflow 8 reached, connection timed out, timeout 5.00")):
+        failure[:] = [exc]
+        answer = client.get("/api/v1/customers", headers=headers)
+        assert (answer.status_code, answer.headers.get("retry-after"), answer.json()["error"]) == (503, "2", "busy")
+    failure[:] = [OperationalError("SELECT", {}, Exception("no such table: customer"))]
+    assert client.get("/api/v1/customers", headers=headers).status_code == 500  # a real fault stays a fault

@@ -23,6 +23,8 @@ from shopcx.staff.models import ApiToken
 
 from ..live import LiveServer, burst, committed_session
 
+# These tests are about the database, not admission: on a busy test machine nothing is turned away for waiting.
+PATIENT = {"SHOPCX_WEB_QUEUE_WAIT": "60"}
 SCOPES = ["customers:read", "customers:write", "orders:read", "orders:write", "products:read", "products:write"]
 
 
@@ -46,7 +48,7 @@ def _server_errors(answers) -> list:
 def test_sixty_reads_on_one_token_beside_writes_never_fail(seeded, tmp_path):
     url, auth = seeded
     # Every use stamps the token (the worst case for the stamp); the stamp must never fail a request.
-    with LiveServer(url, tmp_path, env={"SHOPCX_TOKEN_STAMP_SECONDS": "0"}) as server:
+    with LiveServer(url, tmp_path, env={"SHOPCX_TOKEN_STAMP_SECONDS": "0", **PATIENT}) as server:
         reads = [lambda c: c.get("/api/v1/customers?page_size=20", headers=auth) for _ in range(60)]
         writes = [lambda c, n=n: c.post("/api/v1/customers", headers=auth,
                                          json={"source": "erp", "external_id": f"e{n}", "name": f"新客{n}",
@@ -75,8 +77,10 @@ def test_a_burst_past_capacity_gets_fast_503_with_retry_after(seeded, tmp_path):
     refused = [a for a in answers if a.status == 503]
     assert len(answers) == 60 and not _server_errors(answers) and not errors
     assert all(200 <= a.status < 300 or (a.status == 503 and a.retry_after) for a in answers)
-    assert refused and max(a.seconds for a in refused) < 2  # refused at once or after the short wait
-    assert seconds < 10  # never the 30 s pool stall
+    # Refused at once or after the short wait, and the burst is over long before the old 30 s pool stall
+    # (bounds generous for a busy test machine).
+    assert refused and max(a.seconds for a in refused) < 5
+    assert seconds < 20
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -98,7 +102,7 @@ def test_the_same_delivery_twenty_times_at_once_is_stored_once(seeded, tmp_path)
                  "lines": [{"sku": "RACE-MUG", "name": "马克杯", "quantity": 1, "unit_price_amount": 1990}]}
     customer = {"source": "erp", "external_id": "C-RACE", "name": "同一人", "email": "same@example.com"}
     product = {"sku": "RACE-TEA", "name": "茶叶", "price_amount": 12800}
-    with LiveServer(url, tmp_path) as server:
+    with LiveServer(url, tmp_path, env=PATIENT) as server:
         hooks, hook_s = burst(server.base_url, [lambda c: c.post("/api/v1/webhooks/live/orders", content=body,
                                                                   headers=_signed(body)) for _ in range(20)])
         orders, _ = burst(server.base_url, [lambda c: c.post("/api/v1/shops/live/orders", json=order_api,
@@ -158,3 +162,43 @@ def test_token_use_is_stamped_after_the_response_and_at_most_once_a_while(sessio
     session.refresh(token)
     assert token.last_used_at > first
     token_use.forget()
+
+
+def test_fifty_redemptions_at_once_from_one_member_never_fail_and_the_ledger_holds(fresh_db_url, tmp_path):
+    from shopcx.loyalty.models import LoyaltyAccount
+    from shopcx.loyalty.service.members.accounts import enrol
+    from shopcx.loyalty.service.points import ledger
+    from shopcx.loyalty.service.program import versions as programs
+    from shopcx.loyalty.service.spending import rewards
+
+    with committed_session(fresh_db_url) as session:
+        shop = shops.create_shop(session, code="live", name="并发店")
+        programs.create_program(session, shop, actor=staff.SYSTEM)
+        session.flush()
+        program = programs.active(session, shop.id)
+        rewards.create_reward(session, program, actor=staff.SYSTEM, code="cup", name_zh="杯子券", name_en="Cup",
+                              kind="coupon_amount", points_cost=30, amount_off=500)
+        raw, _ = staff.create_token(session, name="pos", scopes=["loyalty:read", "loyalty:write"],
+                                    actor=staff.SYSTEM)
+        person = Customer(name="抢兑", gender="unknown", preferences={}, created_at=shop.created_at,
+                          updated_at=shop.created_at)
+        session.add(person)
+        session.flush()
+        account = enrol(session, program, person.id)
+        ledger.lock_account(session, account)
+        ledger.credit(session, account, 1_000 - account.balance, key="live:fund", kind="adjust", reason="manual",
+                      expires_on=None)
+        member = person.id
+    auth = {"Authorization": f"Bearer {raw}"}
+    with LiveServer(fresh_db_url, tmp_path, env=PATIENT) as server:
+        answers, seconds = burst(server.base_url, [
+            lambda c, n=n: c.post(f"/api/v1/shops/live/loyalty/members/{member}/redemptions", headers=auth,
+                                  json={"reward_code": "cup", "idempotency_key": f"k{n}"}) for n in range(50)])
+        errors = server.server_errors()
+    statuses = sorted(a.status for a in answers)
+    assert set(statuses) <= {201, 409} and not errors, [(a.status, a.body) for a in answers if a.status >= 500]
+    assert statuses.count(201) == 1_000 // 30 and seconds < 30  # 33 coupons; the rest refused: not enough points
+    with committed_session(fresh_db_url) as session:
+        account = session.scalar(select(LoyaltyAccount))
+        points, _pending, lots = ledger.ledger_sums(session, account.id)
+        assert account.balance == points == lots == 1_000 - 33 * 30

@@ -174,6 +174,14 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         session.close()
 
 
+@event.listens_for(Session, "before_flush")
+def _warn_read_only_flush(session: Session, _context, _instances) -> None:
+    where = session.info.get("read_only")
+    if where and (session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)):
+        log.warning("a read-only unit of work writes (%s): on SQLite it can fail when another writer commits "
+                    "first; write outside the request (see web/token_use.py) or make the route a POST", where)
+
+
 # --- contention --------------------------------------------------------------------------------------------
 # PostgreSQL SQLSTATEs worth running a unit of work again for: serialization failure, deadlock, lock timeout.
 _RETRY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
@@ -189,6 +197,10 @@ def is_contention(exc: BaseException) -> bool:
         return True
     message = str(exc.orig).lower()
     return "database is locked" in message or "database table is locked" in message or "database is busy" in message
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -214,7 +226,7 @@ def retrying(work: Callable[[], T], *, attempts: int = 5, what: str = "unit of w
                 raise
             wait = pause * attempt * (1 + random.random())
             log.warning("%s clashed with another writer (%s); attempt %s of %s in %.1f s", what,
-                        str(exc.orig).splitlines()[0], attempt + 1, attempts, wait)
+                        _first_line(exc.orig), attempt + 1, attempts, wait)
             time.sleep(wait)
     raise AssertionError("unreachable")
 
@@ -233,7 +245,7 @@ def savepoint_retrying(session: Session, work: Callable[[], T], *, attempts: int
             if not is_unique_violation(exc) or attempt == attempts:
                 raise
             log.info("a concurrent writer stored the same key first (%s); reading it again",
-                     str(exc.orig).splitlines()[0])
+                     _first_line(exc.orig))
     raise AssertionError("unreachable")
 
 
@@ -245,8 +257,22 @@ def xact_lock(session: Session, *keys: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
+    # Locks are held to the end of the transaction; bulk work (an import upserting thousands of people in one
+    # batch) would fill PostgreSQL's lock table, so past a few per transaction it goes on without them: the
+    # unique keys and the savepoint retry still store each record once.
+    transaction = session.get_transaction()
+    held = session.info.get("xact_locks")
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info["xact_locks"] = held
+    for key in sorted(set(keys) - held[1]):
+        if len(held[1]) >= MAX_XACT_LOCKS:
+            return
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx:{key}"})
+        held[1].add(key)
+
+
+MAX_XACT_LOCKS = 16
 
 
 # Row ids: 64-bit on PostgreSQL, SQLite's INTEGER rowid alias there.

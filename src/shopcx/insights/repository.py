@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from ..core import clock
 from ..core.errors import NotFound
 from ..customers.models import Customer, CustomerIdentity
 from ..orders.models import Order
@@ -163,6 +164,14 @@ def insert_scores(session: Session, rows: Sequence[tuple]) -> None:
 
 
 # --- runs ----------------------------------------------------------------------------------------------------
+
+
+def fail_abandoned_runs(session: Session, started_before, message: str) -> int:
+    """Runs still 'running' that started before `started_before` (their process died) become failed."""
+    result = session.execute(update(AnalysisRun).where(AnalysisRun.status == "running",
+                                                       AnalysisRun.started_at < started_before)
+                             .values(status="failed", error=message, finished_at=clock.now()))
+    return result.rowcount or 0
 
 
 def get_run(session: Session, run_id: int) -> AnalysisRun:

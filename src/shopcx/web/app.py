@@ -11,13 +11,15 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__, domains
+from ..core import db
 from ..core.errors import InvalidInput, NotFound, ShopCXError
 from .auth import LoginRequired
-from .capacity import Admission, size_thread_pool
+from .capacity import Admission, busy_response, size_thread_pool
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -75,6 +77,16 @@ def create_app() -> FastAPI:
         log.warning("refused a value the database cannot take: %s", str(exc).splitlines()[0])
         return await _business_error(request, InvalidInput(
             "invalid_input", "a value is out of range, too long or contains a character that cannot be stored"))
+
+    # A request that waited its full time for a pooled connection or SQLite's write lock: the server is
+    # overloaded, not broken; the client is told to retry (never a bare 500).
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _overloaded(request: Request, exc: Exception):
+        if isinstance(exc, OperationalError) and not db.is_contention(exc):
+            raise exc
+        log.warning("busy: %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return busy_response(request.url.path)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired):

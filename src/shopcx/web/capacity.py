@@ -14,6 +14,7 @@ import json
 import math
 
 import anyio.to_thread
+from starlette.responses import Response
 
 from ..core.db import BACKGROUND_CONNECTIONS
 from ..core.settings import get_settings
@@ -47,6 +48,7 @@ class Admission:
         self.queue = settings.web_queue if queue is None else queue
         self.wait = settings.web_queue_wait if wait is None else wait
         self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.waiting = 0
         self.rejected = 0
 
@@ -54,8 +56,10 @@ class Admission:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:
+            # One per event loop: a server has one; a test client may start a new loop per request.
+            self._slots, self._loop = asyncio.Semaphore(self.concurrency), loop
         slots = self._slots
         if slots.locked():
             if self.waiting >= self.queue or self.wait <= 0:
@@ -78,16 +82,26 @@ class Admission:
 
     async def _busy(self, scope, send) -> None:
         self.rejected += 1
-        retry = str(max(1, math.ceil(self.wait / 2)))
-        if scope["path"].startswith("/api") or scope["path"].startswith("/webhooks"):
-            body = json.dumps({"error": "busy", "message": "the server is busy; retry after "
-                               f"{retry} s"}).encode()
-            kind = b"application/json"
-        else:
-            body = ("<!doctype html><meta charset=utf-8><title>503</title>"
-                    f"<p>服务器繁忙，请 {retry} 秒后重试。 The server is busy; retry in {retry} s.</p>").encode()
-            kind = b"text/html; charset=utf-8"
+        retry = max(1, math.ceil(self.wait / 2))
+        body, kind = busy_body(scope["path"], retry)
         await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", retry.encode()), (b"cache-control", b"no-store")]})
+                    "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(retry).encode()), (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def busy_body(path: str, retry: int) -> tuple[bytes, str]:
+    """The 503 answer's body and content type: JSON for the API, a short bilingual page otherwise."""
+    if path.startswith("/api"):
+        return (json.dumps({"error": "busy", "message": f"the server is busy; retry after {retry} s"}).encode(),
+                "application/json")
+    return (("<!doctype html><meta charset=utf-8><title>503</title>"
+             f"<p>服务器繁忙，请 {retry} 秒后重试。 The server is busy; retry in {retry} s.</p>").encode(),
+            "text/html; charset=utf-8")
+
+
+def busy_response(path: str, retry: int = 2) -> Response:
+    """503 + Retry-After, for a request that found the database pool or write lock taken for too long."""
+    body, kind = busy_body(path, retry)
+    return Response(body, status_code=503, media_type=kind,
+                    headers={"Retry-After": str(retry), "Cache-Control": "no-store"})

@@ -16,7 +16,12 @@ from . import token_use
 
 def _unit_of_work(request: Request) -> Iterator[Session]:
     # Requests that change data take SQLite's write lock up front (see db.session_scope); reads never wait.
-    with db.session_scope(write=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    with db.session_scope(write=write) as session:
+        if not write:
+            # A read must not write: on SQLite its read transaction would have to upgrade and can fail at once
+            # when another writer committed meanwhile. db warns, naming the route, if one ever does.
+            session.info["read_only"] = f"{request.method} {request.url.path}"
         yield session
 
 

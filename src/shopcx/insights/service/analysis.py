@@ -29,6 +29,8 @@ from ..models.summary import Transactions, summarize
 from ..tables import AnalysisRun
 
 log = logging.getLogger("shopcx.insights")
+ABANDONED_AFTER = timedelta(hours=3)
+ABANDONED_MESSAGE = "interrupted: the process running the analysis stopped before it finished"
 Progress = Callable[[str, int, int], None]
 STEPS = ("load", "summary", "fit", "predict", "segments", "store")
 
@@ -72,6 +74,8 @@ def run_analysis(*, as_of: date | None = None, shop_code: str | None = None, par
 
     def start() -> tuple[int, int | None, date, str]:
         with session_scope(write=True) as session:
+            # A run whose process was killed never records its end; long after any run could take, it is failed.
+            repository.fail_abandoned_runs(session, clock.now() - ABANDONED_AFTER, ABANDONED_MESSAGE)
             shop = shops.get_shop(session, shop_code) if shop_code else None
             shop_id = shop.id if shop else None
             # Default: the last complete day in the shop's (or the default) timezone.
