@@ -237,7 +237,8 @@ def test_the_folded_menu_and_language_switch_on_a_phone(browser, lang_server, lo
 # --- item 5: one language per page ----------------------------------------------------------------------------
 
 REJECTS = {"zh": ("第 4 行：“placed_at”的值“not a date”不是日期时间", "第 5 行：“quantity”的值“many”不是整数"),
-           "en": ("Line 4: placed_at 'not a date' is not a date and time", "Line 5: quantity 'many' is not a whole number")}
+           "en": ("Line 4: placed_at 'not a date' is not a date and time",
+                  "Line 5: quantity 'many' is not a whole number")}
 FUTURE = {"zh": "时间：", "en": "at: lies in the future"}
 OWNER = {"zh": "王店长", "en": "Anna Lee"}
 _CJK = r"[\u3400-\u9fff]"
