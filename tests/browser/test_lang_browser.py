@@ -14,7 +14,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import ARTIFACTS, PASSWORD, browser, live_server, watched_page  # noqa: F401
+from .test_browser import ARTIFACTS, PASSWORD, UPLOAD, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -232,3 +232,71 @@ def test_the_folded_menu_and_language_switch_on_a_phone(browser, lang_server, lo
             assert [w for w in REVIEW_WORDS if w in page.inner_text("body")] == []
         shot(page, f"menu-{locale}-phone")
         assert errors == []
+
+
+# --- item 5: one language per page ----------------------------------------------------------------------------
+
+REJECTS = {"zh": ("第 4 行：“placed_at”的值“not a date”不是日期时间", "第 5 行：“quantity”的值“many”不是整数"),
+           "en": ("Line 4: placed_at 'not a date' is not a date and time",
+                  "Line 5: quantity 'many' is not a whole number")}
+FUTURE = {"zh": "时间：", "en": "at: lies in the future"}
+OWNER = {"zh": "王店长", "en": "Anna Lee"}
+_CJK = r"[\u3400-\u9fff]"
+
+
+@pytest.mark.parametrize(("locale", "width"), screens())
+def test_errors_rejects_and_the_audit_log_read_in_one_language(browser, lang_server, locale, width,  # noqa: F811
+                                                                tmp_path):
+    import re
+
+    from playwright.sync_api import expect
+
+    base, ids = lang_server
+    with watched_page(browser, f"issue13/failure-language-{locale}-{width}", viewport=WIDTHS[width],
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        sign_in(page, base, locale)
+        # Import rejects: the line, the column and the value, in the page's language.
+        page.goto(base + "/imports")
+        upload = tmp_path / "orders.csv"
+        upload.write_text(UPLOAD, encoding="utf-8")
+        page.set_input_files("input[name=file]", str(upload))
+        page.select_option("select[name=format]", "generic")
+        page.select_option("select[name=shop]", "main")
+        page.click("#upload button[type=submit]")
+        page.wait_for_url(f"{base}/imports/*")
+        expect(page.locator("#progress")).to_have_attribute("data-status", "done", timeout=30_000)
+        table = page.locator("#reject-table")
+        for reason in REJECTS[locale]:
+            expect(table).to_contain_text(reason)
+        if locale == "zh":
+            assert "is not" not in table.inner_text()
+        shot(page, f"language-rejects-{locale}-{width}")
+        # A refused form names the field in the page's language.
+        page.goto(f"{base}/reviews/{ids['bad']}")
+        page.select_option("#contact-form select[name=channel]", "phone")
+        page.select_option("#contact-form select[name=result]", "reached")
+        page.fill("#contact-form input[name=at]", "2099-01-01T10:00")
+        page.click("#contact-form button[type=submit]")
+        refusal = page.locator("[data-error-for=contact]")
+        expect(refusal).to_contain_text(FUTURE[locale])
+        if locale == "zh":
+            assert "future" not in refusal.inner_text()
+        page.fill("#contact-form input[name=at]", "")
+        page.fill("#contact-form textarea[name=note]", "电话联系，买家同意补发杯盖")
+        page.click("#contact-form button[type=submit]")
+        expect(page.locator("#contacts li[data-contact]")).to_have_count(1)
+        expect(page.locator("#contacts")).to_contain_text(OWNER[locale])  # the actor by name
+        # The audit log: people and records by name with links, changes as labelled lines.
+        page.goto(base + "/audit")
+        audit = page.locator("#audit-table")
+        expect(audit.locator(".audit-actor a").first).to_have_text(OWNER[locale])
+        expect(audit.locator(".audit-record a[href^='/imports/']").first).to_have_text("orders.csv")
+        expect(audit.locator(".audit-record a[href^='/reviews/']").first).to_have_text("RV-L1")
+        text = audit.inner_text()
+        assert "user:" not in text and "{" not in text and '"' not in text
+        if locale == "en":  # labels and actions in English (names and the buyer's words stay as written)
+            labels = audit.locator(".audit-changes .muted").all_inner_texts() + \
+                audit.locator("tbody tr td:nth-child(3)").all_inner_texts()
+            assert [t for t in labels if re.search(_CJK, t)] == []
+        shot(page, f"language-audit-{locale}-{width}")
+        assert all("422" in e for e in errors), errors

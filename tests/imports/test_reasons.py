@@ -45,6 +45,8 @@ STORED = [
      "第 23 行：这一行没有客户编号、手机、邮箱或姓名，无法识别客户。"),
     ("line 24: has 3 values; expected customer_id date number_of_cds dollar_value", None,
      "第 24 行：这一行有 3 个值，列数不对。"),
+    ("line 26: 订单编号: no order 'T9999' in shop 'tb'; import the order first", "订单编号",
+     "第 26 行：“订单编号”：店铺 tb 中找不到订单“T9999”，请先导入订单。"),
     ("line 25: something new the parsers say one day", "gender", "第 25 行：“gender”的值无法使用。"),
 ]
 

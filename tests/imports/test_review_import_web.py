@@ -100,7 +100,7 @@ def test_an_uploaded_review_export_is_imported_with_counts_and_a_reject_report(l
     assert [(r["line_no"], r["field"]) for r in rows] == [
         ("5", "订单编号"), ("6", "星级"), ("7", "评价时间"), ("8", "评价结果"), ("10", "评价ID")]
     unknown = rows[0]
-    assert unknown["reason"] == "第 5 行：“订单编号”：店铺 tb 中没有订单 T9999，请先导入该订单。"  # the page's language
+    assert unknown["reason"] == "第 5 行：“订单编号”：店铺 tb 中找不到订单“T9999”，请先导入订单。"
     assert unknown["raw"].startswith("RV004,T9999,,好评,5")
     assert rows[2]["raw"].startswith("RV006,T0005,,中评,3") and "yesterday" in rows[2]["reason"]
 

@@ -141,7 +141,8 @@ def test_a_failed_training_is_shown_with_its_reason(session, login, data_dir, in
 def test_reanalysis_from_the_page_follows_the_new_model(session, login, data_dir, inline_jobs):
     shop = stored_shop(session)
     praise = record(session, shop, order(session, shop, sku="PHONE-1", category="手机"), text="机身小", stars=5)
-    assert praise.polarity == "negative" and praise.hidden_negative  # the untrained default reads 小 as a flaw
+    # The untrained default reads 小 as a flaw, but not clearly enough to call a 5-star review hidden dissatisfaction.
+    assert praise.polarity == "negative" and praise.polarity_score >= 0.2 and not praise.hidden_negative
     owner = login("owner", locale="en")
     owner.post("/reviews/settings/text/train", {"shop": shop.id})
     answer = owner.htmx_post("/reviews/settings/text/reanalyze", {"shop": shop.id})
@@ -161,7 +162,7 @@ def test_analyze_again_on_the_command_line_changes_stored_polarity(session, data
     praise = record(session, shop, order(session, shop, sku="PHONE-1", category="手机"), text="机身小", stars=5)
     elsewhere = record(session, other, order(session, other, sku="PHONE-1", category="手机"), text="机身小", stars=5)
     session.commit()
-    assert praise.polarity == elsewhere.polarity == "negative" and praise.hidden_negative
+    assert praise.polarity == elsewhere.polarity == "negative" and not praise.hidden_negative
 
     result = training.train_from_shop("tb")
     assert result.rows == 121 and result.path == default_model_path() and result.seconds > 0

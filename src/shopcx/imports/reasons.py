@@ -42,7 +42,7 @@ SHAPES: tuple[tuple[str, re.Pattern], ...] = tuple((key, re.compile(pattern, re.
     ("refund_unpaid", r"^it is (?P<status>\S+) \(never paid\) but reports a refund of (?P<amount>.+)$"),
     ("refund_too_large", r"^its refund of (?P<amount>.+) exceeds what was paid \((?P<paid>.+)\)$"),
     ("value_count", r"^has (?P<count>\d+) values; expected"),
-    ("no_order", r"^(?P<column>[^:']+): no order '(?P<order>.*)' in shop '(?P<shop>.*)'; import the order first$"),
+    ("unknown_order", rf"^(?P<column>.+?): no order {_V} in shop '(?P<shop>.*)'; import the order first$"),
 ))
 
 

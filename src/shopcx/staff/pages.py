@@ -31,9 +31,24 @@ def _value(value, locale: str) -> str:
     return str(value)
 
 
+# Values that are codes with a label of their own: channel phone -> 电话, result reached -> 已联系上.
+_VALUE_LABELS = {"channel": "channel", "result": "review.contact.result", "outcome": "review.case.outcome",
+                 "rating_class": "review.class", "role": "role", "locale": "locale", "status": "status",
+                 "format": "platform", "source": "platform", "platform": "platform"}
+
+
+def _coded(key: str, value, locale: str) -> str:
+    prefix = _VALUE_LABELS.get(key)
+    if prefix and isinstance(value, str) and i18n.has(f"{prefix}.{value}", locale):
+        return i18n.t(f"{prefix}.{value}", locale)
+    if key == "locale" and value in i18n.LOCALE_NAMES:
+        return i18n.LOCALE_NAMES[value]
+    return _value(value, locale)
+
+
 def changes(entry, locale: str) -> list[tuple[str, str]]:
     """The entry's recorded changes as (field label, value) lines in the reader's language, not JSON."""
-    return [(i18n.field_label(key, locale), _value(value, locale)) for key, value in (entry.changes or {}).items()]
+    return [(i18n.field_label(key, locale), _coded(key, value, locale)) for key, value in (entry.changes or {}).items()]
 
 
 def entries(session: Session, rows, locale: str) -> list[dict]:
