@@ -28,7 +28,7 @@ UNTIL = date(2026, 11, 1)
 NOW = datetime(2026, 11, 1, 4, tzinfo=timezone.utc)  # noon in Shanghai on the day the history ends
 
 
-def demo_config() -> ProgramConfig:
+def demo_config(window: str = "calendar_year") -> ProgramConfig:
     """Rules that exercise every replayed path: bonuses, a promotion, a cap, short expiry, calendar-year tiers."""
     return ProgramConfig(
         tiers=[Tier(code="member", name_zh="会员", name_en="Member"),
@@ -41,17 +41,17 @@ def demo_config() -> ProgramConfig:
                         promotions=[{"name": "双11", "start_on": "2025-11-01", "end_on": "2025-11-11",
                                      "multiplier": 2000}]),
         expiry=Expiry(mode="rolling", months=6),
-        qualification=Qualification(window="calendar_year", review_every_months=3))
+        qualification=Qualification(window=window, review_every_months=3 if window == "calendar_year" else 1))
 
 
-@pytest.fixture
-def demo(session):
+@pytest.fixture(params=["calendar_year", "rolling_12m"])
+def demo(session, request):
     with clock.frozen_at(NOW):
         build_demo(session, seed=11, customers=120, years=2, shop_code="histdemo", until=UNTIL.isoformat())
     shop_id = session.scalar(select(Order.shop_id).where(Order.source == "demo").limit(1))
     program = programs.active(session, shop_id)
     with clock.frozen_at(NOW):
-        version = programs.save_draft(session, program.program, demo_config().model_dump(mode="json"),
+        version = programs.save_draft(session, program.program, demo_config(request.param).model_dump(mode="json"),
                                       actor=SYSTEM).version
         programs.publish_version(session, program.program, version, actor=SYSTEM)
     return programs.active(session, shop_id)
@@ -180,3 +180,34 @@ def test_loyalty_sync_replays_newcomers_and_is_idempotent(session):
     assert canonical(session, program) == before
     joined = before["accounts"][0][-1]
     assert joined == NOW - timedelta(days=400)
+
+
+def test_after_the_demo_members_joined_over_the_history_breakage_counts_what_was_redeemable(session):
+    """The demo's history is replayed by `loyalty sync` (the orders_imported handler): joins spread over two years,
+    lines dated in the past, backfill expiry reported apart from breakage, and a rewards catalogue to spend on."""
+    from shopcx.loyalty import jobs as loyalty_jobs
+    from shopcx.loyalty.service.reports import liability
+    from shopcx.loyalty.service.spending.rewards import list_rewards
+
+    with clock.frozen_at(NOW):
+        build_demo(session, seed=3, customers=150, years=2, shop_code="breakage", until=UNTIL.isoformat())
+        shop_id = session.scalar(select(Order.shop_id).where(Order.source == "demo").limit(1))
+        loyalty_jobs.sync_shop(shop_id)
+        program = programs.active(session, shop_id)
+        report = liability(session, program, today=UNTIL)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    joined = {clock.as_utc(a.joined_at).astimezone(shanghai).date()
+              for a in session.scalars(select(LoyaltyAccount).where(LoyaltyAccount.program_id == program.program.id))}
+    assert len(joined) > 50 and min(joined) < UNTIL - timedelta(days=365)
+    created = {clock.as_utc(e.created_at).date() for e in session.scalars(
+        select(PointsEntry).join(LoyaltyAccount, LoyaltyAccount.id == PointsEntry.account_id)
+        .where(LoyaltyAccount.program_id == program.program.id))}
+    assert len(created) > 100
+    breakage = report["breakage"]
+    # every expiry so far happened before the program started on NOW: none of it could have been redeemed
+    assert breakage["expired_before_start_points"] > 0
+    assert (breakage["expired_points"], breakage["redeemed_points"], breakage["per_mille"]) == (0, 0, None)
+    assert report["total"]["points"] > 0
+    catalogue = {r.code: r for r in list_rewards(session, program, active_only=True)}
+    assert set(catalogue) == {"coupon-5", "coupon-20", "free-shipping", "gold-10pct", "tote-bag"}
+    assert catalogue["coupon-20"].amount_off == 2_000 and catalogue["gold-10pct"].min_tier_code == "gold"

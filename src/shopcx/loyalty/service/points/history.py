@@ -17,14 +17,17 @@ Two paths give the same ledger (tests/loyalty/test_history.py compares them on t
 
 from __future__ import annotations
 
+import gc
+import json
 import secrets
 from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ....core import clock
@@ -73,6 +76,7 @@ def refund_moment(paid_at: datetime, refunds: list[tuple[datetime, datetime | No
     return max([paid_at, *moments])
 
 
+@lru_cache(maxsize=65_536)
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
 
@@ -203,13 +207,70 @@ class _Writer:
         return values
 
     def flush(self) -> None:
+        """Insert the rows through the driver: COPY on PostgreSQL, executemany on SQLite (values converted as the
+        column types would, so the ORM reads them back unchanged)."""
         models = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
                   "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
-        for name in ("loyalty_account", "points_entry", "points_lot", "points_allocation", "tier_activity",
-                     "tier_change"):
+        connection = self.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        raw = connection.connection.driver_connection
+        for name, model in models.items():
             rows = self.rows.pop(name, [])
-            for start in range(0, len(rows), 5000):
-                self.session.execute(insert(models[name].__table__), rows[start:start + 5000])
+            if not rows:
+                continue
+            columns = [c.name for c in model.__table__.columns]
+            kinds = [_kind(c.type) for c in model.__table__.columns]
+            convert = [(i, kind) for i, kind in enumerate(kinds) if kind]
+            values = []
+            for row in rows:
+                value = [row.get(c) for c in columns]
+                for i, kind in convert:
+                    if value[i] is not None:
+                        value[i] = _to_db(value[i], kind, postgres)
+                values.append(value)
+            if postgres:
+                with raw.cursor() as cursor, cursor.copy(
+                        f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608 (fixed names)
+                    for value in values:
+                        copy.write_row(value)
+            else:
+                cursor = raw.cursor()
+                cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608 (fixed names)
+                                   f"VALUES ({', '.join('?' * len(columns))})", values)
+                cursor.close()
+
+
+def _kind(column_type) -> str | None:
+    from sqlalchemy import JSON, Date
+
+    from ....core.db import UTCDateTime
+
+    if isinstance(column_type, UTCDateTime):
+        return "datetime"
+    if isinstance(column_type, JSON):
+        return "json"
+    if isinstance(column_type, Date):
+        return "date"
+    return None
+
+
+_UTC = ZoneInfo("UTC")
+
+
+def _to_db(value, kind: str, postgres: bool):
+    if kind == "json":
+        return json.dumps(value)
+    if postgres:
+        return value
+    if kind == "datetime":
+        return _sqlite_datetime(value)
+    return value.isoformat()
+
+
+@lru_cache(maxsize=65_536)
+def _sqlite_datetime(value: datetime) -> str:
+    """How SQLAlchemy stores a UTC datetime in SQLite (many rows share one moment: a payment, a midnight)."""
+    return value.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class _Member:
@@ -416,8 +477,25 @@ class _Member:
     def next_day(self, after: date) -> date | None:
         days = [first for _, _, first in self.pending]
         days += [max(lot["expires_on"], after + timedelta(days=1)) for lot in self.lots if lot["expires_on"]]
-        days.append(_next_review(self.sim.config, after))
-        return min(days)
+        if self.reviews_matter():
+            days.append(_next_review(self.sim.config, after))
+        return min(days) if days else None
+
+    def reviews_matter(self) -> bool:
+        """Whether a review can change anything but the review day. In a rolling window a review never upgrades
+        (every activity in today's window was counted at a later payment, refund or review, which tiered the member
+        at least that high), so a member in the entry tier keeps it: those reviews are dated at the end."""
+        cfg = self.sim.config
+        return cfg.qualification.window != "rolling_12m" or cfg.rank(self.row["tier_code"]) > 0
+
+    def finish(self, today: date) -> None:
+        """Date the reviews skipped while the member was in the entry tier: the last review day after joining."""
+        last = today.replace(day=1)
+        while not _review_day(self.sim.config, last):
+            last = rules.add_months(last, -1)
+        if last > self.joined_on and (self.row["reviewed_on"] is None or self.row["reviewed_on"] < last):
+            self.row["reviewed_on"] = last
+            self.row["reviewed_tier_code"] = self.row["tier_code"]
 
     def calendar(self, day: date) -> None:
         sim = self.sim
@@ -610,6 +688,7 @@ class _Replay:
             else:
                 member.pay(order)
         self._calendar(member, last, self.today)
+        member.finish(self.today)
 
     @staticmethod
     def _calendar(member: _Member, last: date, until: date) -> date:
@@ -626,6 +705,16 @@ def replay_batched(session: Session, program: ActiveProgram, customer_ids: list[
     """Replay the customers' history in memory and write it in bulk; returns orders replayed."""
     if not customer_ids:
         return 0
+    collecting = gc.isenabled()
+    gc.disable()  # the replay holds many small dicts and makes no cycles: collections would cost more than the work
+    try:
+        return _replay_batched(session, program, customer_ids, today)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _replay_batched(session: Session, program: ActiveProgram, customer_ids: list[int], today: date) -> int:
     sim = _Replay(session, program, today)
     by_customer = sim.load(customer_ids)
     taken = set(session.scalars(select(LoyaltyAccount.referral_code)))
