@@ -207,3 +207,23 @@ def test_an_upload_over_the_size_limit_is_refused(login, shop_data, inline_runne
     answer = _upload(login("manager"), GOOD_AND_BAD, htmx=True)
     assert "file_too_large" in answer.text or "MB" in answer.text
     assert not list((data_dir / "uploads").iterdir())
+
+
+def test_an_imported_taobao_order_received_by_the_buyer_is_not_in_transit(login, shop_data, inline_runner,
+                                                                         data_dir, session):
+    """Issue 13, item 10: 交易成功 with a 确认收货时间 shows as delivered, its history at the file's times."""
+    from pathlib import Path
+
+    from shopcx.orders.models import Order
+
+    sample = Path(__file__).resolve().parents[1] / "imports" / "samples" / "taobao.csv"
+    staff = login("operations")
+    files = {"file": ("淘宝订单.csv", sample.read_bytes(), "text/csv")}
+    response = staff.post("/imports", {"kind": "orders", "format": "taobao", "shop": "tmall"}, files=files)
+    assert response.status_code == 303
+    done = session.scalar(select(Order).where(Order.external_id == "3021458866120538"))
+    page = staff.get(f"/orders/{done.id}").text
+    assert "运输中" not in page and "准时送达" in page
+    assert "2026-01-09 10:02" in page and "2026-01-06 16:20" in page  # received and shipped, shop time
+    sent = session.scalar(select(Order).where(Order.external_id == "3021458866120542"))
+    assert "运输中" in staff.get(f"/orders/{sent.id}").text
