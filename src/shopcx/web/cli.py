@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import typer
+
+
+def announce_when_ready(host: str, port: int, *, timeout: float = 600.0, echo=print) -> threading.Thread:
+    """Print "Open http://…/" once the server accepts connections (not before: `make demo` used to print it
+    a minute early), from a daemon thread that polls the port."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host  # noqa: S104
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((shown.strip("[]"), port), timeout=1):
+                    echo(f"Open http://{shown}:{port}/ — the server is ready.", flush=True)
+                    return
+            except OSError:
+                time.sleep(0.2)
+
+    thread = threading.Thread(target=wait, name="shopcx-ready", daemon=True)
+    thread.start()
+    return thread
 
 
 def register(app: typer.Typer) -> None:
@@ -25,8 +49,10 @@ def register(app: typer.Typer) -> None:
             # (this process builds the app itself with one worker; the variable is for a reloader's child).
             settings.embedded_worker = True
             os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
-        uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
-                    port=port or settings.port, workers=workers, proxy_headers=True)
+        host, port = host or settings.host, port or settings.port
+        announce_when_ready(host, port)
+        uvicorn.run("shopcx.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    proxy_headers=True)
 
     @app.command()
     def worker(workers: int = typer.Option(2, help="Worker threads"),
