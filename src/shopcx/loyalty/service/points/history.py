@@ -259,7 +259,7 @@ _UTC = ZoneInfo("UTC")
 
 def _to_db(value, kind: str, postgres: bool):
     if kind == "json":
-        return json.dumps(value)
+        return json.dumps(value) if value else "{}"
     if postgres:
         return value
     if kind == "datetime":
@@ -580,8 +580,8 @@ class _Replay:
         return rules.lot_expires_on(self.config.expiry.mode, self.config.expiry.months, available)
 
     def code(self) -> str:
-        while True:
-            code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+        while True:  # 32 letters: a random byte modulo 32 is uniform
+            code = "".join(_CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8))
             if code not in self.codes:
                 self.codes.add(code)
                 return code
