@@ -16,7 +16,7 @@ from ..staff import service as staff_service
 from ..staff.service import Actor
 from . import review_writer, writer
 from .bulk import Progress
-from .generator import generate, summarize
+from .generator import GENERATE_STEPS, generate, summarize
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
@@ -100,10 +100,10 @@ def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_
     if given_until is not None:
         end_of_history(given_until, timezone)  # refuse a future date before anything is deleted
     shop, deleted = writer.prepare_shop(session, shop_code, reset=reset, timezone=timezone)
-    tick("generate", 0, 1)
+    tick("generate", 0, GENERATE_STEPS)
     until_day = end_of_history(given_until, shop.timezone)
-    demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone)
-    tick("generate", 1, 1)
+    demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone,
+                    progress=lambda: tick("generate", 1, GENERATE_STEPS))
     stored = writer.store(session, shop, demo, progress)
     _ensure_loyalty_program(session, shop)
     staff = writer.ensure_staff(session, shop_code, demo, reset=reset)
