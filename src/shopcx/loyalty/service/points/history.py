@@ -173,10 +173,11 @@ class _Order:
 
 
 class _Ids:
-    """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL."""
+    """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL
+    (in blocks that double up to 50,000; ids left unused are only a gap in the sequence)."""
 
     def __init__(self, session: Session, table: str):
-        self.session, self.table, self.free = session, table, []
+        self.session, self.table, self.free, self.block = session, table, [], 1_000
         self.postgres = session.get_bind().dialect.name == "postgresql"
         if not self.postgres:
             self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
@@ -186,9 +187,12 @@ class _Ids:
             self.next += 1
             return self.next - 1
         if not self.free:
-            self.free = list(reversed(self.session.scalars(text(
-                f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) FROM generate_series(1, 2000)"))
-                .all()))
+            raw = self.session.connection().connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
+                               "FROM generate_series(1, %s)", (self.block,))
+                self.free = [row[0] for row in reversed(cursor.fetchall())]
+            self.block = min(self.block * 2, 50_000)
         return self.free.pop()
 
 
