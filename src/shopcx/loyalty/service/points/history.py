@@ -166,6 +166,8 @@ class _Order:
     refunds: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)  # amount, requested, completed
     refund_lines: list[list[tuple[int, int]]] = field(default_factory=list)  # per refund: (order_line_id, amount)
     delivered_at: datetime | None = None
+    bases: dict[int, int] = field(default_factory=dict)  # the line bases its payment earned on
+    earns: list[dict] = field(default_factory=list)  # its earn entries (order points, first-order bonus)
 
     @property
     def void(self) -> bool:
@@ -300,6 +302,7 @@ class _Member:
         self.activity: list[tuple[datetime, int, int]] = []
         self.earned_on_day: dict[date, int] = defaultdict(int)
         self.first_order_done = False
+        self.paid_spend: dict[int, int] = {}  # what each order's payment counted for tiers
         sim.out.add("tier_change", account_id=self.id, from_tier=None, to_tier=entry_tier, reason="join", note=None,
                     rule_version=sim.program.version, actor=ACTOR, at=at)
         bonus = cfg.earning.join_points
@@ -380,7 +383,6 @@ class _Member:
         day = sim.day(at)
         base, bases = sim.line_bases(order)
         order.bases = bases
-        self.paid_spend = getattr(self, "paid_spend", {})
         self.paid_spend[order.id] = base
         self.activity_row(order, f"tier:{order.id}:paid", base, 1, at)
         if cfg.earning.start_on is None or day >= cfg.earning.start_on:
@@ -641,8 +643,6 @@ class _Replay:
                                     Order.shipping_amount, Order.goods_amount, Order.refunded_amount, Order.paid_at,
                                     Order.completed_at).where(*where)):
             orders[row[0]] = _Order(*row[:8], clock.as_utc(row[8]), clock.as_utc(row[9]))
-        for order in orders.values():
-            order.earns = []
         for oid, line_id, no, total, sku, pid in s.execute(
                 select(OrderLine.order_id, OrderLine.id, OrderLine.line_no, OrderLine.total_amount, OrderLine.sku,
                        OrderLine.product_id).join(Order, Order.id == OrderLine.order_id).where(*where)
