@@ -56,6 +56,20 @@ def test_demo_prints_logins_refuses_a_second_run_and_resets(fresh_db_url):
     assert "demo-owner" in first.stdout and "demo-analyst" in first.stdout and "http://" in first.stdout
     assert "--until 2026-06-30" in first.stdout
     assert " reviews (好评率 " in first.stdout
+    # Issue 13, item 7: no "Open" before a server listens (`shopcx serve` says when); progress on stderr; the
+    # customer-value pages start filled; the loyalty history is dated when it happened.
+    assert "Open http" not in first.stdout and "once `shopcx serve` says the server is ready" in first.stdout
+    assert "loyalty" in first.stderr and "analysis" in first.stderr
+    assert "customers scored as of" in first.stdout
+    engine = db.make_engine(fresh_db_url)
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status, shop_id, customers FROM analysis_run")).all()
+        joined = conn.execute(text("SELECT count(DISTINCT substr(CAST(joined_at AS TEXT), 1, 10)) "
+                                   "FROM loyalty_account")).scalar()
+        rewards = conn.execute(text("SELECT count(*) FROM loyalty_reward")).scalar()
+    engine.dispose()
+    assert [(status, shop) for status, shop, _ in runs] == [("done", None)] and runs[0][2] > 250
+    assert joined > 100 and rewards == 5
     again = shopcx(fresh_db_url, *ARGS)
     assert again.returncode == 2 and "already has" in again.stderr and "--reset" in again.stderr
     kept = shopcx(fresh_db_url, *ARGS, "--skip-existing")

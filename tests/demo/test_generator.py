@@ -142,3 +142,14 @@ def test_allocate_splits_exactly():
     assert allocate(1000, [1, 1, 1]) == [334, 333, 333]
     # 9999 × (12900, 4900, 100) / 17900 = 7205.93, 2737.17, 55.86: floors 9997, the two largest remainders +1.
     assert allocate(9999, [12900, 4900, 100]) == [7206, 2737, 56] and sum(allocate(7, [5, 5])) == 7
+
+
+def test_generation_reports_progress_and_stays_the_same():
+    """`shopcx demo` shows progress while generating (issue 13, item 7); reporting it changes nothing."""
+    from shopcx.demo.generator import GENERATE_STEPS
+
+    calls = []
+    told = generate(seed=4, customers=40, years=1, until=date(2026, 6, 30), progress=lambda: calls.append(1))
+    quiet = generate(seed=4, customers=40, years=1, until=date(2026, 6, 30))
+    assert len(calls) == GENERATE_STEPS == 4
+    assert summarize(told) == summarize(quiet) and len(told.reviews) == len(quiet.reviews)

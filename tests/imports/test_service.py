@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from datetime import datetime, timezone
 
 import pytest
 from openpyxl import Workbook
@@ -34,7 +35,11 @@ def test_generic_sample(session):
         (1, "TEA-7", 25600), (2, "CUP-1", 4990), (3, "CUP-1", 4990)]
     assert (g1004.goods_amount, g1004.discount_amount, g1004.paid_amount) == (35580, 2000, 33580)
     assert g1004.status == "shipped" and g1004.shipments[0].tracking_no == "SF100200300"
-    assert [(h.from_status, h.to_status, h.actor) for h in g1004.history] == [(None, "shipped", f"import:job {job.id}")]
+    # The history is dated by the file (placed 09:30, paid 09:31 on 4 March, shipped 14:00 on 5 March, UTC+8).
+    assert [(h.from_status, h.to_status, h.actor, h.at.astimezone(timezone.utc)) for h in g1004.history] == [
+        (None, "pending", f"import:job {job.id}", datetime(2026, 3, 4, 1, 30, tzinfo=timezone.utc)),
+        ("pending", "paid", f"import:job {job.id}", datetime(2026, 3, 4, 1, 31, tzinfo=timezone.utc)),
+        ("paid", "shipped", f"import:job {job.id}", datetime(2026, 3, 5, 6, 0, tzinfo=timezone.utc))]
     assert order(session, "G1003").customer_id is None
     assert order(session, "G1001").customer_id == g1004.customer_id  # C001 is one customer
     # One event and one audit entry for the whole job, not one per order.
@@ -130,10 +135,55 @@ def test_reimport_moves_status_forward_but_never_back(session, tmp_path):
     assert (job.stored_rows, job.unchanged_rows, job.orders_created) == (2, 4, 0)
     moved = order(session, "3021458866120539")
     assert moved.status == "completed" and [(h.from_status, h.to_status) for h in moved.history] == [
-        (None, "paid"), ("paid", "completed")]
+        (None, "pending"), ("pending", "paid"), ("paid", "completed")]
     assert order(session, "3021458866120540").status == "cancelled"
     job = run_import(session, tmp_path / "earlier.csv", format="taobao")  # a stale export
     assert job.stored_rows == 0 and order(session, "3021458866120542").status == "shipped"
+
+
+def test_taobao_dates_come_from_the_file(session):
+    """交易成功 with a 确认收货时间: delivered then, not 运输中; every history entry dated by the file (issue 13,
+    item 10)."""
+    job = run_import(session, SAMPLES / "taobao.csv", format="taobao")
+    done = order(session, "3021458866120538")
+    utc = timezone.utc
+    assert done.status == "completed" and done.completed_at.astimezone(utc) == datetime(2026, 1, 9, 2, 2, 11,
+                                                                                         tzinfo=utc)
+    (shipment,) = done.shipments
+    assert shipment.delivered_at.astimezone(utc) == datetime(2026, 1, 9, 2, 2, 11, tzinfo=utc)
+    assert shipment.shipped_at.astimezone(utc) == datetime(2026, 1, 6, 8, 20, tzinfo=utc)
+    assert [(h.from_status, h.to_status, h.at.astimezone(utc)) for h in done.history] == [
+        (None, "pending", datetime(2026, 1, 5, 13, 14, 9, tzinfo=utc)),
+        ("pending", "paid", datetime(2026, 1, 5, 13, 14, 30, tzinfo=utc)),
+        ("paid", "shipped", datetime(2026, 1, 6, 8, 20, tzinfo=utc)),
+        ("shipped", "completed", datetime(2026, 1, 9, 2, 2, 11, tzinfo=utc))]
+    assert all(h.actor == f"import:job {job.id}" for h in done.history)
+    # shipped, not yet received: still in transit, dated by its 发货时间
+    sent = order(session, "3021458866120542")
+    assert sent.shipments[0].delivered_at is None
+    assert [h.to_status for h in sent.history] == ["pending", "paid", "shipped"]
+    # 交易关闭 after payment and a full refund: cancelled at the last time the file knows (its payment)
+    closed = order(session, "3021458866120541")
+    assert [(h.to_status, h.at.astimezone(utc)) for h in closed.history][-1][1] == datetime(2026, 1, 8, 0, 10,
+                                                                                           tzinfo=utc)
+
+
+def test_a_later_export_with_the_receipt_marks_the_parcel_delivered(session, tmp_path):
+    run_import(session, SAMPLES / "taobao.csv", format="taobao")
+    text = (SAMPLES / "taobao.csv").read_bytes().decode("gb18030")
+    later = text.replace('"卖家已发货，等待买家确认",2026-01-10 19:45:00,2026-01-10 19:46:00,,',
+                         "交易成功,2026-01-10 19:45:00,2026-01-10 19:46:00,2026-01-14 18:00:00,")
+    (tmp_path / "later.csv").write_bytes(later.encode("gb18030"))
+    run_import(session, tmp_path / "later.csv", format="taobao")
+    received = order(session, "3021458866120542")
+    session.refresh(received)
+    for shipment in received.shipments:
+        session.refresh(shipment)
+    utc = timezone.utc
+    assert received.status == "completed"
+    assert received.shipments[0].delivered_at.astimezone(utc) == datetime(2026, 1, 14, 10, 0, tzinfo=utc)
+    assert [(h.to_status, h.at.astimezone(utc)) for h in received.history][-1] == (
+        "completed", datetime(2026, 1, 14, 10, 0, tzinfo=utc))
 
 
 def test_dry_run_writes_only_the_job_and_its_rejects(session):

@@ -427,3 +427,45 @@ def test_no_export_cell_is_a_live_formula(login, value_shop, session, which):
     if which == "scores":
         assert set(HOSTILE_NAMES) <= texts  # shown exactly as the shop stored them
         assert all(cell.quotePrefix for cell in cells if cell.value in HOSTILE_NAMES)
+
+
+# --- footnotes generated from the run's data (issue 13, item 9) --------------------------------------------------
+
+
+def test_footnotes_come_from_the_data(login, analysed, session):
+    client = login("analyst")
+    # Orders per buyer: 1 ×4, 2 ×3, 3 ×2, 4, 5, 6: the F groups close at 4, 7, 9, 10 of 12 customers (by hand).
+    rfm = _text(client.get("/insights/rfm").text)
+    assert ("F1 = 1 单（4 人） · F2 = 2 单（3 人） · F3 = 3 单（2 人） · F4 = 4 单（1 人） · F5 = 5–6 单（2 人）"
+            in rfm)
+    cells = {(c["r"], c["f"]): c["customers"] for c in service.rfm_grid(session, analysed["run"])["cells"]}
+    assert all(sum(n for (r, f), n in cells.items() if f == score) for score in range(1, 6))  # no empty F column
+    # The at-risk rule with this run's numbers: the repeat buyers' gaps 30 … 235 days have the median 59.5.
+    at_risk = _text(client.get("/insights/at-risk").text)
+    assert "回头客需两项同时成立——存活概率低于 50.0%" in at_risk and "全店平常间隔（60 天）的 2 倍" in at_risk
+    lifecycle = client.get("/insights/lifecycle").text
+    counts = {s["stage"]: s["customers"] for s in service.lifecycle(session, analysed["run"])["stages"]}
+    notes = _text(lifecycle[lifecycle.index('id="stage-notes"'):lifecycle.index("</ul>", lifecycle.index(
+        'id="stage-notes"'))])
+    assert counts["advocate"] == 0 and "品牌宣传为 0" in notes  # no referral, no review: says so, matches the table
+    assert counts["prospect"] == 0 and "期望为 0" in notes
+    english = _text(login("manager", locale="en").get("/insights/lifecycle").text)
+    assert "No advocates: no repeat buyer referred" in english and "No prospects" in english
+    assert "At risk: for a repeat buyer both must agree — P(alive) below 50.0%" in english
+
+
+def test_the_advocate_note_counts_the_advocates_it_explains():
+    import numpy as np
+
+    from shopcx.insights.service.analysis import notes
+
+    columns = {"stage": np.array(["advocate", "advocate", "repeat", "at_risk", "advocate"], dtype=object),
+               "orders": np.array([2, 3, 2, 4, 5]), "f_score": np.array([1, 2, 1, 3, 4], dtype=np.int8)}
+    referred = np.array([True, False, False, True, False])
+    praised = np.array([True, True, False, False, True])
+    params = {"at_risk_p_alive": 0.5, "lost_p_alive": 0.2, "gap_multiple": 2.0}
+    out = notes(columns, params, 30.0, referred, praised)
+    # the at-risk customer referred someone but is not an advocate: not counted
+    assert out["advocate"] == {"customers": 3, "referred": 1, "praised": 3, "nps_recorded": False}
+    assert out["frequency_breaks"][4] == {"f": 5, "customers": 0, "min_orders": None, "max_orders": None}
+    assert out["at_risk_rule"]["shop_gap_days"] == 30.0

@@ -32,12 +32,13 @@ BUYERS = {
     "c9": [(50, 50)],
     "c10": [(600, 2000)],
 }
-# Worked by hand (DESIGN.md §4; score = 1 + ⌊5·rank/n⌋, equal values share the lowest rank; FM = ⌈(F+M)/2⌉):
-# recency 1,3,10,200,15,400,2,20,50,600 → R 5,4,4,2,3,1,5,3,2,1; orders 5,4,3,3,2,2,1,1,1,1 → F 5,5,4,4,3,3,1,1,1,1;
+# Worked by hand (DESIGN.md §4; R, M: score = 1 + ⌊5·rank/n⌋, equal values share the lowest rank; F: groups of
+# whole order counts closing at 2, 4, 6, 8 of the 10 customers (rules.frequency_scores); FM = ⌈(F+M)/2⌉):
+# recency 1,3,10,200,15,400,2,20,50,600 → R 5,4,4,2,3,1,5,3,2,1; orders 5,4,3,3,2,2,1,1,1,1 → F 5,4,3,3,2,2,1,1,1,1;
 # monetary 1000,800,600,900,300,500,100,70,50,2000 → M 5,4,3,4,2,3,2,1,1,5.
 EXPECTED_RFM = {
-    "c1": (5, 5, 5, "Champions"), "c2": (4, 5, 4, "Champions"), "c3": (4, 4, 3, "Champions"),
-    "c4": (2, 4, 4, "At risk"), "c5": (3, 3, 2, "Loyal"), "c6": (1, 3, 3, "At risk"), "c7": (5, 1, 2, "New"),
+    "c1": (5, 5, 5, "Champions"), "c2": (4, 4, 4, "Champions"), "c3": (4, 3, 3, "Loyal"),
+    "c4": (2, 3, 4, "At risk"), "c5": (3, 2, 2, "Potential"), "c6": (1, 2, 3, "At risk"), "c7": (5, 1, 2, "New"),
     "c8": (3, 1, 1, "Potential"), "c9": (2, 1, 1, "Hibernating"), "c10": (1, 1, 5, "At risk"),
 }
 MONETARY = {"c1": 1000, "c2": 800, "c3": 600, "c4": 900, "c5": 300, "c6": 500, "c7": 100, "c8": 70, "c9": 50,
@@ -111,10 +112,13 @@ def test_hand_built_shop(session, hand_shop):
     assert f["repurchase"]["rate"] == pytest.approx(0.6)
     cells = {(c["r"], c["f"]): c["customers"] for c in f["rfm_cells"]}
     assert len(cells) == 25 and sum(cells.values()) == 10
-    assert {k for k, v in cells.items() if v} == {(5, 5), (4, 5), (4, 4), (2, 4), (3, 3), (1, 3), (5, 1), (3, 1),
+    assert {k for k, v in cells.items() if v} == {(5, 5), (4, 4), (4, 3), (2, 3), (3, 2), (1, 2), (5, 1), (3, 1),
                                                   (2, 1), (1, 1)}
     segments = {s["segment"]: (s["customers"], s["monetary_amount"]) for s in f["segments"]}
-    assert segments["Champions"] == (3, 240_000) and segments["At risk"] == (3, 340_000)
+    assert segments["Champions"] == (2, 180_000) and segments["At risk"] == (3, 340_000)
+    assert f["notes"]["frequency_breaks"] == [
+        {"f": score, "customers": n, "min_orders": score, "max_orders": score}
+        for score, n in ((1, 4), (2, 2), (3, 2), (4, 1), (5, 1))]
     assert segments["Lost"] == (0, 0)
 
     # P(alive), checked against FHL (2005) eq. 13 with the fitted parameters: x = purchase days − 1, in days.
@@ -126,8 +130,9 @@ def test_hand_built_shop(session, hand_shop):
         odds = m["a"] / (m["b"] + x - 1) * ((m["alpha"] + T) / (m["alpha"] + t_x)) ** (m["r"] + x)
         assert s.p_alive == pytest.approx(1 / (1 + odds), rel=1e-9), name
         assert s.churn_risk == pytest.approx(1 - s.p_alive)
-        expected_stage = ("lost" if s.p_alive < 0.2 else "at_risk" if s.p_alive < 0.5 or s.recency_days > 2 * (
-            (t_first - s.recency_days) / x) else "repeat")
+        overdue = s.recency_days > 2 * ((t_first - s.recency_days) / x)  # the customer's own rhythm
+        expected_stage = ("lost" if s.p_alive < 0.2 and overdue else "at_risk" if s.p_alive < 0.5 and overdue
+                          else "repeat")
         assert s.stage == expected_stage, name
     assert scores["c4"].stage in ("at_risk", "lost") and scores["c6"].stage in ("at_risk", "lost")
     # One-order buyers: P(alive) = 1 under BG/NBD; the repeaters' median gap (30 days) makes c10 overdue.

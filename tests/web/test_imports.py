@@ -296,3 +296,23 @@ def test_an_order_from_an_order_level_report_says_why_it_has_no_lines(login, sho
     stored = order(session, "4102938475620001")
     page = login("operations").get(f"/orders/{stored.id}").text
     assert "导入自订单级报表" in page and "计入营收，不计入商品统计" in page
+
+
+def test_an_imported_taobao_order_received_by_the_buyer_is_not_in_transit(login, shop_data, inline_runner,
+                                                                         data_dir, session):
+    """Issue 13, item 10: 交易成功 with a 确认收货时间 shows as delivered, its history at the file's times."""
+    from pathlib import Path
+
+    from shopcx.orders.models import Order
+
+    sample = Path(__file__).resolve().parents[1] / "imports" / "samples" / "taobao.csv"
+    staff = login("operations")
+    files = {"file": ("淘宝订单.csv", sample.read_bytes(), "text/csv")}
+    response = staff.post("/imports", {"kind": "orders", "format": "taobao", "shop": "tmall"}, files=files)
+    assert response.status_code == 303
+    done = session.scalar(select(Order).where(Order.external_id == "3021458866120538"))
+    page = staff.get(f"/orders/{done.id}").text
+    assert "运输中" not in page and "准时送达" in page
+    assert "2026-01-09 10:02" in page and "2026-01-06 16:20" in page  # received and shipped, shop time
+    sent = session.scalar(select(Order).where(Order.external_id == "3021458866120542"))
+    assert "运输中" in staff.get(f"/orders/{sent.id}").text

@@ -28,7 +28,8 @@ def _report(out: Console, result: DemoResult) -> None:
               f"{format_minor(s['net_revenue_minor'], s['currency'])} · {s['reviews']:,} reviews "
               f"(好评率 {s['good_rate_pct']}%)")
     settings = get_settings()
-    out.print(f"\nOpen http://{settings.host}:{settings.port}/ (`shopcx serve` starts it) and sign in:")
+    out.print(f"\nSign in at http://{settings.host}:{settings.port}/ once `shopcx serve` says the server is "
+              "ready:")
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("role", "username", "password"):
         table.add_column(column)
@@ -56,25 +57,73 @@ def _new_owner_password(shop_code: str) -> None:
             return
         staff.set_password(session, user, password, actor=staff.SYSTEM)
     settings = get_settings()
-    Console(soft_wrap=True).print(f"Open http://{settings.host}:{settings.port}/ and sign in as [bold]{username}"
-                                  f"[/bold] with the new password [bold]{password}[/bold] (shown only this once).")
+    Console(soft_wrap=True).print(f"Sign in at http://{settings.host}:{settings.port}/ (once the server is ready) "
+                                  f"as [bold]{username}[/bold] with the new password [bold]{password}[/bold] "
+                                  "(shown only this once).")
 
 
-def _award_points(err: Console) -> None:
-    """Hand the history to the event handlers now (loyalty points and tiers), rather than after the server starts."""
-    from ..core import jobs
+def _bar(err: Console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with err.status("loyalty: awarding points and tiers for the history …"):
-        jobs.dispatch_outbox()
+    return Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+def _award_points(err: Console, shop_code: str) -> None:
+    """Replay the history into the loyalty ledger now (points and tiers dated when they happened), then hand the
+    remaining events to their handlers, rather than after the server starts."""
     from sqlalchemy import func, select
 
-    from ..core import db
+    from ..core import db, jobs
+    from ..loyalty.jobs import sync_shop
     from ..loyalty.models import LoyaltyAccount
+    from ..shops import service as shops
 
     with db.session_scope() as session:
+        shop_id = shops.get_shop(session, shop_code).id
+    with _bar(err) as bar:
+        task = bar.add_task("loyalty", total=None)
+        sync_shop(shop_id, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with err.status("handling the demo's events (loyalty calendar, reviews) …"):
+        jobs.dispatch_outbox()
+    with db.session_scope() as session:
         members, points = session.execute(select(func.count(LoyaltyAccount.id),
-                                                 func.coalesce(func.sum(LoyaltyAccount.balance), 0))).one()
+                                                 func.coalesce(func.sum(LoyaltyAccount.balance), 0))
+                                          .where(LoyaltyAccount.shop_id == shop_id)).one()
     Console(soft_wrap=True).print(f"loyalty: {members:,} members hold {int(points):,} points")
+
+
+def first_analysis(shop_code: str, progress=None, *, again: bool = True) -> object | None:
+    """A customer-value snapshot of the new demo (with again=False: only when there is none yet), so the 客户价值
+    pages start filled: over all shops (what the pages show), or the demo shop alone when currencies differ."""
+    from ..core import db
+    from ..core.errors import ShopCXError
+    from ..insights import service as insights
+    from ..insights.service.analysis import run_analysis
+
+    if not again:
+        with db.session_scope() as session:
+            if insights.latest_run(session) is not None:
+                return None
+    try:
+        return run_analysis(progress=progress)
+    except ShopCXError:  # mixed currencies across shops
+        return run_analysis(shop_code=shop_code, progress=progress)
+
+
+def _analyse(err: Console, shop_code: str, *, again: bool = True) -> None:
+    from ..insights.service.analysis import STEPS
+
+    with _bar(err) as bar:
+        task = bar.add_task("analysis", total=len(STEPS))
+        run = first_analysis(shop_code, lambda step, done, total: bar.update(task, completed=done, total=total),
+                             again=again)
+    if run is None:
+        return
+    if run.status == "done":
+        Console(soft_wrap=True).print(f"customer value: {run.customers:,} customers scored as of {run.as_of_on}")
+    else:
+        err.print(f"[yellow]the first customer-value analysis failed ({run.error}); run `shopcx analyze`[/yellow]")
 
 
 def register(app: typer.Typer) -> None:
@@ -123,6 +172,7 @@ def register(app: typer.Typer) -> None:
             if skip_existing and exc.code == "demo_exists":
                 err.print(f"[yellow]keeping the existing demo shop '{shop}' (`shopcx demo --reset` generates "
                           "it again).[/yellow]")
+                _analyse(err, shop, again=False)
                 _new_owner_password(shop)
                 return
             err.print(f"[red]{exc.message}[/red]")
@@ -131,5 +181,6 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]the database refused the demo data ({exc.orig}). After --reset this means other "
                       "records (tickets, points …) still refer to the old demo shop.[/red]")
             raise typer.Exit(2) from None
+        _award_points(err, result.shop_code)
+        _analyse(err, result.shop_code)
         _report(Console(soft_wrap=True), result)
-        _award_points(err)

@@ -30,15 +30,23 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+GENERATE_STEPS = 4  # people, orders, staff, reviews: what `progress` is called after
+
+
 def generate(*, seed: int, customers: int = 3000, years: int = 2, until: date, tz: str = "Asia/Shanghai",
-             params: Params | None = None) -> DemoShop:
-    """A whole shop: products, customers (in the order they joined) and their orders (oldest first)."""
+             params: Params | None = None, progress=None) -> DemoShop:
+    """A whole shop: products, customers (in the order they joined) and their orders (oldest first).
+
+    `progress()` is called after each of its GENERATE_STEPS steps (it draws nothing from the random streams)."""
     params = params or Params()
+    step = progress or (lambda: None)
     window = Window(years_before(until, years), until, tz)
     # Children are keyed by position: the reviews' stream (added later) leaves the first three unchanged.
     people_rng, orders_rng, staff_rng, reviews_rng = np.random.default_rng(seed).spawn(4)
     people = make_people(people_rng, customers, window, params)
+    step()
     orders = make_orders(orders_rng, people, window, params)
+    step()
     paid = Counter(o.person for o in orders if o.paid_at is not None)
     for index, count in paid.items():
         if count >= LOYAL_ORDERS:
@@ -50,7 +58,9 @@ def generate(*, seed: int, customers: int = 3000, years: int = 2, until: date, t
         name = (catalog.SURNAMES[int(staff_rng.integers(0, 30))]
                 + "".join(given[int(i)] for i in staff_rng.integers(0, len(given), 2)))
         staff.append((role, f"{title} {name}"))
+    step()
     reviews = make_reviews(reviews_rng, people, orders, window)
+    step()
     return DemoShop(seed=seed, window=window, products=catalog.PRODUCTS, people=people, orders=orders,
                     staff=staff, reviews=reviews)
 

@@ -16,7 +16,7 @@ from ..staff import service as staff_service
 from ..staff.service import Actor
 from . import review_writer, writer
 from .bulk import Progress
-from .generator import generate, summarize
+from .generator import GENERATE_STEPS, generate, summarize
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
@@ -50,12 +50,37 @@ def end_of_history(until: date | None, tz: str) -> date:
     return until or today
 
 
+# A small rewards catalogue, so members of the demo have something to spend points on (issue 13, item 8).
+DEMO_REWARDS = (
+    {"code": "coupon-5", "name_zh": "5元无门槛券", "name_en": "¥5 off any order", "kind": "coupon_amount",
+     "points_cost": 500, "amount_off": 500, "valid_days": 30},
+    {"code": "coupon-20", "name_zh": "满150减20券", "name_en": "¥20 off ¥150", "kind": "coupon_amount",
+     "points_cost": 1_500, "amount_off": 2_000, "min_spend_amount": 15_000, "valid_days": 30},
+    {"code": "free-shipping", "name_zh": "包邮券", "name_en": "Free shipping", "kind": "free_shipping",
+     "points_cost": 300, "valid_days": 60},
+    {"code": "gold-10pct", "name_zh": "金卡专享9折券", "name_en": "Gold members: 10% off", "kind": "coupon_percent",
+     "points_cost": 2_000, "percent_off": 10, "min_spend_amount": 10_000, "min_tier_code": "gold", "valid_days": 30},
+    {"code": "tote-bag", "name_zh": "定制帆布袋", "name_en": "Shop tote bag", "kind": "gift", "points_cost": 3_000,
+     "stock": 200, "per_member_limit": 1, "valid_days": 90},
+)
+
+
 def _ensure_loyalty_program(session: Session, shop) -> None:
-    """The demo shop runs the default loyalty program, so its history earns points and members have tiers."""
+    """The demo shop runs the default loyalty program, so its history earns points and members have tiers, and
+    offers a small rewards catalogue."""
     from ..loyalty.service.program import versions as program
+    from ..loyalty.service.spending import rewards
 
     if program.get_program(session, shop.id) is None:
         program.create_program(session, shop, actor=writer.DEMO_ACTOR)
+    active = program.active(session, shop.id)
+    if active is None:
+        return
+    tiers = {tier.code for tier in active.config.tiers}
+    for spec in DEMO_REWARDS:
+        if spec.get("min_tier_code", "member") in tiers and \
+                rewards.get_reward(session, active, spec["code"], required=False) is None:
+            rewards.create_reward(session, active, actor=writer.DEMO_ACTOR, **spec)
 
 
 def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_code: str = "demo",
@@ -75,10 +100,10 @@ def build_demo(session: Session, *, seed: int, customers: int, years: int, shop_
     if given_until is not None:
         end_of_history(given_until, timezone)  # refuse a future date before anything is deleted
     shop, deleted = writer.prepare_shop(session, shop_code, reset=reset, timezone=timezone)
-    tick("generate", 0, 1)
+    tick("generate", 0, GENERATE_STEPS)
     until_day = end_of_history(given_until, shop.timezone)
-    demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone)
-    tick("generate", 1, 1)
+    demo = generate(seed=seed, customers=customers, years=years, until=until_day, tz=shop.timezone,
+                    progress=lambda: tick("generate", 1, GENERATE_STEPS))
     stored = writer.store(session, shop, demo, progress)
     _ensure_loyalty_program(session, shop)
     staff = writer.ensure_staff(session, shop_code, demo, reset=reset)

@@ -33,7 +33,7 @@ PRODUCT_COLUMNS = ("shop_id", "sku", "name", "category", "price_amount", "curren
                    "updated_at")
 HISTORY_COLUMNS = ("order_id", "from_status", "to_status", "at", "actor", "reason")
 REFUND_COLUMNS = ("order_id", "external_id", "kind", "amount", "currency", "reason", "requested_at", "completed_at")
-SHIPMENT_COLUMNS = ("order_id", "carrier", "tracking_no", "shipped_at", "damaged")
+SHIPMENT_COLUMNS = ("order_id", "carrier", "tracking_no", "shipped_at", "delivered_at", "damaged")
 CUSTOMER_COLUMNS = ("id", "name", "nickname", "phone", "email", "gender", "birthday_is_leap_month", "country",
                     "province", "city", "preferences", "created_at", "updated_at")
 IDENTITY_COLUMNS = ("customer_id", "shop_id", "source", "external_id", "created_at")
@@ -69,6 +69,51 @@ def _conflict(found: tuple, head: OrderHead, lines: list[Line]) -> tuple[str, st
                       f"{format_minor(new, head.currency or 'CNY')} in this file" for name, old, new in said)
     return said[0][0], (f"order {head.external_id} is already stored with other figures ({money}); a file has no "
                         "update time to prove it newer, so nothing was changed / 订单已存在且金额不同，未更新")
+
+
+def delivered_at(head: OrderHead) -> datetime | None:
+    """When a shipped order reached the buyer, as far as the file tells: its receipt confirmation (确认收货, a
+    completed order's completion time); never before it was shipped."""
+    if head.completed_at is None or head.status not in ("completed", "refunded"):
+        return None
+    return max(head.completed_at, head.shipped_at) if head.shipped_at else head.completed_at
+
+
+def _dated(head: OrderHead, status: str) -> datetime | None:
+    """The file's own time for reaching a status, if it has one."""
+    return {"pending": head.placed_at, "paid": head.paid_at, "shipped": head.shipped_at,
+            "delivered": head.completed_at, "completed": head.completed_at}.get(status)
+
+
+def status_history(head: OrderHead, fallback: datetime) -> list[tuple[str | None, str, datetime]]:
+    """The order's status changes dated by the file (placed, paid, shipped, received), ending in its status.
+
+    Each step follows the transition table; a step the file gives no time for takes the previous step's time
+    (a cancellation or refund: the last time the file knows), and times never go backwards. An order whose file
+    has no time at all for a step keeps `fallback` (the import's time) only where nothing earlier is known."""
+    status = head.status
+    chain: list[str] = ["pending"]
+    if status in PAID_STATUSES or head.paid_at is not None and status != "pending":
+        chain.append("paid")
+    if head.shipped_at is not None and status in ("shipped", "delivered", "completed", "refunded"):
+        chain.append("shipped")
+    elif status in ("shipped", "delivered"):
+        chain.append("shipped")
+    if status == "delivered":
+        chain.append("delivered")
+    if status == "completed" or (status == "refunded" and head.completed_at is not None):
+        chain.append("completed")
+    if status in ("cancelled", "refunded"):
+        chain.append(status)
+    steps: list[tuple[str | None, str, datetime]] = []
+    last = None
+    for before, after in zip([None, *chain], chain, strict=False):
+        at = _dated(head, after) or last or head.placed_at or fallback
+        if last is not None and at < last:
+            at = last
+        steps.append((before, after, at))
+        last = at
+    return steps
 
 
 class OrderWriter:
@@ -227,11 +272,13 @@ class OrderWriter:
                 head.refunded_amount, items, head.buyer_name, head.ship_country, head.ship_province, head.ship_city,
                 head.buyer_note, head.placed_at, head.paid_at, completed, now, now, head.tax_amount,
                 head.taxes_included, head.lines_missing))
-            history.append((order_id, None, head.status, now, actor, "imported"))
+            history.extend((order_id, before, after, at, actor, "imported")
+                           for before, after, at in status_history(head, now))
             if head.refunded_amount > 0:
                 refunds.append(self._refund(order_id, head))
             if head.carrier or head.tracking_no or head.shipped_at:
-                shipments.append((order_id, head.carrier, head.tracking_no, head.shipped_at, False))
+                shipments.append((order_id, head.carrier, head.tracking_no, head.shipped_at, delivered_at(head),
+                                  False))
         inserted = bulk.insert_ignoring(session, Order.__table__, ("id",) + ORDER_COLUMNS, rows,
                                         ("shop_id", "source", "external_id"))
         if inserted is not None:
@@ -272,6 +319,12 @@ class OrderWriter:
                 values["refunded_amount"] = case((orders.c.refunded_amount < head.refunded_amount,
                                                   head.refunded_amount), else_=orders.c.refunded_amount)
             session.execute(update(orders).where(orders.c.id == order_id).values(**values))
-            history.append((order_id, current, head.status, now, self.actor, "import"))
+            received = delivered_at(head)
+            if received is not None:  # the buyer confirmed receipt: the parcel is no longer in transit
+                shipment = Shipment.__table__
+                session.execute(update(shipment).where(shipment.c.order_id == order_id,
+                                                       shipment.c.delivered_at.is_(None))
+                                .values(delivered_at=received))
+            history.append((order_id, current, head.status, _dated(head, head.status) or now, self.actor, "import"))
         bulk.copy_rows(session, OrderStatusChange.__table__, HISTORY_COLUMNS, history)
         bulk.copy_rows(session, Refund.__table__, REFUND_COLUMNS, refunds)

@@ -45,6 +45,33 @@ def quintile_scores(values, customer_id, *, higher_is_better: bool = True, ties:
     return (1 + (5 * rank) // n).astype(np.int8)
 
 
+def frequency_scores(frequency) -> np.ndarray:
+    """F scores 1–5 that leave no score empty: order counts are too tied for quintiles (when 70% bought once,
+    quintile ranks jump from F = 1 to F = 4 and F = 2, 3 stay empty).
+
+    The distinct order counts, lowest first, are cut into m = min(5, k) consecutive groups (k = number of distinct
+    counts): a group closes once the customers so far reach its share j/m of all customers, or when the counts left
+    are just enough for one group each. So equal counts share a score, each of the scores 1…m holds at least one
+    count, and with five or more distinct counts all five scores are used; the highest score is m (k < 5: the
+    best buyers score k). Example: counts 1 (70%), 2 (15%), 3 (8%), 4 (4%), 5+ (3%) give F = 1, 2, 3, 4, 5.
+    """
+    v = np.asarray(frequency, dtype=np.int64)
+    if len(v) == 0:
+        return np.zeros(0, np.int8)
+    values, counts = np.unique(v, return_counts=True)
+    k, n = len(values), len(v)
+    m = min(5, k)
+    group = np.empty(k, np.int8)
+    score, seen = 1, 0
+    for i, count in enumerate(counts):
+        group[i] = score
+        seen += int(count)
+        left = k - i - 1
+        if score < m and (seen * m >= n * score or left == m - score):
+            score += 1
+    return group[np.searchsorted(values, v)]
+
+
 @dataclass(frozen=True)
 class RFM:
     """Per-customer R, F, M scores (1–5), the combined FM score and the named segment."""
@@ -57,9 +84,10 @@ class RFM:
 
 
 def rfm_scores(customer_id, recency_days, frequency, monetary, *, ties: str = "min") -> RFM:
-    """RFM quintile scores (fewer days since the last order = higher R) and segments (see `rfm_segment`)."""
+    """RFM scores and segments (see `rfm_segment`): R and M by quintile (fewer days since the last order = higher
+    R), F by `frequency_scores` (groups of whole order counts, no score left empty)."""
     r = quintile_scores(recency_days, customer_id, higher_is_better=False, ties=ties)
-    f = quintile_scores(frequency, customer_id, ties=ties)
+    f = frequency_scores(frequency)
     m = quintile_scores(monetary, customer_id, ties=ties)
     fm = ((f.astype(np.int16) + m + 1) // 2).astype(np.int8)
     return RFM(r, f, m, fm, rfm_segment(r, f, fm))
@@ -159,18 +187,25 @@ def lifecycle_stage(
     p_alive=None,
     recency_days=None,
     usual_gap_days=None,
+    own_gap=None,
     thresholds: LifecycleThresholds = LifecycleThresholds(),
 ) -> np.ndarray:
     """Stage per customer, first match wins (DESIGN.md §4):
 
-    lost       ≥1 order and P(alive) < lost_p_alive
-    at_risk    ≥1 order and (P(alive) < at_risk_p_alive or recency > gap_multiple × usual gap)
+    lost       ≥1 order, P(alive) < lost_p_alive and (repeat buyers) overdue
+    at_risk    ≥1 order, P(alive) < at_risk_p_alive and (repeat buyers) overdue; or a one-order buyer overdue
+    (overdue: recency > gap_multiple × usual gap)
     advocate   ≥2 orders and (referred someone or NPS ≥ 9 or a 好评 with text: `praised`)
     repeat     ≥2 orders
     first_time 1 order
     prospect   no order, inquiry/cart/registration (`has_inquiry`)
     suspect    no order, contact only
 
+    A repeat buyer has a rhythm of their own (`own_gap`, default ≥2 orders): the model's P(alive) and that rhythm
+    must agree before the customer is at risk or lost, so a frequent buyer whose P(alive) dips a few days after
+    their usual gap (BG/NBD falls fast for them) is not called at risk, nor one whose P(alive) is still high.
+    A one-order buyer has no rhythm and BG/NBD gives them P(alive) = 1: the shop's usual gap stands in
+    (passed as their usual_gap_days), and either signal alone marks them.
     Missing inputs (None, NaN P(alive), NaN usual gap, NPS < 0) never trigger their rule.
     """
     n = np.asarray(n_orders, dtype=np.int64)
@@ -185,10 +220,12 @@ def lifecycle_stage(
     pa, rec, gap = num(p_alive), num(recency_days), num(usual_gap_days)
     score = num(nps)
     buyer = n >= 1
+    own = n >= 2 if own_gap is None else np.asarray(own_gap, dtype=bool)
     with np.errstate(invalid="ignore"):
-        lost = buyer & (pa < thresholds.lost_p_alive)
         overdue = (gap > 0) & (rec > thresholds.gap_multiple * gap)
-        at_risk = buyer & ((pa < thresholds.at_risk_p_alive) | overdue)
+        low, very_low = pa < thresholds.at_risk_p_alive, pa < thresholds.lost_p_alive
+        lost = buyer & very_low & (overdue | ~own)
+        at_risk = buyer & np.where(own, low & overdue, low | overdue)
         promoter = score >= thresholds.promoter_nps
     advocate = (n >= 2) & (flag(referred) | promoter | flag(praised))
     conditions = [lost, at_risk, advocate, n >= 2, n == 1, flag(has_inquiry)]

@@ -84,26 +84,50 @@ def on_review_received(session: Session, event: OutboxEvent) -> None:
         log.warning("review %s: no review points (%s)", review_id, exc.message)
 
 
-def sync_shop(shop_id: int, *, batch: int = 500, progress=None) -> int:
-    """Reconcile every paid sale of a shop with the ledger (idempotent); returns the members' orders seen."""
-    from sqlalchemy import select
+def sync_shop(shop_id: int, *, batch: int = 500, progress=None, history_batch: int = 2_000) -> int:
+    """Reconcile every paid sale of a shop with the ledger (idempotent); returns the members' orders seen.
 
+    Customers who are not members yet get their history replayed in bulk, dated when it happened
+    (service/points/history.py); the orders of existing members go through sync_order one by one."""
+    from sqlalchemy import func, or_, select
+
+    from .models import LoyaltyAccount, TierActivity
+    from .service.points import history
     from .service.points.earning import sync_orders
     from .service.program.versions import active
 
     with db.session_scope() as session:
-        if active(session, shop_id) is None:
+        program = active(session, shop_id)
+        if program is None:
             return 0
-        ids = list(session.scalars(select(Order.id).where(Order.shop_id == shop_id, Order.kind == "sale",
-                                                          Order.customer_id.is_not(None),
-                                                          Order.paid_at.is_not(None))
-                                   .order_by(Order.paid_at, Order.id)))
-    done = 0
+        counts = history.newcomers(session, program)
+        newcomers = list(counts)
+        members = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.program_id == program.program.id)
+        # A member's order whose payment is counted and that has no refund is settled: sync_order would find
+        # nothing to do (a second `loyalty sync` of a whole history must not walk it order by order again).
+        settled = select(TierActivity.order_id).where(TierActivity.orders == 1, TierActivity.order_id.is_not(None))
+        theirs = (Order.shop_id == shop_id, Order.kind == "sale", Order.customer_id.in_(members),
+                  Order.paid_at.is_not(None))
+        ids = list(session.scalars(select(Order.id).where(
+            *theirs,
+            or_(Order.id.not_in(settled), Order.refunded_amount > 0, Order.status.in_(("refunded", "cancelled"))))
+            .order_by(Order.paid_at, Order.id)))
+        already = session.scalar(select(func.count(Order.id)).where(*theirs)) - len(ids)
+        replayed = sum(counts.values())
+    total = replayed + len(ids)
+    done = already
+    for start in range(0, len(newcomers), history_batch):
+        with db.session_scope(write=True) as session:
+            program = active(session, shop_id)
+            done += history.replay_batched(session, program, newcomers[start:start + history_batch],
+                                           today=clock.today_in(program.shop.timezone))
+        if progress:
+            progress(done - already, total)
     for start in range(0, len(ids), batch):
         with db.session_scope(write=True) as session:
             done += sync_orders(session, ids[start:start + batch])
         if progress:
-            progress(min(start + batch, len(ids)), len(ids))
+            progress(min(replayed + start + batch, total), total)
     return done
 
 

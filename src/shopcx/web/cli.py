@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import typer
 
 
@@ -10,6 +14,26 @@ def proxy_options(trusted_proxies: str) -> dict:
     default; uvicorn alone would trust loopback, so a local proxy-less setup could be fooled into any address)."""
     trusted = ",".join(part.strip() for part in trusted_proxies.split(",") if part.strip())
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
+def announce_when_ready(host: str, port: int, *, timeout: float = 600.0, echo=print) -> threading.Thread:
+    """Print "Open http://…/" once the server accepts connections (not before: `make demo` used to print it
+    a minute early), from a daemon thread that polls the port."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host  # noqa: S104
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((shown.strip("[]"), port), timeout=1):
+                    echo(f"Open http://{shown}:{port}/ — the server is ready.", flush=True)
+                    return
+            except OSError:
+                time.sleep(0.2)
+
+    thread = threading.Thread(target=wait, name="shopcx-ready", daemon=True)
+    thread.start()
+    return thread
 
 
 def register(app: typer.Typer) -> None:
@@ -34,8 +58,10 @@ def register(app: typer.Typer) -> None:
             os.environ["SHOPCX_EMBEDDED_WORKER"] = "1"
         from .capacity import serve_options
 
-        uvicorn.run("shopcx.web.app:create_app", factory=True, host=host or settings.host,
-                    port=port or settings.port, **proxy_options(settings.trusted_proxies), **serve_options(workers))
+        host, port = host or settings.host, port or settings.port
+        announce_when_ready(host, port)
+        uvicorn.run("shopcx.web.app:create_app", factory=True, host=host, port=port,
+                    **proxy_options(settings.trusted_proxies), **serve_options(workers))
 
     @app.command()
     def worker(workers: int = typer.Option(2, help="Worker threads"),

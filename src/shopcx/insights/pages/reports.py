@@ -111,7 +111,7 @@ def rfm(request: Request, run: str = "", viewer: Viewer = Reader, session: Sessi
                   "monetary": i18n.t("insights.monetary", viewer.locale),
                   "clv": i18n.t("insights.clv", viewer.locale)}
         cells = {(c["r"], c["f"]): c for c in grid["cells"]}
-        return {"grid": grid, "cells": cells, "total": total,
+        return {"grid": grid, "cells": cells, "total": total, "notes": grid.get("notes"),
                 "segments": [s | {"slug": segment_slug(s["segment"]), "share": share(s["customers"], total)}
                              for s in grid["segments"]],
                 "chart": rfm_chart(grid, chosen.currency, labels)}
@@ -137,7 +137,8 @@ def lifecycle(request: Request, run: str = "", viewer: Viewer = Reader, session:
         movements = sorted(({"from": m["from"] or "entered", "to": m["to"] or "left", "customers": m["customers"]}
                             for m in figures["movements"]), key=lambda m: -m["customers"])
         return {"stages": stages, "total": total, "previous_as_of": figures.get("previous_as_of"),
-                "repurchase": figures.get("repurchase"), "data_gaps": figures.get("data_gaps"),
+                "stage_counts": counts,
+                "repurchase": figures.get("repurchase"), "notes": figures.get("notes"),
                 "movements": [m for m in movements if m["from"] != m["to"]],
                 "stayed": sum(m["customers"] for m in movements if m["from"] == m["to"]),
                 "funnel": {"stages": [{"name": label[s["stage"]], "value": s["customers"], "stage": s["stage"]}
@@ -170,7 +171,8 @@ def _list_page(request: Request, viewer: Viewer, session: Session, tab: str, run
 
     def build(chosen) -> dict:
         rows, total = fetch(session, chosen, offset=(number - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE)
-        return {"rows": rows, "page": Page(number, ROWS_PER_PAGE, total)}
+        return {"rows": rows, "page": Page(number, ROWS_PER_PAGE, total),
+                "notes": (chosen.figures or {}).get("notes")}
 
     return _page(request, viewer, session, tab, run, build)
 

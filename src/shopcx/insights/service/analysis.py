@@ -233,8 +233,9 @@ def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
         found = signals.get(key)
         return np.isin(ids, np.fromiter(found, dtype=np.int64, count=len(found))) if found else None
 
+    referred, praised = member("referred"), member("praised")
     stage = rules.lifecycle_stage(orders, p_alive=p_alive, recency_days=recency, usual_gap_days=gap,
-                                  referred=member("referred"), praised=member("praised"), thresholds=thresholds)
+                                  own_gap=orders >= 2, referred=referred, praised=praised, thresholds=thresholds)
     next_on = _next_purchase(model, summary.x, summary.T, as_of_day, stage, params["next_purchase_max_days"])
     columns = {"customer_id": ids, "stage": stage, "segment": rfm.segment, "r_score": rfm.r, "f_score": rfm.f,
                "m_score": rfm.m, "recency_days": recency, "orders": orders, "monetary_amount": monetary,
@@ -246,8 +247,31 @@ def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
             assert np.isfinite(values).all(), f"{name} has NaN or inf"
     figures = _figures(tx, days, as_of, params, columns, model, spend)
     figures["usual_gap_days_one_order"] = round(shop_gap, 3) if np.isfinite(shop_gap) else None
+    figures["notes"] = notes(columns, params, figures["usual_gap_days_one_order"], referred, praised)
     tick("segments", 5, total_steps)
     return Result(len(ids), columns, figures)
+
+
+def notes(c: dict, params: dict, shop_gap: float | None, referred, praised) -> dict:
+    """What the pages' footnotes say, from this run's data: the at-risk rule with its numbers, the order counts
+    behind each F score, and why each lifecycle stage holds what it holds."""
+    advocate = c["stage"] == "advocate"
+    breaks = []
+    for score in range(1, 6):
+        counts = c["orders"][c["f_score"] == score]
+        breaks.append({"f": score, "customers": int(len(counts)),
+                       "min_orders": int(counts.min()) if len(counts) else None,
+                       "max_orders": int(counts.max()) if len(counts) else None})
+    return {
+        "at_risk_rule": {"at_risk_p_alive": params["at_risk_p_alive"], "lost_p_alive": params["lost_p_alive"],
+                         "gap_multiple": params["gap_multiple"], "shop_gap_days": shop_gap},
+        "frequency_breaks": breaks,
+        "advocate": {"customers": int(advocate.sum()),
+                     "referred": int((advocate & referred).sum()) if referred is not None else 0,
+                     "praised": int((advocate & praised).sum()) if praised is not None else 0,
+                     "nps_recorded": False},
+        "prospect_recorded": False,
+    }
 
 
 def _orders_per_customer(customer_id: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -66,7 +66,8 @@ def value_overview(session: Session, run: AnalysisRun) -> dict:
 def rfm_grid(session: Session, run: AnalysisRun) -> dict:
     """The 5×5 R×F grid (customers, Σ monetary, Σ CLV per cell) and the named segments with size and value."""
     figures = _done(run)
-    return _head(run) | {"cells": figures["rfm_cells"], "segments": figures["segments"]}
+    return _head(run) | {"cells": figures["rfm_cells"], "segments": figures["segments"],
+                         "notes": figures.get("notes")}
 
 
 def lifecycle(session: Session, run: AnalysisRun) -> dict:
@@ -83,7 +84,8 @@ def lifecycle(session: Session, run: AnalysisRun) -> dict:
     return _head(run) | {"stages": stages, "movements": moves,
                          "previous_run_id": previous.id if previous else None,
                          "previous_as_of": previous.as_of_on.isoformat() if previous else None,
-                         "repurchase": figures["repurchase"], "data_gaps": figures.get("data_gaps", {})}
+                         "repurchase": figures["repurchase"], "data_gaps": figures.get("data_gaps", {}),
+                         "notes": figures.get("notes")}
 
 
 def cohorts(session: Session, run: AnalysisRun) -> dict:

@@ -4,6 +4,7 @@ the daily work twice (or catching up after downtime) changes nothing the second 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -45,7 +46,8 @@ def window_opens_on(order, delivered_at, config, tz_name: str) -> date:
     return order.paid_at.astimezone(local).date() + timedelta(days=config.earning.auto_confirm_days)
 
 
-def pending_earns(session: Session, program: ActiveProgram, account_id: int | None = None) -> list[PointsEntry]:
+def pending_earns(session: Session, program: ActiveProgram, account_id: int | None = None,
+                  account_ids: Collection[int] | None = None) -> list[PointsEntry]:
     """Earn entries with pending points and no activation yet."""
     activated = select(PointsEntry.parent_id).where(PointsEntry.kind == "activate", PointsEntry.parent_id.is_not(None))
     stmt = (select(PointsEntry).join(LoyaltyAccount, LoyaltyAccount.id == PointsEntry.account_id)
@@ -53,13 +55,15 @@ def pending_earns(session: Session, program: ActiveProgram, account_id: int | No
                    PointsEntry.pending_points > 0, PointsEntry.id.not_in(activated)).order_by(PointsEntry.id))
     if account_id is not None:
         stmt = stmt.where(PointsEntry.account_id == account_id)
+    if account_ids is not None:
+        stmt = stmt.where(PointsEntry.account_id.in_(account_ids))
     return list(session.scalars(stmt))
 
 
 def activate_due(session: Session, program: ActiveProgram, today: date, result: DailyResult,
-                 account_id: int | None = None) -> None:
+                 account_id: int | None = None, account_ids: Collection[int] | None = None) -> None:
     """Make available the points of orders whose return window has closed by today."""
-    earns = pending_earns(session, program, account_id)
+    earns = pending_earns(session, program, account_id, account_ids)
     order_ids = sorted({e.order_id for e in earns if e.order_id})
     orders, delivered = {}, {}
     for start in range(0, len(order_ids), 500):
@@ -117,7 +121,7 @@ def _pending_reversed(session: Session, earn_ids: list[int]) -> dict[int, int]:
 
 
 def expire_due(session: Session, program: ActiveProgram, today: date, result: DailyResult,
-               account_id: int | None = None) -> None:
+               account_id: int | None = None, account_ids: Collection[int] | None = None) -> None:
     """Expire every lot whose expiry day has begun in the shop's timezone."""
     stmt = (select(PointsLot).join(LoyaltyAccount, LoyaltyAccount.id == PointsLot.account_id)
             .where(LoyaltyAccount.program_id == program.program.id, PointsLot.remaining > 0,
@@ -125,6 +129,8 @@ def expire_due(session: Session, program: ActiveProgram, today: date, result: Da
             .order_by(PointsLot.account_id, PointsLot.id))
     if account_id is not None:
         stmt = stmt.where(PointsLot.account_id == account_id)
+    if account_ids is not None:
+        stmt = stmt.where(PointsLot.account_id.in_(account_ids))
     for lot in session.scalars(stmt).all():
         account = ledger.lock_account(session, session.get(LoyaltyAccount, lot.account_id))
         session.refresh(lot)
@@ -178,9 +184,11 @@ def birthday_points(session: Session, program: ActiveProgram, today: date, resul
 
 
 def review_tiers(session: Session, program: ActiveProgram, today: date, result: DailyResult,
-                 force: bool = False) -> None:
+                 force: bool = False, account_ids: Collection[int] | None = None) -> None:
     """The periodic tier review on its day (or now, when forced from the CLI)."""
     stmt = select(LoyaltyAccount).where(LoyaltyAccount.program_id == program.program.id)
+    if account_ids is not None:
+        stmt = stmt.where(LoyaltyAccount.id.in_(account_ids))
     if not force:
         every = program.config.qualification.review_every_months
         if today.day != 1 or (today.month - 1) % every:

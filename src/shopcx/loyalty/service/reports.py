@@ -78,6 +78,15 @@ def ledger_totals(session: Session, program_id: int) -> dict[str, int]:
     return totals
 
 
+def expired_before(session: Session, program_id: int, moment) -> int:
+    """Points that expired before `moment` (the program's start): a replayed history's, never redeemable."""
+    value = session.scalar(select(func.coalesce(func.sum(-PointsEntry.points), 0))
+                           .join(LoyaltyAccount, LoyaltyAccount.id == PointsEntry.account_id)
+                           .where(LoyaltyAccount.program_id == program_id, PointsEntry.kind == "expire",
+                                  PointsEntry.created_at < moment))
+    return int(value)
+
+
 def liability(session: Session, program: ActiveProgram, *, today: date) -> dict:
     """Outstanding points and their money value, what expires next calendar month (shop-local), breakage so far,
     lifetime issued/redeemed/expired, and the members per tier, as of the shop-local day `today`."""
@@ -98,7 +107,11 @@ def liability(session: Session, program: ActiveProgram, *, today: date) -> dict:
     expiring = int(expiring)
     totals = ledger_totals(session, program_id)
     redeemed = totals["redeemed"] - totals["restored"]  # what members really spent
-    spent_or_lost = totals["expired"] + redeemed
+    # Breakage is over what members could really redeem: points that expired in a replayed history, before the
+    # program started, never could, so they are reported apart and left out of the rate.
+    backfill = expired_before(session, program_id, program.program.created_at)
+    expired = totals["expired"] - backfill
+    spent_or_lost = expired + redeemed
     return {
         "as_of": today.isoformat(), "currency": program.program.currency, "rule_version": program.version,
         "points_value_per_100": per_100, "members": members,
@@ -108,8 +121,9 @@ def liability(session: Session, program: ActiveProgram, *, today: date) -> dict:
         "expiring_next_month": {"from_on": start.isoformat(), "until_on": (end - timedelta(days=1)).isoformat(),
                                 "points": expiring, "value_amount": points_value(expiring, per_100),
                                 "members": int(expiring_members)},
-        "breakage": {"expired_points": totals["expired"], "redeemed_points": redeemed,
-                     "per_mille": _ratio(totals["expired"], spent_or_lost)},
+        "breakage": {"expired_points": expired, "redeemed_points": redeemed,
+                     "per_mille": _ratio(expired, spent_or_lost), "expired_before_start_points": backfill,
+                     "program_started_at": program.program.created_at.isoformat()},
         "lifetime": {key: totals[key] for key in ("issued", "redeemed", "restored", "expired", "reversed", "adjusted",
                                                   "other")},
         "shortfall_outstanding": owed,

@@ -3,6 +3,8 @@ the manual floor staff can set with a reason."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,19 @@ def record_activity(session: Session, account: LoyaltyAccount, *, key: str, spen
     return True
 
 
+_quiet = ContextVar("quiet_tier_changes", default=False)
+
+
+@contextmanager
+def quiet():
+    """Inside the block tier changes emit no event: a history replay must not announce upgrades of years ago."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
 def set_tier(session: Session, account: LoyaltyAccount, target: str, *, reason: str, version: int | None,
              actor: str = "system", note: str | None = None) -> bool:
     """Move the member to target (recording the change and emitting its event); False when already there."""
@@ -58,8 +73,9 @@ def set_tier(session: Session, account: LoyaltyAccount, target: str, *, reason: 
     now = clock.now()
     session.add(TierChange(account_id=account.id, from_tier=account.tier_code, to_tier=target, reason=reason,
                            note=note, rule_version=version, actor=actor, at=now))
-    events.emit(session, "member_tier_changed", "loyalty_account", account.id, shop_id=account.shop_id,
-                customer_id=account.customer_id, from_tier=account.tier_code, to_tier=target, reason=reason)
+    if not _quiet.get():
+        events.emit(session, "member_tier_changed", "loyalty_account", account.id, shop_id=account.shop_id,
+                    customer_id=account.customer_id, from_tier=account.tier_code, to_tier=target, reason=reason)
     account.tier_code, account.tier_since = target, now
     session.flush()
     return True

@@ -109,10 +109,13 @@ def _earn(session: Session, program: ActiveProgram, account: LoyaltyAccount, ord
     return total
 
 
-def _tier_activity(session: Session, account: LoyaltyAccount, order: Order, base: int) -> tuple[bool, bool]:
+def _tier_activity(session: Session, account: LoyaltyAccount, order: Order, base: int,
+                   include_refunds: bool = True) -> tuple[bool, bool]:
     """Record the order's spend and count for tiers, and wind them back as it is refunded; (paid, refunded)."""
     paid = tiers.record_activity(session, account, key=f"tier:{order.id}:paid", spend=base, orders=1,
                                  at=order.paid_at, order_id=order.id)
+    if not include_refunds:
+        return paid, False
     void = refunds.is_void(order)
     # Wind back what the payment counted (its base under the rules of that day), however the rules changed since.
     counted = session.scalar(select(TierActivity.spend_amount)
@@ -136,8 +139,11 @@ def _refunded_spend(session: Session, account: LoyaltyAccount, order: Order) -> 
     return int(value)
 
 
-def sync_order(session: Session, order: Order, program: ActiveProgram | None = None) -> SyncResult | None:
-    """Bring the ledger and tier activity in line with one order; None when the order is not a member's sale."""
+def sync_order(session: Session, order: Order, program: ActiveProgram | None = None, *,
+               include_refunds: bool = True) -> SyncResult | None:
+    """Bring the ledger and tier activity in line with one order; None when the order is not a member's sale.
+
+    include_refunds=False reconciles only the payment (a history replay takes refunds back when they happened)."""
     if order.kind != "sale" or order.customer_id is None or order.paid_at is None:
         return None
     if order.status not in PAID_STATUSES and order.status != "cancelled":
@@ -152,14 +158,14 @@ def sync_order(session: Session, order: Order, program: ActiveProgram | None = N
     cfg = program.config
     base, bases = line_bases(order, cfg.earning.include_shipping)
     day = _local_day(order.paid_at, program.shop.timezone)
-    paid, refunded = _tier_activity(session, account, order, base)
+    paid, refunded = _tier_activity(session, account, order, base, include_refunds)
     earned = ledger.entry_by_key(session, f"earn:{order.id}")
     if earned is None and (cfg.earning.start_on is None or day >= cfg.earning.start_on):
         result.earned = _earn(session, program, account, order, bases, day)
     elif earned is not None and earned.detail.get("lines"):
         # Refunds are spread over the line bases the points were earned on, not today's rules' bases.
         bases = {line["line_no"]: line["base"] for line in earned.detail["lines"]}
-    if order.refunds or refunds.is_void(order):  # nothing to take back or give back otherwise
+    if include_refunds and (order.refunds or refunds.is_void(order)):  # nothing to take back or give back otherwise
         from ..spending.redemption import restore_for_order
 
         refunds.take_back_refunded(session, program, account, order, bases, result)

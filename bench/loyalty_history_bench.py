@@ -1,0 +1,135 @@
+"""Replaying an imported history into the loyalty ledger, on SQLite and PostgreSQL (issue 13, item 8).
+
+For each backend, on a fresh migrated throwaway database holding the demo shop (`build_demo`, seed 7, as of
+1 November 2026; its program runs the default rules):
+(a) batched: `history.replay_batched` of every customer's history, in transactions of 2,000 customers as
+    `shopcx loyalty sync` does — orders/s and SQL statements per order;
+(b) per-order: `history.replay_per_order` (sync_order and the daily work with the clock at each moment) of the
+    first K customers' histories, rolled back — orders/s and statements per order;
+(c) reference: the pre-replay `sync_order` of the same K customers' orders dated today (what `loyalty sync` did).
+The ratio batched / per-order is the figure to keep; the target is ≥ 5,000 orders/s for (a) on both backends.
+
+    .venv/bin/python bench/loyalty_history_bench.py [--customers 3000] [--per-order 300]
+                                                    [--backends sqlite,postgresql]
+
+Prints a table and, as its last line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from benchdb import Databases  # noqa: E402
+
+from shopcx import domains  # noqa: E402
+from shopcx.core import clock, db  # noqa: E402
+from shopcx.demo.service import build_demo  # noqa: E402
+from shopcx.loyalty.service.points import history  # noqa: E402
+from shopcx.loyalty.service.points.earning import sync_order  # noqa: E402
+from shopcx.loyalty.service.program import versions as programs  # noqa: E402
+from shopcx.orders.models import Order  # noqa: E402
+
+UNTIL = date(2026, 11, 1)
+NOW = datetime(2026, 11, 1, 4, tzinfo=timezone.utc)
+
+
+class Statements:
+    """Counts the SQL statements sent to the database."""
+
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._one)
+
+    def _one(self, *args) -> None:
+        self.count += 1
+
+
+def run(backend: str, dbs: Databases, customers: int, per_order: int) -> dict:
+    engine = db.configure(dbs.fresh(backend))
+    with clock.frozen_at(NOW), db.session_scope() as session:
+        build_demo(session, seed=7, customers=customers, years=2, shop_code="bench", until=UNTIL.isoformat())
+    with db.session_scope() as session:
+        shop_id = session.scalar(select(Order.shop_id).limit(1))
+        program = programs.active(session, shop_id)
+        everyone = list(history.newcomers(session, program))
+    statements = Statements(engine)
+    result = {"backend": backend, "customers": len(everyone)}
+
+    # (b) and (c) first, rolled back, so (a) replays the whole shop
+    with clock.frozen_at(NOW):
+        for name, work in (("per_order", "replay"), ("today", "sync")):
+            session = db.session_factory()()
+            try:
+                program = programs.active(session, shop_id)
+                statements.count = 0
+                start = time.perf_counter()
+                if work == "replay":
+                    n = history.replay_per_order(session, program, everyone[:per_order], today=UNTIL)
+                else:
+                    orders = list(session.scalars(select(Order).where(*history.qualifying_orders(program),
+                                                                      Order.customer_id.in_(everyone[:per_order]))
+                                                  .order_by(Order.paid_at, Order.id)))
+                    for order in orders:
+                        sync_order(session, order, program)
+                    session.flush()
+                    n = len(orders)
+                seconds = time.perf_counter() - start
+                result[name] = {"orders": n, "seconds": round(seconds, 2), "orders_per_s": round(n / seconds),
+                                "statements_per_order": round(statements.count / n, 1)}
+            finally:
+                session.rollback()
+                session.close()
+
+        statements.count = 0
+        start = time.perf_counter()
+        n = 0
+        for first in range(0, len(everyone), 2000):
+            with db.session_scope(write=True) as session:
+                program = programs.active(session, shop_id)
+                n += history.replay_batched(session, program, everyone[first:first + 2000], today=UNTIL)
+        seconds = time.perf_counter() - start
+    result["batched"] = {"orders": n, "seconds": round(seconds, 2), "orders_per_s": round(n / seconds),
+                         "statements_per_order": round(statements.count / n, 3)}
+    result["ratio"] = round(result["batched"]["orders_per_s"] / result["per_order"]["orders_per_s"], 1)
+    event.remove(engine, "before_cursor_execute", statements._one)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--per-order", type=int, default=300, help="customers replayed by the per-order path")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    domains.install()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = Databases(Path(tmp))
+        try:
+            for backend in args.backends.split(","):
+                results.append(run(backend, dbs, args.customers, args.per_order))
+        finally:
+            dbs.drop()
+    print(f"{'backend':<11}{'path':<11}{'orders':>8}{'seconds':>9}{'orders/s':>10}{'stmts/order':>13}")
+    for r in results:
+        for path in ("batched", "per_order", "today"):
+            p = r[path]
+            print(f"{r['backend']:<11}{path:<11}{p['orders']:>8,}{p['seconds']:>9}{p['orders_per_s']:>10,}"
+                  f"{p['statements_per_order']:>13}")
+        print(f"{r['backend']:<11}batched / per-order: {r['ratio']}×")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,733 @@
+"""Replaying an imported history into the ledger, each entry dated when it happened.
+
+A customer whose orders arrive as history (an import, the demo) and who is not a member yet becomes one as if the
+program had run since their first qualifying order: they join at that order's payment, its points are earned then,
+become available when its return window closed, are taken back when the refund came (the last refund's time; a void
+order without a refund record at its payment), and expire on their own day; tiers are upgraded at payments and
+reviewed on the review days in between. Calendar work happens at the shop-local midnight of its day, before that
+day's orders. Birthday and referral points are not replayed: the shop never gave them.
+
+Two paths give the same ledger (tests/loyalty/test_history.py compares them on the demo shop):
+- `replay_per_order` drives the live use cases (`sync_order`, the daily activation, expiry and tier review) with the
+  clock set to each moment: the definition, ~25 statements per order.
+- `replay_batched` loads the customers' orders in a few queries, runs the same rules in memory, account by account
+  (accounts are independent), and inserts the rows in bulk with ids it reserves: the path `loyalty sync` and imports
+  use (bench/loyalty_history_bench.py measures both).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import secrets
+from bisect import insort
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ....core import clock
+from ....orders.models import Order, OrderLine, Product, Refund, RefundLine, Shipment
+from ....orders.rules import PAID_STATUSES
+from ... import rules
+from ...models import (
+    LoyaltyAccount,
+    PointsAllocation,
+    PointsEntry,
+    PointsLot,
+    Referral,
+    TierActivity,
+    TierChange,
+)
+from ..members.accounts import _CODE_ALPHABET
+from ..program.versions import ActiveProgram
+from .ledger import LoyaltyError
+
+ACTOR = "system"
+_VOID_STATUSES = ("refunded", "cancelled")
+
+
+# --- who and when -------------------------------------------------------------------------------------------------
+
+def qualifying_orders(program: ActiveProgram):
+    """The orders sync_order reconciles: paid sales (or cancelled after payment) in the program's currency."""
+    return (Order.shop_id == program.shop.id, Order.kind == "sale", Order.customer_id.is_not(None),
+            Order.paid_at.is_not(None), Order.status.in_(sorted(PAID_STATUSES | {"cancelled"})),
+            Order.currency == program.program.currency)
+
+
+def newcomers(session: Session, program: ActiveProgram) -> dict[int, int]:
+    """Customers with qualifying orders who are not members yet (and were not referred), with their order counts:
+    their history is replayed."""
+    member = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.program_id == program.program.id)
+    referred = select(Referral.referee_customer_id).where(Referral.program_id == program.program.id)
+    return dict(session.execute(select(Order.customer_id, func.count(Order.id)).where(*qualifying_orders(program))
+                                .where(Order.customer_id.not_in(member), Order.customer_id.not_in(referred))
+                                .group_by(Order.customer_id).order_by(Order.customer_id)).all())
+
+
+def refund_moment(paid_at: datetime, refunds: list[tuple[datetime, datetime | None]]) -> datetime:
+    """When an order's refunds are taken back: its last refund's completion (else request), never before payment."""
+    moments = [completed or requested for requested, completed in refunds]
+    return max([paid_at, *moments])
+
+
+@lru_cache(maxsize=65_536)
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+def _review_day(config, day: date) -> bool:
+    every = config.qualification.review_every_months
+    return day.day == 1 and (day.month - 1) % every == 0
+
+
+def _next_review(config, after: date) -> date:
+    """The first review day after `after`."""
+    every = config.qualification.review_every_months
+    month = rules.add_months(after.replace(day=1), 1)
+    while (month.month - 1) % every:
+        month = rules.add_months(month, 1)
+    return month
+
+
+# --- the per-order path: the live use cases with the clock at each moment -----------------------------------------
+
+def replay_per_order(session: Session, program: ActiveProgram, customer_ids: list[int], *, today: date) -> int:
+    """Replay the customers' history through sync_order and the daily work, day by day; returns orders replayed."""
+    from ..daily import DailyResult, activate_due, expire_due, review_tiers
+    from ..members import tiers
+    from .earning import sync_order
+
+    if not customer_ids:
+        return 0
+    tz = ZoneInfo(program.shop.timezone)
+    orders = list(session.scalars(select(Order).where(*qualifying_orders(program), Order.customer_id.in_(customer_ids))
+                                  .order_by(Order.paid_at, Order.id)))
+    moments: list[tuple[datetime, int, int, Order]] = []
+    for order in orders:
+        moments.append((clock.as_utc(order.paid_at), 0, order.id, order))
+        if order.refunds or _void(order.status, order.paid_amount, order.refunded_amount):
+            when = refund_moment(clock.as_utc(order.paid_at), [(clock.as_utc(r.requested_at),
+                                                                clock.as_utc(r.completed_at)) for r in order.refunds])
+            moments.append((when, 1, order.id, order))
+    moments.sort(key=lambda m: m[:3])
+    accounts: list[int] = []
+    day = moments[0][0].astimezone(tz).date() if moments else today
+    position = 0
+    with tiers.quiet():
+        while day <= today:
+            if accounts:
+                with clock.frozen_at(_midnight(day, tz)):
+                    result = DailyResult()
+                    activate_due(session, program, day, result, account_ids=accounts)
+                    expire_due(session, program, day, result, account_ids=accounts)
+                    review_tiers(session, program, day, result, account_ids=accounts)
+            end = _midnight(day + timedelta(days=1), tz)
+            while position < len(moments) and moments[position][0] < end:
+                when, phase, _, order = moments[position]
+                with clock.frozen_at(when):
+                    sync_order(session, order, program, include_refunds=bool(phase))
+                position += 1
+                if not phase:
+                    account_id = session.scalar(select(LoyaltyAccount.id).where(
+                        LoyaltyAccount.program_id == program.program.id,
+                        LoyaltyAccount.customer_id == order.customer_id))
+                    if account_id not in accounts:
+                        accounts.append(account_id)
+            day += timedelta(days=1)
+    session.flush()
+    return len(orders)
+
+
+def _void(status: str, paid: int, refunded: int) -> bool:
+    return status in _VOID_STATUSES or (0 < paid <= refunded)
+
+
+# --- the batched path ---------------------------------------------------------------------------------------------
+
+@dataclass
+class _Order:
+    id: int
+    customer_id: int
+    external_id: str
+    status: str
+    paid_amount: int
+    shipping_amount: int
+    goods_amount: int
+    refunded_amount: int
+    paid_at: datetime
+    completed_at: datetime | None
+    lines: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)  # id, no, total, sku, pid
+    refunds: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)  # amount, requested, completed
+    refund_lines: list[list[tuple[int, int]]] = field(default_factory=list)  # per refund: (order_line_id, amount)
+    delivered_at: datetime | None = None
+    bases: dict[int, int] = field(default_factory=dict)  # the line bases its payment earned on
+    earns: list[dict] = field(default_factory=list)  # its earn entries (order points, first-order bonus)
+
+    @property
+    def void(self) -> bool:
+        return _void(self.status, self.paid_amount, self.refunded_amount)
+
+
+class _Ids:
+    """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL
+    (in blocks that double up to 50,000; ids left unused are only a gap in the sequence)."""
+
+    def __init__(self, session: Session, table: str):
+        self.session, self.table, self.free, self.block = session, table, [], 1_000
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        if not self.postgres:
+            self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
+
+    def take(self) -> int:
+        if not self.postgres:
+            self.next += 1
+            return self.next - 1
+        if not self.free:
+            raw = self.session.connection().connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
+                               "FROM generate_series(1, %s)", (self.block,))
+                self.free = [row[0] for row in reversed(cursor.fetchall())]
+            self.block = min(self.block * 2, 50_000)
+        return self.free.pop()
+
+
+class _Writer:
+    """Rows to insert, with their ids, in the order the live path would write them."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.ids = {name: _Ids(session, name) for name in ("loyalty_account", "points_entry", "points_lot",
+                                                          "points_allocation", "tier_activity", "tier_change")}
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+
+    def add(self, table: str, **values) -> dict:
+        values["id"] = self.ids[table].take()
+        self.rows[table].append(values)
+        return values
+
+    def flush(self) -> None:
+        """Insert the rows through the driver: COPY on PostgreSQL, executemany on SQLite (values converted as the
+        column types would, so the ORM reads them back unchanged)."""
+        models = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
+                  "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
+        connection = self.session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        raw = connection.connection.driver_connection
+        for name, model in models.items():
+            rows = self.rows.pop(name, [])
+            if not rows:
+                continue
+            columns = [c.name for c in model.__table__.columns]
+            kinds = [_kind(c.type) for c in model.__table__.columns]
+            convert = [(i, kind) for i, kind in enumerate(kinds) if kind]
+            values = []
+            for row in rows:
+                value = [row.get(c) for c in columns]
+                for i, kind in convert:
+                    if value[i] is not None:
+                        value[i] = _to_db(value[i], kind, postgres)
+                values.append(value)
+            if postgres:
+                with raw.cursor() as cursor, cursor.copy(
+                        f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608 (fixed names)
+                    for value in values:
+                        copy.write_row(value)
+            else:
+                cursor = raw.cursor()
+                cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608 (fixed names)
+                                   f"VALUES ({', '.join('?' * len(columns))})", values)
+                cursor.close()
+
+
+def _kind(column_type) -> str | None:
+    from sqlalchemy import JSON, Date
+
+    from ....core.db import UTCDateTime
+
+    if isinstance(column_type, UTCDateTime):
+        return "datetime"
+    if isinstance(column_type, JSON):
+        return "json"
+    if isinstance(column_type, Date):
+        return "date"
+    return None
+
+
+_UTC = ZoneInfo("UTC")
+
+
+def _to_db(value, kind: str, postgres: bool):
+    if kind == "json":
+        return json.dumps(value) if value else "{}"
+    if postgres:
+        return value
+    if kind == "datetime":
+        return _sqlite_datetime(value)
+    return value.isoformat()
+
+
+@lru_cache(maxsize=65_536)
+def _sqlite_datetime(value: datetime) -> str:
+    """How SQLAlchemy stores a UTC datetime in SQLite (many rows share one moment: a payment, a midnight)."""
+    return value.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+class _Member:
+    """One account replayed in memory: its caches, open lots, pending earns, tier activity and caps."""
+
+    def __init__(self, sim: _Replay, customer_id: int, at: datetime):
+        cfg = sim.config
+        self.sim = sim
+        entry_tier = cfg.tiers[0].code
+        self.row = sim.out.add("loyalty_account", program_id=sim.program.program.id, shop_id=sim.program.shop.id,
+                               customer_id=customer_id, balance=0, pending_balance=0, shortfall=0, lifetime_earned=0,
+                               lifetime_redeemed=0, lifetime_expired=0, tier_code=entry_tier, tier_since=at,
+                               reviewed_tier_code=entry_tier, reviewed_on=None, floor_tier_code=None,
+                               floor_reason=None, floor_until=None, referral_code=sim.code(), referred_by_id=None,
+                               joined_at=at, birthday_changed_at=None, version=0, updated_at=at)
+        self.id = self.row["id"]
+        self.joined_on = sim.day(at)
+        self.lots: list[dict] = []  # open lots (remaining > 0), in consumption order
+        self.pending: list[tuple[dict, date, date]] = []  # (earn entry, available_on, first calendar day)
+        self.reversed_pending: dict[int, int] = defaultdict(int)
+        self.activation_of: dict[int, dict] = {}
+        self.lot_of: dict[int, dict] = {}
+        self.activity: list[tuple[datetime, int, int]] = []
+        self.earned_on_day: dict[date, int] = defaultdict(int)
+        self.first_order_done = False
+        self.paid_spend: dict[int, int] = {}  # what each order's payment counted for tiers
+        sim.out.add("tier_change", account_id=self.id, from_tier=None, to_tier=entry_tier, reason="join", note=None,
+                    rule_version=sim.program.version, actor=ACTOR, at=at)
+        bonus = cfg.earning.join_points
+        if bonus:
+            self.credit(bonus, at=at, key=f"join:{self.id}", reason="join", earned_on=self.joined_on,
+                        expires_on=sim.expiry(self.joined_on), actor=ACTOR)
+
+    # ledger primitives (ledger.py), in memory
+    def entry(self, *, kind: str, key: str, reason: str, at: datetime, points: int = 0, pending: int = 0,
+              shortfall: int = 0, **fields) -> dict:
+        if key in self.sim.keys:
+            raise LoyaltyError("ledger_inconsistent", f"history replay: key {key} written twice")
+        self.sim.keys.add(key)
+        values = {"account_id": self.id, "kind": kind, "points": points, "pending_points": pending,
+                  "shortfall": shortfall, "reason": reason, "idempotency_key": key, "order_id": None,
+                  "order_line_no": None, "source_type": None, "source_id": None, "parent_id": None,
+                  "rule_version": None, "detail": {}, "note": None, "actor": None, "created_at": at,
+                  "earned_on": None} | fields
+        self.row["balance"] += points
+        self.row["pending_balance"] += pending
+        self.row["updated_at"] = at
+        return self.sim.out.add("points_entry", **values)
+
+    def new_lot(self, entry: dict, points: int, expires_on: date | None, at: datetime) -> dict:
+        lot = self.sim.out.add("points_lot", account_id=self.id, entry_id=entry["id"], points=points,
+                               remaining=points, expires_on=expires_on, created_at=at)
+        insort(self.lots, lot, key=lambda x: (x["expires_on"] is None, x["expires_on"] or date.min, x["id"]))
+        self.lot_of[entry["id"]] = lot
+        return lot
+
+    def credit(self, points: int, *, at: datetime, key: str, reason: str, expires_on: date | None,
+               **fields) -> dict:
+        entry = self.entry(kind="earn", key=key, reason=reason, at=at, points=points,
+                           rule_version=self.sim.program.version, **fields)
+        self.new_lot(entry, points, expires_on, at)
+        self.row["lifetime_earned"] += points
+        return entry
+
+    def consume(self, entry: dict, points: int, lots: list[dict]) -> None:
+        left = points
+        for lot in lots:
+            if left == 0:
+                break
+            take = min(left, lot["remaining"])
+            lot["remaining"] -= take
+            left -= take
+            self.sim.out.add("points_allocation", entry_id=entry["id"], lot_id=lot["id"], points=take)
+        if left:
+            raise LoyaltyError("ledger_inconsistent", f"account {self.id}: lots hold {points - left} of {points}")
+        self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
+
+    # tiers (members/tiers.py), in memory
+    def window_totals(self, as_of: date) -> tuple[int, int]:
+        sim = self.sim
+        start = rules.window_start(sim.config.qualification.window, as_of, self.joined_on)
+        low, high = _midnight(start, sim.tz), _midnight(as_of + timedelta(days=1), sim.tz)
+        spend = orders = 0
+        for at, amount, count in self.activity:
+            if low <= at < high:
+                spend, orders = spend + amount, orders + count
+        return max(0, spend), max(0, orders)
+
+    def set_tier(self, target: str, reason: str, at: datetime) -> None:
+        if self.row["tier_code"] == target:
+            return
+        self.sim.out.add("tier_change", account_id=self.id, from_tier=self.row["tier_code"], to_tier=target,
+                         reason=reason, note=None, rule_version=self.sim.program.version, actor=ACTOR, at=at)
+        self.row["tier_code"], self.row["tier_since"] = target, at
+
+    def activity_row(self, order: _Order, key: str, spend: int, orders: int, at: datetime) -> None:
+        self.activity.append((order.paid_at, spend, orders))
+        self.sim.out.add("tier_activity", account_id=self.id, order_id=order.id, spend_amount=spend, orders=orders,
+                         at=order.paid_at, idempotency_key=key, created_at=at)
+
+    # the order's two moments (earning.sync_order)
+    def pay(self, order: _Order) -> None:
+        sim, cfg, at = self.sim, self.sim.config, order.paid_at
+        day = sim.day(at)
+        base, bases = sim.line_bases(order)
+        order.bases = bases
+        self.paid_spend[order.id] = base
+        self.activity_row(order, f"tier:{order.id}:paid", base, 1, at)
+        if cfg.earning.start_on is None or day >= cfg.earning.start_on:
+            self.earn(order, bases, day, at)
+        spend, orders = self.window_totals(day)
+        self.set_tier(rules.tier_after_payment(cfg, self.row["tier_code"], None, spend, orders), "qualify", at)
+
+    def earn(self, order: _Order, bases: dict[int, int], day: date, at: datetime) -> None:
+        sim, cfg = self.sim, self.sim.config
+        tier = cfg.tier(self.row["tier_code"]) or cfg.tiers[0]
+        promo, promo_name = rules.promotion_multiplier(cfg, day)
+        lines = []
+        for _line_id, line_no, _total, sku, product_id in sim.lines_of(order):
+            factors = [rules.item_multiplier(cfg, sku, sim.categories.get(product_id)), tier.points_multiplier,
+                       promo]
+            points = rules.line_points(bases[line_no], cfg.earning.points_per_unit, cfg.earning.unit_amount,
+                                       factors)
+            lines.append({"line_no": line_no, "base": bases[line_no], "multipliers": factors, "points": points})
+        total = sum(line["points"] for line in lines)
+        detail = {"tier": tier.code, "promotion": promo_name, "lines": lines}
+        earning = cfg.earning
+        if earning.daily_cap or earning.monthly_cap:
+            today = self.earned_on_day[day] if earning.daily_cap else 0
+            month = sum(v for d, v in self.earned_on_day.items() if (d.year, d.month) == (day.year, day.month)) \
+                if earning.monthly_cap else 0
+            allowed = rules.capped(total, today, earning.daily_cap, month, earning.monthly_cap)
+            if allowed < total:
+                for line, points in zip(lines, rules.allocate(allowed, [ln["points"] for ln in lines]), strict=True):
+                    line["uncapped"], line["points"] = line["points"], points
+                detail["capped_from"], total = total, allowed
+        self.earned_on_day[day] += total
+        source = {"order_id": order.id, "source_type": "order", "source_id": order.external_id,
+                  "rule_version": sim.program.version, "earned_on": day}
+        self.pend(order, self.entry(kind="earn", key=f"earn:{order.id}", reason="order", at=at, pending=total,
+                                    detail=detail, **source), day)
+        bonus = earning.first_order_points
+        if bonus and not self.first_order_done:
+            self.first_order_done = True
+            self.pend(order, self.entry(kind="earn", key=f"first_order:{self.id}", reason="first_order", at=at,
+                                        pending=bonus, **source), day)
+
+    def pend(self, order: _Order, entry: dict, day: date) -> None:
+        order.earns.append(entry)
+        if entry["pending_points"] > 0:
+            available = self.sim.available_on(order)
+            self.pending.append((entry, available, max(available, day + timedelta(days=1))))
+
+    def refund(self, order: _Order, at: datetime) -> None:
+        sim, cfg = self.sim, self.sim.config
+        void = order.void
+        counted = self.paid_spend[order.id]
+        refunded_base = counted if void else min(counted, order.refunded_amount)
+        refunded = False
+        if refunded_base > 0:
+            self.activity_row(order, f"tier:{order.id}:refund:{refunded_base}", -refunded_base, 0, at)
+            refunded = True
+        if void:
+            self.activity_row(order, f"tier:{order.id}:void", 0, -1, at)
+            refunded = True
+        earned = order.earns[0] if order.earns else None
+        bases = order.bases
+        if earned is not None and earned["detail"].get("lines"):
+            bases = {line["line_no"]: line["base"] for line in earned["detail"]["lines"]}
+        if order.refunds or void:
+            by_line = sim.refunded_by_line(order, bases)
+            for earn in order.earns:
+                due = _due_back(earn, by_line, void)
+                if due <= 0:
+                    continue
+                fields = {"parent_id": earn["id"], "order_id": order.id, "source_type": "order",
+                          "source_id": order.external_id, "rule_version": earn["rule_version"],
+                          "detail": {"due": due, "refunded": {str(k): v for k, v in by_line.items()}, "void": void}}
+                key = f"reverse:{earn['id']}:{due}"
+                activation = self.activation_of.get(earn["id"])
+                if activation is None:
+                    if self.row["pending_balance"] < due:
+                        raise LoyaltyError("ledger_inconsistent", f"account {self.id}: pending short")
+                    self.entry(kind="reverse", key=key, reason="refund", at=at, pending=-due, **fields)
+                    self.reversed_pending[earn["id"]] += due
+                else:
+                    taken = min(due, self.row["balance"])
+                    first = self.lot_of.get(activation["id"])
+                    lots = sorted(self.lots, key=lambda lot: first is None or lot["id"] != first["id"]) \
+                        if taken else []
+                    entry = self.entry(kind="reverse", key=key, reason="refund", at=at, points=-taken,
+                                       shortfall=due - taken, **fields)
+                    if taken:
+                        self.consume(entry, taken, lots)
+                    self.row["shortfall"] += due - taken
+                    self.row["lifetime_earned"] -= due
+        if refunded:
+            spend, orders = self.window_totals(sim.day(at))
+            target = rules.tier_after_refund(cfg, self.row["tier_code"], self.row["reviewed_tier_code"], None,
+                                             spend, orders)
+            self.set_tier(target, "refund", at)
+
+    # the calendar (daily.py), in memory
+    def next_day(self, after: date) -> date | None:
+        days = [first for _, _, first in self.pending]
+        days += [max(lot["expires_on"], after + timedelta(days=1)) for lot in self.lots if lot["expires_on"]]
+        if self.reviews_matter():
+            days.append(_next_review(self.sim.config, after))
+        return min(days) if days else None
+
+    def reviews_matter(self) -> bool:
+        """Whether a review can change anything but the review day. In a rolling window a review never upgrades
+        (every activity in today's window was counted at a later payment, refund or review, which tiered the member
+        at least that high), so a member in the entry tier keeps it: those reviews are dated at the end."""
+        cfg = self.sim.config
+        return cfg.qualification.window != "rolling_12m" or cfg.rank(self.row["tier_code"]) > 0
+
+    def finish(self, today: date) -> None:
+        """Date the reviews skipped while the member was in the entry tier: the last review day after joining."""
+        last = today.replace(day=1)
+        while not _review_day(self.sim.config, last):
+            last = rules.add_months(last, -1)
+        if last > self.joined_on and (self.row["reviewed_on"] is None or self.row["reviewed_on"] < last):
+            self.row["reviewed_on"] = last
+            self.row["reviewed_tier_code"] = self.row["tier_code"]
+
+    def calendar(self, day: date) -> None:
+        sim = self.sim
+        at = _midnight(day, sim.tz)
+        due = [p for p in self.pending if p[2] <= day]
+        if due:
+            self.pending = [p for p in self.pending if p[2] > day]
+            for earn, available, _ in due:
+                amount = earn["pending_points"] - self.reversed_pending.get(earn["id"], 0)
+                if self.row["pending_balance"] < amount:
+                    raise LoyaltyError("ledger_inconsistent", f"account {self.id}: pending short")
+                entry = self.entry(kind="activate", key=f"activate:{earn['id']}", reason=earn["reason"], at=at,
+                                   points=amount, pending=-amount, parent_id=earn["id"], order_id=earn["order_id"],
+                                   rule_version=earn["rule_version"], earned_on=earn["earned_on"],
+                                   source_type=earn["source_type"], source_id=earn["source_id"],
+                                   detail={"available_on": available.isoformat()})
+                self.activation_of[earn["id"]] = entry
+                if amount:
+                    self.new_lot(entry, amount, sim.expiry(available), at)
+                    self.row["lifetime_earned"] += amount
+                if self.row["shortfall"]:
+                    settle = min(self.row["shortfall"], self.row["balance"])
+                    if settle > 0:
+                        lots = list(self.lots)
+                        paid_back = self.entry(kind="reverse", key=f"settle:{entry['id']}", reason="shortfall",
+                                               at=at, points=-settle, detail={"settled_shortfall": settle})
+                        self.consume(paid_back, settle, lots)
+                        self.row["shortfall"] -= settle
+        for lot in sorted((lot for lot in self.lots if lot["expires_on"] and lot["expires_on"] <= day),
+                          key=lambda x: x["id"]):
+            amount = lot["remaining"]
+            entry = self.entry(kind="expire", key=f"expire:{lot['id']}", reason="expiry", at=at, points=-amount,
+                               detail={"lot_id": lot["id"], "expires_on": lot["expires_on"].isoformat()})
+            lot["remaining"] = 0
+            sim.out.add("points_allocation", entry_id=entry["id"], lot_id=lot["id"], points=amount)
+            self.row["lifetime_expired"] += amount
+        self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
+        if _review_day(sim.config, day):
+            self.review(day, at)
+
+    def review(self, day: date, at: datetime) -> None:
+        cfg = self.sim.config
+        spend, orders = self.window_totals(day)
+        target = rules.tier_at_review(cfg, self.row["tier_code"], None, spend, orders)
+        window = cfg.qualification.window
+        if window != "rolling_12m":
+            start = rules.window_start(window, day, self.joined_on)
+            last = self.window_totals(start - timedelta(days=1))
+            target = max(target, rules.tier_at_review(cfg, self.row["tier_code"], None, *last), key=cfg.rank)
+        self.set_tier(target, "review", at)
+        self.row["reviewed_tier_code"], self.row["reviewed_on"] = target, day
+
+
+def _due_back(earn: dict, refunded: dict[int, int], void: bool) -> int:
+    """refunds.due_back on an entry held in memory."""
+    if earn["reason"] != "order":
+        return earn["pending_points"] if void else 0
+    if void:
+        return earn["pending_points"]
+    return sum(rules.reversal_due(line["points"], line["base"], refunded.get(line["line_no"], 0))
+               for line in earn["detail"].get("lines", []))
+
+
+class _Replay:
+    """The shared state of one batched replay: the program, its rules and the rows to write."""
+
+    def __init__(self, session: Session, program: ActiveProgram, today: date):
+        self.session, self.program, self.config, self.today = session, program, program.config, today
+        self.tz = ZoneInfo(program.shop.timezone)
+        self.out = _Writer(session)
+        self.keys: set[str] = set()
+        self.codes: set[str] = set()
+        self.categories: dict[int, str | None] = {}
+        if self.config.earning.category_multipliers:
+            self.categories = dict(session.execute(select(Product.id, Product.category)
+                                                   .where(Product.shop_id == program.shop.id)).all())
+
+    def day(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def expiry(self, available: date) -> date | None:
+        return rules.lot_expires_on(self.config.expiry.mode, self.config.expiry.months, available)
+
+    def code(self) -> str:
+        while True:  # 32 letters: a random byte modulo 32 is uniform
+            code = "".join(_CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8))
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    @staticmethod
+    def lines_of(order: _Order) -> list[tuple[int, int, int, str | None, int | None]]:
+        if not order.lines:
+            return [(0, 0, order.goods_amount or order.paid_amount, None, None)]
+        return order.lines
+
+    def line_bases(self, order: _Order) -> tuple[int, dict[int, int]]:
+        base = rules.order_base(order.paid_amount, order.shipping_amount, self.config.earning.include_shipping)
+        lines = self.lines_of(order)
+        shares = rules.allocate(base, [max(0, line[2]) for line in lines])
+        return base, {line[1]: share for line, share in zip(lines, shares, strict=True)}
+
+    @staticmethod
+    def refunded_by_line(order: _Order, bases: dict[int, int]) -> dict[int, int]:
+        """refunds.refunded_by_line over the loaded rows (same order of keys)."""
+        no_of = {line[0]: line[1] for line in order.lines}
+        refunded: dict[int, int] = defaultdict(int)
+        unassigned = 0
+        for (amount, _, _), items in zip(order.refunds, order.refund_lines, strict=True):
+            assigned = 0
+            for line_id, item_amount in items:
+                line_no = no_of.get(line_id)
+                if line_no is not None:
+                    refunded[line_no] += item_amount
+                    assigned += item_amount
+            unassigned += max(0, amount - assigned)
+        if unassigned:
+            keys = list(bases)
+            left = [max(0, bases[k] - refunded[k]) for k in keys]
+            for line_no, share in zip(keys, rules.allocate(unassigned, left), strict=True):
+                refunded[line_no] += share
+        return refunded
+
+    def available_on(self, order: _Order) -> date:
+        if order.completed_at is not None:
+            opens = self.day(order.completed_at)
+        elif order.delivered_at is not None:
+            opens = self.day(order.delivered_at)
+        else:
+            opens = self.day(order.paid_at) + timedelta(days=self.config.earning.auto_confirm_days)
+        return rules.available_on(opens, self.config.earning.return_window_days)
+
+    def load(self, customer_ids: list[int]) -> dict[int, list[_Order]]:
+        """The customers' qualifying orders with lines, refunds and deliveries, in a handful of queries."""
+        s, ids = self.session, customer_ids
+        where = (*qualifying_orders(self.program), Order.customer_id.in_(ids))
+        orders: dict[int, _Order] = {}
+        for row in s.execute(select(Order.id, Order.customer_id, Order.external_id, Order.status, Order.paid_amount,
+                                    Order.shipping_amount, Order.goods_amount, Order.refunded_amount, Order.paid_at,
+                                    Order.completed_at).where(*where)):
+            orders[row[0]] = _Order(*row[:8], clock.as_utc(row[8]), clock.as_utc(row[9]))
+        for oid, line_id, no, total, sku, pid in s.execute(
+                select(OrderLine.order_id, OrderLine.id, OrderLine.line_no, OrderLine.total_amount, OrderLine.sku,
+                       OrderLine.product_id).join(Order, Order.id == OrderLine.order_id).where(*where)
+                .order_by(OrderLine.order_id, OrderLine.line_no)):
+            orders[oid].lines.append((line_id, no, total, sku, pid))
+        refund_index: dict[int, tuple[_Order, int]] = {}
+        for rid, oid, amount, requested, completed in s.execute(
+                select(Refund.id, Refund.order_id, Refund.amount, Refund.requested_at, Refund.completed_at)
+                .join(Order, Order.id == Refund.order_id).where(*where).order_by(Refund.order_id, Refund.id)):
+            order = orders[oid]
+            refund_index[rid] = (order, len(order.refunds))
+            order.refunds.append((amount, clock.as_utc(requested), clock.as_utc(completed)))
+            order.refund_lines.append([])
+        if refund_index:
+            for rid, line_id, amount in s.execute(
+                    select(RefundLine.refund_id, RefundLine.order_line_id, RefundLine.amount)
+                    .join(Refund, Refund.id == RefundLine.refund_id).join(Order, Order.id == Refund.order_id)
+                    .where(*where).order_by(RefundLine.id)):
+                order, index = refund_index[rid]
+                order.refund_lines[index].append((line_id, amount))
+        for oid, delivered in s.execute(select(Shipment.order_id, func.max(Shipment.delivered_at))
+                                        .join(Order, Order.id == Shipment.order_id).where(*where)
+                                        .group_by(Shipment.order_id)):
+            orders[oid].delivered_at = clock.as_utc(delivered)
+        by_customer: dict[int, list[_Order]] = defaultdict(list)
+        for order in orders.values():
+            by_customer[order.customer_id].append(order)
+        return by_customer
+
+    def replay(self, customer_id: int, orders: list[_Order]) -> None:
+        moments = []
+        for order in orders:
+            moments.append((order.paid_at, 0, order.id, order))
+            if order.refunds or order.void:
+                moments.append((refund_moment(order.paid_at, [(r[1], r[2]) for r in order.refunds]), 1, order.id,
+                                order))
+        moments.sort(key=lambda m: m[:3])
+        member: _Member | None = None
+        last = None
+        for when, phase, _, order in moments:
+            day = self.day(when)
+            if member is None:
+                member, last = _Member(self, customer_id, when), day
+            last = self._calendar(member, last, day)
+            if phase:
+                member.refund(order, when)
+            else:
+                member.pay(order)
+        self._calendar(member, last, self.today)
+        member.finish(self.today)
+
+    @staticmethod
+    def _calendar(member: _Member, last: date, until: date) -> date:
+        """Run the member's calendar days after `last` up to `until` (inclusive)."""
+        while True:
+            day = member.next_day(last)
+            if day is None or day > until:
+                return max(last, until)
+            member.calendar(day)
+            last = day
+
+
+def replay_batched(session: Session, program: ActiveProgram, customer_ids: list[int], *, today: date) -> int:
+    """Replay the customers' history in memory and write it in bulk; returns orders replayed."""
+    if not customer_ids:
+        return 0
+    collecting = gc.isenabled()
+    gc.disable()  # the replay holds many small dicts and makes no cycles: collections would cost more than the work
+    try:
+        return _replay_batched(session, program, customer_ids, today)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _replay_batched(session: Session, program: ActiveProgram, customer_ids: list[int], today: date) -> int:
+    sim = _Replay(session, program, today)
+    by_customer = sim.load(customer_ids)
+    taken = set(session.scalars(select(LoyaltyAccount.referral_code)))
+    sim.codes |= taken
+    count = 0
+    for customer_id in sorted(by_customer):
+        orders = sorted(by_customer[customer_id], key=lambda o: (o.paid_at, o.id))
+        sim.replay(customer_id, orders)
+        count += len(orders)
+    session.flush()
+    sim.out.flush()
+    return count
