@@ -3,4 +3,4 @@
 
 from ..core.face import Face
 
-FACE = Face("desk", __package__, cli="cli")
+FACE = Face("desk", __package__, models=("models",), cli="cli")
