@@ -107,3 +107,21 @@ def test_bad_input_is_one_line_naming_the_option(shops, args, option):
 def test_an_unknown_shop_is_named(shops):
     result = desk("--shop", "nope", "--start", "2026-03-05T10:00", "--minutes", "60")
     assert result.exit_code == 2 and "--shop" in result.stderr and "nope" in result.stderr
+
+
+def test_the_managers_holiday_table_feeds_the_command(session, shops):
+    from datetime import date
+
+    from shopcx.desk import service as desk_service
+    from shopcx.shops import service as shops_service
+    from shopcx.staff.service import Actor
+
+    manager = Actor(label="经理", role="manager")
+    shop = shops_service.get_shop(session, "cn")
+    # 2027 is unknown to the library: the manager enters 春节 eve (Fri 5 Feb 2027) as a day off.
+    desk_service.set_holiday(session, shop, date(2027, 2, 5), "off", actor=manager)
+    session.flush()
+    # Thu 4 Feb 2027 17:00 + 120: Thu 60, Fri off by the table, Mon 8 Feb 09:00 + 60 = 10:00.
+    answer = last_json(desk("--shop", "cn", "--start", "2027-02-04T17:00", "--minutes", "120", "--json"))
+    assert answer["due_at"] == "2027-02-08T10:00:00+08:00"
+    assert "2027-02-05" not in answer["unconfirmed_days"] and "2027-02-08" in answer["unconfirmed_days"]

@@ -156,10 +156,12 @@ def refresh(session: Session, ticket: Ticket) -> None:
     session.flush()
 
 
-def states(session: Session, ticket: Ticket, now: datetime | None = None) -> dict[str, rules.SlaState]:
-    """Each clock's state at `now`: elapsed and remaining working minutes, ok / warning / breached, due time."""
+def states(session: Session, ticket: Ticket, now: datetime | None = None, *,
+           calendar=None) -> dict[str, rules.SlaState]:
+    """Each clock's state at `now`: elapsed and remaining working minutes, ok / warning / breached, due time
+    (`calendar`: the shop's, when the caller already has it)."""
     now = now or clock.now()
-    calendar = shop_calendar(session, ticket_shop(session, ticket))
+    calendar = calendar or shop_calendar(session, ticket_shop(session, ticket))
     held = pauses(session, ticket)
     return {metric: rules.sla_state(calendar, row.started_at, row.target_minutes, now, pauses=held,
                                     stopped_at=row.stopped_at)

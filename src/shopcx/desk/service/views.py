@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...core import clock
 from ..models import Ticket, TicketSla
 from . import sla
+from .calendar import shop_calendar
 
 OPEN_STATUSES = ("new", "open", "waiting_buyer", "waiting_us", "reopened")
 
@@ -62,9 +63,12 @@ def search(session: Session, where: TicketFilter, *, offset: int = 0, limit: int
 def badges(session: Session, tickets: list[Ticket], now: datetime | None = None) -> dict[int, dict]:
     """Per ticket, its most pressing running clock: metric, status (ok / warning / breached), due time, paused."""
     now = now or clock.now()
-    out = {}
+    out, calendars = {}, {}
     for ticket in tickets:
-        states = {m: s for m, s in sla.states(session, ticket, now).items() if not s.stopped}
+        if ticket.shop_id not in calendars:  # one calendar per shop on the page, not one per row
+            calendars[ticket.shop_id] = shop_calendar(session, sla.ticket_shop(session, ticket))
+        states = {m: s for m, s in sla.states(session, ticket, now, calendar=calendars[ticket.shop_id]).items()
+                  if not s.stopped}
         if not states:
             out[ticket.id] = None
             continue
