@@ -137,3 +137,17 @@ def test_settings_policy_hours_and_holiday_table(session, shop, login):
     assert hours.status_code == 303
     assert desk.shop_calendar(session, shop).hours_on(datetime(2026, 3, 7).date()) == ((540, 1260),)
     assert login("agent").get("/desk/settings").status_code == 403
+
+
+def test_an_unknown_next_year_is_warned_about_until_the_manager_confirms_it(session, shop, login):
+    manager = login("manager", locale="en")
+    # 6 Dec 2026: chinese-calendar 1.11.0 does not know 2027, so the desk says so on the list and the settings.
+    with clock.frozen_at(datetime(2026, 12, 6, 4, 0, tzinfo=UTC)):
+        listed = manager.get("/desk")
+        assert "data-calendar-warning" in listed.text and "2027" in listed.text
+        assert 'data-confirm-year="2027"' in manager.get("/desk/settings?shop=tm").text
+        confirmed = manager.post("/desk/settings/confirm-year", {"shop": "tm", "year": "2027"})
+        assert confirmed.status_code == 303
+        assert "data-calendar-warning" not in manager.get("/desk").text
+        assert manager.post("/desk/settings/confirm-year", {"shop": "tm", "year": "soon"}).status_code == 422
+    assert desk.settings_of(session, shop.id).confirmed_years == [2027]

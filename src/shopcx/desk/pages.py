@@ -65,10 +65,22 @@ def list_context(session: Session, viewer: Viewer, *, status: str, priority: str
         owner_id=viewer.user_id if owner == "me" else _form_int(owner, "owner") if owner not in ("", "none") else None,
         unassigned=owner == "none", overdue=overdue == "1")
     rows, total = views.search(session, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return {"tickets": rows, "total": total, "badges": views.badges(session, rows), "names": _staff_names(session),
+    return {"warnings": _calendar_warnings(session, viewer), "tickets": rows, "total": total,
+            "badges": views.badges(session, rows), "names": _staff_names(session),
             "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop},
             "statuses": service.STATUSES, "priorities": sla.PRIORITIES, "shops": shops.list_shops(session),
             "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+
+
+def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:
+    """Each shop whose calendar for this or next year is not confirmed yet (a year chinese-calendar does not know
+    and the manager has not marked as entered): the SLA clocks fall back on the weekly hours there."""
+    out = []
+    for shop in shops.list_shops(session):
+        text = service.shop_calendar(session, shop).warning(clock.today_in(shop.timezone), viewer.locale)
+        if text:
+            out.append(f"{shop.name}: {text}")
+    return out
 
 
 # ---- one ticket ---------------------------------------------------------------------------------------------------
@@ -122,6 +134,7 @@ def settings_context(session: Session, viewer: Viewer, shop_code: str) -> dict:
             "holidays": service.holidays(session, shop.id), "policies": rows, "defaults": sla.DEFAULT_TARGETS,
             "priorities": sla.PRIORITIES, "channels": sla.CHANNELS,
             "warning": calendar.warning(clock.today_in(shop.timezone), viewer.locale),
+            "unconfirmed": calendar.unconfirmed_years(clock.today_in(shop.timezone)),
             "errors": {}, "values": {}, "done": None}
 
 
@@ -231,6 +244,18 @@ def desk_settings_holiday(request: Request, shop: str = Form(""), day: str = For
         else:
             service.set_holiday(session, found, _day(day), hours, note=note, actor=viewer.actor)
     return _settings_acted(request, session, viewer, shop, "holiday", values, act)
+
+
+@router.post("/desk/settings/confirm-year")
+def desk_settings_confirm_year(request: Request, shop: str = Form(""), year: str = Form(""),
+                               viewer: Viewer = Manager, session: Session = PageSession):
+    """The manager has entered every holiday and 调休 day of the year: its days stop being unconfirmed."""
+    def act():
+        number = _form_int(year, "year")
+        if number is None or not 2000 <= number <= 2200:
+            raise InvalidInput("invalid_input", f"year: '{year}' is not a year", field="year")
+        service.confirm_year(session, _shop(session, shop), number, actor=viewer.actor)
+    return _settings_acted(request, session, viewer, shop, "holiday", {}, act)
 
 
 @router.get("/desk/tickets/{ticket_id}")
