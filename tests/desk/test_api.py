@@ -84,3 +84,15 @@ def test_scopes_and_masking(client, token, shop, session):
     assert new(client, writer, channel="fax").json()["field"] == "channel"
     assert session.scalar(select(func.count(Ticket.id))) == count
     assert client.get("/api/v1/tickets/999999", headers=reader).status_code == 404
+
+
+def test_replaying_a_ticket_with_the_same_key_makes_no_second_one(client, token, shop, session):
+    headers = token("desk:read", "desk:write")
+    first = new(client, headers, key="mail-<20260305.1@example.com>")
+    again = new(client, headers, key="mail-<20260305.1@example.com>", subject="changed on replay")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and again.json()["subject"] == "发票开错了"
+    assert len(again.json()["messages"]) == 1
+    assert session.scalar(select(func.count(Ticket.id))) == 1
+    other = new(client, headers, key="mail-<20260305.2@example.com>")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..shops import service as shops
@@ -38,6 +38,8 @@ class TicketIn(BaseModel):
     category: str | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
     assign: bool = Field(default=True, description="Assign round-robin among agents")
+    key: str | None = Field(default=None, max_length=120, description="Your id for this ticket: sending the same key "
+                            "again returns the ticket already made (200) instead of a second one")
 
 
 class MessageIn(BaseModel):
@@ -129,12 +131,17 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], resp
 
 
 @router.post("/shops/{shop_code}/tickets", response_model=TicketDetailOut, status_code=201)
-def create_ticket(shop_code: str, data: TicketIn, actor: Writer, session: SessionDep) -> TicketDetailOut:
-    """A ticket with the buyer's words as its first message; the order brings its customer and shipment."""
-    ticket = service.create_ticket(session, shops.get_shop(session, shop_code), channel=data.channel,
-                                   subject=data.subject, body=data.body, order=data.order,
-                                   customer_id=data.customer_id, priority=data.priority, category=data.category,
-                                   tags=data.tags, assign=data.assign, actor=actor)
+def create_ticket(shop_code: str, data: TicketIn, actor: Writer, session: SessionDep,
+                  response: Response) -> TicketDetailOut:
+    """A ticket with the buyer's words as its first message; the order brings its customer and shipment.
+    A replay with the same `key` answers 200 with the ticket already made."""
+    shop = shops.get_shop(session, shop_code)
+    if data.key and service.existing_ticket(session, shop.id, data.key.strip()) is not None:
+        response.status_code = 200
+    ticket = service.create_ticket(session, shop, channel=data.channel, subject=data.subject, body=data.body,
+                                   order=data.order, customer_id=data.customer_id, priority=data.priority,
+                                   category=data.category, tags=data.tags, assign=data.assign, external_key=data.key,
+                                   actor=actor)
     return _out(session, ticket, actor, detail=True)
 
 

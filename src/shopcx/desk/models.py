@@ -65,7 +65,8 @@ class Ticket(Base):
     """One complaint or question, next to the buyer's order and shipment."""
 
     __tablename__ = "ticket"
-    __table_args__ = (Index("ix_ticket_shop_status", "shop_id", "status"), Index("ix_ticket_owner", "owner_id"))
+    __table_args__ = (Index("ix_ticket_shop_status", "shop_id", "status"), Index("ix_ticket_owner", "owner_id"),
+                      UniqueConstraint("shop_id", "external_key"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
@@ -81,6 +82,8 @@ class Ticket(Base):
     team: Mapped[str | None] = mapped_column(String(60))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     root_cause: Mapped[str | None] = mapped_column(Text)
+    # The sender's own id for the ticket (API, webhook, mail Message-ID): the same key again is the same ticket.
+    external_key: Mapped[str | None] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

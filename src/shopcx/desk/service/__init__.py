@@ -9,6 +9,7 @@ from .tickets import (
     add_message,
     assign,
     create_ticket,
+    existing_ticket,
     get_ticket,
     history,
     round_robin,
@@ -19,6 +20,7 @@ from .tickets import (
 )
 
 __all__ = ["CATEGORIES", "CHANNELS", "METRICS", "PRIORITIES", "STATUSES", "TRANSITIONS", "add_message", "assign",
-           "confirm_year", "create_ticket", "get_ticket", "history", "holidays", "policies", "remove_holiday",
+           "confirm_year", "create_ticket", "existing_ticket", "get_ticket", "history", "holidays", "policies",
+           "remove_holiday",
            "round_robin", "save_policy", "set_category", "set_holiday", "set_priority", "set_weekly_hours",
            "settings_of", "shop_calendar", "states", "targets_for", "thread", "transition"]

@@ -84,11 +84,21 @@ def _order_for(session: Session, shop, order_ref) -> object | None:
 def create_ticket(session: Session, shop, *, channel: str, subject: str, body: str, actor: Actor,
                   order: str | int | None = None, customer_id: int | None = None, priority: str = "normal",
                   category: str | None = None, tags: list[str] | None = None, team: str | None = None,
-                  assign: bool = True, now: datetime | None = None) -> Ticket:
+                  assign: bool = True, external_key: str | None = None, now: datetime | None = None) -> Ticket:
     """A ticket from staff input (a phone call written down, a pasted 旺旺/千牛 chat) or the API: the buyer's words
-    are its first message; the order (by number or id) brings its customer and latest shipment."""
+    are its first message; the order (by number or id) brings its customer and latest shipment.
+
+    With an `external_key` (the sender's id for it) a replay returns the ticket already made, unchanged; see
+    `existing_ticket`."""
     actor.require("desk:write")
     now = now or clock.now()
+    external_key = (external_key or "").strip() or None
+    if external_key is not None:
+        if len(external_key) > 120:
+            raise InvalidInput("too_long", "key: at most 120 characters", field="key", values={"limit": 120})
+        found_ticket = existing_ticket(session, shop.id, external_key)
+        if found_ticket is not None:
+            return found_ticket
     channel = sla.check_choice(channel, sla.CHANNELS, "channel")
     priority = sla.check_choice(priority or "normal", sla.PRIORITIES, "priority")
     category = sla.check_choice(category, CATEGORIES, "category", optional=True)
@@ -102,7 +112,7 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
                     status="new", customer_id=customer_id or (found.customer_id if found is not None else None),
                     order_id=found.id if found is not None else None, shipment_id=shipment.id if shipment else None,
                     tags=sorted({t.strip() for t in tags or () if t and t.strip()}), team=(team or "").strip() or None,
-                    created_by=actor.label, created_at=now, updated_at=now)
+                    external_key=external_key, created_by=actor.label, created_at=now, updated_at=now)
     session.add(ticket)
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, kind="buyer", body=body, author_id=None,
@@ -114,6 +124,11 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
         round_robin(session, ticket, actor=actor, now=now)
     audit(session, actor, "desk.ticket_created", "ticket", ticket.id, {"channel": channel, "priority": priority})
     return ticket
+
+
+def existing_ticket(session: Session, shop_id: int, external_key: str) -> Ticket | None:
+    """The shop's ticket made earlier under this key, if any."""
+    return session.scalar(select(Ticket).where(Ticket.shop_id == shop_id, Ticket.external_key == external_key))
 
 
 def transition(session: Session, ticket: Ticket, target: str, *, actor: Actor, root_cause: str | None = None,

@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('team', sa.String(length=60), nullable=True),
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('root_cause', sa.Text(), nullable=True),
+    sa.Column('external_key', sa.String(length=120), nullable=True),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -77,7 +78,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['owner_id'], ['staff_user.id'], name=op.f('fk_ticket_owner_id_staff_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['shipment_id'], ['shipment.id'], name=op.f('fk_ticket_shipment_id_shipment'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_ticket_shop_id_shop'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
+    sa.UniqueConstraint('shop_id', 'external_key', name=op.f('uq_ticket_shop_id_external_key'))
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_owner', ['owner_id'], unique=False)
