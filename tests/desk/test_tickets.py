@@ -191,3 +191,19 @@ def test_round_robin_among_active_agents_and_reassignment_keeps_history(session,
     with pytest.raises(InvalidInput) as bad:
         desk.assign(session, ticket, 999_999, actor=MANAGER)
     assert bad.value.field == "owner" and ticket.owner_id == agents[2]
+
+
+def test_a_sender_racing_with_the_same_key_gets_the_first_ticket(session, shop, monkeypatch):
+    from shopcx.desk.service import tickets
+
+    first = new_ticket(session, shop, cst(2026, 3, 5, 10, 0), external_key="wh-881")
+    real, calls = tickets.existing_ticket, []
+
+    def late(*args):  # the other request's row lands between the check and the insert
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(tickets, "existing_ticket", late)
+    again = new_ticket(session, shop, cst(2026, 3, 5, 10, 1), external_key="wh-881")
+    assert again.id == first.id and len(calls) == 2
+    assert session.scalar(select(func.count(Ticket.id))) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...core import clock
@@ -113,8 +114,15 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
                     order_id=found.id if found is not None else None, shipment_id=shipment.id if shipment else None,
                     tags=sorted({t.strip() for t in tags or () if t and t.strip()}), team=(team or "").strip() or None,
                     external_key=external_key, created_by=actor.label, created_at=now, updated_at=now)
-    session.add(ticket)
-    session.flush()
+    try:
+        with session.begin_nested():  # two senders racing with one key: the loser gets the winner's ticket
+            session.add(ticket)
+            session.flush()
+    except IntegrityError:
+        raced = existing_ticket(session, shop.id, external_key) if external_key else None
+        if raced is None:
+            raise
+        return raced
     session.add(TicketMessage(ticket_id=ticket.id, kind="buyer", body=body, author_id=None,
                               author=f"{channel}:{actor.label}", created_at=now))
     _event(session, ticket, "status", None, "new", actor, now)
