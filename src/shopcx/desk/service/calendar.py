@@ -17,9 +17,11 @@ from ..models import DeskHoliday, DeskSettings
 DEFAULT_WEEKLY = ("09:00-18:00",) * 5 + ("", "")
 
 
-def settings_of(session: Session, shop_id: int) -> DeskSettings:
-    """The shop's desk settings row (created with the defaults on first use)."""
-    row = session.scalar(select(DeskSettings).where(DeskSettings.shop_id == shop_id))
+def settings_of(session: Session, shop_id: int, *, lock: bool = False) -> DeskSettings:
+    """The shop's desk settings row (created with the defaults on first use); `lock` holds it until the
+    transaction ends (PostgreSQL), so two tickets made at once do not both go to the same next agent."""
+    query = select(DeskSettings).where(DeskSettings.shop_id == shop_id)
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         row = DeskSettings(shop_id=shop_id, weekly_hours=list(DEFAULT_WEEKLY), confirmed_years=[])
         session.add(row)

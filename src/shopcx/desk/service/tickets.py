@@ -242,7 +242,7 @@ def round_robin(session: Session, ticket: Ticket, *, actor: Actor, now: datetime
     agents = sorted(user.id for user in _staff(session) if user.role == "agent")
     if not agents:
         return None
-    settings = settings_of(session, ticket.shop_id)
+    settings = settings_of(session, ticket.shop_id, lock=True)
     last = settings.last_assigned_user_id
     chosen = next((agent for agent in agents if last is None or agent > last), agents[0])
     settings.last_assigned_user_id = chosen
