@@ -66,7 +66,7 @@ class Ticket(Base):
 
     __tablename__ = "ticket"
     __table_args__ = (Index("ix_ticket_shop_status", "shop_id", "status"), Index("ix_ticket_owner", "owner_id"),
-                      UniqueConstraint("shop_id", "external_key"))
+                      Index("ix_ticket_queue", "status", "next_due_at"), UniqueConstraint("shop_id", "external_key"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
@@ -90,6 +90,9 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest due time of the running SLA clocks (None: none running, or all held by a pause), kept by
+    # service.sla so the inbox sorts and finds overdue tickets on an index instead of a subquery per row.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TicketMessage(Base):

@@ -122,6 +122,7 @@ def stop_clock(session: Session, ticket: Ticket, metric: str, at: datetime) -> T
     state = rules.sla_state(shop_calendar(session, ticket_shop(session, ticket)), row.started_at,
                             row.target_minutes, at, pauses=pauses(session, ticket), stopped_at=at)
     row.stopped_at, row.breached = at, state.status == "breached"
+    _keep_next_due(session, ticket)
     return row
 
 
@@ -147,13 +148,18 @@ def retarget(session: Session, ticket: Ticket, now: datetime | None = None) -> N
 def refresh(session: Session, ticket: Ticket) -> None:
     """Recompute the due time of every running clock (after a pause began or ended, or a target changed)."""
     running = [row for row in clocks(session, ticket).values() if row.stopped_at is None]
-    if not running:
-        return
-    calendar = shop_calendar(session, ticket_shop(session, ticket))
-    held = pauses(session, ticket)
-    for row in running:
-        row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
+    if running:
+        calendar = shop_calendar(session, ticket_shop(session, ticket))
+        held = pauses(session, ticket)
+        for row in running:
+            row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
+    _keep_next_due(session, ticket)
     session.flush()
+
+
+def _keep_next_due(session: Session, ticket: Ticket) -> None:
+    due = [row.due_at for row in clocks(session, ticket).values() if row.stopped_at is None and row.due_at]
+    ticket.next_due_at = min(due) if due else None
 
 
 def states(session: Session, ticket: Ticket, now: datetime | None = None, *,

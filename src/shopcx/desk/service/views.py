@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock
-from ..models import Ticket, TicketSla
+from ..models import Ticket
 from . import sla
 from .calendar import shop_calendar
 
@@ -26,9 +26,6 @@ class TicketFilter:
     overdue: bool = False
 
 
-def _overdue(now: datetime):
-    return exists().where(TicketSla.ticket_id == Ticket.id, TicketSla.stopped_at.is_(None),
-                          TicketSla.due_at.is_not(None), TicketSla.due_at < now)
 
 
 def search(session: Session, where: TicketFilter, *, offset: int = 0, limit: int = 50,
@@ -49,14 +46,12 @@ def search(session: Session, where: TicketFilter, *, offset: int = 0, limit: int
     elif where.owner_id is not None:
         conditions.append(Ticket.owner_id == where.owner_id)
     if where.overdue:
-        conditions.append(_overdue(now))
+        conditions.append(Ticket.next_due_at < now)  # a running clock is past its due time
     clause = and_(*conditions) if conditions else True
     total = session.scalar(select(func.count(Ticket.id)).where(clause)) or 0
-    next_due = (select(func.min(TicketSla.due_at)).where(TicketSla.ticket_id == Ticket.id,
-                                                          TicketSla.stopped_at.is_(None))
-                .correlate(Ticket).scalar_subquery())
     rows = session.scalars(select(Ticket).where(clause)
-                           .order_by(next_due.is_(None), next_due, Ticket.id.desc()).offset(offset).limit(limit))
+                           .order_by(Ticket.next_due_at.asc().nulls_last(), Ticket.id.desc())
+                           .offset(offset).limit(limit))
     return list(rows), total
 
 

@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_ticket_customer_id_customer'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], name=op.f('fk_ticket_order_id_shop_order'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['staff_user.id'], name=op.f('fk_ticket_owner_id_staff_user'), ondelete='SET NULL'),
@@ -83,6 +84,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_owner', ['owner_id'], unique=False)
+        batch_op.create_index('ix_ticket_queue', ['status', 'next_due_at'], unique=False)
         batch_op.create_index('ix_ticket_shop_status', ['shop_id', 'status'], unique=False)
 
     op.create_table('ticket_event',
@@ -163,6 +165,7 @@ def downgrade() -> None:
     op.drop_table('ticket_event')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_shop_status')
+        batch_op.drop_index('ix_ticket_queue')
         batch_op.drop_index('ix_ticket_owner')
 
     op.drop_table('ticket')
