@@ -68,9 +68,12 @@ def seed(n: int) -> dict:
                 if paused:
                     pauses.append({"ticket_id": start_id + k, "reason": "waiting_buyer",
                                    "started_at": created + timedelta(minutes=30), "ended_at": None})
-            for row in rows:  # what service.sla keeps: the earliest running due time
-                row["next_due_at"] = min((c["due_at"] for c in clocks if c["ticket_id"] == row["id"] and c["due_at"]),
-                                         default=None)
+            earliest: dict[int, datetime] = {}
+            for c in clocks:  # what service.sla keeps: the earliest running due time
+                if c["due_at"] and (c["ticket_id"] not in earliest or c["due_at"] < earliest[c["ticket_id"]]):
+                    earliest[c["ticket_id"]] = c["due_at"]
+            for row in rows:
+                row["next_due_at"] = earliest.get(row["id"])
             session.execute(insert(Ticket), rows)
             session.execute(insert(TicketSla), clocks)
             if pauses:
