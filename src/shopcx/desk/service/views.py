@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock
-from ..models import Ticket
+from .. import rules
+from ..models import Ticket, TicketPause, TicketSla
 from . import sla
 from .calendar import shop_calendar
 
@@ -56,17 +58,28 @@ def search(session: Session, where: TicketFilter, *, offset: int = 0, limit: int
 
 
 def badges(session: Session, tickets: list[Ticket], now: datetime | None = None) -> dict[int, dict]:
-    """Per ticket, its most pressing running clock: metric, status (ok / warning / breached), due time, paused."""
+    """Per ticket, its most pressing running clock: metric, status (ok / warning / breached), due time, paused.
+    Two queries for the whole page (clocks, pauses) and one calendar per shop."""
     now = now or clock.now()
+    ids = [ticket.id for ticket in tickets]
+    running: dict[int, list[TicketSla]] = defaultdict(list)
+    held: dict[int, list] = defaultdict(list)
+    if ids:
+        for row in session.scalars(select(TicketSla).where(TicketSla.ticket_id.in_(ids),
+                                                           TicketSla.stopped_at.is_(None))):
+            running[row.ticket_id].append(row)
+        for pause in session.scalars(select(TicketPause).where(TicketPause.ticket_id.in_(ids))
+                                     .order_by(TicketPause.id)):
+            held[pause.ticket_id].append((pause.started_at, pause.ended_at))
     out, calendars = {}, {}
     for ticket in tickets:
-        if ticket.shop_id not in calendars:  # one calendar per shop on the page, not one per row
-            calendars[ticket.shop_id] = shop_calendar(session, sla.ticket_shop(session, ticket))
-        states = {m: s for m, s in sla.states(session, ticket, now, calendar=calendars[ticket.shop_id]).items()
-                  if not s.stopped}
-        if not states:
+        if not running[ticket.id]:
             out[ticket.id] = None
             continue
+        if ticket.shop_id not in calendars:  # one calendar per shop on the page, not one per row
+            calendars[ticket.shop_id] = shop_calendar(session, sla.ticket_shop(session, ticket))
+        states = {row.metric: rules.sla_state(calendars[ticket.shop_id], row.started_at, row.target_minutes, now,
+                                              pauses=held[ticket.id]) for row in running[ticket.id]}
         metric, state = max(states.items(), key=lambda item: item[1].fraction)
         out[ticket.id] = {"metric": metric, "status": state.status, "due_at": state.due_at, "paused": state.paused}
     return out
