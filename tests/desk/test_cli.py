@@ -125,3 +125,23 @@ def test_the_managers_holiday_table_feeds_the_command(session, shops):
     answer = last_json(desk("--shop", "cn", "--start", "2027-02-04T17:00", "--minutes", "120", "--json"))
     assert answer["due_at"] == "2027-02-08T10:00:00+08:00"
     assert "2027-02-05" not in answer["unconfirmed_days"] and "2027-02-08" in answer["unconfirmed_days"]
+
+
+def test_the_holiday_table_from_the_command_line(shops):
+    made = runner.invoke(app, ["desk", "holiday", "--shop", "cn", "--day", "2027-02-05", "--note", "春节（预估）"])
+    assert made.exit_code == 0, made.output
+    worked = runner.invoke(app, ["desk", "holiday", "--shop", "cn", "--day", "2027-02-07", "--hours", "09:00-18:00"])
+    assert worked.exit_code == 0, worked.output
+    listed = last_json(runner.invoke(app, ["desk", "holidays", "--shop", "cn", "--json"]))
+    assert listed["days"] == [{"day": "2027-02-05", "hours": "off", "note": "春节（预估）"},
+                              {"day": "2027-02-07", "hours": "09:00-18:00", "note": None}]
+    # Sun 7 Feb 2027 is worked by the table: Fri 5 off, so Thu 4 Feb 17:00 + 120 → Thu 60, Sun 09:00 + 60 = 10:00.
+    answer = last_json(desk("--shop", "cn", "--start", "2027-02-04T17:00", "--minutes", "120", "--json"))
+    assert answer["due_at"] == "2027-02-07T10:00:00+08:00"
+    gone = runner.invoke(app, ["desk", "holiday", "--shop", "cn", "--day", "2027-02-07", "--remove"])
+    assert gone.exit_code == 0 and len(last_json(runner.invoke(app, ["desk", "holidays", "--shop", "cn",
+                                                                    "--json"]))["days"]) == 1
+    bad = runner.invoke(app, ["desk", "holiday", "--shop", "cn", "--day", "7 Feb", "--hours", "off"])
+    assert bad.exit_code == 2 and "--day" in bad.stderr
+    wrong = runner.invoke(app, ["desk", "holiday", "--shop", "cn", "--day", "2027-02-08", "--hours", "9-18"])
+    assert wrong.exit_code == 2 and "hours" in wrong.stderr

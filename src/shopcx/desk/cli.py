@@ -79,3 +79,66 @@ def deadline(shop: str = typer.Option(..., "--shop", help="The shop's code."),
         print("waiting: an open pause holds the clock; no due time until it ends")
     else:
         print(answer["due_at"])
+
+
+def _shop_named(session, code: str):
+    from ..shops import service as shops
+
+    if not shops.shop_exists(session, code):
+        raise NotFound("shop_not_found", f"--shop: no shop with code '{code}'", field="--shop")
+    return shops.get_shop(session, code)
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InvalidInput("invalid_date", f"--day: '{text}' is not a date (YYYY-MM-DD)", field="--day") from None
+
+
+@desk_app.command()
+def holiday(shop: str = typer.Option(..., "--shop", help="The shop's code."),
+            day: str = typer.Option(..., "--day", help="The local date, YYYY-MM-DD."),
+            hours: str = typer.Option("off", "--hours", help="'off', or HH:MM-HH:MM[,…] for a worked day (调休)."),
+            note: str | None = typer.Option(None, "--note", help="Why (shown in the settings)."),
+            remove: bool = typer.Option(False, "--remove", help="Take the day out of the table.")):
+    """Enter (or remove) one day in the manager's holiday table; SLA clocks use it over the library's calendar."""
+    from ..staff.service import Actor
+    from .service import remove_holiday, set_holiday
+
+    actor = Actor(label="cli", role="owner")
+    with _errors():
+        when = _day(day)
+        with db.session_scope(write=True) as session:
+            found = _shop_named(session, shop)
+            if remove:
+                removed = remove_holiday(session, found, when, actor=actor)
+                line = f"{when} removed from {shop}'s holiday table" if removed else f"{when} was not in the table"
+            else:
+                row = set_holiday(session, found, when, hours, note=note, actor=actor)
+                line = f"{when} in {shop}'s holiday table: {row.hours or 'off'}"
+    err.print(line, soft_wrap=True, highlight=False)
+
+
+@desk_app.command()
+def holidays(shop: str = typer.Option(..., "--shop", help="The shop's code."),
+             as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")):
+    """The manager's holiday table and the years whose calendar is not confirmed yet."""
+    from ..core import clock
+    from .service import holidays as table
+    from .service import shop_calendar
+
+    with _errors(), db.session_scope() as session:
+        found = _shop_named(session, shop)
+        rows = [{"day": h.day.isoformat(), "hours": h.hours or "off", "note": h.note} for h in table(session, found.id)]
+        unconfirmed = list(shop_calendar(session, found).unconfirmed_years(clock.today_in(found.timezone)))
+    if as_json:
+        print(json.dumps({"shop": shop, "days": rows, "unconfirmed_years": unconfirmed}, ensure_ascii=False))
+        return
+    for row in rows:
+        print(f"{row['day']}  {row['hours']:<24} {row['note'] or ''}")
+    if unconfirmed:
+        err.print(f"warning: the holidays of {', '.join(map(str, unconfirmed))} are not confirmed yet",
+                  soft_wrap=True, highlight=False)
