@@ -12,6 +12,7 @@ from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
 from .demo.face import FACE as demo
+from .desk.face import FACE as desk
 from .imports.face import FACE as imports
 from .insights.face import FACE as insights
 from .loyalty.face import FACE as loyalty
@@ -21,7 +22,8 @@ from .shops.face import FACE as shops
 from .staff.face import FACE as staff
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, imports, staff, demo, backup)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, desk, imports, staff, demo,
+                           backup)
 
 _installed = False
 

@@ -31,3 +31,10 @@ SCOPES += ("loyalty:approve", "loyalty:settings", "reviews:settings", "settings:
 
 def can(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
+
+# The complaint desk (issue 15): agents read and work tickets, managers and owners also set SLA policies and the
+# calendar, analysts read.
+_DESK = {"owner": {"desk:read", "desk:write", "desk:settings"}, "manager": {"desk:read", "desk:write", "desk:settings"},
+         "agent": {"desk:read", "desk:write"}, "analyst": {"desk:read"}}
+PERMISSIONS = {role: granted | _DESK.get(role, set()) for role, granted in PERMISSIONS.items()}
+SCOPES += ("desk:read", "desk:write", "desk:settings")

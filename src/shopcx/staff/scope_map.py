@@ -122,3 +122,13 @@ API_MIRRORS: dict[Twin, Mirror] = {
     ("GET", f"{_L}/referrals"): (_LOYALTY,),
     ("POST", f"{_L}/referrals"): "loyalty:write",
 }
+
+# The complaint desk (issue 15): each API route twins a desk page.
+_TICKETS, _TICKET = ("GET", "/desk"), ("GET", "/desk/tickets/{ticket_id}")
+API_MIRRORS |= {
+    ("POST", "/api/v1/shops/{shop_code}/tickets"): (("POST", "/desk/new"),),
+    ("GET", "/api/v1/tickets"): (_TICKETS,),
+    ("GET", "/api/v1/tickets/{ticket_id}"): (_TICKET,),
+    ("POST", "/api/v1/tickets/{ticket_id}/messages"): (("POST", "/desk/tickets/{ticket_id}/message"),),
+    ("POST", "/api/v1/tickets/{ticket_id}/transition"): (("POST", "/desk/tickets/{ticket_id}/status"),),
+}
