@@ -1,7 +1,7 @@
 """desk: tickets, their thread, history, pauses and SLA clocks; SLA policies; desk hours and the holiday table
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06 12:48:08.818072
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
