@@ -19,11 +19,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class NavEntry:
-    """One area in the staff menu: its label key (`nav.<key>`), route name and the permission it needs."""
+    """One area in the staff menu: its label key (`nav.<key>`), route name and the permission it needs; `place`
+    "user" puts a settings-like page beside the user's name instead of in the main row."""
 
     key: str
     route: str
     permission: str | None
+    place: str = "main"
 
 
 @dataclass(frozen=True)

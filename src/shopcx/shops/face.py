@@ -3,4 +3,4 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("shops", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("shops", "shops_page", "orders:write"),), entity_links="links:entity_links")
+            nav=(NavEntry("shops", "shops_page", "orders:write", place="user"),), entity_links="links:entity_links")

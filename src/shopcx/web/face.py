@@ -3,4 +3,5 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("web", __package__, pages=("pages", "exports"), cli="cli", nav=(NavEntry("home", "home", None),))
+FACE = Face("web", __package__, pages=("pages", "exports"), cli="cli",
+            nav=(NavEntry("home", "home", None), NavEntry("api_docs", "api_docs", "tokens:manage", place="user")))

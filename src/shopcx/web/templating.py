@@ -43,10 +43,12 @@ class NavItem:
     route: str
     permission: str | None
     path: str = ""
+    place: str = "main"
 
 
 # The menu: each domain's entries, in the composition root's order.
-NAV = tuple(NavItem(entry.key, entry.route, entry.permission) for face in domains.FACES for entry in face.nav)
+NAV = tuple(NavItem(entry.key, entry.route, entry.permission, place=entry.place)
+            for face in domains.FACES for entry in face.nav)
 
 
 def nav_for(request: Request, viewer: Viewer | None) -> list[NavItem]:
@@ -61,7 +63,7 @@ def nav_for(request: Request, viewer: Viewer | None) -> list[NavItem]:
             path = request.app.url_path_for(item.route)
         except NoMatchFound:
             continue
-        items.append(NavItem(item.key, item.route, item.permission, str(path)))
+        items.append(NavItem(item.key, item.route, item.permission, str(path), item.place))
     return items
 
 
