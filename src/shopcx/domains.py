@@ -19,9 +19,11 @@ from .orders.face import FACE as orders
 from .reviews.face import FACE as reviews
 from .shops.face import FACE as shops
 from .staff.face import FACE as staff
+from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, imports, staff, demo, backup)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, imports, staff, demo, backup,
+                           surveys)
 
 _installed = False
 

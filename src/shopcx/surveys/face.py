@@ -1,0 +1,6 @@
+"""The surveys domain's face, listed in shopcx/domains.py: surveys, invitations and answers (staff pages, the
+buyer's page at a signed link) and `shopcx surveys`."""
+
+from ..core.face import Face
+
+FACE = Face("surveys", __package__, cli="cli")
