@@ -3,4 +3,4 @@ buyer's page at a signed link) and `shopcx surveys`."""
 
 from ..core.face import Face
 
-FACE = Face("surveys", __package__, models=("tables",), cli="cli")
+FACE = Face("surveys", __package__, models=("tables",), pages=("public",), cli="cli")
