@@ -145,7 +145,8 @@ def test_forged_altered_and_expired_links_are_refused(session, shop, buyers, act
     with clock.frozen_at(NOW):
         (link, *_), _ = service.invite(session, survey, buyers, wave="w1", days=7, actor=actor)
     payload, signature = link.token.split(".")
-    for bad in (f"{payload}.{'0' * len(signature)}", f"{payload[:-1]}A.{signature}", "nonsense", ""):
+    altered = payload[:-1] + ("B" if payload[-1] == "A" else "A")
+    for bad in (f"{payload}.{'0' * len(signature)}", f"{altered}.{signature}", "nonsense", ""):
         with pytest.raises(service.LinkRefused) as caught:
             service.open_link(session, bad)
         assert caught.value.code == "survey_link_invalid"

@@ -19,11 +19,13 @@ def _nav(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role, areas", [
-    ("owner", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit"]),
-    ("manager", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit"]),
+    ("owner", ["/", "/shops", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit",
+               "/surveys"]),
+    ("manager", ["/", "/shops", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/audit",
+                 "/surveys"]),
     ("agent", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty"]),
-    ("operations", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports"]),
-    ("analyst", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty"]),
+    ("operations", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports", "/surveys"]),
+    ("analyst", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/surveys"]),
 ])
 def test_navigation_shows_the_areas_a_role_may_use(login, role, areas):
     assert _nav(login(role).get("/").text) == areas
