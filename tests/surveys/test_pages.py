@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -97,3 +98,40 @@ def test_a_bad_customer_list_is_refused_naming_the_line(login, session, shop, bu
     refused = owner.post(f"/surveys/{survey.id}/links", {"customers": f"{buyers[0]}\n王芳", "wave": "w1"})
     assert refused.status_code == 422 and "第 2 行" in refused.text
     assert service.invite(session, survey, buyers[:1], wave="w1", actor=SYSTEM)[0]  # nothing was stored before
+
+
+def _servqual_form(**pairs) -> dict:
+    """All 22 pairs at 4/4 (no gap) except the ones given as sqNN=(expectation, perception)."""
+    form = {}
+    for n in range(1, 23):
+        e, p = pairs.get(f"sq{n:02d}", (4, 4))
+        form |= {f"sq{n:02d}.e": str(e), f"sq{n:02d}.p": str(p)}
+    return form | {"importance.tangibles": "7", "importance.reliability": "1", "importance.responsiveness": "4",
+                   "importance.assurance": "4", "importance.empathy": "4"}
+
+
+def test_servqual_results_show_the_gaps_by_dimension(login, session, shop, buyers):
+    survey = service.create_from_preset(session, shop.id, "servqual", actor=SYSTEM)
+    service.publish(session, survey, actor=SYSTEM)
+    links, _ = service.invite(session, survey, buyers[:2], wave="2026Q4", actor=SYSTEM)
+    for link, sq01 in zip(links, ((7, 5), (6, 6)), strict=True):
+        service.answer(session, service.open_link(session, link.token),
+                       _servqual_form(sq01=sq01, sq05=(5, 6)), locale="zh", final=True)
+    page = login("analyst", locale="en").get(f"/surveys/{survey.id}").text
+    # tangibles: sq01 gaps −2 and 0 → −1, three items at 0 → −0.25; reliability: sq05 +1, four at 0 → +0.2
+    assert re.search(r'id="gap-tangibles"><td>Tangibles</td><td class="num">-0.25<', page)
+    assert re.search(r'id="gap-reliability"><td>Reliability</td><td class="num">\+0.20<', page)
+    # overall: mean of the five dimensions = (−0.25 + 0.2) / 5; weighted 7:1:4:4:4 = (−1.75 + 0.2) / 20
+    assert re.search(r'id="gap-overall">.*?-0.01<', page, re.S)
+    assert re.search(r'id="gap-weighted">.*?-0.08<', page, re.S)
+
+
+def test_staff_preview_the_draft_as_the_buyer_sees_it(login, session, shop):
+    survey = service.create_from_preset(session, shop.id, "ces_ticket", actor=SYSTEM)
+    staff = login("analyst")
+    zh = staff.get(f"/surveys/{survey.id}/preview").text
+    assert "这次问题处理起来容易吗？" in zh and "预览第 1 版" in zh
+    assert 'action="/s/' not in zh and re.search(r'id="survey-submit"\s*disabled', zh)
+    en = staff.get(f"/surveys/{survey.id}/preview?lang=en").text
+    assert "How easy was it to get your issue resolved?" in en and "Very easy" in en
+    assert staff.get(f"/surveys/{survey.id}/preview?version=9").status_code == 404

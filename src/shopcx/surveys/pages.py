@@ -14,13 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.errors import InvalidInput
+from ..core.errors import InvalidInput, NotFound
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require
 from ..web.deps import MAX_ID, RowId, parse_id
 from ..web.templating import render
 from . import service
 from .presets import PRESETS
+from .public import points
 from .tables import Invitation
 
 Reader = Depends(require("surveys:read"))
@@ -76,7 +77,8 @@ def _survey_context(session: Session, survey) -> dict:
                             .where(Invitation.survey_id == survey.id).group_by(Invitation.wave)
                             .order_by(Invitation.wave)).all()
     return {"survey": survey, "versions": versions, "draft": next((v for v in versions if v.status == "draft"), None),
-            "measures": service.headline_measures(session, survey), "responses": rows, "total": total,
+            "measures": service.headline_measures(session, survey), "servqual": service.servqual_gaps(session, survey),
+            "responses": rows, "total": total,
             "waves": waves, "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
 
 
@@ -137,3 +139,25 @@ def surveys_links(request: Request, survey_id: RowId, customers: str = Form(""),
     name = quote(f"survey-links-{survey.code}-{wave.strip()}.csv")
     return Response(links_csv(request, issued, skipped, viewer.locale), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+@router.get("/surveys/{survey_id}/preview")
+def surveys_preview(request: Request, survey_id: RowId, lang: str = "", version: str = "", viewer: Viewer = Reader,
+                    session: Session = PageSession):
+    """The survey as the buyer sees it (the draft by default, else the published version), in zh or en; its
+    buttons do nothing."""
+    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    versions = service.versions(session, survey)
+    wanted = parse_id(version) if version else None
+    chosen = next((v for v in versions if v.version == wanted), None) if wanted else \
+        next((v for v in reversed(versions) if v.status == "draft"), None) or service.published(session, survey)
+    if chosen is None:
+        raise NotFound("survey_version_not_found", "this survey has no such version")
+    locale = lang if lang in ("zh", "en") else viewer.locale
+    questions = chosen.questions["questions"]
+    return render(request, "surveys/answer.html", {
+        "locale": locale, "preview": True, "token": "", "survey": survey, "questions": questions,
+        "shop_name": next((s.name for s in shops.list_shops(session) if s.id == survey.shop_id), ""),
+        "values": {}, "points": points, "hidden": {q["key"] for q in questions if q.get("show_if")},
+        "message": None, "error": None, "error_field": None, "other_lang": "en" if locale == "zh" else "zh",
+        "preview_version": chosen.version}, viewer=viewer)

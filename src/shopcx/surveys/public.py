@@ -30,7 +30,8 @@ def _lang(request: Request, value: str | None) -> str:
     return value if value in LANGS else (request_locale(request) if request_locale(request) in LANGS else "zh")
 
 
-def _points(q: dict) -> list[int]:
+def points(q: dict) -> list[int]:
+    """The answer points of a rating, matrix or SERVQUAL question."""
     lo, hi = SERVQUAL_SCALE if q["type"] == "servqual" else SCALES[q["scale"]]
     return list(range(lo, hi + 1))
 
@@ -65,7 +66,7 @@ def _page(session: Session, request: Request, token: str, lang: str, *, values: 
     questions = version.questions["questions"]
     return render(request, "surveys/answer.html", {
         "locale": lang, "csrf": None, "token": token, "survey": survey, "questions": questions,
-        "shop_name": session.get(Shop, survey.shop_id).name, "values": values, "points": _points,
+        "shop_name": session.get(Shop, survey.shop_id).name, "values": values, "points": points,
         "hidden": {q["key"] for q in questions if not shown(q, stored | _plain(values))},
         "message": message, "error": error, "error_field": error_field, "other_lang": "en" if lang == "zh" else "zh",
         "saved": response is not None}, status=status)

@@ -301,3 +301,30 @@ def responses(session: Session, survey: Survey, *, limit: int = 50, offset: int 
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     rows = session.scalars(base.order_by(Response.updated_at.desc(), Response.id.desc()).limit(limit).offset(offset))
     return list(rows), total
+
+
+def servqual_gaps(session: Session, survey: Survey) -> rules.Servqual | None:
+    """SERVQUAL gaps (perception − expectation) of the submitted answers, per item, dimension and overall, and
+    weighted by the importance the respondents stated in the `importance` matrix (its mean per dimension)."""
+    version = published(session, survey)
+    if version is None:
+        return None
+    questions = version.questions["questions"]
+    dimension_of = {q["key"]: q["dimension"] for q in questions if q["type"] == "servqual"}
+    if not dimension_of:
+        return None
+    rows = session.execute(select(Answer.question, Answer.value).join(Response, Response.id == Answer.response_id)
+                           .where(Response.survey_id == survey.id, Response.partial.is_(False),
+                                  Answer.question.in_([*dimension_of, "importance"]))).all()
+    pairs: dict[str, list[tuple[int, int]]] = {}
+    stated: dict[str, list[int]] = {}
+    for key, value in rows:
+        if key == "importance" and isinstance(value, dict):
+            for dim, rating in value.items():
+                stated.setdefault(dim, []).append(int(rating))
+        elif isinstance(value, dict) and "expectation" in value:
+            pairs.setdefault(key, []).append((int(value["expectation"]), int(value["perception"])))
+    if not pairs:
+        return None
+    importance = {d: sum(v) / len(v) for d, v in stated.items()} or None
+    return rules.servqual(pairs, dimension_of, importance=importance)
