@@ -135,3 +135,21 @@ def test_staff_preview_the_draft_as_the_buyer_sees_it(login, session, shop):
     en = staff.get(f"/surveys/{survey.id}/preview?lang=en").text
     assert "How easy was it to get your issue resolved?" in en and "Very easy" in en
     assert staff.get(f"/surveys/{survey.id}/preview?version=9").status_code == 404
+
+
+def test_every_answer_shows_on_the_customer_page(login, session, shop, buyers):
+    csat = service.create_from_preset(session, shop.id, "csat_delivery", actor=SYSTEM)
+    enps = service.create_from_preset(session, shop.id, "enps", actor=SYSTEM)
+    for survey in (csat, enps):
+        service.publish(session, survey, actor=SYSTEM)
+    (link,), _ = service.invite(session, csat, buyers[:1], wave="w1", actor=SYSTEM)
+    service.answer(session, service.open_link(session, link.token),
+                   {"csat": "2", "delivery": "3", "packaging": "5"}, locale="zh", final=True)
+    (staff_link,), _ = service.invite(session, enps, buyers[:1], wave="w1", actor=SYSTEM)
+    service.answer(session, service.open_link(session, staff_link.token), {"enps": "3"}, locale="zh", final=True)
+    page = login("operations").get(f"/customers/{buyers[0]}").text
+    panel = page[page.index('id="customer-surveys"'):]
+    assert "收货满意度" in panel and "满意度 CSAT 2" in panel and "已提交" in panel
+    assert "员工推荐意愿" not in panel  # the anonymous eNPS is never tied to a person
+    assert 'id="customer-surveys"' not in login("agent").get(f"/customers/{buyers[0]}").text
+    assert 'id="customer-surveys"' not in login("owner", username="boss2").get(f"/customers/{buyers[1]}").text

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidInput, NotFound
+from ..core.face import Panel
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require
 from ..web.deps import MAX_ID, RowId, parse_id
@@ -80,6 +81,16 @@ def _survey_context(session: Session, survey) -> dict:
             "measures": service.headline_measures(session, survey), "servqual": service.servqual_gaps(session, survey),
             "responses": rows, "total": total,
             "waves": waves, "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
+
+
+def customer_panel(session: Session, customer, viewer: Viewer) -> Panel | None:
+    """The customer page's section: every survey this customer answered (never anonymous ones), latest first."""
+    if not viewer.can("surveys:read"):
+        return None
+    rows = service.customer_answers(session, customer.id)
+    if not rows:
+        return None
+    return Panel("surveys/_customer_panel.html", {"rows": rows})
 
 
 router = APIRouter()

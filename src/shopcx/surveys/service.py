@@ -328,3 +328,21 @@ def servqual_gaps(session: Session, survey: Survey) -> rules.Servqual | None:
         return None
     importance = {d: sum(v) / len(v) for d, v in stated.items()} or None
     return rules.servqual(pairs, dimension_of, importance=importance)
+
+
+HEADLINE = ("csat", "nps", "ces", "enps")
+
+
+def customer_answers(session: Session, customer_id: int, limit: int = 20) -> list[dict]:
+    """A customer's responses (submitted and partial; anonymous ones are never tied to a person), latest first,
+    with the survey and the scores of its headline questions."""
+    found = session.execute(select(Response, Survey).join(Survey, Survey.id == Response.survey_id)
+                            .where(Response.customer_id == customer_id, Response.anonymous.is_(False))
+                            .order_by(Response.updated_at.desc(), Response.id.desc()).limit(limit)).all()
+    out = []
+    for response, survey in found:
+        scores = dict(session.execute(select(Answer.question, Answer.score)
+                                      .where(Answer.response_id == response.id, Answer.question.in_(HEADLINE))).all())
+        out.append({"response": response, "survey": survey,
+                    "scores": {k: int(v) for k, v in scores.items() if v is not None}})
+    return out
