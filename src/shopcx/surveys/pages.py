@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..core import i18n
 from ..core.errors import InvalidInput, NotFound
 from ..core.face import Panel
 from ..shops import service as shops
@@ -79,6 +80,7 @@ def _survey_context(session: Session, survey) -> dict:
                             .order_by(Invitation.wave)).all()
     return {"survey": survey, "versions": versions, "draft": next((v for v in versions if v.status == "draft"), None),
             "measures": service.headline_measures(session, survey), "servqual": service.servqual_gaps(session, survey),
+            "model": service.ecsi_model(session, survey),
             "responses": rows, "total": total,
             "waves": waves, "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
 
@@ -124,8 +126,11 @@ def surveys_create(request: Request, template: str = Form(""), code: str = Form(
 def surveys_detail(request: Request, survey_id: RowId, viewer: Viewer = Reader, session: Session = PageSession):
     """One survey's results: CSAT / NPS / CES with intervals, versions, waves of links and the latest responses."""
     survey = service.get_survey(session, _shop_ids(session), survey_id)
-    return render(request, "surveys/detail.html", _survey_context(session, survey) |
-                  {"can_write": viewer.can("surveys:write")}, viewer=viewer)
+    context = _survey_context(session, survey)
+    model = context["model"]
+    problem = i18n.error_text(model.problem, viewer.locale) if model and model.problem else None
+    return render(request, "surveys/detail.html", context | {"can_write": viewer.can("surveys:write"),
+                                                             "model_problem": problem}, viewer=viewer)
 
 
 @router.post("/surveys/{survey_id}/publish")
