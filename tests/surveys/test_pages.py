@@ -197,3 +197,25 @@ def test_an_ecsi_survey_shows_its_pls_model_and_index(login, session, shop, shar
     w = np.array([expected.weights[expected.items.index(k)] for k in blocks["SAT"]])
     x = np.array([[r[k] for k in blocks["SAT"]] for r in rows])
     assert expected.index.mean == pytest.approx(((x @ (w / w.sum()) - 1) / 9 * 100).mean(), rel=1e-9)
+
+
+def test_a_change_between_waves_says_whether_it_is_noise(login, session, shop):
+    buyers = [make_order(session, shop, customer={"source": "taobao", "external_id": f"w{n}", "name": f"买家{n}"})
+              .customer_id for n in range(24)]
+    survey = service.create_from_preset(session, shop.id, "csat_delivery", actor=SYSTEM)
+    service.publish(session, survey, actor=SYSTEM)
+
+    def wave(name: str, people: list[int], scores: list[int]) -> None:
+        links, _ = service.invite(session, survey, people, wave=name, actor=SYSTEM)
+        for link, score in zip(links, scores, strict=True):
+            service.answer(session, service.open_link(session, link.token),
+                           {"csat": str(score), "delivery": "4", "packaging": "4"}, locale="zh", final=True)
+
+    wave("2026-10", buyers[:12], [2] * 10 + [5] * 2)  # CSAT 2/12
+    wave("2026-11", buyers[12:], [5] * 10 + [2] * 2)  # CSAT 10/12
+    page = login("owner", locale="en").get(f"/surveys/{survey.id}").text
+    assert re.search(r'id="change-csat">CSAT: 2026-10 → 2026-11 changed \+66\.7', page)
+    assert "Significant: the interval excludes 0." in page
+    wave("2026-12", buyers[:3], [5, 5, 2])  # 2/3 after 10/12: a small wave, no real change
+    page = login("analyst", locale="en").get(f"/surveys/{survey.id}").text
+    assert "2026-11 → 2026-12" in page and "Not significant" in page

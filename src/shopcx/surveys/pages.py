@@ -79,7 +79,8 @@ def _survey_context(session: Session, survey) -> dict:
                             .where(Invitation.survey_id == survey.id).group_by(Invitation.wave)
                             .order_by(Invitation.wave)).all()
     return {"survey": survey, "versions": versions, "draft": next((v for v in versions if v.status == "draft"), None),
-            "measures": service.headline_measures(session, survey), "servqual": service.servqual_gaps(session, survey),
+            "measures": service.headline_measures(session, survey), "changes": service.wave_changes(session, survey),
+            "servqual": service.servqual_gaps(session, survey),
             "model": service.ecsi_model(session, survey),
             "responses": rows, "total": total,
             "waves": waves, "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}

@@ -32,6 +32,9 @@ from .tables import CHANNELS, Answer, Invitation, Response, Survey, SurveyVersio
 LINK_DAYS = 30
 _PURPOSE = b"shopcx.survey-link.v1:"
 _MAX_TOKEN = 200
+HEADLINE = ("csat", "nps", "ces", "enps")
+_MEASURES = {"csat": rules.csat, "nps": rules.nps, "enps": rules.nps, "ces": rules.ces}
+_COMPARE = {"csat": rules.compare_csat, "nps": rules.compare_nps, "enps": rules.compare_nps, "ces": rules.compare_ces}
 
 
 class LinkRefused(NotFound):
@@ -276,16 +279,47 @@ def list_surveys(session: Session, shop_ids) -> list[tuple[Survey, int]]:
     return [(s, counts.get(s.id, 0)) for s in rows]
 
 
+def _headline_scores(session: Session, survey: Survey) -> dict[str, list[tuple[str | None, int]]]:
+    """(wave, score) of the submitted answers to each headline question whose scale is its measure's own."""
+    out: dict[str, list[tuple[str | None, int]]] = {}
+    for key, fn in _MEASURES.items():
+        if not _scale_fits(session, survey, key, fn):
+            continue
+        rows = session.execute(
+            select(Response.wave, Answer.score).join(Response, Response.id == Answer.response_id)
+            .where(Response.survey_id == survey.id, Response.partial.is_(False), Answer.question == key,
+                   Answer.score.is_not(None)).order_by(Response.submitted_at, Response.id)).all()
+        if rows:
+            out[key] = [(wave, int(score)) for wave, score in rows]
+    return out
+
+
 def headline_measures(session: Session, survey: Survey) -> dict[str, rules.Measure]:
     """CSAT, NPS and CES (with their intervals) of the submitted answers to the survey's main questions."""
-    out: dict[str, rules.Measure] = {}
-    for key, fn in (("csat", rules.csat), ("nps", rules.nps), ("enps", rules.nps), ("ces", rules.ces)):
-        scores = [int(s) for s in session.scalars(
-            select(Answer.score).join(Response, Response.id == Answer.response_id)
-            .where(Response.survey_id == survey.id, Response.partial.is_(False), Answer.question == key,
-                   Answer.score.is_not(None)))]
-        if scores and _scale_fits(session, survey, key, fn):
-            out[key] = fn(scores)
+    return {key: _MEASURES[key]([s for _, s in rows]) for key, rows in _headline_scores(session, survey).items()}
+
+
+@dataclass(frozen=True)
+class WaveChange:
+    before: str
+    after: str
+    change: rules.Change
+
+
+def wave_changes(session: Session, survey: Survey) -> dict[str, WaveChange]:
+    """Each headline measure's change from the second-latest wave to the latest, with its significance test
+    (waves in the order they were first answered; at least 2 answers in each)."""
+    out: dict[str, WaveChange] = {}
+    for key, rows in _headline_scores(session, survey).items():
+        waves: dict[str, list[int]] = {}
+        for wave, score in rows:
+            if wave:
+                waves.setdefault(wave, []).append(score)
+        usable = [w for w, scores in waves.items() if len(scores) >= 2]
+        if len(usable) < 2:
+            continue
+        before, after = usable[-2], usable[-1]
+        out[key] = WaveChange(before, after, _COMPARE[key](waves[before], waves[after]))
     return out
 
 
@@ -330,8 +364,6 @@ def servqual_gaps(session: Session, survey: Survey) -> rules.Servqual | None:
     importance = {d: sum(v) / len(v) for d, v in stated.items()} or None
     return rules.servqual(pairs, dimension_of, importance=importance)
 
-
-HEADLINE = ("csat", "nps", "ces", "enps")
 
 
 def customer_answers(session: Session, customer_id: int, limit: int = 20) -> list[dict]:
