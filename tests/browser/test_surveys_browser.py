@@ -7,7 +7,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import _shot, browser, live_server, watched_page  # noqa: F401
+from .test_browser import _shot, _sign_in, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -101,3 +101,24 @@ def test_a_buyer_answers_on_a_phone_in_english_with_the_keyboard(browser, survey
     with watched_page(browser, "failure-survey-forged", viewport=PHONE, locale="en-US") as (page, errors):
         page.goto(f"{base}/s/{token[:-2]}xx?lang=en")
         expect(page.locator("#survey-closed")).to_contain_text("not valid")
+
+
+def test_staff_see_the_answer_in_the_results_and_on_a_phone(browser, survey_links):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, (token, _) = survey_links
+    with watched_page(browser, "failure-survey-staff", viewport=PHONE, locale="zh-CN") as (page, errors):
+        page.goto(f"{base}/s/{token}?lang=zh")
+        for question, label in (("csat", "4"), ("delivery", "5"), ("packaging", "5")):
+            _tap(page, question, label)
+        page.click("#survey-submit")
+        expect(page.locator("#survey-thanks")).to_be_visible()
+        _sign_in(page, base)
+        page.goto(f"{base}/surveys")
+        page.locator("#survey-table a").first.click()
+        expect(page.locator("#measure-csat .stat-value")).to_have_text("100.0%")
+        expect(page.locator("#response-table tbody tr")).to_have_count(1)
+        expect(page.locator("#response-table tbody tr")).to_contain_text("王小明")
+        _no_sideways_scroll(page)
+        _shot(page, "surveys-04-staff-results-phone")
+        assert errors == []

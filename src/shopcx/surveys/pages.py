@@ -83,7 +83,9 @@ def _survey_context(session: Session, survey) -> dict:
             "servqual": service.servqual_gaps(session, survey),
             "model": service.ecsi_model(session, survey),
             "responses": rows, "total": total,
-            "waves": waves, "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
+            "waves": waves,
+            "names": service.customer_names(session, {r.customer_id for r in rows if r.customer_id}),
+            "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
 
 
 def customer_panel(session: Session, customer, viewer: Viewer) -> Panel | None:

@@ -436,3 +436,11 @@ def ecsi_model(session: Session, survey: Survey) -> ModelOutcome | None:
         return ModelOutcome(pls.estimate(data, spec), None, len(complete))
     except InvalidInput as exc:
         return ModelOutcome(None, exc, len(complete))
+
+
+def customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Names (or nicknames) of customers for a list of responses."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.name, Customer.nickname).where(Customer.id.in_(ids)))
+    return {i: name or nick or f"#{i}" for i, name, nick in rows}
