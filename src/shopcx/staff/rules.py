@@ -32,6 +32,7 @@ SCOPES += ("loyalty:approve", "loyalty:settings", "reviews:settings", "settings:
 for _role, _granted in {"owner": ("surveys:read", "surveys:write"), "manager": ("surveys:read", "surveys:write"),
                         "operations": ("surveys:read", "surveys:write"), "analyst": ("surveys:read",)}.items():
     PERMISSIONS[_role] = PERMISSIONS[_role] | frozenset(_granted)
+SCOPES += ("surveys:read", "surveys:write")
 
 
 def can(role: str, permission: str) -> bool:
