@@ -118,3 +118,4 @@ def test_it_runs_as_a_process_without_a_database(ecsi_dir, tmp_path):  # noqa: F
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "VAL → SAT" in done.stdout and "0.5893" in done.stdout and "GoF 0.6097" in done.stdout
+    assert not (tmp_path / "never.db").exists()  # no database was opened, let alone created
