@@ -19,6 +19,8 @@ console = Console(stderr=True)
 
 # Commands that make the schema themselves (or need no database); every other one needs `shopcx init` first.
 MAKES_SCHEMA = {"init", "demo", "restore"}
+# Groups that check the schema themselves, since some of their commands read only files (`surveys model`).
+CHECKS_SCHEMA_ITSELF = {"surveys"}
 
 
 @app.callback()
@@ -31,11 +33,12 @@ def main(ctx: typer.Context,
     domains.install()
     asks_help = any(arg in ("--help", "-h") for arg in (*sys.argv[1:], *ctx.args))  # help needs no database
     if ctx.invoked_subcommand and ctx.invoked_subcommand not in MAKES_SCHEMA and not asks_help \
-            and not ctx.resilient_parsing:
-        _require_schema()
+            and not ctx.resilient_parsing \
+            and ctx.invoked_subcommand not in CHECKS_SCHEMA_ITSELF:
+        require_schema()
 
 
-def _require_schema() -> None:
+def require_schema() -> None:
     """One line, not a traceback, when the database cannot be used yet."""
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -20,10 +20,11 @@ from .orders.face import FACE as orders
 from .reviews.face import FACE as reviews
 from .shops.face import FACE as shops
 from .staff.face import FACE as staff
+from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, desk, imports, staff, demo,
-                           backup)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, imports, staff,
+                           demo, backup)
 
 _installed = False
 

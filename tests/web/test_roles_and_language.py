@@ -19,11 +19,13 @@ def _nav(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role, areas", [
-    ("owner", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/desk", "/imports", "/audit"]),
-    ("manager", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/desk", "/imports", "/audit"]),
+    ("owner", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/surveys", "/desk", "/imports",
+               "/audit"]),
+    ("manager", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/surveys", "/desk", "/imports",
+                 "/audit"]),
     ("agent", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/desk"]),
-    ("operations", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/imports"]),
-    ("analyst", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/desk"]),
+    ("operations", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/surveys", "/imports"]),
+    ("analyst", ["/", "/customers", "/orders", "/insights", "/reviews", "/loyalty", "/surveys", "/desk"]),
 ])
 def test_navigation_shows_the_areas_a_role_may_use(login, role, areas):
     assert _nav(login(role).get("/").text) == areas

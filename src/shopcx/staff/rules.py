@@ -28,6 +28,12 @@ SCOPES = ("customers:read", "customers:write", "products:read", "products:write"
 # approver, the API does too. products:* alone has no page (products arrive with orders and imports).
 SCOPES += ("loyalty:approve", "loyalty:settings", "reviews:settings", "settings:manage")
 
+# Surveys (issue 14): owners, managers and operations run them; analysts read the results.
+for _role, _granted in {"owner": ("surveys:read", "surveys:write"), "manager": ("surveys:read", "surveys:write"),
+                        "operations": ("surveys:read", "surveys:write"), "analyst": ("surveys:read",)}.items():
+    PERMISSIONS[_role] = PERMISSIONS[_role] | frozenset(_granted)
+SCOPES += ("surveys:read", "surveys:write")
+
 
 def can(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())

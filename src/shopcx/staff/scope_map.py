@@ -121,6 +121,9 @@ API_MIRRORS: dict[Twin, Mirror] = {
     ("POST", f"{_L}/quote"): "loyalty:read",
     ("GET", f"{_L}/referrals"): (_LOYALTY,),
     ("POST", f"{_L}/referrals"): "loyalty:write",
+    # surveys (issue 14)
+    ("GET", "/api/v1/surveys"): (("GET", "/surveys"),),
+    ("GET", "/api/v1/surveys/{survey_id}/results"): (("GET", "/surveys/{survey_id}"),),
 }
 
 # The complaint desk (issue 15): each API route twins a desk page.
