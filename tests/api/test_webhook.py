@@ -155,7 +155,7 @@ def test_a_conflicting_redelivery_is_refused_or_updated_by_the_platforms_update_
 
     def deliver(**overrides):
         body = body_of(**overrides)
-        return client.post(URL, content=body, headers=shopcx_signature(shop.webhook_secret, body))
+        return client.post(URL, content=body, headers=shopcx_signature(secret_of(shop), body))
 
     first = deliver(paid_amount=500, updated_at="2026-03-01T10:00:00+08:00")
     assert first.status_code == 200 and first.json()["created"] is True

@@ -131,7 +131,7 @@ def test_the_same_delivery_twenty_times_at_once_is_stored_once(seeded, tmp_path)
         assert count(Order, Order.external_id == "TB-RACE-1") == 1
         assert count(Order, Order.external_id == "TB-RACE-2") == 1
         assert count(CustomerIdentity, CustomerIdentity.external_id.in_(["buyer-race", "buyer-race-2", "C-RACE"])) == 3
-        assert count(Customer, Customer.phone == "13800138000") == 1
+        assert count(Customer, Customer.phone == "+8613800138000") == 1
         assert count(Customer, Customer.email == "same@example.com") == 1
         assert count(Product, Product.sku.in_(["RACE-CUP", "RACE-MUG", "RACE-TEA", "NEW-SKU"])) == 4
         assert count(Order, Order.external_id.like("TB-NEW-%")) == 20

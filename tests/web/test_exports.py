@@ -39,7 +39,7 @@ def test_customer_export_opens_as_a_real_spreadsheet(login, shop_data, session):
     assert [c.font.b for c in sheet[1]] == [True] * 13
     rows = {r["姓名"]: r for r in _rows(sheet)}
     wang = rows["王小明"]
-    assert wang["手机"] == "13800138000" and wang["邮箱"] == "wang.xm@example.com"  # the owner sees contacts
+    assert wang["手机"] == "+8613800138000" and wang["邮箱"] == "wang.xm@example.com"  # the owner sees contacts (E.164)
     assert wang["订单数"] == 2
     # Sale orders paid: 2×49.90 + 128.00 and 3×128.00, in yuan with two decimals (the list's currency).
     paid_cell = next(c for c in sheet["J"] if c.value == wang["累计实付"])

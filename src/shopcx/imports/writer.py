@@ -57,8 +57,9 @@ def _conflict(found: tuple, head: OrderHead, lines: list[Line]) -> tuple[str, st
     update time of its own, so it cannot be known to be newer: the order is rejected with what differs, never
     counted as unchanged (the API and webhook take a later `updated_at`, orders/service.py)."""
     _, _, goods_stored, shipping_stored, discount_stored, paid_stored = found
-    goods = sum(line[6] for line in lines)
-    paid = head.paid_amount if head.paid_amount is not None else goods + head.shipping_amount - head.discount_amount
+    goods = (head.goods_amount or 0) if head.lines_missing else sum(line[6] for line in lines)
+    paid = head.paid_amount if head.paid_amount is not None else \
+        goods + head.shipping_amount - head.discount_amount + (0 if head.taxes_included else head.tax_amount)
     said = [(name, old, new) for name, old, new in (("goods_amount", goods_stored, goods),
                                                     ("shipping_amount", shipping_stored, head.shipping_amount),
                                                     ("discount_amount", discount_stored, head.discount_amount),
@@ -142,8 +143,9 @@ class OrderWriter:
             if found is None:
                 new.append((head, lines))
             elif (conflict := _conflict(found, head, lines)) is not None:
+                # An order-level row (no lines) is rejected as one row; its file line is not kept, hence 0.
                 counts.rejects.extend((line[0], conflict[0], f"line {line[0]}: {conflict[1]}"[:255], "")
-                                      for line in lines)
+                                      for line in (lines or [(0,)]))
             elif found[1] != head.status and can_transition(found[1], head.status):
                 advancing.append((found[:2], head))
                 counts.stored += len(lines) or 1

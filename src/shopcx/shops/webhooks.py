@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ class WebhookResult(BaseModel):
     customer_id: int | None = None
     duplicate: bool = False
     ignored: str | None = None
+    changes: list[str] = Field(default_factory=list)  # what a re-sent order changed ('paid_amount: 500 -> 50000')
 
 
 def too_large() -> ShopCXError:

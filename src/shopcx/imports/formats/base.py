@@ -277,8 +277,12 @@ class Collector:
 
 
 def _line_problem(head: OrderHead, lines: list[Line], free_lines: bool) -> tuple[int, str] | None:
-    """(line_no, reason) of the first line no order can hold: a number out of range, or (on a sale) a quantity
-    or price of zero or below."""
+    """(line_no, reason) of the first line no order can hold: a number out of range, or (on a sale) a quantity of
+    zero or below, a negative price, or a price of zero on every line. A 0.00 line beside paid ones is a gift
+    (赠品), which Chinese platforms list as its own line, and stays."""
+    if head.kind == "sale" and not free_lines and lines and all(line[5] == 0 for line in lines):
+        price = format_minor(0, head.currency or "CNY")
+        return lines[0][0], f"unit price {price} on a sale line must be above zero / 销售行单价必须大于 0"
     for line_no, _, _, _, quantity, unit, total in lines:
         if not -MAX_QUANTITY <= quantity <= MAX_QUANTITY:
             return line_no, f"quantity {quantity} is out of range (at most {MAX_QUANTITY:,}) / 数量超出范围"
@@ -288,7 +292,7 @@ def _line_problem(head: OrderHead, lines: list[Line], free_lines: bool) -> tuple
         if head.kind == "sale" and not free_lines:
             if quantity <= 0:
                 return line_no, f"quantity {quantity} on a sale line must be 1 or more / 销售行数量必须大于 0"
-            if unit <= 0:
+            if unit < 0:
                 price = format_minor(unit, head.currency or "CNY")
                 return line_no, f"unit price {price} on a sale line must be above zero / 销售行单价必须大于 0"
     for name in ("shipping_amount", "discount_amount", "paid_amount", "refunded_amount"):

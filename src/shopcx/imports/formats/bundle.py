@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from ..errors import ImportFileError
+from .source import expanded_limit_mb
 
 MAX_MEMBERS = 20
 MAX_UNPACKED = 4 << 30  # bytes; more than any real export pair, less than a zip bomb
@@ -56,9 +57,15 @@ def unpacked(path: Path) -> Iterator[list[Path]]:
         members = [(info, name) for info, name in members if _wanted(info, name)]
         if not members:
             raise ImportFileError("empty_archive", f"file: {Path(path).name} holds no file", field="file")
-        if len(members) > MAX_MEMBERS or sum(info.file_size for info, _ in members) > MAX_UNPACKED:
+        if len(members) > MAX_MEMBERS:
             raise ImportFileError("archive_too_large", f"file: {Path(path).name} holds too many or too large files "
                                   f"(at most {MAX_MEMBERS} files, 4 GB unpacked)", field="file")
+        expanded, limit = sum(info.file_size for info, _ in members), expanded_limit_mb()
+        if expanded > min(MAX_UNPACKED, limit * 1_000_000):
+            raise ImportFileError("too_large_expanded", f"file: {Path(path).name} expands to "
+                                  f"{expanded / 1e6:,.0f} MB, more than the {limit:,} MB allowed "
+                                  f"(SHOPCX_IMPORT_MAX_EXPANDED_MB); split the file / 解压后 {expanded / 1e6:,.0f} "
+                                  f"MB，超过上限 {limit:,} MB", field="file")
         paths: list[Path] = []
         for index, (info, name) in enumerate(sorted(members, key=lambda member: member[1])):
             target = Path(folder) / str(index) / name  # own folder each: two members may share a name

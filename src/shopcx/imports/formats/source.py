@@ -62,7 +62,7 @@ def sniff(path: Path) -> str:
     return "csv"
 
 
-def _limit_mb() -> int:
+def expanded_limit_mb() -> int:
     from ...core.settings import get_settings
 
     return get_settings().import_max_expanded_mb
@@ -78,7 +78,7 @@ def _zip_kind(path: Path) -> str:
         raise ImportFileError("file_unreadable", f"file: {path.name} is {what} ({exc}) / 文件已损坏或不是有效的 "
                               "xlsx", field="file") from None
     expanded = sum(m.file_size for m in members)
-    limit = _limit_mb()
+    limit = expanded_limit_mb()
     if expanded > limit * 1_000_000:
         raise ImportFileError("too_large_expanded", f"file: {path.name} expands to {expanded / 1e6:,.0f} MB, more "
                               f"than the {limit:,} MB allowed (SHOPCX_IMPORT_MAX_EXPANDED_MB); split the file / "
@@ -374,7 +374,7 @@ class _Bounded:
 
     def __init__(self, stream, name: str):
         self.stream, self.name = stream, name
-        self.limit = _limit_mb() * 1_000_000
+        self.limit = expanded_limit_mb() * 1_000_000
         self.given = 0
 
     def read(self, size: int = -1) -> bytes:
