@@ -8,9 +8,11 @@ For each backend (SQLite file, PostgreSQL temporary database) and in the same ru
 The ratio is import lines/s ÷ raw lines/s (target ≥ 0.40; whole file < 30 s on SQLite).
 
 `--taobao N` measures a generated 千牛 export of N orders instead (bench/taobao_pair.py: the 订单报表 and the
-宝贝报表 in one zip, joined on 订单编号 by the import; lines are the 宝贝报表's item rows).
+宝贝报表 in one zip, joined on 订单编号 by the import; lines are the 宝贝报表's item rows); `--shopify N` a generated
+Shopify order export of N line rows (bench/shopify_export.py).
 
-    .venv/bin/python bench/import_bench.py [--file PATH | --taobao 200000] [--repeat N] [--backends sqlite,postgresql]
+    .venv/bin/python bench/import_bench.py [--file PATH | --taobao 200000 | --shopify 1000000] [--repeat N]
+        [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -68,13 +70,16 @@ def raw_rows(path: Path, format: str = SOURCE) -> dict[str, list[tuple]]:
                 rows["product"].append((products[sku], 1, sku, line[2], None, line[5], currency, True, now, now))
             rows["order_line"].append((order_id, position, products[sku], sku, line[2], line[4], line[5], line[6]))
             goods += line[6]
+        if head.lines_missing:
+            goods = head.goods_amount or 0
         paid = head.paid_amount if head.paid_amount is not None else \
-            goods + head.shipping_amount - head.discount_amount
+            goods + head.shipping_amount - head.discount_amount + (0 if head.taxes_included else head.tax_amount)
         rows["shop_order"].append((
             order_id, 1, fmt.SOURCE, head.external_id, customers.get(key), head.kind, head.status, currency, goods,
             head.shipping_amount, head.discount_amount, paid, head.refunded_amount,
             sum(line[4] for line in lines if line[4] > 0), head.buyer_name, head.ship_country, head.ship_province,
-            head.ship_city, None, head.placed_at, head.paid_at, head.placed_at, now, now, False))
+            head.ship_city, None, head.placed_at, head.paid_at, head.placed_at, now, now, head.tax_amount,
+            head.taxes_included, head.lines_missing))
         rows["order_status_change"].append((order_id, None, head.status, now, "bench", "imported"))
     return rows
 
@@ -160,6 +165,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs of each measurement")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--taobao", type=int, metavar="ORDERS", help="a generated 千牛 export pair of ORDERS orders")
+    parser.add_argument("--shopify", type=int, metavar="LINES", help="a generated Shopify export of LINES line rows")
     parser.add_argument("--child-import", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--format", default=SOURCE, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,6 +179,11 @@ def main() -> None:
 
             print(f"generating a 千牛 export of {args.taobao:,} orders …", file=sys.stderr)
             args.file, args.format = generate(args.taobao, Path(tmp)), "taobao"
+        elif args.shopify:
+            from shopify_export import generate as generate_shopify
+
+            print(f"generating a Shopify export of {args.shopify:,} line rows …", file=sys.stderr)
+            args.file, args.format = generate_shopify(args.shopify, Path(tmp)), "shopify"
         print(f"preparing raw rows from {args.file} …", file=sys.stderr)
         rows = raw_rows(args.file, args.format)
         lines = len(rows["order_line"])
