@@ -266,6 +266,7 @@ def test_api_docs_draw_without_internet(browser, live_server):
             _sign_in(page, base)
             if locale == "en-US":
                 page.click("form[action='/locale'] button[value=en]")
+            page.click("details.user-menu > summary")  # the user's menu: API docs, shops, sign out
             page.click(f"a.nav-docs >> text=\"{link}\"")
             page.wait_for_url(base + "/docs")
             expect(page.locator(".opblock").first).to_be_visible()

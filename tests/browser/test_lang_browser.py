@@ -178,12 +178,10 @@ MENU_PAGES = ("/", "/customers", "/reviews", "/reviews/dashboard", "/reviews/set
 REVIEW_WORDS = ("差评", "中评", "好评", "追评", "改评")
 
 ONE_LINE = """() => {
-  const lines = el => {  // how many lines of text an element holds
-    const style = getComputedStyle(el);
-    const inner = el.getBoundingClientRect().height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
-      - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth);
-    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
-    return Math.round(inner / line);
+  const lines = el => {  // how many lines its text runs over (a tall touch target is still one line)
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
   };
   const links = [...document.querySelectorAll('.nav-links a')];
   const tops = new Set(links.map(a => Math.round(a.getBoundingClientRect().top)));
