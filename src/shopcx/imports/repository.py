@@ -61,9 +61,9 @@ def lock_source(session: Session, source: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"shopcx-import:{source}"})
 
 
-def beat(connection, job_id: int) -> None:
-    """Stamp a running job's heartbeat (on a connection of its own, outside the job's transactions)."""
-    connection.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
+def beat(session: Session, job_id: int) -> None:
+    """Stamp a running job's heartbeat (in a unit of work of its own, outside the job's transactions)."""
+    session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "running")
                        .values(heartbeat_at=clock.now()))
 
 

@@ -164,10 +164,9 @@ class _Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(HEARTBEAT.total_seconds()):
             try:
-                # Its own connection, not a session of the job's: one UPDATE in a short transaction.
-                with db.get_engine().connect() as connection:
-                    repository.beat(connection, self.job_id)
-                    connection.commit()
+                # Its own unit of work, not the job's: one UPDATE in a short transaction.
+                with session_scope(write=True) as session:
+                    repository.beat(session, self.job_id)
             except Exception as exc:  # a missed beat is retried at the next one
                 log.info("import job %s heartbeat not written: %s", self.job_id, exc)
 

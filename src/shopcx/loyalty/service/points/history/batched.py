@@ -1,282 +1,31 @@
-"""Replaying an imported history into the ledger, each entry dated when it happened.
-
-A customer whose orders arrive as history (an import, the demo) and who is not a member yet becomes one as if the
-program had run since their first qualifying order: they join at that order's payment, its points are earned then,
-become available when its return window closed, are taken back when the refund came (the last refund's time; a void
-order without a refund record at its payment), and expire on their own day; tiers are upgraded at payments and
-reviewed on the review days in between. Calendar work happens at the shop-local midnight of its day, before that
-day's orders. Birthday and referral points are not replayed: the shop never gave them.
-
-Two paths give the same ledger (tests/loyalty/test_history.py compares them on the demo shop):
-- `replay_per_order` drives the live use cases (`sync_order`, the daily activation, expiry and tier review) with the
-  clock set to each moment: the definition, ~25 statements per order.
-- `replay_batched` loads the customers' orders in a few queries, runs the same rules in memory, account by account
-  (accounts are independent), and inserts the rows in bulk with ids it reserves: the path `loyalty sync` and imports
-  use (bench/loyalty_history_bench.py measures both).
-"""
+"""The batched path: the customers' orders loaded in a few queries, the rules run in memory account by account
+(accounts are independent), the rows inserted in bulk (`bulk.BulkWriter`)."""
 
 from __future__ import annotations
 
 import gc
-import json
 import secrets
 from bisect import insort
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ....core import clock
-from ....orders.models import Order, OrderLine, Product, Refund, RefundLine, Shipment
-from ....orders.rules import PAID_STATUSES
-from ... import rules
-from ...models import (
+from .....core import clock
+from .....orders.models import Order, OrderLine, Product, Refund, RefundLine, Shipment
+from .... import rules
+from ....models import (
     LoyaltyAccount,
-    PointsAllocation,
-    PointsEntry,
-    PointsLot,
-    Referral,
-    TierActivity,
-    TierChange,
 )
-from ..members.accounts import _CODE_ALPHABET
-from ..program.versions import ActiveProgram
-from .ledger import LoyaltyError
-
-ACTOR = "system"
-_VOID_STATUSES = ("refunded", "cancelled")
-
-
-# --- who and when -------------------------------------------------------------------------------------------------
-
-def qualifying_orders(program: ActiveProgram):
-    """The orders sync_order reconciles: paid sales (or cancelled after payment) in the program's currency."""
-    return (Order.shop_id == program.shop.id, Order.kind == "sale", Order.customer_id.is_not(None),
-            Order.paid_at.is_not(None), Order.status.in_(sorted(PAID_STATUSES | {"cancelled"})),
-            Order.currency == program.program.currency)
-
-
-def newcomers(session: Session, program: ActiveProgram) -> dict[int, int]:
-    """Customers with qualifying orders who are not members yet (and were not referred), with their order counts:
-    their history is replayed."""
-    member = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.program_id == program.program.id)
-    referred = select(Referral.referee_customer_id).where(Referral.program_id == program.program.id)
-    return dict(session.execute(select(Order.customer_id, func.count(Order.id)).where(*qualifying_orders(program))
-                                .where(Order.customer_id.not_in(member), Order.customer_id.not_in(referred))
-                                .group_by(Order.customer_id).order_by(Order.customer_id)).all())
-
-
-def refund_moment(paid_at: datetime, refunds: list[tuple[datetime, datetime | None]]) -> datetime:
-    """When an order's refunds are taken back: its last refund's completion (else request), never before payment."""
-    moments = [completed or requested for requested, completed in refunds]
-    return max([paid_at, *moments])
-
-
-@lru_cache(maxsize=65_536)
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(ZoneInfo("UTC"))
-
-
-def _review_day(config, day: date) -> bool:
-    every = config.qualification.review_every_months
-    return day.day == 1 and (day.month - 1) % every == 0
-
-
-def _next_review(config, after: date) -> date:
-    """The first review day after `after`."""
-    every = config.qualification.review_every_months
-    month = rules.add_months(after.replace(day=1), 1)
-    while (month.month - 1) % every:
-        month = rules.add_months(month, 1)
-    return month
-
-
-# --- the per-order path: the live use cases with the clock at each moment -----------------------------------------
-
-def replay_per_order(session: Session, program: ActiveProgram, customer_ids: list[int], *, today: date) -> int:
-    """Replay the customers' history through sync_order and the daily work, day by day; returns orders replayed."""
-    from ..daily import DailyResult, activate_due, expire_due, review_tiers
-    from ..members import tiers
-    from .earning import sync_order
-
-    if not customer_ids:
-        return 0
-    tz = ZoneInfo(program.shop.timezone)
-    orders = list(session.scalars(select(Order).where(*qualifying_orders(program), Order.customer_id.in_(customer_ids))
-                                  .order_by(Order.paid_at, Order.id)))
-    moments: list[tuple[datetime, int, int, Order]] = []
-    for order in orders:
-        moments.append((clock.as_utc(order.paid_at), 0, order.id, order))
-        if order.refunds or _void(order.status, order.paid_amount, order.refunded_amount):
-            when = refund_moment(clock.as_utc(order.paid_at), [(clock.as_utc(r.requested_at),
-                                                                clock.as_utc(r.completed_at)) for r in order.refunds])
-            moments.append((when, 1, order.id, order))
-    moments.sort(key=lambda m: m[:3])
-    accounts: list[int] = []
-    day = moments[0][0].astimezone(tz).date() if moments else today
-    position = 0
-    with tiers.quiet():
-        while day <= today:
-            if accounts:
-                with clock.frozen_at(_midnight(day, tz)):
-                    result = DailyResult()
-                    activate_due(session, program, day, result, account_ids=accounts)
-                    expire_due(session, program, day, result, account_ids=accounts)
-                    review_tiers(session, program, day, result, account_ids=accounts)
-            end = _midnight(day + timedelta(days=1), tz)
-            while position < len(moments) and moments[position][0] < end:
-                when, phase, _, order = moments[position]
-                with clock.frozen_at(when):
-                    sync_order(session, order, program, include_refunds=bool(phase))
-                position += 1
-                if not phase:
-                    account_id = session.scalar(select(LoyaltyAccount.id).where(
-                        LoyaltyAccount.program_id == program.program.id,
-                        LoyaltyAccount.customer_id == order.customer_id))
-                    if account_id not in accounts:
-                        accounts.append(account_id)
-            day += timedelta(days=1)
-    session.flush()
-    return len(orders)
-
-
-def _void(status: str, paid: int, refunded: int) -> bool:
-    return status in _VOID_STATUSES or (0 < paid <= refunded)
-
+from ...members.accounts import _CODE_ALPHABET
+from ...program.versions import ActiveProgram
+from ..ledger import LoyaltyError
+from .bulk import BulkWriter
+from .moments import ACTOR, ReplayOrder, midnight, next_review, qualifying_orders, refund_moment, review_day
 
 # --- the batched path ---------------------------------------------------------------------------------------------
-
-@dataclass
-class _Order:
-    id: int
-    customer_id: int
-    external_id: str
-    status: str
-    paid_amount: int
-    shipping_amount: int
-    goods_amount: int
-    refunded_amount: int
-    paid_at: datetime
-    completed_at: datetime | None
-    lines: list[tuple[int, int, int, str | None, int | None]] = field(default_factory=list)  # id, no, total, sku, pid
-    refunds: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)  # amount, requested, completed
-    refund_lines: list[list[tuple[int, int]]] = field(default_factory=list)  # per refund: (order_line_id, amount)
-    delivered_at: datetime | None = None
-    bases: dict[int, int] = field(default_factory=dict)  # the line bases its payment earned on
-    earns: list[dict] = field(default_factory=list)  # its earn entries (order points, first-order bonus)
-
-    @property
-    def void(self) -> bool:
-        return _void(self.status, self.paid_amount, self.refunded_amount)
-
-
-class _Ids:
-    """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL
-    (in blocks that double up to 50,000; ids left unused are only a gap in the sequence)."""
-
-    def __init__(self, session: Session, table: str):
-        self.session, self.table, self.free, self.block = session, table, [], 1_000
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        if not self.postgres:
-            self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
-
-    def take(self) -> int:
-        if not self.postgres:
-            self.next += 1
-            return self.next - 1
-        if not self.free:
-            raw = self.session.connection().connection.driver_connection
-            with raw.cursor() as cursor:
-                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
-                               "FROM generate_series(1, %s)", (self.block,))
-                self.free = [row[0] for row in reversed(cursor.fetchall())]
-            self.block = min(self.block * 2, 50_000)
-        return self.free.pop()
-
-
-class _Writer:
-    """Rows to insert, with their ids, in the order the live path would write them."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.ids = {name: _Ids(session, name) for name in ("loyalty_account", "points_entry", "points_lot",
-                                                          "points_allocation", "tier_activity", "tier_change")}
-        self.rows: dict[str, list[dict]] = defaultdict(list)
-
-    def add(self, table: str, **values) -> dict:
-        values["id"] = self.ids[table].take()
-        self.rows[table].append(values)
-        return values
-
-    def flush(self) -> None:
-        """Insert the rows through the driver: COPY on PostgreSQL, executemany on SQLite (values converted as the
-        column types would, so the ORM reads them back unchanged)."""
-        models = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
-                  "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
-        connection = self.session.connection()
-        postgres = connection.dialect.name == "postgresql"
-        raw = connection.connection.driver_connection
-        for name, model in models.items():
-            rows = self.rows.pop(name, [])
-            if not rows:
-                continue
-            columns = [c.name for c in model.__table__.columns]
-            kinds = [_kind(c.type) for c in model.__table__.columns]
-            convert = [(i, kind) for i, kind in enumerate(kinds) if kind]
-            values = []
-            for row in rows:
-                value = [row.get(c) for c in columns]
-                for i, kind in convert:
-                    if value[i] is not None:
-                        value[i] = _to_db(value[i], kind, postgres)
-                values.append(value)
-            if postgres:
-                with raw.cursor() as cursor, cursor.copy(
-                        f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608 (fixed names)
-                    for value in values:
-                        copy.write_row(value)
-            else:
-                cursor = raw.cursor()
-                cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608 (fixed names)
-                                   f"VALUES ({', '.join('?' * len(columns))})", values)
-                cursor.close()
-
-
-def _kind(column_type) -> str | None:
-    from sqlalchemy import JSON, Date
-
-    from ....core.db import UTCDateTime
-
-    if isinstance(column_type, UTCDateTime):
-        return "datetime"
-    if isinstance(column_type, JSON):
-        return "json"
-    if isinstance(column_type, Date):
-        return "date"
-    return None
-
-
-_UTC = ZoneInfo("UTC")
-
-
-def _to_db(value, kind: str, postgres: bool):
-    if kind == "json":
-        return json.dumps(value) if value else "{}"
-    if postgres:
-        return value
-    if kind == "datetime":
-        return _sqlite_datetime(value)
-    return value.isoformat()
-
-
-@lru_cache(maxsize=65_536)
-def _sqlite_datetime(value: datetime) -> str:
-    """How SQLAlchemy stores a UTC datetime in SQLite (many rows share one moment: a payment, a midnight)."""
-    return value.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class _Member:
@@ -358,7 +107,7 @@ class _Member:
     def window_totals(self, as_of: date) -> tuple[int, int]:
         sim = self.sim
         start = rules.window_start(sim.config.qualification.window, as_of, self.joined_on)
-        low, high = _midnight(start, sim.tz), _midnight(as_of + timedelta(days=1), sim.tz)
+        low, high = midnight(start, sim.tz), midnight(as_of + timedelta(days=1), sim.tz)
         spend = orders = 0
         for at, amount, count in self.activity:
             if low <= at < high:
@@ -372,13 +121,13 @@ class _Member:
                          reason=reason, note=None, rule_version=self.sim.program.version, actor=ACTOR, at=at)
         self.row["tier_code"], self.row["tier_since"] = target, at
 
-    def activity_row(self, order: _Order, key: str, spend: int, orders: int, at: datetime) -> None:
+    def activity_row(self, order: ReplayOrder, key: str, spend: int, orders: int, at: datetime) -> None:
         self.activity.append((order.paid_at, spend, orders))
         self.sim.out.add("tier_activity", account_id=self.id, order_id=order.id, spend_amount=spend, orders=orders,
                          at=order.paid_at, idempotency_key=key, created_at=at)
 
     # the order's two moments (earning.sync_order)
-    def pay(self, order: _Order) -> None:
+    def pay(self, order: ReplayOrder) -> None:
         sim, cfg, at = self.sim, self.sim.config, order.paid_at
         day = sim.day(at)
         base, bases = sim.line_bases(order)
@@ -390,7 +139,7 @@ class _Member:
         spend, orders = self.window_totals(day)
         self.set_tier(rules.tier_after_payment(cfg, self.row["tier_code"], None, spend, orders), "qualify", at)
 
-    def earn(self, order: _Order, bases: dict[int, int], day: date, at: datetime) -> None:
+    def earn(self, order: ReplayOrder, bases: dict[int, int], day: date, at: datetime) -> None:
         sim, cfg = self.sim, self.sim.config
         tier = cfg.tier(self.row["tier_code"]) or cfg.tiers[0]
         promo, promo_name = rules.promotion_multiplier(cfg, day)
@@ -424,13 +173,13 @@ class _Member:
             self.pend(order, self.entry(kind="earn", key=f"first_order:{self.id}", reason="first_order", at=at,
                                         pending=bonus, **source), day)
 
-    def pend(self, order: _Order, entry: dict, day: date) -> None:
+    def pend(self, order: ReplayOrder, entry: dict, day: date) -> None:
         order.earns.append(entry)
         if entry["pending_points"] > 0:
             available = self.sim.available_on(order)
             self.pending.append((entry, available, max(available, day + timedelta(days=1))))
 
-    def refund(self, order: _Order, at: datetime) -> None:
+    def refund(self, order: ReplayOrder, at: datetime) -> None:
         sim, cfg = self.sim, self.sim.config
         void = order.void
         counted = self.paid_spend[order.id]
@@ -484,7 +233,7 @@ class _Member:
         days = [first for _, _, first in self.pending]
         days += [max(lot["expires_on"], after + timedelta(days=1)) for lot in self.lots if lot["expires_on"]]
         if self.reviews_matter():
-            days.append(_next_review(self.sim.config, after))
+            days.append(next_review(self.sim.config, after))
         return min(days) if days else None
 
     def reviews_matter(self) -> bool:
@@ -497,7 +246,7 @@ class _Member:
     def finish(self, today: date) -> None:
         """Date the reviews skipped while the member was in the entry tier: the last review day after joining."""
         last = today.replace(day=1)
-        while not _review_day(self.sim.config, last):
+        while not review_day(self.sim.config, last):
             last = rules.add_months(last, -1)
         if last > self.joined_on and (self.row["reviewed_on"] is None or self.row["reviewed_on"] < last):
             self.row["reviewed_on"] = last
@@ -505,7 +254,7 @@ class _Member:
 
     def calendar(self, day: date) -> None:
         sim = self.sim
-        at = _midnight(day, sim.tz)
+        at = midnight(day, sim.tz)
         due = [p for p in self.pending if p[2] <= day]
         if due:
             self.pending = [p for p in self.pending if p[2] > day]
@@ -539,7 +288,7 @@ class _Member:
             sim.out.add("points_allocation", entry_id=entry["id"], lot_id=lot["id"], points=amount)
             self.row["lifetime_expired"] += amount
         self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
-        if _review_day(sim.config, day):
+        if review_day(sim.config, day):
             self.review(day, at)
 
     def review(self, day: date, at: datetime) -> None:
@@ -571,7 +320,7 @@ class _Replay:
     def __init__(self, session: Session, program: ActiveProgram, today: date):
         self.session, self.program, self.config, self.today = session, program, program.config, today
         self.tz = ZoneInfo(program.shop.timezone)
-        self.out = _Writer(session)
+        self.out = BulkWriter(session)
         self.keys: set[str] = set()
         self.codes: set[str] = set()
         self.categories: dict[int, str | None] = {}
@@ -593,19 +342,19 @@ class _Replay:
                 return code
 
     @staticmethod
-    def lines_of(order: _Order) -> list[tuple[int, int, int, str | None, int | None]]:
+    def lines_of(order: ReplayOrder) -> list[tuple[int, int, int, str | None, int | None]]:
         if not order.lines:
             return [(0, 0, order.goods_amount or order.paid_amount, None, None)]
         return order.lines
 
-    def line_bases(self, order: _Order) -> tuple[int, dict[int, int]]:
+    def line_bases(self, order: ReplayOrder) -> tuple[int, dict[int, int]]:
         base = rules.order_base(order.paid_amount, order.shipping_amount, self.config.earning.include_shipping)
         lines = self.lines_of(order)
         shares = rules.allocate(base, [max(0, line[2]) for line in lines])
         return base, {line[1]: share for line, share in zip(lines, shares, strict=True)}
 
     @staticmethod
-    def refunded_by_line(order: _Order, bases: dict[int, int]) -> dict[int, int]:
+    def refunded_by_line(order: ReplayOrder, bases: dict[int, int]) -> dict[int, int]:
         """refunds.refunded_by_line over the loaded rows (same order of keys)."""
         no_of = {line[0]: line[1] for line in order.lines}
         refunded: dict[int, int] = defaultdict(int)
@@ -625,7 +374,7 @@ class _Replay:
                 refunded[line_no] += share
         return refunded
 
-    def available_on(self, order: _Order) -> date:
+    def available_on(self, order: ReplayOrder) -> date:
         if order.completed_at is not None:
             opens = self.day(order.completed_at)
         elif order.delivered_at is not None:
@@ -634,21 +383,21 @@ class _Replay:
             opens = self.day(order.paid_at) + timedelta(days=self.config.earning.auto_confirm_days)
         return rules.available_on(opens, self.config.earning.return_window_days)
 
-    def load(self, customer_ids: list[int]) -> dict[int, list[_Order]]:
+    def load(self, customer_ids: list[int]) -> dict[int, list[ReplayOrder]]:
         """The customers' qualifying orders with lines, refunds and deliveries, in a handful of queries."""
         s, ids = self.session, customer_ids
         where = (*qualifying_orders(self.program), Order.customer_id.in_(ids))
-        orders: dict[int, _Order] = {}
+        orders: dict[int, ReplayOrder] = {}
         for row in s.execute(select(Order.id, Order.customer_id, Order.external_id, Order.status, Order.paid_amount,
                                     Order.shipping_amount, Order.goods_amount, Order.refunded_amount, Order.paid_at,
                                     Order.completed_at).where(*where)):
-            orders[row[0]] = _Order(*row[:8], clock.as_utc(row[8]), clock.as_utc(row[9]))
+            orders[row[0]] = ReplayOrder(*row[:8], clock.as_utc(row[8]), clock.as_utc(row[9]))
         for oid, line_id, no, total, sku, pid in s.execute(
                 select(OrderLine.order_id, OrderLine.id, OrderLine.line_no, OrderLine.total_amount, OrderLine.sku,
                        OrderLine.product_id).join(Order, Order.id == OrderLine.order_id).where(*where)
                 .order_by(OrderLine.order_id, OrderLine.line_no)):
             orders[oid].lines.append((line_id, no, total, sku, pid))
-        refund_index: dict[int, tuple[_Order, int]] = {}
+        refund_index: dict[int, tuple[ReplayOrder, int]] = {}
         for rid, oid, amount, requested, completed in s.execute(
                 select(Refund.id, Refund.order_id, Refund.amount, Refund.requested_at, Refund.completed_at)
                 .join(Order, Order.id == Refund.order_id).where(*where).order_by(Refund.order_id, Refund.id)):
@@ -667,12 +416,12 @@ class _Replay:
                                         .join(Order, Order.id == Shipment.order_id).where(*where)
                                         .group_by(Shipment.order_id)):
             orders[oid].delivered_at = clock.as_utc(delivered)
-        by_customer: dict[int, list[_Order]] = defaultdict(list)
+        by_customer: dict[int, list[ReplayOrder]] = defaultdict(list)
         for order in orders.values():
             by_customer[order.customer_id].append(order)
         return by_customer
 
-    def replay(self, customer_id: int, orders: list[_Order]) -> None:
+    def replay(self, customer_id: int, orders: list[ReplayOrder]) -> None:
         moments = []
         for order in orders:
             moments.append((order.paid_at, 0, order.id, order))
