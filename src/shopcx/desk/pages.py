@@ -20,7 +20,7 @@ from ..shops import service as shops
 from ..staff import service as staff
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId
-from ..web.templating import is_htmx, render
+from ..web.templating import acted, is_htmx, render
 from . import service
 from .service import sla, views
 
@@ -107,19 +107,13 @@ def ticket_context(session: Session, viewer: Viewer, ticket_id: int) -> dict:
 def _acted(request: Request, session: Session, viewer: Viewer, ticket_id: int, form_name: str, values: dict,
            action: Callable[[], None]):
     """Run one action on a ticket; answer with the ticket's body (HTMX) or the page, a refusal shown inline."""
-    try:
+    def act() -> None:
         service.get_ticket(session, ticket_id)
         action()
-    except ShopCXError as exc:
-        session.rollback()  # nothing of a refused action is kept
-        context = ticket_context(session, viewer, ticket_id)
-        context |= {"errors": {form_name: i18n.error_text(exc, viewer.locale)}, "values": {form_name: values}}
-        name = "desk/_ticket_body.html" if is_htmx(request) else "desk/ticket.html"
-        return render(request, name, context, viewer=viewer, status=exc.status)
-    if not is_htmx(request):
-        return RedirectResponse(f"/desk/tickets/{ticket_id}?done={form_name}", status_code=303)
-    context = ticket_context(session, viewer, ticket_id) | {"done": form_name}
-    return render(request, "desk/_ticket_body.html", context, viewer=viewer)
+
+    return acted(request, session, viewer, form_name=form_name, values=values, action=act,
+                 context=lambda: ticket_context(session, viewer, ticket_id), body="desk/_ticket_body.html",
+                 page="desk/ticket.html", done_url=f"/desk/tickets/{ticket_id}")
 
 
 # ---- settings -----------------------------------------------------------------------------------------------------

@@ -206,3 +206,22 @@ def error_response(request: Request, exc: ShopCXError) -> Response:
         return render(request, "_error.html", context, viewer=viewer, status=exc.status,
                       headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
     return render(request, "error.html", context, viewer=viewer, status=exc.status)
+
+
+def acted(request: Request, session, viewer: Viewer, *, form_name: str, values: dict, action, context,
+          body: str, page: str, done_url: str) -> Response:
+    """Run one staff action on a record's page: the record's body after it (HTMX) or a redirect to the page
+    with `?done=form_name`; a refusal is rolled back (nothing of it is kept) and shown next to its form with what
+    was typed. `context()` draws the page's values; `body` and `page` are its fragment and whole templates."""
+    from fastapi.responses import RedirectResponse
+
+    try:
+        action()
+    except ShopCXError as exc:
+        session.rollback()
+        values_shown = context() | {"errors": {form_name: i18n.error_text(exc, viewer.locale)},
+                                    "values": {form_name: values}}
+        return render(request, body if is_htmx(request) else page, values_shown, viewer=viewer, status=exc.status)
+    if not is_htmx(request):
+        return RedirectResponse(f"{done_url}?done={form_name}", status_code=303)
+    return render(request, body, context() | {"done": form_name}, viewer=viewer)

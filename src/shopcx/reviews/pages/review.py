@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from ...core import clock, i18n
-from ...core.errors import InvalidInput, NotFound, ShopCXError
+from ...core import clock
+from ...core.errors import InvalidInput, NotFound
 from ...core.money import to_minor
 from ...orders import service as orders
 from ...shops import service as shops
 from ...staff.service import Actor
 from ...web.auth import PageSession, Viewer
 from ...web.deps import RowId
-from ...web.templating import is_htmx, render
+from ...web.templating import acted, render
 from .. import rules, service
 from ..repository import ReviewFilter
 from ..schemas import ContactIn, ResolveIn, RevisionIn
@@ -165,18 +164,9 @@ def review_page(request: Request, review_id: RowId, done: str = "", viewer: View
 def _acted(request: Request, session: Session, viewer: Viewer, review_id: int, form_name: str, values: dict,
            action: Callable[[], None]):
     """Run one staff action on a review; answer with the review's body (HTMX) or the page, the refusal inline."""
-    try:
-        action()
-    except ShopCXError as exc:
-        session.rollback()  # nothing of a refused action is kept
-        context = review_context(session, viewer, review_id)
-        context |= {"errors": {form_name: i18n.error_text(exc, viewer.locale)}, "values": {form_name: values}}
-        name = "reviews/_review_body.html" if is_htmx(request) else "reviews/review.html"
-        return render(request, name, context, viewer=viewer, status=exc.status)
-    if not is_htmx(request):
-        return RedirectResponse(f"/reviews/{review_id}?done={form_name}", status_code=303)
-    context = review_context(session, viewer, review_id) | {"done": form_name}
-    return render(request, "reviews/_review_body.html", context, viewer=viewer)
+    return acted(request, session, viewer, form_name=form_name, values=values, action=action,
+                 context=lambda: review_context(session, viewer, review_id), body="reviews/_review_body.html",
+                 page="reviews/review.html", done_url=f"/reviews/{review_id}")
 
 
 @router.post("/reviews/{review_id}/reply")
