@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 
 class ShopCXError(Exception):
     """A business error shown to the user as {"error": code, "message": ...}."""
@@ -50,3 +52,16 @@ class PermissionDenied(ShopCXError):
 
 class TooManyRequests(ShopCXError):
     status = 429
+
+
+@contextlib.contextmanager
+def command_errors(console):
+    """For `shopcx` commands: a business error ends the command with its one-line message on `console` (stderr),
+    exit code 2 for bad input or a refusal, 1 otherwise."""
+    import typer
+
+    try:
+        yield
+    except ShopCXError as exc:
+        console.print(f"[red]error:[/red] {exc.message}", soft_wrap=True, markup=True, highlight=False)
+        raise typer.Exit(2 if exc.status < 500 else 1) from None

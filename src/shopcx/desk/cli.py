@@ -4,14 +4,13 @@ Exit codes: 0 done, 2 bad input (the message names the option), 1 the work faile
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import typer
 from rich.console import Console
 
 from ..core import db
-from ..core.errors import InvalidInput, NotFound, ShopCXError
+from ..core.errors import InvalidInput, NotFound, command_errors
 
 desk_app = typer.Typer(no_args_is_help=True, help="Complaint desk: tickets, SLA deadlines on the shop's calendar.")
 err = Console(stderr=True)
@@ -22,14 +21,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(desk_app, name="desk", help="Complaint desk: tickets, SLA deadlines on the shop's calendar.")
 
 
-@contextlib.contextmanager
 def _errors():
-    """Business errors end the command with their one-line message: 2 for bad input or a refusal, 1 otherwise."""
-    try:
-        yield
-    except ShopCXError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", soft_wrap=True, markup=True, highlight=False)
-        raise typer.Exit(2 if exc.status < 500 else 1) from None
+    """Business errors end the command with their one-line message (core.errors.command_errors)."""
+    return command_errors(err)
 
 
 def parse_minutes(text: str) -> float:

@@ -4,7 +4,6 @@ the option or field), 1 the work failed."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -15,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..core import clock, db
-from ..core.errors import ShopCXError
+from ..core.errors import command_errors
 from ..core.money import format_minor
 from ..staff.service import Actor
 
@@ -39,14 +38,9 @@ def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, default=str))
 
 
-@contextlib.contextmanager
 def _errors():
-    """Business errors end the command with their message: 2 for bad input or a refusal, 1 otherwise."""
-    try:
-        yield
-    except ShopCXError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", soft_wrap=True, markup=True, highlight=False)
-        raise typer.Exit(2 if exc.status < 500 else 1) from None
+    """Business errors end the command with their one-line message (core.errors.command_errors)."""
+    return command_errors(err)
 
 
 def _start() -> None:

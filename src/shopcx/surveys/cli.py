@@ -4,7 +4,6 @@ Exit codes: 0 done, 2 bad input (the message names the block, column or CSV line
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
@@ -14,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..core.errors import InvalidInput, ShopCXError
+from ..core.errors import InvalidInput, command_errors
 
 surveys_app = typer.Typer(no_args_is_help=True, help="Surveys: satisfaction models and measures.")
 err = Console(stderr=True)
@@ -36,14 +35,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(surveys_app, name="surveys", help="Surveys: satisfaction models and measures.")
 
 
-@contextlib.contextmanager
 def _errors():
-    """Business errors end the command with their message: 2 for bad input or a refusal, 1 otherwise."""
-    try:
-        yield
-    except ShopCXError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", soft_wrap=True, markup=True, highlight=False)
-        raise typer.Exit(2 if exc.status < 500 else 1) from None
+    """Business errors end the command with their one-line message (core.errors.command_errors)."""
+    return command_errors(err)
 
 
 def read_spec(path: Path) -> dict:
