@@ -14,7 +14,8 @@ Rounding of points (documented for members and tested):
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -239,3 +240,38 @@ def ladder_percent(config: ProgramConfig, order_number: int) -> int:
         if order_number >= step.min_orders:
             percent = step.percent_off
     return percent
+
+
+def cap_lines(lines: list[dict], detail: dict, total: int, allowed: int) -> int:
+    """Points of an order's lines after a cap allowed `allowed` of `total`: the lines keep their proportions (so a
+    later refund of one line takes back its own share), each remembers its uncapped points and the detail the
+    capped total; returns the points earned."""
+    if allowed >= total:
+        return total
+    for line, points in zip(lines, allocate(allowed, [ln["points"] for ln in lines]), strict=True):
+        line["uncapped"], line["points"] = line["points"], points
+    detail["capped_from"] = total
+    return allowed
+
+
+def refunded_by_line(line_no_of: dict[int, int], refunds: Iterable[tuple[int, Iterable[tuple[int, int]]]],
+                     bases: dict[int, int]) -> dict[int, int]:
+    """Cumulative refunded amount per line number: refund lines (order line id, amount) where given, the rest of
+    each refund (amount) spread over what of each line's base is left unrefunded (a line refunded in full takes no
+    more)."""
+    refunded: dict[int, int] = defaultdict(int)
+    unassigned = 0
+    for amount, items in refunds:
+        assigned = 0
+        for line_id, item_amount in items:
+            line_no = line_no_of.get(line_id)
+            if line_no is not None:
+                refunded[line_no] += item_amount
+                assigned += item_amount
+        unassigned += max(0, amount - assigned)
+    if unassigned:
+        keys = list(bases)
+        left = [max(0, bases[k] - refunded[k]) for k in keys]
+        for line_no, share in zip(keys, allocate(unassigned, left), strict=True):
+            refunded[line_no] += share
+    return refunded

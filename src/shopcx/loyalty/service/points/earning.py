@@ -90,12 +90,8 @@ def _earn(session: Session, program: ActiveProgram, account: LoyaltyAccount, ord
         month_start = day.replace(day=1)
         month = _earned_between(session, account, month_start, rules.add_months(month_start, 1) - timedelta(days=1)) \
             if earning.monthly_cap else 0
-        allowed = rules.capped(total, today, earning.daily_cap, month, earning.monthly_cap)
-        if allowed < total:
-            # The cap keeps the lines' proportions so a later refund of one line takes back its own share.
-            for line, points in zip(lines, rules.allocate(allowed, [ln["points"] for ln in lines]), strict=True):
-                line["uncapped"], line["points"] = line["points"], points
-            detail["capped_from"], total = total, allowed
+        total = rules.cap_lines(lines, detail, total,
+                                rules.capped(total, today, earning.daily_cap, month, earning.monthly_cap))
     ledger.add_pending(session, account, total, key=f"earn:{order.id}", reason="order", order_id=order.id,
                        source_type="order", source_id=order.external_id, rule_version=program.version,
                        earned_on=day, detail=detail)

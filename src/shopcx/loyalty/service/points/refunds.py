@@ -7,7 +7,6 @@ window is open, else from the balance, never below zero (the shortfall is record
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -24,25 +23,10 @@ if TYPE_CHECKING:
 
 
 def refunded_by_line(order: Order, bases: dict[int, int]) -> dict[int, int]:
-    """Cumulative refunded amount per line: refund lines where given, the rest spread over what of each line's
-    base those left unrefunded (a line refunded in full takes no more)."""
-    no_of = {line.id: line.line_no for line in order.lines}
-    refunded: dict[int, int] = defaultdict(int)
-    unassigned = 0
-    for refund in order.refunds:
-        assigned = 0
-        for item in refund.lines:
-            line_no = no_of.get(item.order_line_id)
-            if line_no is not None:
-                refunded[line_no] += item.amount
-                assigned += item.amount
-        unassigned += max(0, refund.amount - assigned)
-    if unassigned:
-        keys = list(bases)
-        left = [max(0, bases[k] - refunded[k]) for k in keys]
-        for line_no, share in zip(keys, rules.allocate(unassigned, left), strict=True):
-            refunded[line_no] += share
-    return refunded
+    """Cumulative refunded amount per line of a stored order (rules.refunded_by_line)."""
+    return rules.refunded_by_line({line.id: line.line_no for line in order.lines},
+                                  ((r.amount, ((i.order_line_id, i.amount) for i in r.lines)) for r in order.refunds),
+                                  bases)
 
 
 def is_void(order: Order) -> bool:

@@ -157,11 +157,8 @@ class _Member:
             today = self.earned_on_day[day] if earning.daily_cap else 0
             month = sum(v for d, v in self.earned_on_day.items() if (d.year, d.month) == (day.year, day.month)) \
                 if earning.monthly_cap else 0
-            allowed = rules.capped(total, today, earning.daily_cap, month, earning.monthly_cap)
-            if allowed < total:
-                for line, points in zip(lines, rules.allocate(allowed, [ln["points"] for ln in lines]), strict=True):
-                    line["uncapped"], line["points"] = line["points"], points
-                detail["capped_from"], total = total, allowed
+            total = rules.cap_lines(lines, detail, total,
+                                    rules.capped(total, today, earning.daily_cap, month, earning.monthly_cap))
         self.earned_on_day[day] += total
         source = {"order_id": order.id, "source_type": "order", "source_id": order.external_id,
                   "rule_version": sim.program.version, "earned_on": day}
@@ -355,24 +352,11 @@ class _Replay:
 
     @staticmethod
     def refunded_by_line(order: ReplayOrder, bases: dict[int, int]) -> dict[int, int]:
-        """refunds.refunded_by_line over the loaded rows (same order of keys)."""
-        no_of = {line[0]: line[1] for line in order.lines}
-        refunded: dict[int, int] = defaultdict(int)
-        unassigned = 0
-        for (amount, _, _), items in zip(order.refunds, order.refund_lines, strict=True):
-            assigned = 0
-            for line_id, item_amount in items:
-                line_no = no_of.get(line_id)
-                if line_no is not None:
-                    refunded[line_no] += item_amount
-                    assigned += item_amount
-            unassigned += max(0, amount - assigned)
-        if unassigned:
-            keys = list(bases)
-            left = [max(0, bases[k] - refunded[k]) for k in keys]
-            for line_no, share in zip(keys, rules.allocate(unassigned, left), strict=True):
-                refunded[line_no] += share
-        return refunded
+        """refunds.refunded_by_line over the loaded rows (the same rule, rules.refunded_by_line)."""
+        return rules.refunded_by_line({line[0]: line[1] for line in order.lines},
+                                      ((amount, items) for (amount, _, _), items in zip(order.refunds,
+                                                                                        order.refund_lines,
+                                                                                        strict=True)), bases)
 
     def available_on(self, order: ReplayOrder) -> date:
         if order.completed_at is not None:
