@@ -154,7 +154,6 @@ def respond(request: Request, viewer: Viewer, session: Session, export: Export) 
              "name": export.name, "filename": export.filename(), "title": export.sheet.title,
              "started_at": clock.now().isoformat()}
     _save_state(job_id, state)
-    session.commit()  # the audit entry stands even if the export later fails
     runner(job_id, export, state)
     return render(request, "export_progress.html", {"job_id": job_id, "job": load_state(job_id)}, viewer=viewer,
                   status=202)
