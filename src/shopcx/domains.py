@@ -16,6 +16,7 @@ from .desk.face import FACE as desk
 from .imports.face import FACE as imports
 from .insights.face import FACE as insights
 from .loyalty.face import FACE as loyalty
+from .messaging.face import FACE as messaging
 from .orders.face import FACE as orders
 from .reviews.face import FACE as reviews
 from .shops.face import FACE as shops
@@ -23,8 +24,8 @@ from .staff.face import FACE as staff
 from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, imports, staff,
-                           demo, backup)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, imports,
+                           staff, demo, backup)
 
 _installed = False
 
