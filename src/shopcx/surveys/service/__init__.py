@@ -1,0 +1,24 @@
+"""Surveys as use cases, by folder: `surveys` (presets, drafts, publishing), `links` (personal links and the
+buyer's answers through them), `results` (measures, waves, responses, SERVQUAL, a customer's answers) and
+`model` (the ECSI path model). This module re-exports what the faces and other domains call."""
+
+from .links import LINK_DAYS, IssuedLink, LinkRefused, answer, answers_of, invite, open_link, response_for, token_hash
+from .model import ECSI_BLOCKS, ECSI_PATHS, MIN_MODEL_ROWS, ModelOutcome, ecsi_model
+from .results import (
+                    HEADLINE,
+                    WaveChange,
+                    customer_answers,
+                    customer_names,
+                    headline_measures,
+                    list_surveys,
+                    responses,
+                    servqual_gaps,
+                    wave_changes,
+)
+from .surveys import create_from_preset, get_survey, latest_draft, publish, published, save_draft, versions
+
+__all__ = ["ECSI_BLOCKS", "ECSI_PATHS", "HEADLINE", "LINK_DAYS", "MIN_MODEL_ROWS", "IssuedLink", "LinkRefused",
+           "ModelOutcome", "WaveChange", "answer", "answers_of", "create_from_preset", "customer_answers",
+           "customer_names", "ecsi_model", "get_survey", "headline_measures", "invite", "latest_draft",
+           "list_surveys", "open_link", "publish", "published", "response_for", "responses", "save_draft",
+           "servqual_gaps", "token_hash", "versions", "wave_changes"]
