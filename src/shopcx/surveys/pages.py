@@ -133,7 +133,21 @@ def surveys_detail(request: Request, survey_id: RowId, viewer: Viewer = Reader, 
     model = context["model"]
     problem = i18n.error_text(model.problem, viewer.locale) if model and model.problem else None
     return render(request, "surveys/detail.html", context | {"can_write": viewer.can("surveys:write"),
-                                                             "model_problem": problem}, viewer=viewer)
+                                                             "model_problem": problem,
+                                                             "base_url": str(request.base_url).rstrip("/")},
+                  viewer=viewer)
+
+
+@router.post("/surveys/{survey_id}/public")
+def surveys_public_link(request: Request, survey_id: RowId, open: str = Form("1"), viewer: Viewer = Writer,
+                        session: Session = PageSession):
+    """Open the survey's public (anonymous) link, or close it."""
+    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    if open == "1":
+        service.open_public_link(session, survey, actor=viewer.actor)
+    else:
+        service.close_public_link(session, survey, actor=viewer.actor)
+    return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
 
 
 @router.post("/surveys/{survey_id}/publish")
