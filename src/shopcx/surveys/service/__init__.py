@@ -3,6 +3,7 @@ buyer's answers through them), `results` (measures, waves, responses, SERVQUAL, 
 `model` (the ECSI path model). This module re-exports what the faces and other domains call."""
 
 from ...core.errors import Conflict, InvalidInput, TooManyRequests
+from . import imports
 from .links import LINK_DAYS, IssuedLink, LinkRefused, answer, answers_of, invite, open_link, response_for, token_hash
 from .model import ECSI_BLOCKS, ECSI_PATHS, MIN_MODEL_ROWS, ModelOutcome, ecsi_model
 from .public import PUBLIC_PER_HOUR, address_hash, answer_public, close_public_link, open_public_link, public_survey
@@ -22,6 +23,6 @@ from .surveys import create_from_preset, get_survey, latest_draft, publish, publ
 __all__ = ["Conflict", "ECSI_BLOCKS", "ECSI_PATHS", "HEADLINE", "InvalidInput", "IssuedLink", "LINK_DAYS",
            "LinkRefused", "MIN_MODEL_ROWS", "ModelOutcome", "PUBLIC_PER_HOUR", "TooManyRequests", "WaveChange",
            "address_hash", "answer", "answer_public", "answers_of", "close_public_link", "create_from_preset",
-           "customer_answers", "customer_names", "ecsi_model", "get_survey", "headline_measures", "invite",
+           "customer_answers", "customer_names", "ecsi_model", "get_survey", "headline_measures", "imports", "invite",
            "latest_draft", "list_surveys", "open_link", "open_public_link", "public_survey", "publish", "published",
            "response_for", "responses", "save_draft", "servqual_gaps", "token_hash", "versions", "wave_changes"]
