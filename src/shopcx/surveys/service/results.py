@@ -54,9 +54,10 @@ class WaveChange:
     change: rules.Change
 
 
-def wave_changes(session: Session, survey: Survey) -> dict[str, WaveChange]:
-    """Each headline measure's change from the second-latest wave to the latest, with its significance test
-    (waves in the order they were first answered; at least 2 answers in each)."""
+def wave_changes(session: Session, survey: Survey, *, before: str | None = None,
+                 after: str | None = None) -> dict[str, WaveChange]:
+    """Each headline measure's change from the second-latest wave to the latest (or from wave `before` to wave
+    `after`), with its significance test (waves in the order they were first answered; at least 2 answers in each)."""
     out: dict[str, WaveChange] = {}
     for key, rows in _headline_scores(session, survey).items():
         waves: dict[str, list[int]] = {}
@@ -66,8 +67,9 @@ def wave_changes(session: Session, survey: Survey) -> dict[str, WaveChange]:
         usable = [w for w, scores in waves.items() if len(scores) >= 2]
         if len(usable) < 2:
             continue
-        before, after = usable[-2], usable[-1]
-        out[key] = WaveChange(before, after, _COMPARE[key](waves[before], waves[after]))
+        first, last = (before, after) if before and after else (usable[-2], usable[-1])
+        if first in usable and last in usable:
+            out[key] = WaveChange(first, last, _COMPARE[key](waves[first], waves[last]))
     return out
 
 
