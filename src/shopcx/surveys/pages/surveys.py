@@ -18,6 +18,7 @@ from ...core import i18n
 from ...core.errors import InvalidInput, NotFound
 from ...core.face import Panel
 from ...shops import service as shops
+from ...staff import service as staff
 from ...web.auth import PageSession, Viewer
 from ...web.deps import MAX_ID, RowId, parse_id
 from ...web.templating import render
@@ -25,6 +26,7 @@ from .. import service
 from ..presets import PRESETS
 from ..public import points
 from ..tables import Invitation
+from ..tables import Response as Answered
 from .base import Reader, Writer, shop_ids
 
 MAX_LINKS = 5000  # one export; a larger wave is sent in parts
@@ -73,13 +75,18 @@ def _survey_context(session: Session, survey) -> dict:
                                    func.count(Invitation.answered_at))
                             .where(Invitation.survey_id == survey.id).group_by(Invitation.wave)
                             .order_by(Invitation.wave)).all()
-    return {"survey": survey, "versions": versions, "draft": next((v for v in versions if v.status == "draft"), None),
+    followups = service.followups(session, [survey.shop_id], survey_id=survey.id)
+    people = {r.customer_id for r in rows if r.customer_id} | {f.customer_id for f in followups if f.customer_id}
+    return {"survey": survey, "versions": versions, "followups": followups,
+            "followup_hours": service.FOLLOWUP_HOURS,
+            "owners": {u.id: u.display_name for u in staff.list_users(session)},
+            "draft": next((v for v in versions if v.status == "draft"), None),
             "measures": service.headline_measures(session, survey), "changes": service.wave_changes(session, survey),
             "servqual": service.servqual_gaps(session, survey),
             "model": service.ecsi_model(session, survey),
             "responses": rows, "total": total,
             "waves": waves,
-            "names": service.customer_names(session, {r.customer_id for r in rows if r.customer_id}),
+            "names": service.customer_names(session, people),
             "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
 
 
@@ -189,3 +196,12 @@ def surveys_preview(request: Request, survey_id: RowId, lang: str = "", version:
         "values": {}, "points": points, "hidden": {q["key"] for q in questions if q.get("show_if")},
         "message": None, "error": None, "error_field": None, "other_lang": "en" if locale == "zh" else "zh",
         "preview_version": chosen.version}, viewer=viewer)
+
+
+@router.post("/surveys/followups/{followup_id}/close")
+def surveys_followup_close(request: Request, followup_id: RowId, note: str = Form(""), viewer: Viewer = Writer,
+                           session: Session = PageSession):
+    """Close a detractor's follow-up with what was done."""
+    case = service.close_followup(session, shop_ids(session), followup_id, note, actor=viewer.actor)
+    survey_id = session.scalar(select(Answered.survey_id).where(Answered.id == case.response_id))
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)

@@ -24,6 +24,7 @@ from ...customers.models import Customer, CustomerIdentity
 from ...staff.service import Actor, audit
 from ..questions import parse_answers
 from ..tables import CHANNELS, Answer, Invitation, Response, Survey, SurveyVersion
+from .followups import follow_up
 from .surveys import published
 
 LINK_DAYS = 30
@@ -177,4 +178,6 @@ def answer(session: Session, inv: Invitation, form: dict, *, locale: str, final:
         inv.answered_at = now
     response.updated_at, response.locale = now, locale
     session.flush()
+    if final:
+        follow_up(session, response)
     return response

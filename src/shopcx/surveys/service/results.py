@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...customers.models import Customer
 from .. import rules
 from ..questions import SCALES
-from ..tables import Answer, Response, Survey
+from ..tables import Answer, Followup, Response, Survey
 from .surveys import published
 
 HEADLINE = ("csat", "nps", "ces", "enps")
@@ -126,7 +126,8 @@ def customer_answers(session: Session, customer_id: int, limit: int = 20) -> lis
     for response, survey in found:
         scores = dict(session.execute(select(Answer.question, Answer.score)
                                       .where(Answer.response_id == response.id, Answer.question.in_(HEADLINE))).all())
-        out.append({"response": response, "survey": survey,
+        followup = session.scalar(select(Followup.status).where(Followup.response_id == response.id))
+        out.append({"response": response, "survey": survey, "followup": followup,
                     "scores": {k: int(v) for k, v in scores.items() if v is not None}})
     return out
 
