@@ -44,3 +44,11 @@ _DESK = {"owner": {"desk:read", "desk:write", "desk:settings"}, "manager": {"des
          "agent": {"desk:read", "desk:write"}, "analyst": {"desk:read"}}
 PERMISSIONS = {role: granted | _DESK.get(role, set()) for role, granted in PERMISSIONS.items()}
 SCOPES += ("desk:read", "desk:write", "desk:settings")
+
+# Care moments and campaigns (issue 16): operations, managers and owners run them, analysts read the results; agents
+# work their callbacks (回访) and late parcels, managers and owners too (they assign VIP managers).
+_CARE = {"owner": {"care:read", "care:write", "callbacks:work"},
+         "manager": {"care:read", "care:write", "callbacks:work"},
+         "operations": {"care:read", "care:write"}, "agent": {"callbacks:work"}, "analyst": {"care:read"}}
+PERMISSIONS = {role: granted | _CARE.get(role, set()) for role, granted in PERMISSIONS.items()}
+SCOPES += ("care:read", "care:write", "callbacks:work")

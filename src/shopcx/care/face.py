@@ -1,0 +1,7 @@
+"""The care domain's face, listed in shopcx/domains.py: care moments, campaigns with control groups, templates, VIP
+callbacks and delivery care (staff pages under the user menu, the buyer's tracking page, API, `shopcx care`, the
+daily job)."""
+
+from ..core.face import Face
+
+FACE = Face("care", __package__, models=("tables",))
