@@ -74,9 +74,8 @@ def insert_recipients(session: Session, rows: Sequence[dict]) -> int:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(CareRecipient).values(list(rows)).on_conflict_do_nothing(
-        index_elements=["source", "source_id", "occasion", "customer_id"])
-    result = session.execute(stmt)
-    return result.rowcount or 0
+        index_elements=["source", "source_id", "occasion", "customer_id"]).returning(CareRecipient.id)
+    return len(session.execute(stmt).all())
 
 
 def recipients_of(session: Session, source: str, source_id: int, *, occasion: str | None = None,
