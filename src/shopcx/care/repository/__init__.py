@@ -244,3 +244,18 @@ def moments(session: Session, shop_id: int) -> list[CareMoment]:
 def sending_campaigns(session: Session) -> list[CareCampaign]:
     """Campaigns that are sending."""
     return list(session.scalars(select(CareCampaign).where(CareCampaign.status == "sending")))
+
+
+def top_pairs(session: Session, shop_id: int, *, limit: int) -> list[ProductPair]:
+    """The shop's strongest bought-together pairs (each pair once, A < B), by lift then by count."""
+    return list(session.scalars(select(ProductPair).where(ProductPair.shop_id == shop_id,
+                                                          ProductPair.product_id < ProductPair.other_id)
+                                .order_by(ProductPair.lift.desc(), ProductPair.together.desc()).limit(limit)))
+
+
+def count_due(session: Session) -> int:
+    """Queued treated people whose time has come."""
+    from ...core import clock
+
+    return session.scalar(select(func.count()).select_from(CareRecipient).where(
+        CareRecipient.status == "queued", CareRecipient.send_after <= clock.now())) or 0
