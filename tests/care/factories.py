@@ -77,8 +77,11 @@ def collect():
     """A deliverer that records what it was given (the messaging domain in production)."""
     sent = []
 
-    def deliver(session, recipient, customer, subject, body):
-        sent.append((recipient.customer_id, subject, body))
-        return f"test-{len(sent)}"
+    def deliver(session, items):
+        out = []
+        for recipient, _customer, subject, body in items:
+            sent.append((recipient.customer_id, subject, body))
+            out.append((f"test-{len(sent)}", None))
+        return out
 
     return sent, deliver

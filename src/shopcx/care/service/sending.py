@@ -1,10 +1,10 @@
-"""The sending step: each queued treated person's offer is issued (once), their message rendered in their language
-and handed to a deliverer; the messaging domain is the real one (channels, consent, quiet hours, caps, log).
+"""The sending step: each queued treated person's offer is issued (once) and their message rendered in their
+language; the batch is then handed to a deliverer, which is the messaging domain in production (channels, the
+buyer's rights again, quiet hours, caps, the message log, its own idempotency key).
 
-A deliverer is `deliver(session, recipient, customer, subject, body) -> str`, returning the message's reference or
-raising SkipMessage(reason) when the person may not be messaged (no consent, unsubscribed, capped …). Everything for
-one person happens in the caller's transaction, so a crash leaves the row queued and the retry repeats it exactly
-(the coupon is issued once, the deliverer receives the same idempotency key).
+A deliverer is `deliver(session, items) -> list[(reference, skip reason or None)]` for items of
+(recipient, customer, subject, body). Everything for one batch happens in the caller's transaction, so a crash leaves
+the rows queued and the retry repeats them exactly (coupons are issued once per row, the messages keep their keys).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class SkipMessage(Exception):
         self.reason = reason
 
 
-Deliverer = Callable[[Session, CareRecipient, object, str, str], str]
+Deliverer = Callable[[Session, list], list]
 
 
 def idempotency_key(recipient: CareRecipient) -> str:
@@ -80,19 +80,16 @@ def _source(session: Session, recipient: CareRecipient):
     return session.get(table, recipient.source_id)
 
 
-def send_one(session: Session, recipient: CareRecipient, deliver: Deliverer) -> str:
-    """Issue, render and hand over one queued person; returns the row's new status."""
+def _prepare(session: Session, recipient: CareRecipient):
+    """(customer, subject, body) ready to hand over, or None when the row was settled here (held, skipped, failed)."""
     source = _source(session, recipient)
     if source is None or (isinstance(source, CareCampaign) and source.status == "cancelled"):
         recipient.status, recipient.reason = "held", "campaign cancelled"
-        return recipient.status
+        return None
     customer = repository.customers_by_id(session, [recipient.customer_id]).get(recipient.customer_id)
     if customer is None or customer.erased_at is not None:
         recipient.status, recipient.reason = "skipped", "erased"
-        return recipient.status
-    if repository.demo_customers(session, [customer.id]):
-        recipient.status, recipient.reason = "skipped", "demo identity"
-        return recipient.status
+        return None
     shop = shops.get_shop_by_id(session, recipient.shop_id)
     try:
         if source.template_id is None:
@@ -106,30 +103,40 @@ def send_one(session: Session, recipient: CareRecipient, deliver: Deliverer) -> 
                                                coupon_code=recipient.coupon_code, offer=offer_text,
                                                extra=recipient.detail.get("values") if recipient.detail else None)
             rendered = render_for(template, values, language)
-            recipient.language, recipient.subject, recipient.body = language, rendered.subject, rendered.body
-            recipient.message_ref = deliver(session, recipient, customer, rendered.subject, rendered.body)
             nested.commit()
         except BaseException:
             nested.rollback()
             raise
     except SkipMessage as skip:
         recipient.status, recipient.reason = "skipped", skip.reason[:255]
-        return recipient.status
+        return None
     except ShopCXError as exc:  # a template error or a refused text: stored, named, never retried blindly
         recipient.status, recipient.reason = "failed", f"{exc.code}: {exc.message}"[:255]
-        return recipient.status
-    recipient.status, recipient.sent_at = "sent", clock.now()
-    return recipient.status
+        return None
+    recipient.language, recipient.subject, recipient.body = language, rendered.subject, rendered.body
+    return customer, rendered.subject, rendered.body
 
 
 def send_due(session: Session, deliver: Deliverer, *, now: datetime | None = None, limit: int = 500,
              source: str | None = None, source_id: int | None = None) -> dict[str, int]:
-    """Send up to `limit` queued people whose time has come; counts by new status."""
+    """Prepare up to `limit` queued people whose time has come and hand them over in one batch; counts by status."""
     now = now or clock.now()
     counts: dict[str, int] = {}
+    ready = []
     for recipient in repository.due_recipients(session, now, limit=limit, source=source, source_id=source_id):
-        status = send_one(session, recipient, deliver)
-        counts[status] = counts.get(status, 0) + 1
+        prepared = _prepare(session, recipient)
+        if prepared is None:
+            counts[recipient.status] = counts.get(recipient.status, 0) + 1
+        else:
+            ready.append((recipient, *prepared))
+    if ready:
+        for (recipient, *_), (ref, skipped) in zip(ready, deliver(session, ready), strict=True):
+            recipient.message_ref = str(ref) if ref is not None else None
+            if skipped:
+                recipient.status, recipient.reason = "skipped", skipped[:255]
+            else:
+                recipient.status, recipient.sent_at = "sent", clock.now()
+            counts[recipient.status] = counts.get(recipient.status, 0) + 1
     session.flush()
     return counts
 
