@@ -8,6 +8,7 @@ order is the menu's order and the order routes are matched in (JSON routes of ev
 from __future__ import annotations
 
 from .backup.face import FACE as backup
+from .care.face import FACE as care
 from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
@@ -24,8 +25,8 @@ from .staff.face import FACE as staff
 from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, imports,
-                           staff, demo, backup)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, care,
+                           imports, staff, demo, backup)
 
 _installed = False
 

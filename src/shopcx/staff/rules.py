@@ -53,3 +53,10 @@ _MESSAGING = {"owner": {"messaging:read", "messaging:write", "messaging:settings
               "analyst": {"messaging:read"}}
 PERMISSIONS = {role: granted | _MESSAGING.get(role, set()) for role, granted in PERMISSIONS.items()}
 SCOPES += ("messaging:read", "messaging:write", "messaging:settings")
+# Care moments and campaigns (issue 16): operations, managers and owners run them, analysts read the results; agents
+# work their callbacks (回访) and late parcels, managers and owners too (they assign VIP managers).
+_CARE = {"owner": {"care:read", "care:write", "callbacks:work"},
+         "manager": {"care:read", "care:write", "callbacks:work"},
+         "operations": {"care:read", "care:write"}, "agent": {"callbacks:work"}, "analyst": {"care:read"}}
+PERMISSIONS = {role: granted | _CARE.get(role, set()) for role, granted in PERMISSIONS.items()}
+SCOPES += ("care:read", "care:write", "callbacks:work")

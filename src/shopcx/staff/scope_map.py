@@ -124,6 +124,23 @@ API_MIRRORS: dict[Twin, Mirror] = {
     # surveys (issue 14)
     ("GET", "/api/v1/surveys"): (("GET", "/surveys"),),
     ("GET", "/api/v1/surveys/{survey_id}/results"): (("GET", "/surveys/{survey_id}"),),
+    # care (issue 16)
+    ("POST", "/api/v1/shops/{shop_code}/care/audience/count"): (("POST", "/care/audience-count"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/campaigns"): (("GET", "/care"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/campaigns"): (("POST", "/care/campaigns"),),
+    ("GET", "/api/v1/care/campaigns/{campaign_id}"): (("GET", "/care/campaigns/{campaign_id}"),),
+    ("POST", "/api/v1/care/campaigns/{campaign_id}/launch"): (("POST", "/care/campaigns/{campaign_id}/launch"),),
+    ("POST", "/api/v1/care/campaigns/{campaign_id}/cancel"): (("POST", "/care/campaigns/{campaign_id}/cancel"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/moments"): (("GET", "/care/moments"),),
+    ("PUT", "/api/v1/shops/{shop_code}/care/moments/{kind}"): (("POST", "/care/moments/{kind}"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/moments/run"): (("POST", "/care/moments-run"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/templates"): (("POST", "/care/templates"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/templates/{template_id}/preview"):
+        (("POST", "/care/templates/{template_id}/preview"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/callbacks"): (("GET", "/care/callbacks"),),
+    ("POST", "/api/v1/care/callbacks/{task_id}"): (("POST", "/care/callbacks/{task_id}"),),
+    ("POST", "/api/v1/care/scans"): "orders:write",  # carrier updates arrive from integrations; no page adds one
+    ("GET", "/api/v1/shops/{shop_code}/care/parcels"): (("GET", "/care/parcels"),),
 }
 
 # The complaint desk (issue 15): each API route twins a desk page.
