@@ -3,5 +3,5 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
+FACE = Face("desk", __package__, models=("models", "records"), api=("api",), pages=("pages",), cli="cli",
             nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
