@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import answers, tickets
+from . import answers, authority, promises, staffing, tickets
 
 router = APIRouter(include_in_schema=False)
-for screens in (answers, tickets):
+for screens in (answers, authority, promises, staffing, tickets):
     router.include_router(screens.router)

@@ -4,11 +4,8 @@ page, the preview with the ticket's data and sending one (a macro also moves sta
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from ...core import i18n
-from ...core.errors import ShopCXError
 from ...shops import service as shops
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
@@ -16,7 +13,7 @@ from ...web.templating import render
 from .. import playbook, service
 from ..service import answers
 from .tickets import _form_int, _shop, ticket_acted
-from .tools import answer_locale
+from .tools import answer_locale, settings_saved
 
 Writer = Depends(require("desk:write"))
 Manager = Depends(require("desk:settings"))
@@ -50,18 +47,15 @@ def desk_answers_save(request: Request, shop: str = Form(""), answer_id: str = F
     """Create or change an answer; its texts pass the platform-rule guard and may use only known variables."""
     values = {"answer_id": answer_id, "title": title, "category": category, "body_zh": body_zh, "body_en": body_en,
               "set_status": set_status, "set_category": set_category, "add_tags": add_tags}
-    try:
-        found = _shop(session, shop)
-        answers.save_answer(session, found, title=title, body_zh=body_zh, body_en=body_en, category=category or None,
-                            set_status=set_status or None, set_category_to=set_category or None,
-                            add_tags=add_tags.replace("，", ",").split(","), is_active=is_active == "1",
-                            answer_id=_form_int(answer_id, "answer"), actor=viewer.actor)
-    except ShopCXError as exc:
-        session.rollback()
-        context = answers_context(session, viewer, shop) | {
-            "errors": {"answer": i18n.error_text(exc, viewer.locale)}, "values": {"answer": values}}
-        return render(request, "desk/answers.html", context, viewer=viewer, status=exc.status)
-    return RedirectResponse(f"/desk/settings/answers?shop={found.code}&done=answer", status_code=303)
+    return settings_saved(request, session, viewer, form_name="answer", values=values, template="desk/answers.html",
+                          context=lambda: answers_context(session, viewer, shop),
+                          done_url=f"/desk/settings/answers?shop={shop}&done=answer",
+                          action=lambda: answers.save_answer(
+                              session, _shop(session, shop), title=title, body_zh=body_zh, body_en=body_en,
+                              category=category or None, set_status=set_status or None,
+                              set_category_to=set_category or None, add_tags=add_tags.replace("，", ",").split(","),
+                              is_active=is_active == "1", answer_id=_form_int(answer_id, "answer"),
+                              actor=viewer.actor))
 
 
 @router.get("/desk/tickets/{ticket_id}/answer-preview")

@@ -22,7 +22,7 @@ from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
 from ...web.templating import acted, is_htmx, render
 from .. import service
-from ..service import sla, views
+from ..service import notices, sla, views
 from .tools import ticket_tools
 
 Reader = Depends(require("desk:read"))
@@ -70,7 +70,8 @@ def list_context(session: Session, viewer: Viewer, *, status: str, priority: str
             "badges": views.badges(session, rows), "names": _staff_names(session),
             "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop},
             "statuses": service.STATUSES, "priorities": sla.PRIORITIES, "shops": shops.list_shops(session),
-            "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+            "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+            "notice_count": len(notices.for_user(session, viewer.user_id))}
 
 
 def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:
