@@ -15,6 +15,7 @@ from ..service import answers
 from .tickets import _form_int, _shop, ticket_acted
 from .tools import answer_locale, settings_saved
 
+Reader = Depends(require("desk:read"))
 Writer = Depends(require("desk:write"))
 Manager = Depends(require("desk:settings"))
 
@@ -60,7 +61,7 @@ def desk_answers_save(request: Request, shop: str = Form(""), answer_id: str = F
 
 @router.get("/desk/tickets/{ticket_id}/answer-preview")
 def desk_answer_preview(request: Request, ticket_id: RowId, answer_id: str = "", locale: str = "",
-                        viewer: Viewer = Writer, session: Session = PageSession):
+                        viewer: Viewer = Reader, session: Session = PageSession):
     """The chosen answer filled with this ticket's data, as the reply box (variables without a value stay)."""
     ticket = service.get_ticket(session, ticket_id)
     shop = shops.get_shop_by_id(session, ticket.shop_id)
