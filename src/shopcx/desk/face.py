@@ -3,5 +3,6 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
+FACE = Face("desk", __package__, models=("models", "records"), api=("api", "agent_api"), pages=("pages",), cli="cli",
+            jobs="jobs", customer_panel="pages.promises:panel",
             nav=(NavEntry("desk", "desk_tickets", "desk:read"),))

@@ -152,3 +152,19 @@ API_MIRRORS |= {
     ("POST", "/api/v1/tickets/{ticket_id}/messages"): (("POST", "/desk/tickets/{ticket_id}/message"),),
     ("POST", "/api/v1/tickets/{ticket_id}/transition"): (("POST", "/desk/tickets/{ticket_id}/status"),),
 }
+
+# The desk's agent tools (issue 15): answers, compensation, promises twin the ticket page's forms.
+_D = "/api/v1/tickets/{ticket_id}"
+API_MIRRORS |= {
+    ("GET", "/api/v1/shops/{shop_code}/answers"): (_TICKET,),
+    ("GET", f"{_D}/answers/{{answer_id}}/preview"): (("GET", "/desk/tickets/{ticket_id}/answer-preview"),),
+    ("POST", f"{_D}/answers/{{answer_id}}"): (("POST", "/desk/tickets/{ticket_id}/answer"),),
+    ("GET", f"{_D}/compensation"): (_TICKET,),
+    ("POST", f"{_D}/compensation"): (("POST", "/desk/tickets/{ticket_id}/compensation"),),
+    ("POST", "/api/v1/compensation/{compensation_id}/decision"): (
+        ("POST", "/desk/compensation/{compensation_id}/decide"),),
+    ("GET", f"{_D}/promises"): (_TICKET,),
+    ("POST", f"{_D}/promises"): (("POST", "/desk/tickets/{ticket_id}/promise"),),
+    ("POST", "/api/v1/promises/{promise_id}/close"): (("POST", "/desk/promises/{promise_id}/close"),),
+    ("GET", "/api/v1/promises/keeping"): (("GET", "/desk/promises"),),
+}
