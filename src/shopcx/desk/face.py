@@ -1,7 +1,7 @@
 """The complaint desk's face, listed in shopcx/domains.py: tickets and their SLA clocks on the shop's business calendar
-(staff pages, API, `shopcx desk`)."""
+(staff pages, API, `shopcx desk`), and the buyer's pages (complaint form, ticket status by signed link)."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+FACE = Face("desk", __package__, models=("models", "channels.tables"), api=("api",), pages=("pages", "public"),
+            cli="cli", nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
