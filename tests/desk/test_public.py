@@ -92,3 +92,30 @@ def test_the_rating_on_a_resolved_ticket(client, session, shop):
     rated = client.post(f"/t/{token}/rate", data={"score": "5", "form_token": intake.links.form_token(token),
                                                    "lang": "zh"})
     assert rated.status_code == 200 and "感谢您的评价" in rated.text and "您已评价：5 分" in rated.text
+
+
+def test_staff_take_a_care_case_over_from_a_page(session, shop, client):
+    from datetime import UTC, datetime
+
+    from shopcx.core import clock
+    from shopcx.reviews import service as reviews
+    from shopcx.reviews.schemas import ReviewIn
+    from shopcx.staff.service import SYSTEM
+
+    from ..web.conftest import csrf_of, make_user, sign_in  # noqa: F401
+
+    at = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    with clock.frozen_at(at):
+        stored = reviews.record_review(session, shop, ReviewIn(external_id="R-1", order_external_id="TB8001",
+                                                               stars=2, text="快递太慢", reviewed_at=at), actor=SYSTEM)
+    from shopcx.staff import service as staff
+
+    staff.create_user(session, username="agent7", password="correct-horse-battery", role="agent")
+    session.flush()
+    assert sign_in(client, "agent7", "correct-horse-battery").status_code == 303
+    csrf = csrf_of(client.get("/").text)
+    moved = client.post(f"/desk/review-cases/{stored.case_id}/take-over", data={"csrf_token": csrf},
+                        follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"].startswith("/desk/tickets/")
+    ticket = session.scalar(select(Ticket))
+    assert ticket.channel == "review" and ticket.category == "logistics"

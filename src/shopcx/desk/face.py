@@ -3,5 +3,6 @@
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models", "channels.tables"), api=("api",), pages=("pages", "public"),
-            cli="cli", nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+FACE = Face("desk", __package__, models=("models", "channels.tables"), api=("api", "channels.api"),
+            pages=("pages", "channels.pages", "public"), cli="cli",
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
