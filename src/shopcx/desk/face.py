@@ -4,5 +4,5 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("desk", __package__, models=("models", "channels.tables"), api=("api", "channels.api"),
-            pages=("pages", "channels.pages", "public"), cli="cli",
+            pages=("pages", "channels.pages", "reports.pages", "public"), cli="cli",
             nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
