@@ -168,3 +168,10 @@ API_MIRRORS |= {
     ("POST", "/api/v1/promises/{promise_id}/close"): (("POST", "/desk/promises/{promise_id}/close"),),
     ("GET", "/api/v1/promises/keeping"): (("GET", "/desk/promises"),),
 }
+
+# The desk's channels (issue 15): the ticket webhook is signed with the shop's key, not scoped; the others twin pages.
+API_MIRRORS |= {
+    ("POST", "/api/v1/webhooks/{shop_code}/tickets"): None,
+    ("POST", "/api/v1/review-cases/{case_id}/ticket"): (("POST", "/desk/review-cases/{case_id}/take-over"),),
+    ("PUT", "/api/v1/tickets/{ticket_id}/category"): (("POST", "/desk/tickets/{ticket_id}/assign"),),
+}
