@@ -11,6 +11,7 @@ from .backup.face import FACE as backup
 from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
+from .dashboard.face import FACE as dashboard
 from .demo.face import FACE as demo
 from .desk.face import FACE as desk
 from .imports.face import FACE as imports
@@ -24,7 +25,7 @@ from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
 FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, imports, staff,
-                           demo, backup)
+                           demo, backup, dashboard)
 
 _installed = False
 

@@ -135,3 +135,8 @@ API_MIRRORS |= {
     ("POST", "/api/v1/tickets/{ticket_id}/messages"): (("POST", "/desk/tickets/{ticket_id}/message"),),
     ("POST", "/api/v1/tickets/{ticket_id}/transition"): (("POST", "/desk/tickets/{ticket_id}/status"),),
 }
+
+# The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.
+API_MIRRORS |= {
+    ("GET", "/api/v1/home"): (("GET", "/"),),
+}
