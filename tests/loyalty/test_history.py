@@ -211,3 +211,47 @@ def test_after_the_demo_members_joined_over_the_history_breakage_counts_what_was
     catalogue = {r.code: r for r in list_rewards(session, program, active_only=True)}
     assert set(catalogue) == {"coupon-5", "coupon-20", "free-shipping", "gold-10pct", "tote-bag"}
     assert catalogue["coupon-20"].amount_off == 2_000 and catalogue["gold-10pct"].min_tier_code == "gold"
+
+
+def test_a_bulk_batch_that_points_at_a_missing_row_is_refused_and_checks_stay_on_afterwards(session):
+    """The bulk writer never leaves a ledger line without its account: on PostgreSQL the COPY may run without row
+    triggers, so each foreign key is checked for the whole batch, and the triggers are on again for what follows."""
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from shopcx.loyalty.service.points.history.bulk import BulkWriter
+    from shopcx.loyalty.service.points.ledger import LoyaltyError
+
+    from .factories import make_program
+
+    shop, program = make_program(session)
+    order = member_order(session, shop, [line("A", 10_000)], paid_at=NOW - timedelta(days=3))
+    session.flush()
+    missing = (session.scalar(select(LoyaltyAccount.id).order_by(LoyaltyAccount.id.desc()).limit(1)) or 0) + 1_000
+    entry = {"kind": "earn", "points": 10, "pending_points": 0, "shortfall": 0, "reason": "order", "order_id": order.id,
+             "order_line_no": None, "source_type": None, "source_id": None, "parent_id": None, "rule_version": 1,
+             "detail": {}, "note": None, "actor": "system", "created_at": NOW, "earned_on": UNTIL}
+    savepoint = session.begin_nested()
+    out = BulkWriter(session)
+    out.add("points_entry", account_id=missing, idempotency_key="bulk-test:missing", **entry)
+    with pytest.raises((LoyaltyError, IntegrityError, sqlite3.IntegrityError)) as refused:
+        out.flush()
+    if isinstance(refused.value, LoyaltyError):
+        assert "points_entry.account_id" in str(refused.value) and "loyalty_account" in str(refused.value)
+    savepoint.rollback()
+    assert session.scalar(select(PointsEntry.id).where(PointsEntry.idempotency_key == "bulk-test:missing")) is None
+
+    # a valid batch lands, and a bad row written after it in the same transaction is still refused by the database
+    account = LoyaltyAccount(program_id=program.program.id, shop_id=shop.id, customer_id=order.customer_id,
+                             tier_code="member", tier_since=NOW, reviewed_tier_code="member", referral_code="BULKTEST1",
+                             joined_at=NOW, updated_at=NOW)
+    session.add(account)
+    session.flush()
+    out = BulkWriter(session)
+    out.add("points_entry", account_id=account.id, idempotency_key="bulk-test:ok", **entry)
+    out.flush()
+    assert session.scalar(select(PointsEntry.points).where(PointsEntry.idempotency_key == "bulk-test:ok")) == 10
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(PointsEntry(account_id=missing, idempotency_key="bulk-test:after", **entry))
+        session.flush()
