@@ -3,4 +3,5 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("dashboard", __package__, models=("models",), api=("api",), pages=("pages",),
-            nav=(NavEntry("targets", "dashboard_targets", "settings:manage", place="user"),))
+            nav=(NavEntry("targets", "dashboard_targets", "settings:manage", place="user"),),
+            customer_panel="timeline:panel")

@@ -9,17 +9,19 @@ from sqlalchemy.orm import Session
 from ..core import i18n
 from ..core.errors import InvalidInput
 from ..core.settings import get_settings
+from ..customers import service as customers
 from ..imports import service as imports
 from ..orders import service as orders
 from ..shops import service as shops
 from ..web import format as fmt
 from ..web.auth import PageSession, Viewer, current_viewer, require, verify_csrf
-from ..web.deps import parse_id
+from ..web.deps import RowId, parse_id
 from ..web.pages import monthly_figures
-from ..web.templating import render
+from ..web.templating import render, wants_fragment
 from . import attention as today_list
 from . import figures as loop
 from . import targets as goals
+from . import timeline as activity
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Owner = Depends(require("settings:manage"))
@@ -136,3 +138,18 @@ def dashboard_targets_save(request: Request, form: dict = Depends(form_fields), 
                              actor=viewer.actor)
     context = targets_context(session, form.get("shop", "")) | {"saved": True}
     return render(request, "dashboard/targets.html", context, viewer=viewer)
+
+
+@router.get("/customers/{customer_id}/timeline")
+def dashboard_customer_timeline(request: Request, customer_id: RowId, kind: str = "",
+                                viewer: Viewer = Depends(require("customers:read")), session: Session = PageSession):
+    """Everything every department did for the customer and how they responded, filtered by kind (HTMX: rows)."""
+    customer = customers.get_customer(session, customer_id)
+    chosen = activity.parse_kinds(kind)
+    entries = activity.timeline(session, customer.id, can=viewer.can, kinds=chosen, limit=200)
+    values = {"rows": activity.view(entries, viewer.locale), "customer_id": customer.id, "chosen": chosen,
+              "kinds": [k for k in activity.KINDS if viewer.can(activity.KIND_PERMISSION[k])]}
+    context = {"customer": customer, "panel": {"values": values}}
+    if wants_fragment(request, "timeline-rows"):
+        return render(request, "dashboard/_timeline_rows.html", context, viewer=viewer)
+    return render(request, "dashboard/timeline.html", context, viewer=viewer)

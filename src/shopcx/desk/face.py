@@ -4,4 +4,5 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),),
+            timeline="timeline:entries")

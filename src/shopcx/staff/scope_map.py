@@ -139,4 +139,5 @@ API_MIRRORS |= {
 # The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.
 API_MIRRORS |= {
     ("GET", "/api/v1/home"): (("GET", "/"),),
+    ("GET", "/api/v1/customers/{customer_id}/timeline"): (("GET", "/customers/{customer_id}/timeline"),),
 }
