@@ -12,6 +12,7 @@ from .care.face import FACE as care
 from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
+from .dashboard.face import FACE as dashboard
 from .demo.face import FACE as demo
 from .desk.face import FACE as desk
 from .imports.face import FACE as imports
@@ -26,7 +27,7 @@ from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
 FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, care,
-                           imports, staff, demo, backup)
+                           imports, staff, demo, backup, dashboard)
 
 _installed = False
 

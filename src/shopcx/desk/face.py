@@ -6,4 +6,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("desk", __package__, models=("models", "records", "channels.tables"),
             api=("api", "agent_api", "channels.api"), pages=("pages", "channels.pages", "reports.pages", "public"),
             cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries")

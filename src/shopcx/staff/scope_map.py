@@ -175,3 +175,9 @@ API_MIRRORS |= {
     ("POST", "/api/v1/review-cases/{case_id}/ticket"): (("POST", "/desk/review-cases/{case_id}/take-over"),),
     ("PUT", "/api/v1/tickets/{ticket_id}/category"): (("POST", "/desk/tickets/{ticket_id}/assign"),),
 }
+
+# The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.
+API_MIRRORS |= {
+    ("GET", "/api/v1/home"): (("GET", "/"),),
+    ("GET", "/api/v1/customers/{customer_id}/timeline"): (("GET", "/customers/{customer_id}/timeline"),),
+}
