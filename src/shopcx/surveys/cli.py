@@ -247,3 +247,8 @@ def _bar():
 
     return Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=False)
+
+
+from .sending.cli import register_send  # noqa: E402
+
+register_send(surveys_app, err)

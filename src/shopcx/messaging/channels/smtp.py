@@ -10,6 +10,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid, parseaddr
 
 from ..config import MessagingSettings
@@ -28,15 +29,18 @@ def build_email(message: Outgoing, sender: str) -> bytes:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     mail["Message-ID"] = make_msgid(f"m{message.id}", domain=domain)
     mail["X-ShopCX-Message"] = str(message.id)
-    if message.unsubscribe_url:
-        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     for name, value in message.headers.items():
         mail[name] = value
-    mail.set_content(message.body)
+    mail.set_content(message.body, cte="base64")
     if message.html:
-        mail.add_alternative(message.html, subtype="html")
-    return mail.as_bytes()
+        mail.add_alternative(message.html, subtype="html", cte="base64")
+    data = mail.as_bytes(policy=SMTP_POLICY)  # CRLF line ends: smtplib sends bytes as they are
+    if message.unsubscribe_url:
+        # Written as raw lines: the email package would fold or encode a long URL (RFC 2047), which mail clients
+        # do not read as a List-Unsubscribe address. The URL is ASCII and far below SMTP's 998-character limit.
+        data = (f"List-Unsubscribe: <{message.unsubscribe_url}>\r\n"
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n").encode("ascii") + data
+    return data
 
 
 class SmtpProvider:
