@@ -152,11 +152,7 @@ def raw_send(port: int, prepared: list[tuple[str, bytes]]) -> float:
     smtp = smtplib.SMTP("127.0.0.1", port)
     smtp.ehlo()
     for address, data in prepared:
-        try:
-            smtp.sendmail("shop@example.com", [address], data)
-        except smtplib.SMTPDataError:
-            print(max(data.split(b"\n"), key=len)[:300], max(len(x) for x in data.split(b"\n")), file=sys.stderr)
-            raise
+        smtp.sendmail("shop@example.com", [address], data)
     smtp.quit()
     return time.perf_counter() - started
 
