@@ -75,6 +75,15 @@ def test_fatigue_cap_across_surveys_and_one_per_wave(session, shop, make_buyer):
     assert later.queued == 1
 
 
+def test_no_link_is_made_for_who_cannot_be_reached(session, shop, make_buyer):
+    survey = published(session, shop)
+    no_consent, demo, fine = make_buyer(12, consent=None), make_buyer(13, source="demo"), make_buyer(14)
+    result = sending.send_invitations(session, survey, [no_consent.id, demo.id, fine.id], wave="w", actor=SYSTEM)
+    assert result.queued == 1 and result.reasons() == {"no_consent": 1, "demo": 1}
+    invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.survey_id == survey.id)))
+    assert invited == {fine.id}
+
+
 def test_quota_stops_a_wave(session, shop, make_buyer):
     survey = published(session, shop)
     sending.update_sending(session, survey, {"quota": 2, "fatigue_days": 0}, actor=SYSTEM)
@@ -156,3 +165,19 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
     assert len(rows) == 3 and rows[0][2] == "问卷链接"
     assert surveys.open_link(session, TOKEN.search(rows[1][2]).group(1)).wave == "2026-12"
     assert login("manager", locale="en").get(f"/surveys/{survey.id}/sending").text.count("Sending rules") == 1
+
+
+def test_cli_sends_a_wave_from_a_file_with_progress(session, shop, make_buyer, tmp_path):
+    from typer.testing import CliRunner
+
+    from shopcx.cli import app
+
+    survey = published(session, shop)
+    ids = [make_buyer(70 + n).id for n in range(4)]
+    listed = tmp_path / "segment.txt"
+    listed.write_text("\n".join(map(str, ids)), encoding="utf-8")
+    done = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "2026-12",
+                                    "--customers", str(listed), "--sample", "3", "--seed", "5"])
+    assert done.exit_code == 0, done.output
+    assert "3 invitations queued" in done.output and "3 sent" in done.output
+    assert len(messages(session)) == 3

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ...core import clock, i18n
 from ...core.errors import InvalidInput
+from ...customers import service as customers
 from ...messaging import service as messaging
 from ...shops import service as shops
 from ...staff.service import Actor, audit
@@ -126,6 +127,10 @@ def send_invitations(session: Session, survey: Survey, customer_ids: list[int], 
     if rules["quota"] and answered_in_wave(session, survey, wave) >= rules["quota"]:
         result.skipped = [(cid, "quota") for cid in ids]
         return result
+    # Nobody gets a link they cannot be sent (no consent, erased, suppressed): it would count for the fatigue cap.
+    blocked = messaging.unreachable(session, survey.shop_id, ids, channel)
+    result.skipped += [(cid, reason) for cid, reason in blocked.items()]
+    ids = [cid for cid in ids if cid not in blocked]
     tired = recently_surveyed(session, survey.shop_id, ids, rules["fatigue_days"])
     result.skipped += [(cid, "fatigue") for cid in ids if cid in tired]
     links, skipped = surveys.invite(session, survey, [c for c in ids if c not in tired], wave=wave,
@@ -135,11 +140,12 @@ def send_invitations(session: Session, survey: Survey, customer_ids: list[int], 
         return result
     shop = shops.get_shop_by_id(session, survey.shop_id)
     base = messaging.public_url()
+    people = customers.customers_by_ids(session, [link.customer_id for link in links])
     drafts = []
     for link in links:
         if order_id is not None:
             session.get(Invitation, link.invitation_id).order_id = order_id
-        lang = locale or "zh"
+        lang = locale or messaging.preferred_locale(people.get(link.customer_id))
         subject, body = invitation_texts(survey, shop.name, link.customer_name, f"{base}/s/{link.token}",
                                          link.expires_at, shop.timezone, lang, reminder=False)
         drafts.append(messaging.Draft(survey.shop_id, link.customer_id, "survey", f"invitation-{link.invitation_id}",
