@@ -249,6 +249,28 @@ def _bar():
                     console=err, transient=False)
 
 
+@surveys_app.command("index")
+def index(survey_id: int = typer.Argument(..., help="The survey's id (shown on its page)."),
+          as_json: bool = typer.Option(False, "--json", help="End with one JSON object.")):
+    """The satisfaction index (0–100) of each wave: PLS-weighted satisfaction items for an ECSI survey, else the
+    headline question's mean on 0–100."""
+    from ..core import db
+    from .service import get_survey, index_by_wave
+
+    with _errors(), db.session_scope() as session:
+        survey = get_survey(session, [s for s in [_shop_of(session, survey_id)] if s], survey_id)
+        method, waves = index_by_wave(session, survey)
+        data = {"survey": survey_id, "code": survey.code, "method": method,
+                "waves": [{"wave": w.wave, "index": round(w.index, 4), "n": w.n} for w in waves]}
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table("wave", "index (0–100)", "answers", title=f"{data['code']}: satisfaction index ({method})")
+    for w in data["waves"]:
+        table.add_row(w["wave"], f"{w['index']:.1f}", str(w["n"]))
+    Console(soft_wrap=True).print(table)
+
+
 from .sending.cli import register_send  # noqa: E402
 
 register_send(surveys_app, err)

@@ -29,6 +29,7 @@ from ..core.errors import Conflict
 
 KINDS = ("csat", "nps", "ces", "servqual", "ecsi", "enps", "custom")
 CHANNELS = ("link", "chat", "email", "sms", "webhook")
+SOURCES = ("link", "public", "import")
 
 
 class Survey(Base):
