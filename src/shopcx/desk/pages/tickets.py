@@ -71,7 +71,8 @@ def list_context(session: Session, viewer: Viewer, *, status: str, priority: str
             "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop},
             "statuses": service.STATUSES, "priorities": sla.PRIORITIES, "shops": shops.list_shops(session),
             "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-            "notice_count": len(notices.for_user(session, viewer.user_id))}
+            "notice_count": len(notices.for_user(session, viewer.user_id)),
+            "where": where}  # the export (reports/pages.py) lists the same filter
 
 
 def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:

@@ -133,6 +133,9 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
         ticket.priority = raised
     sla.start_clock(session, ticket, "first_response", now)
     sla.start_clock(session, ticket, "resolution", now)
+    if category is None:  # suggested from the words by the text analysis; staff may change it (channels/suggest.py)
+        from ..channels.suggest import suggest
+        suggest(session, ticket, body)
     if assign:
         round_robin(session, ticket, actor=actor, now=now)
     audit(session, actor, "desk.ticket_created", "ticket", ticket.id, {"channel": channel, "priority": priority})
