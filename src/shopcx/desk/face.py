@@ -1,8 +1,10 @@
 """The complaint desk's face, listed in shopcx/domains.py: tickets and their SLA clocks on the shop's business calendar
-(staff pages, API, `shopcx desk`), and the buyer's pages (complaint form, ticket status by signed link)."""
+(staff pages, API, `shopcx desk`), the buyer's pages (complaint form, ticket status by signed link), reports and
+mystery-shopper audits."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models", "channels.tables"), api=("api", "channels.api"),
-            pages=("pages", "channels.pages", "reports.pages", "public"), cli="cli",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+FACE = Face("desk", __package__, models=("models", "channels.tables", "audits.tables"),
+            api=("api", "channels.api"),
+            pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
+            cli="cli", nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
