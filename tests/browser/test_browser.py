@@ -151,6 +151,15 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def sign_in_as(page, base: str, username: str) -> None:
+    """Sign in from the login page as one of the seeded (or added) staff."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
 def _sign_in(page, base: str) -> None:
     page.goto(base + "/")
     assert "/login" in page.url

@@ -10,7 +10,8 @@ domain."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,27 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One thing on a customer's timeline: when, its kind (order, delivery, refund, review, care, ticket, note,
+    survey, points, tier, consent, message), a label key and its values, who did it (an actor label; None: the
+    customer or an import), the page that shows it, the customer's response (their words or score), and what
+    staff wrote (a note, a reply)."""
+
+    at: datetime
+    kind: str
+    label: str
+    vars: dict = field(default_factory=dict)
+    who: str | None = None
+    href: str | None = None
+    response: str | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"at": self.at.isoformat(), "kind": self.kind, "label": self.label, "vars": self.vars,
+                "who": self.who, "href": self.href, "response": self.response, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Face:
     """A domain's face: `package` is the domain package; its `locales/` and `templates/` are found there."""
 
@@ -54,6 +76,8 @@ class Face:
     # "module:function"; function(session, entity, ids) -> {id: (name, href or None)} for the records the domain
     # owns (the audit log shows them by name with a link); {} for an entity it does not know
     entity_links: str | None = None
+    # "module:function"; function(session, customer_id, limit) -> [TimelineEntry] the domain holds for the customer
+    timeline: str | None = None
 
     def _module(self, name: str) -> ModuleType:
         return import_module(f"{self.package}.{name}")
@@ -97,6 +121,13 @@ class Face:
             return None
         module, function = self.customer_panel.split(":")
         return getattr(self._module(module), function)(session, customer, viewer)
+
+    def timeline_for(self, session: Any, customer_id: int, limit: int) -> list[TimelineEntry]:
+        """The domain's entries on the customer's timeline (the latest `limit` of each kind it holds)."""
+        if not self.timeline:
+            return []
+        module, function = self.timeline.split(":")
+        return getattr(self._module(module), function)(session, customer_id, limit)
 
     def entity_links_for(self, session: Any, entity: str, ids: set[str]) -> dict[str, tuple[str, str | None]]:
         """Names and links of the domain's records of one entity type (none for an entity it does not own)."""

@@ -4,4 +4,5 @@ from ..core.face import Face, NavEntry
 
 FACE = Face("customers", __package__, models=("models",), api=("api",), pages=("pages",),
             nav=(NavEntry("customers", "customer_list", "customers:read"),),
-            entity_links="links:entity_links")
+            entity_links="links:entity_links",
+            timeline="timeline:entries")

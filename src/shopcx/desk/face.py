@@ -4,7 +4,8 @@ mystery-shopper audits."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models", "channels.tables", "audits.tables"),
-            api=("api", "channels.api"),
+FACE = Face("desk", __package__, models=("models", "records", "channels.tables", "audits.tables"),
+            api=("api", "agent_api", "channels.api"),
             pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
-            cli="cli", nav=(NavEntry("desk", "desk_tickets", "desk:read"),))
+            cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries")

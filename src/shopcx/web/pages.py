@@ -1,4 +1,4 @@
-"""The front door and the overview: sign in and out, the interface language, the home page."""
+"""The front door: sign in and out, the interface language, and the monthly figures the home page (dashboard) draws."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..core import clock, i18n
 from ..core.errors import ShopCXError
-from ..core.settings import get_settings
-from ..imports import service as imports
 from ..orders import repository as order_queries
-from ..orders import service as orders
 from ..staff import service as staff
 from . import auth
 from .auth import PageSession, Viewer, current_viewer, verify_csrf
@@ -134,17 +131,3 @@ def monthly_figures(session: Session, tz_name: str) -> list[dict]:
             figures[month]["orders"] += count
             figures[month]["paid"][currency] = figures[month]["paid"].get(currency, 0) + int(paid)
     return [figures[m] for m in months]
-
-
-@router.get("/")
-def home(request: Request, viewer: Viewer = Depends(current_viewer), session: Session = PageSession):
-    """The overview: counts, net revenue, orders per month (chart and table) and the latest imports."""
-    tz = get_settings().default_timezone
-    figures = orders.stats(session)
-    months = monthly_figures(session, tz)
-    # Import jobs (file names, who ran them) are for the roles that may import; the others get 403 there.
-    jobs = imports.list_jobs(session, offset=0, limit=5)[0] if viewer.can("imports:run") else []
-    chart = {"months": [m["month"] for m in months], "orders": [m["orders"] for m in months],
-             "label": i18n.t("home.chart_orders", viewer.locale)}
-    return render(request, "home.html", {"stats": figures, "months": months, "chart": chart, "jobs": jobs,
-                                         "tz": tz}, viewer=viewer)

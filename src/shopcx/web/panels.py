@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .. import domains
 from ..core import i18n
-from ..core.face import Panel
+from ..core.face import Panel, TimelineEntry
 from .auth import Viewer
 
 
@@ -17,6 +17,15 @@ def customer_panels(session: Session, customer, viewer: Viewer) -> list[Panel]:
     """Each domain's section of this customer's page that the viewer may see (a domain returns None for none)."""
     found = (face.customer_panel_for(session, customer, viewer) for face in domains.FACES)
     return [panel for panel in found if panel is not None]
+
+
+def customer_timeline(session: Session, customer_id: int, *, kinds: set[str] | None = None,
+                      limit: int = 100) -> list[TimelineEntry]:
+    """What every domain did for the customer and how they responded, latest first (each domain's own entries,
+    through its face's `timeline`); `kinds` keeps only those kinds."""
+    found = [entry for face in domains.FACES for entry in face.timeline_for(session, customer_id, limit)
+             if not kinds or entry.kind in kinds]
+    return sorted(found, key=lambda e: e.at, reverse=True)[:limit]
 
 
 Link = tuple[str, str | None]  # a record's name and the page that shows it (None: no page)

@@ -17,6 +17,7 @@ from ...web.auth import PageSession, Viewer, request_locale, require, verify_csr
 from ...web.deps import RowId
 from ...web.templating import render
 from ..channels.links import TicketLinkRefused, form_token, form_token_matches
+from ..pages.tickets import _form_int
 from ..rules import parse_instant
 from . import rules, service
 
@@ -24,15 +25,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 public_router = APIRouter(include_in_schema=False)
 Manager = Depends(require("desk:settings"))
 Writer = Depends(require("desk:write"))
-
-
-def _id(text: str, field: str) -> int | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 18:
-        raise InvalidInput("invalid_input", f"{field}: '{text}' is not a number", field=field)
-    return int(text)
 
 
 def _day(text: str) -> date:
@@ -69,8 +61,8 @@ def desk_audit_plan(request: Request, shop: str = Form(""), title: str = Form(""
     try:
         found = shops.get_shop(session, shop) if shop else shops.list_shops(session)[0]
         made = service.plan_audit(session, found, title=title, channel=channel, scenario=scenario,
-                                  due_on=_day(due_on), agent_id=_id(agent_id, "agent"),
-                                  auditor_user_id=_id(auditor_user_id, "auditor"), auditor_name=auditor_name,
+                                  due_on=_day(due_on), agent_id=_form_int(agent_id, "agent"),
+                                  auditor_user_id=_form_int(auditor_user_id, "auditor"), auditor_name=auditor_name,
                                   actor=viewer.actor)
     except ShopCXError as exc:
         session.rollback()

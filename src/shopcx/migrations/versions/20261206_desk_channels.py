@@ -1,7 +1,7 @@
 """desk channels and audits: attachments, ratings, form hits, inbound mail, ticket origins, mystery-shopper audits
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0018
 Create Date: 2026-12-06 15:42:54.533265
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0013'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -159,3 +159,10 @@ def decide(session: Session, program: ActiveProgram, request_id: int, approve: b
     audit(session, actor, f"loyalty.adjust_{request.status}", "points_adjustment_request", request.id,
           {"points": request.points, "note": text, "entry_id": request.entry_id})
     return request
+
+
+def pending_count(session: Session, program: ActiveProgram) -> int:
+    """How many adjustment requests of the program wait for a decision (the home page's 'needs attention')."""
+    from ... import repository
+
+    return repository.pending_request_count(session, program.program.id)

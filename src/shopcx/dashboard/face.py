@@ -1,0 +1,7 @@
+"""The dashboard's face, listed in shopcx/domains.py: the home page (figures, targets, today's list) and its API."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("dashboard", __package__, models=("models",), api=("api",), pages=("pages",),
+            nav=(NavEntry("targets", "dashboard_targets", "settings:manage", place="user"),),
+            customer_panel="timeline:panel")

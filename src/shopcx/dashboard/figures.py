@@ -1,0 +1,213 @@
+"""The loop's figures for one shop or all shops, each read through the owning domain's service (the same call as
+the domain's own page, so the two never disagree), with its trend, the date it was computed for and its page.
+
+A figure whose source has no data yet is left out: the home page has no empty cards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from ..core import clock
+from ..desk.service.views import TicketFilter
+from ..desk.service.views import search as ticket_search
+from ..insights import service as insights
+from ..loyalty import service as loyalty
+from ..loyalty.service import reports as loyalty_reports
+from ..reviews import service as reviews
+from ..shops.models import Shop
+from ..surveys import service as surveys
+
+TREND_WEEKS = 12
+
+
+@dataclass
+class Figure:
+    """One card: the value in its unit ('share' 0–1, 'nps' −100…100, 'score' 1–5, 'count', 'money' {currency:
+    minor units}), the value before (for the arrow), a short trend, the benchmark, and what it links to."""
+
+    key: str
+    value: float | int | dict | None
+    unit: str
+    as_of: str
+    href: str
+    permission: str
+    previous: float | int | None = None
+    trend: list[float | None] = field(default_factory=list)
+    benchmark: float | None = None
+    higher_is_better: bool | None = True  # None: neither (a liability, a count to watch)
+    n: int | None = None  # how many observations behind the value
+    detail: list[dict] = field(default_factory=list)  # rows behind the figure (funnel stages, tier mix)
+    target: float | None = None
+
+    @property
+    def status(self) -> str | None:
+        """'met' or 'missed' against the owner's target (None: no target or not comparable)."""
+        if self.target is None or not isinstance(self.value, int | float) or self.higher_is_better is None:
+            return None
+        met = self.value >= self.target if self.higher_is_better else self.value <= self.target
+        return "met" if met else "missed"
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "value": self.value, "unit": self.unit, "as_of": self.as_of, "href": self.href,
+                "previous": self.previous, "trend": self.trend, "benchmark": self.benchmark, "n": self.n,
+                "higher_is_better": self.higher_is_better, "target": self.target, "status": self.status,
+                "detail": self.detail}
+
+
+def _shop_query(one: Shop | None) -> str:
+    return f"?shop={one.id}" if one is not None else ""
+
+
+def _reviews(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """好评率 over the 180-day window and its weekly trend; the three DSR dimensions against their benchmark."""
+    total, good = 0, 0
+    weekly: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    dims: dict[str, list] = defaultdict(lambda: [0.0, 0, 0.0, 0, None])  # Σmean·n, n, Σprev·n, prev n, benchmark
+    for shop in shops:
+        counts = reviews.class_counts(session, shop)
+        if not counts["total"]:
+            continue
+        total, good = total + counts["total"], good + counts["good"]
+        end = clock.today_in(shop.timezone)
+        trend = reviews.good_rate_trend(session, shop, start=end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1),
+                                        end=end, period="week")
+        for point in trend["points"]:
+            weekly[point["period"]][0] += point["good"]
+            weekly[point["period"]][1] += point["total"]
+        now, before = (reviews.dsr_summary(session, shop),
+                       reviews.dsr_summary(session, shop, as_of=end - timedelta(days=28)))
+        for dim, old in zip(now["dimensions"], before["dimensions"], strict=True):
+            row = dims[dim["dimension"]]
+            if dim["count"]:
+                row[0] += dim["mean"] * dim["count"]
+                row[1] += dim["count"]
+                row[4] = dim["benchmark"] if len(shops) == 1 else None
+            if old["count"]:
+                row[2] += old["mean"] * old["count"]
+                row[3] += old["count"]
+    if not total:
+        return []
+    q = _shop_query(one)
+    series = [g / n if n else None for g, n in (weekly[k] for k in sorted(weekly))]
+    found = [Figure("good_rate", good / total, "share", today.isoformat(), f"/reviews/dashboard{q}", "reviews:read",
+                    previous=next((v for v in reversed(series[:-1]) if v is not None), None), trend=series, n=total)]
+    for dim, (weighted, n, old_weighted, old_n, benchmark) in dims.items():
+        if n:
+            found.append(Figure(f"dsr_{dim}", round(weighted / n, 3), "score", today.isoformat(),
+                                f"/reviews/dashboard{q}", "reviews:read",
+                                previous=round(old_weighted / old_n, 3) if old_n else None, benchmark=benchmark, n=n))
+    return found
+
+
+def _desk(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Open tickets (the backlog), and the share of them still inside their SLA clocks."""
+    shop_id = one.id if one is not None else None
+    ever = ticket_search(session, TicketFilter(shop_id=shop_id), limit=1)[1]
+    if not ever:
+        return []
+    backlog = ticket_search(session, TicketFilter(shop_id=shop_id, status="active"), limit=1)[1]
+    overdue = ticket_search(session, TicketFilter(shop_id=shop_id, status="active", overdue=True), limit=1)[1]
+    q = f"?shop={one.code}" if one is not None else ""
+    found = [Figure("backlog", backlog, "count", today.isoformat(), f"/desk{q}", "desk:read", higher_is_better=False)]
+    if backlog:
+        found.append(Figure("sla_within", (backlog - overdue) / backlog, "share", today.isoformat(),
+                            f"/desk?overdue=1{q.replace('?', '&')}", "desk:read", n=backlog))
+    return found
+
+
+def _insights(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Repurchase rate, the lifecycle funnel and the value at stake, from the latest finished analysis run."""
+    run = insights.latest_run(session, one.code if one is not None else None)
+    if run is None:
+        return []
+    life = insights.lifecycle(session, run)
+    overview = insights.value_overview(session, run)
+    previous = insights.previous_run(session, run)
+    before = insights.value_overview(session, previous) if previous is not None and previous.status == "done" \
+        else None
+    as_of, href = run.as_of_on.isoformat(), f"/insights?run={run.id}"
+    rate = (life["repurchase"] or {}).get("rate")
+    found = []
+    if (life["repurchase"] or {}).get("buyers"):
+        found.append(Figure("repurchase_rate", rate, "share", as_of, href, "customers:read",
+                            previous=(before or {}).get("repurchase", {}).get("rate"),
+                            n=life["repurchase"]["buyers"]))
+    if any(s["customers"] for s in life["stages"]):
+        moved = sum(m["customers"] for m in life["movements"] if m["from"] != m["to"])
+        found.append(Figure("lifecycle", sum(s["customers"] for s in life["stages"]), "count", as_of,
+                            f"/insights/lifecycle?run={run.id}", "customers:read", higher_is_better=None,
+                            previous=moved, detail=life["stages"]))
+    stake = overview["totals"].get("value_at_stake_amount", 0)
+    if stake:
+        found.append(Figure("value_at_stake", {run.currency: stake}, "money", as_of, f"/insights/at-risk?run={run.id}",
+                            "customers:read", higher_is_better=False,
+                            previous=(before or {}).get("totals", {}).get("value_at_stake_amount")))
+    return found
+
+
+def _loyalty(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Points liability in money and the members per tier, over every shop's active program."""
+    liability: dict[str, int] = defaultdict(int)
+    tiers: dict[str, dict] = {}
+    members, as_of, first = 0, None, None
+    for shop in shops:
+        program = loyalty.active(session, shop.id)
+        if program is None:
+            continue
+        report = loyalty_reports.liability(session, program, today=clock.today_in(shop.timezone))
+        first = first or shop
+        as_of = report["as_of"]
+        members += report["members"]
+        liability[report["currency"]] += report["total"]["value_amount"]
+        for row in report["tiers"]:
+            entry = tiers.setdefault(row["code"] or "", {**row, "members": 0})
+            entry["members"] += row["members"]
+    if not members:
+        return []
+    q = f"?shop={(one or first).id}"
+    return [Figure("points_liability", dict(liability), "money", as_of, f"/loyalty/liability{q}", "loyalty:read",
+                   higher_is_better=None, n=members),
+            Figure("tier_mix", members, "count", as_of, f"/loyalty{q}", "loyalty:read", higher_is_better=None,
+                   detail=list(tiers.values()))]
+
+
+def _surveys(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """NPS and CSAT of the buyers' survey with the most answers for each (eNPS is staff's, shown apart)."""
+    best: dict[str, tuple[int, object, object]] = {}
+    for survey, answered in surveys.list_surveys(session, [s.id for s in shops]):
+        if not answered or survey.kind == "enps":
+            continue
+        for key, measure in surveys.headline_measures(session, survey).items():
+            if key in ("nps", "csat") and measure.n and measure.n > best.get(key, (0,))[0]:
+                best[key] = (measure.n, measure, survey)
+    found = []
+    for key, (n, measure, survey) in best.items():
+        found.append(Figure(key, measure.value, "nps" if key == "nps" else "share", today.isoformat(),
+                            f"/surveys/{survey.id}", "surveys:read", n=n))
+    return found
+
+
+COLLECTORS: tuple[Callable[..., list[Figure]], ...] = (_surveys, _reviews, _desk, _insights, _loyalty)
+ORDER = ("nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics", "sla_within", "backlog",
+         "repurchase_rate", "value_at_stake", "lifecycle", "tier_mix", "points_liability")
+
+
+def figures(session: Session, shops: list[Shop], one: Shop | None, *, can: Callable[[str], bool],
+            targets: dict[str, float] | None = None) -> list[Figure]:
+    """Every figure the viewer may see, for one shop (one) or all (one None), in the loop's order."""
+    today = clock.today_in(one.timezone) if one is not None else clock.today_in(shops[0].timezone) if shops \
+        else clock.now().date()
+    chosen = [one] if one is not None else shops
+    found: list[Figure] = []
+    for collect in COLLECTORS:
+        found.extend(f for f in collect(session, chosen, one, today) if can(f.permission))
+    for f in found:
+        f.target = (targets or {}).get(f.key)
+    rank = {key: i for i, key in enumerate(ORDER)}
+    return sorted(found, key=lambda f: rank.get(f.key, len(ORDER)))
