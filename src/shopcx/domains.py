@@ -18,6 +18,7 @@ from .imports.face import FACE as imports
 from .insights.face import FACE as insights
 from .loyalty.face import FACE as loyalty
 from .orders.face import FACE as orders
+from .privacy.face import FACE as privacy
 from .reviews.face import FACE as reviews
 from .shops.face import FACE as shops
 from .staff.face import FACE as staff
@@ -25,7 +26,7 @@ from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
 FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, imports, staff,
-                           demo, backup, dashboard)
+                           demo, backup, dashboard, privacy)
 
 _installed = False
 

@@ -5,4 +5,4 @@ from ..core.face import Face, NavEntry
 
 FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
             nav=(NavEntry("desk", "desk_tickets", "desk:read"),),
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")

@@ -44,3 +44,7 @@ _DESK = {"owner": {"desk:read", "desk:write", "desk:settings"}, "manager": {"des
          "agent": {"desk:read", "desk:write"}, "analyst": {"desk:read"}}
 PERMISSIONS = {role: granted | _DESK.get(role, set()) for role, granted in PERMISSIONS.items()}
 SCOPES += ("desk:read", "desk:write", "desk:settings")
+
+# Buyers' data rights (issue 17): owners and managers handle data requests, exports and erasures.
+PERMISSIONS = {role: granted | ({"privacy:manage"} if role in ("owner", "manager") else set())
+               for role, granted in PERMISSIONS.items()}

@@ -6,4 +6,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("surveys", __package__, models=("tables",), api=("api",), pages=("pages", "public"), cli="cli",
             nav=(NavEntry("surveys", "surveys_list", "surveys:read"),),
             customer_panel="pages:customer_panel",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")
