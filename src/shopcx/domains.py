@@ -8,6 +8,7 @@ order is the menu's order and the order routes are matched in (JSON routes of ev
 from __future__ import annotations
 
 from .backup.face import FACE as backup
+from .care.face import FACE as care
 from .core import i18n, jobs
 from .core.face import Face
 from .customers.face import FACE as customers
@@ -17,6 +18,7 @@ from .desk.face import FACE as desk
 from .imports.face import FACE as imports
 from .insights.face import FACE as insights
 from .loyalty.face import FACE as loyalty
+from .messaging.face import FACE as messaging
 from .orders.face import FACE as orders
 from .privacy.face import FACE as privacy
 from .reviews.face import FACE as reviews
@@ -25,8 +27,9 @@ from .staff.face import FACE as staff
 from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
-FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, imports, staff,
-                           demo, backup, dashboard, privacy)
+FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, care,
+                           imports, staff, demo, backup, dashboard,
+                           privacy)
 
 _installed = False
 

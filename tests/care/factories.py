@@ -52,3 +52,36 @@ def coverage(runs: int, *, first_seed: int = 20_240_601, resamples: int = 2000, 
         conversion += report.conversion.uplift.contains(float(TRUE_CONVERSION_UPLIFT))
         revenue += report.revenue.uplift_low_minor <= TRUE_REVENUE_UPLIFT_MINOR <= report.revenue.uplift_high_minor
     return Coverage(runs, conversion, revenue)
+
+
+# --- database builders for the care service tests ------------------------------------------------------------------
+
+def buyer(n: int, **overrides) -> dict:
+    """A buyer with e-mail consent (a real name, a masked nickname the messages must never use)."""
+    return {"source": "taobao", "external_id": f"care-buyer-{n}", "name": f"顾客{n}", "nickname": "t***1",
+            "email": f"b{n}@example.com", "consents": {"email": True}} | overrides
+
+
+def template(session, shop, **overrides):
+    """A template using the name, the coupon code and the shop."""
+    from shopcx.care.service import save_template
+    from shopcx.staff.service import SYSTEM
+
+    values = {"code": "hello", "name": "Hello", "subject_zh": "{{ name }}，您好", "body_zh":
+              "{{ name }}，{{ shop }}想念您。{% if coupon_code %}券码 {{ coupon_code }}{% endif %}",
+              "subject_en": "Hello {{ name }}", "body_en": "Dear {{ name }}, {{ shop }} misses you."} | overrides
+    return save_template(session, shop.id, actor=SYSTEM, **values)
+
+
+def collect():
+    """A deliverer that records what it was given (the messaging domain in production)."""
+    sent = []
+
+    def deliver(session, items):
+        out = []
+        for recipient, _customer, subject, body in items:
+            sent.append((recipient.customer_id, subject, body))
+            out.append((f"test-{len(sent)}", None))
+        return out
+
+    return sent, deliver

@@ -237,6 +237,7 @@ def test_a_bulk_batch_that_points_at_a_missing_row_is_refused_and_checks_stay_on
     out.add("points_entry", account_id=missing, idempotency_key="bulk-test:missing", **entry)
     with pytest.raises((LoyaltyError, IntegrityError, sqlite3.IntegrityError)) as refused:
         out.flush()
+        out.close()
     if isinstance(refused.value, LoyaltyError):
         assert "points_entry.account_id" in str(refused.value) and "loyalty_account" in str(refused.value)
     savepoint.rollback()
@@ -251,6 +252,7 @@ def test_a_bulk_batch_that_points_at_a_missing_row_is_refused_and_checks_stay_on
     out = BulkWriter(session)
     out.add("points_entry", account_id=account.id, idempotency_key="bulk-test:ok", **entry)
     out.flush()
+    out.close()
     assert session.scalar(select(PointsEntry.points).where(PointsEntry.idempotency_key == "bulk-test:ok")) == 10
     with pytest.raises(IntegrityError), session.begin_nested():
         session.add(PointsEntry(account_id=missing, idempotency_key="bulk-test:after", **entry))

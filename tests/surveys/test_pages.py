@@ -219,3 +219,21 @@ def test_a_change_between_waves_says_whether_it_is_noise(login, session, shop):
     wave("2026-12", buyers[:3], [5, 5, 2])  # 2/3 after 10/12: a small wave, no real change
     page = login("analyst", locale="en").get(f"/surveys/{survey.id}").text
     assert "2026-11 → 2026-12" in page and "Not significant" in page
+
+
+def test_a_detractor_followup_shows_on_the_survey_and_customer_pages_and_closes(login, session, shop, buyers):
+    survey = service.create_from_preset(session, shop.id, "csat_delivery", actor=SYSTEM)
+    service.publish(session, survey, actor=SYSTEM)
+    (issued,), _ = service.invite(session, survey, [buyers[0]], wave="2026-12", actor=SYSTEM)
+    service.answer(session, service.open_link(session, issued.token), {"csat": "1", "delivery": "1",
+                                                                       "packaging": "2"}, locale="zh", final=True)
+    owner = login("owner")
+    page = owner.get(f"/surveys/{survey.id}").text
+    assert 'id="followup-table"' in page and "王芳" in page and "CSAT 1 分" in page
+    customer = owner.get(f"/customers/{buyers[0]}").text
+    assert "回访中" in customer and "专属链接" in customer
+    case = service.followups(session, [shop.id])[0]
+    assert owner.post(f"/surveys/followups/{case.id}/close", {"note": ""}).status_code == 422
+    assert owner.post(f"/surveys/followups/{case.id}/close", {"note": "已致电道歉"}).status_code == 303
+    assert "已回访" in owner.get(f"/customers/{buyers[0]}").text
+    assert "没有待处理的回访" in owner.get(f"/surveys/{survey.id}").text

@@ -12,7 +12,8 @@ from .db import Base, BigId, UTCDateTime
 
 TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
           "order_cancelled", "order_refunded", "orders_imported", "customer_erased",
-          "review_received", "review_revised", "member_tier_changed", "referral_rewarded")
+          "review_received", "review_revised", "member_tier_changed", "referral_rewarded",
+          "survey_detractor")
 
 
 class OutboxEvent(Base):

@@ -116,3 +116,13 @@ def count(session: Session, *, shop_id: int | None = None) -> int:
         stmt = stmt.where(exists().where(CustomerIdentity.customer_id == Customer.id,
                                          CustomerIdentity.shop_id == shop_id))
     return session.scalar(stmt) or 0
+
+
+def by_ids(session: Session, customer_ids: list[int]) -> dict[int, Customer]:
+    """Customers by id, in chunks (a long IN list is split), identities and consents loaded with them."""
+    found: dict[int, Customer] = {}
+    ids = list(dict.fromkeys(customer_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found |= {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(chunk)))}
+    return found

@@ -234,3 +234,8 @@ def to_out(customer: Customer) -> CustomerOut:
 def count_customers(session: Session, *, shop_id: int | None = None) -> int:
     """Customers not erased, or those known to one shop."""
     return repository.count(session, shop_id=shop_id)
+
+
+def customers_by_ids(session: Session, customer_ids: list[int]) -> dict[int, Customer]:
+    """The customers with these ids (erased ones too: callers decide), with identities and consents loaded."""
+    return repository.by_ids(session, customer_ids)

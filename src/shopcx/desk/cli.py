@@ -136,3 +136,27 @@ def holidays(shop: str = typer.Option(..., "--shop", help="The shop's code."),
     if unconfirmed:
         err.print(f"warning: the holidays of {', '.join(map(str, unconfirmed))} are not confirmed yet",
                   soft_wrap=True, highlight=False)
+
+
+@desk_app.command("mail-in")
+def mail_in(shop: str = typer.Option(..., "--shop", help="The shop mail is filed for (unless the address is "
+                                     "anything+CODE@…)."),
+            host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+            port: int = typer.Option(8025, "--port", help="SMTP port to listen on.")):
+    """Run the local inbound SMTP endpoint: each mail becomes a ticket or a reply on the ticket it answers."""
+    import time
+
+    from .channels.smtp import controller
+
+    with _errors(), db.session_scope() as session:
+        _shop_named(session, shop)
+    server = controller(host, port, shop)
+    server.start()
+    err.print(f"desk mail-in: listening on {host}:{port} for shop {shop} (Ctrl-C to stop)", highlight=False)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,8 +1,10 @@
 """The complaint desk's face, listed in shopcx/domains.py: tickets and their SLA clocks on the shop's business calendar
-(staff pages, API, `shopcx desk`)."""
+(staff pages, API, `shopcx desk`), and the buyer's pages (complaint form, ticket status by signed link)."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),),
-            timeline="timeline:entries", privacy="privacy")
+FACE = Face("desk", __package__, models=("models", "records", "channels.tables"),
+            api=("api", "agent_api", "channels.api"), pages=("pages", "channels.pages", "reports.pages", "public"),
+            cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries",
+            privacy="privacy")

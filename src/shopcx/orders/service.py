@@ -277,3 +277,22 @@ def stats(session: Session, *, shop_code: str | None = None) -> dict:
 
 def default_currency() -> str:
     return get_settings().default_currency
+
+
+def order_times(session: Session, shop_id: int) -> list[tuple[int, object]]:
+    """(customer id, placed_at) of every order of a shop that has a customer: repurchase figures read these."""
+    from sqlalchemy import select
+
+    return [tuple(row) for row in session.execute(
+        select(Order.customer_id, Order.placed_at).where(Order.shop_id == shop_id, Order.customer_id.is_not(None)))]
+
+
+def order_facts(session: Session, order_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
+    """order id -> (name of its first line's product, carrier of its latest shipment), for root-cause counts."""
+    from sqlalchemy import select
+
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for order in session.scalars(select(Order).where(Order.id.in_(order_ids or {-1}))):
+        line = order.lines[0].name if order.lines else None
+        out[order.id] = (line, order.shipments[-1].carrier if order.shipments else None)
+    return out

@@ -45,6 +45,21 @@ _DESK = {"owner": {"desk:read", "desk:write", "desk:settings"}, "manager": {"des
 PERMISSIONS = {role: granted | _DESK.get(role, set()) for role, granted in PERMISSIONS.items()}
 SCOPES += ("desk:read", "desk:write", "desk:settings")
 
+# Messaging (the one way anything reaches a buyer): owners and managers set channels, quiet hours and caps;
+# operations and agents read the log (agents work the agents' list), analysts read.
+_MESSAGING = {"owner": {"messaging:read", "messaging:write", "messaging:settings"},
+              "manager": {"messaging:read", "messaging:write", "messaging:settings"},
+              "operations": {"messaging:read", "messaging:write"}, "agent": {"messaging:read", "messaging:write"},
+              "analyst": {"messaging:read"}}
+PERMISSIONS = {role: granted | _MESSAGING.get(role, set()) for role, granted in PERMISSIONS.items()}
+SCOPES += ("messaging:read", "messaging:write", "messaging:settings")
+# Care moments and campaigns (issue 16): operations, managers and owners run them, analysts read the results; agents
+# work their callbacks (回访) and late parcels, managers and owners too (they assign VIP managers).
+_CARE = {"owner": {"care:read", "care:write", "callbacks:work"},
+         "manager": {"care:read", "care:write", "callbacks:work"},
+         "operations": {"care:read", "care:write"}, "agent": {"callbacks:work"}, "analyst": {"care:read"}}
+PERMISSIONS = {role: granted | _CARE.get(role, set()) for role, granted in PERMISSIONS.items()}
+SCOPES += ("care:read", "care:write", "callbacks:work")
 # Buyers' data rights (issue 17): owners and managers handle data requests, exports and erasures.
 PERMISSIONS = {role: granted | ({"privacy:manage"} if role in ("owner", "manager") else set())
                for role, granted in PERMISSIONS.items()}

@@ -124,6 +124,23 @@ API_MIRRORS: dict[Twin, Mirror] = {
     # surveys (issue 14)
     ("GET", "/api/v1/surveys"): (("GET", "/surveys"),),
     ("GET", "/api/v1/surveys/{survey_id}/results"): (("GET", "/surveys/{survey_id}"),),
+    # care (issue 16)
+    ("POST", "/api/v1/shops/{shop_code}/care/audience/count"): (("POST", "/care/audience-count"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/campaigns"): (("GET", "/care"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/campaigns"): (("POST", "/care/campaigns"),),
+    ("GET", "/api/v1/care/campaigns/{campaign_id}"): (("GET", "/care/campaigns/{campaign_id}"),),
+    ("POST", "/api/v1/care/campaigns/{campaign_id}/launch"): (("POST", "/care/campaigns/{campaign_id}/launch"),),
+    ("POST", "/api/v1/care/campaigns/{campaign_id}/cancel"): (("POST", "/care/campaigns/{campaign_id}/cancel"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/moments"): (("GET", "/care/moments"),),
+    ("PUT", "/api/v1/shops/{shop_code}/care/moments/{kind}"): (("POST", "/care/moments/{kind}"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/moments/run"): (("POST", "/care/moments-run"),),
+    ("POST", "/api/v1/shops/{shop_code}/care/templates"): (("POST", "/care/templates"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/templates/{template_id}/preview"):
+        (("POST", "/care/templates/{template_id}/preview"),),
+    ("GET", "/api/v1/shops/{shop_code}/care/callbacks"): (("GET", "/care/callbacks"),),
+    ("POST", "/api/v1/care/callbacks/{task_id}"): (("POST", "/care/callbacks/{task_id}"),),
+    ("POST", "/api/v1/care/scans"): "orders:write",  # carrier updates arrive from integrations; no page adds one
+    ("GET", "/api/v1/shops/{shop_code}/care/parcels"): (("GET", "/care/parcels"),),
 }
 
 # The complaint desk (issue 15): each API route twins a desk page.
@@ -134,6 +151,29 @@ API_MIRRORS |= {
     ("GET", "/api/v1/tickets/{ticket_id}"): (_TICKET,),
     ("POST", "/api/v1/tickets/{ticket_id}/messages"): (("POST", "/desk/tickets/{ticket_id}/message"),),
     ("POST", "/api/v1/tickets/{ticket_id}/transition"): (("POST", "/desk/tickets/{ticket_id}/status"),),
+}
+
+# The desk's agent tools (issue 15): answers, compensation, promises twin the ticket page's forms.
+_D = "/api/v1/tickets/{ticket_id}"
+API_MIRRORS |= {
+    ("GET", "/api/v1/shops/{shop_code}/answers"): (_TICKET,),
+    ("GET", f"{_D}/answers/{{answer_id}}/preview"): (("GET", "/desk/tickets/{ticket_id}/answer-preview"),),
+    ("POST", f"{_D}/answers/{{answer_id}}"): (("POST", "/desk/tickets/{ticket_id}/answer"),),
+    ("GET", f"{_D}/compensation"): (_TICKET,),
+    ("POST", f"{_D}/compensation"): (("POST", "/desk/tickets/{ticket_id}/compensation"),),
+    ("POST", "/api/v1/compensation/{compensation_id}/decision"): (
+        ("POST", "/desk/compensation/{compensation_id}/decide"),),
+    ("GET", f"{_D}/promises"): (_TICKET,),
+    ("POST", f"{_D}/promises"): (("POST", "/desk/tickets/{ticket_id}/promise"),),
+    ("POST", "/api/v1/promises/{promise_id}/close"): (("POST", "/desk/promises/{promise_id}/close"),),
+    ("GET", "/api/v1/promises/keeping"): (("GET", "/desk/promises"),),
+}
+
+# The desk's channels (issue 15): the ticket webhook is signed with the shop's key, not scoped; the others twin pages.
+API_MIRRORS |= {
+    ("POST", "/api/v1/webhooks/{shop_code}/tickets"): None,
+    ("POST", "/api/v1/review-cases/{case_id}/ticket"): (("POST", "/desk/review-cases/{case_id}/take-over"),),
+    ("PUT", "/api/v1/tickets/{ticket_id}/category"): (("POST", "/desk/tickets/{ticket_id}/assign"),),
 }
 
 # The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.

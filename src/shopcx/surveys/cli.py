@@ -181,3 +181,69 @@ def model(input: Path = typer.Option(..., "--input", help="CSV of answers: one r
         print(json.dumps(data, ensure_ascii=False))
     else:
         _print_tables(data)
+
+
+def parse_maps(maps: list[str]) -> dict[str, str]:
+    """--map "COLUMN=TARGET" options as a mapping (an empty TARGET ignores the column)."""
+    out: dict[str, str] = {}
+    for item in maps:
+        column, sep, target = item.rpartition("=") if item.count("=") == 1 else item.partition("=")
+        if not sep or not column.strip():
+            raise InvalidInput("invalid_mapping", f"--map: {item!r} is not COLUMN=QUESTION", field="mapping",
+                               values={"column": item})
+        out[column.strip()] = target.strip()
+    return out
+
+
+@surveys_app.command("import")
+def import_file(survey_id: int = typer.Argument(..., help="The survey's id (shown on its page)."),
+                file: Path = typer.Argument(..., help="CSV or XLSX export (问卷星, SurveyMonkey, one row per answer)."),
+                maps: list[str] = typer.Option([], "--map", help="COLUMN=QUESTION (repeat); overrides the mapping "
+                                               "suggested from the column names. QUESTION may be @respondent, "
+                                               "@submitted, @customer, key, key.e / key.p, key.row or key=option."),
+                wave: str = typer.Option("", "--wave", help="Wave of the answers (default: the submission month)."),
+                lang: str = typer.Option("en", "--lang", help="Language of the reject reasons: zh or en."),
+                as_json: bool = typer.Option(False, "--json", help="End with one JSON object.")):
+    """Import answers collected elsewhere; rows already imported (same respondent id) are skipped."""
+    from ..core import db
+    from ..staff.service import Actor
+    from .service import get_survey, imports, published
+
+    with _errors():
+        if not file.is_file():
+            raise InvalidInput("invalid_input", f"file: {file} does not exist or is not a file", field="file")
+        with db.session_scope(write=True) as session:
+            survey = get_survey(session, [s for s in [_shop_of(session, survey_id)] if s], survey_id)
+            version = published(session, survey)
+            sheet = imports.read_sheet(file)
+            mapping = (imports.suggest_mapping(version, sheet) if version else {}) | parse_maps(maps)
+            total = imports.count_rows(file)
+            with _bar() as bar:
+                task = bar.add_task("import", total=total)
+                outcome = imports.import_answers(session, survey, file, mapping, wave=wave, locale=lang,
+                                                 actor=Actor(label="cli"), progress=lambda n: bar.advance(task, n))
+    data = {"survey": survey_id, "shape": sheet.shape, "mapping": mapping, "stored": outcome.stored,
+            "already": outcome.already, "rejected": len(outcome.rejects),
+            "rejects": [{"line": line, "reason": reason} for line, reason in outcome.rejects]}
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    out = Console(soft_wrap=True)
+    out.print(f"{sheet.shape}: {outcome.stored} stored, {outcome.already} already imported, "
+              f"{len(outcome.rejects)} rejected")
+    for _line, reason in outcome.rejects:
+        out.print(reason)
+
+
+def _shop_of(session, survey_id: int) -> int | None:
+    from .tables import Survey
+
+    survey = session.get(Survey, survey_id)
+    return survey.shop_id if survey is not None else None
+
+
+def _bar():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)

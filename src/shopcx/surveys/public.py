@@ -83,6 +83,17 @@ def _plain(values: dict) -> dict:
     return out
 
 
+def _values(form) -> dict[str, object]:
+    """The posted answers by question (a multiple choice's `key[]` as a list), without the page's own fields."""
+    values: dict[str, object] = {}
+    for key in form:
+        if key in ("lang", "action", "website"):
+            continue
+        got = [str(v) for v in form.getlist(key)]
+        values[key] = got if len(got) > 1 or key.endswith("[]") else got[0]
+    return {k.removesuffix("[]"): v for k, v in values.items()}
+
+
 def _closed(request: Request, lang: str, exc: ShopCXError) -> Response:
     status = 409 if exc.code == "survey_already_answered" else 404
     return render(request, "surveys/closed.html", {"locale": lang, "csrf": None, "code": exc.code}, status=status)
@@ -103,13 +114,7 @@ async def surveys_answer_post(request: Request, token: str, session: Session = P
     """Save a partial answer (`action=save`) or submit the final one (`action=submit`)."""
     form = await request.form()
     locale = _lang(request, str(form.get("lang") or ""))
-    values: dict[str, object] = {}
-    for key in form:
-        if key in ("lang", "action", "website"):
-            continue
-        got = [str(v) for v in form.getlist(key)]
-        values[key] = got if len(got) > 1 or key.endswith("[]") else got[0]
-    values = {k.removesuffix("[]"): v for k, v in values.items()}
+    values = _values(form)
     final = form.get("action") == "submit"
     try:
         inv = service.open_link(session, token)
@@ -130,3 +135,53 @@ async def surveys_answer_post(request: Request, token: str, session: Session = P
     if final:
         return render(request, "surveys/thanks.html", {"locale": locale, "csrf": None})
     return _page(session, request, token, locale, message=i18n.t("surveys.page.saved", locale))
+
+
+# ------------------------------------------------------------------------------------ the public link /p/<token>
+
+
+def _public_page(session: Session, request: Request, token: str, lang: str, *, values: dict | None = None,
+                 status: int = 200, error: str | None = None, error_field: str | None = None) -> Response:
+    survey, version = service.public_survey(session, token)
+    values = values or {}
+    questions = version.questions["questions"]
+    return render(request, "surveys/answer.html", {
+        "locale": lang, "csrf": None, "token": token, "survey": survey, "questions": questions, "public": True,
+        "shop_name": session.get(Shop, survey.shop_id).name, "values": values, "points": points,
+        "hidden": {q["key"] for q in questions if not shown(q, _plain(values))},
+        "message": None, "error": error, "error_field": error_field, "other_lang": "en" if lang == "zh" else "zh",
+        "saved": False}, status=status)
+
+
+@router.get("/p/{token}")
+def surveys_public_page(request: Request, token: str, lang: str = "", session: Session = PageSession):
+    """The survey at its public link: anonymous, one final answer per visit."""
+    locale = _lang(request, lang)
+    try:
+        return _public_page(session, request, token, locale)
+    except service.LinkRefused as exc:
+        return _closed(request, locale, exc)
+
+
+@router.post("/p/{token}")
+async def surveys_public_post(request: Request, token: str, session: Session = PageSession):
+    """Submit an anonymous answer through the public link (honeypot `website`; a rate limit per address)."""
+    form = await request.form()
+    locale = _lang(request, str(form.get("lang") or ""))
+    values = _values(form)
+    try:
+        service.answer_public(session, token, values, locale=locale, honeypot=str(form.get("website") or ""),
+                              address=request.client.host if request.client else None)
+    except service.LinkRefused as exc:
+        return _closed(request, locale, exc)
+    except ShopCXError as exc:
+        session.rollback()
+        question = (exc.field or "").split(".")[0]
+        text = i18n.t(f"surveys.page.{exc.code}", locale) if exc.code in BUYER_ERRORS \
+            else i18n.error_text(exc, locale)
+        try:
+            return _public_page(session, request, token, locale, values=values, status=exc.status, error=text,
+                                error_field=question)
+        except service.LinkRefused as again:
+            return _closed(request, locale, again)
+    return render(request, "surveys/thanks.html", {"locale": locale, "csrf": None})

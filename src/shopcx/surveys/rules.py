@@ -409,3 +409,18 @@ def _dimension_weights(importance: Mapping[str, float], present: Mapping[str, fl
 def _weighted_mean(values: Mapping[str, float], weights: Mapping[str, float]) -> float:
     w = _weights(values, weights, "importance")
     return sum(w[k] * values[k] for k in values) / sum(w.values())
+
+
+def detractor(scores: Mapping[str, float], pairs: Mapping[str, tuple[int, int]], dimension_of: Mapping[str, str], *,
+              threshold: float = SERVQUAL_DETRACTOR_GAP) -> tuple[str, float] | None:
+    """Why one answer needs a follow-up, first rule that holds: ("nps", score) for NPS 0–6, ("csat", score) for
+    CSAT 1–2, ("servqual", gap) for an overall SERVQUAL gap below the threshold; None for everyone else."""
+    if "nps" in scores and nps_group(int(scores["nps"])) == "detractor":
+        return "nps", float(scores["nps"])
+    if "csat" in scores and is_csat_detractor(int(scores["csat"])):
+        return "csat", float(scores["csat"])
+    if pairs:
+        gap = respondent_gap(pairs, dimension_of)
+        if is_servqual_detractor(gap, threshold):
+            return "servqual", gap
+    return None

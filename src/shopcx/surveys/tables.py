@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -46,6 +47,8 @@ class Survey(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)  # eNPS: answers never tied to a person
     published_version: Mapped[int | None] = mapped_column(Integer)
+    # the survey's public (anonymous) link /p/<token>, when the shop opened one; None when closed
+    public_token: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -95,7 +98,10 @@ class Response(Base):
     """One person's answers to one survey version: partial until submitted."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (Index("ix_survey_response_survey", "survey_id", "submitted_at"),)
+    __table_args__ = (Index("ix_survey_response_survey", "survey_id", "submitted_at"),
+                      Index("ix_survey_response_address", "address_hash", "started_at"),
+                      UniqueConstraint("survey_id", "respondent"),
+                      CheckConstraint("source IN ('link', 'public', 'import')", name="source"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
@@ -112,6 +118,33 @@ class Response(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # how it came: a personal link, the public link, or imported from another tool's export
+    source: Mapped[str] = mapped_column(String(10), default="link", server_default="link")
+    respondent: Mapped[str | None] = mapped_column(String(80))  # the other tool's respondent id (imports)
+    address_hash: Mapped[str | None] = mapped_column(String(64))  # keyed hash of the public link's address
+
+
+class Followup(Base):
+    """A detractor's answer (NPS 0–6, CSAT 1–2, a SERVQUAL gap below the threshold) to follow up: owner, deadline,
+    what was done. The desk takes it over from the `survey_detractor` event."""
+
+    __tablename__ = "survey_followup"
+    __table_args__ = (CheckConstraint("reason IN ('nps', 'csat', 'servqual')", name="reason"),
+                      CheckConstraint("status IN ('open', 'closed')", name="status"),
+                      Index("ix_survey_followup_shop_status", "shop_id", "status"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Answer(Base):

@@ -15,7 +15,6 @@ from ...core.outgoing import check_outgoing
 from ...staff.service import Actor, audit
 from ..models import Ticket, TicketEvent, TicketMessage, TicketPause
 from . import sla
-from .calendar import settings_of
 
 STATUSES = ("new", "open", "waiting_buyer", "waiting_us", "resolved", "closed", "reopened")
 WORKING = ("open", "waiting_us", "reopened")
@@ -126,8 +125,17 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
     session.add(TicketMessage(ticket_id=ticket.id, kind="buyer", body=body, author_id=None,
                               author=f"{channel}:{actor.label}", created_at=now))
     _event(session, ticket, "status", None, "new", actor, now)
+    from .members import priority_for  # the loyalty tier's "priority service" benefit
+
+    raised = priority_for(session, shop.id, ticket.customer_id, ticket.priority)
+    if raised != ticket.priority:
+        _event(session, ticket, "priority", ticket.priority, raised, actor, now)
+        ticket.priority = raised
     sla.start_clock(session, ticket, "first_response", now)
     sla.start_clock(session, ticket, "resolution", now)
+    if category is None:  # suggested from the words by the text analysis; staff may change it (channels/suggest.py)
+        from ..channels.suggest import suggest
+        suggest(session, ticket, body)
     if assign:
         round_robin(session, ticket, actor=actor, now=now)
     audit(session, actor, "desk.ticket_created", "ticket", ticket.id, {"channel": channel, "priority": priority})
@@ -238,16 +246,11 @@ def _staff(session: Session):
 
 
 def round_robin(session: Session, ticket: Ticket, *, actor: Actor, now: datetime | None = None) -> int | None:
-    """The next active agent after the one who got the shop's previous ticket (by id, wrapping round)."""
-    agents = sorted(user.id for user in _staff(session) if user.role == "agent")
-    if not agents:
-        return None
-    settings = settings_of(session, ticket.shop_id, lock=True)
-    last = settings.last_assigned_user_id
-    chosen = next((agent for agent in agents if last is None or agent > last), agents[0])
-    settings.last_assigned_user_id = chosen
-    assign(session, ticket, chosen, actor=actor, now=now)
-    return chosen
+    """Assign among agents on shift, skills by category first, by the shop's method (round-robin after the agent
+    who got the previous ticket, or least-loaded); see `staffing.auto_assign`."""
+    from .staffing import auto_assign
+
+    return auto_assign(session, ticket, actor=actor, now=now)
 
 
 def set_priority(session: Session, ticket: Ticket, priority: str, *, actor: Actor,

@@ -172,12 +172,15 @@ DATA_GAPS = {"advocate": "NPS answers are not stored yet: advocates are found by
 
 
 def advocacy_signals(session, shop_id: int | None) -> dict[str, set[int]]:
-    """Who recommends the shop: referred a customer who kept their order, or wrote a 好评 with text."""
+    """Who recommends the shop: referred a customer who kept their order, wrote a 好评 with text, or answered
+    NPS 9–10 in their latest survey answer (`promoted`)."""
     from ...loyalty import service as loyalty
     from ...reviews import service as reviews
+    from ...surveys import service as surveys
 
     return {"referred": loyalty.customers_who_referred(session, shop_id),
-            "praised": set(reviews.customers_with_text_good_review(session, shop_id=shop_id))}
+            "praised": set(reviews.customers_with_text_good_review(session, shop_id=shop_id)),
+            "promoted": surveys.promoters(session, shop_id)}
 
 
 def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
@@ -233,9 +236,11 @@ def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
         found = signals.get(key)
         return np.isin(ids, np.fromiter(found, dtype=np.int64, count=len(found))) if found else None
 
-    referred, praised = member("referred"), member("praised")
+    referred, praised, promoted = member("referred"), member("praised"), member("promoted")
+    nps = np.where(promoted, float(thresholds.promoter_nps), np.nan) if promoted is not None else None
     stage = rules.lifecycle_stage(orders, p_alive=p_alive, recency_days=recency, usual_gap_days=gap,
-                                  own_gap=orders >= 2, referred=referred, praised=praised, thresholds=thresholds)
+                                  own_gap=orders >= 2, referred=referred, praised=praised, nps=nps,
+                                  thresholds=thresholds)
     next_on = _next_purchase(model, summary.x, summary.T, as_of_day, stage, params["next_purchase_max_days"])
     columns = {"customer_id": ids, "stage": stage, "segment": rfm.segment, "r_score": rfm.r, "f_score": rfm.f,
                "m_score": rfm.m, "recency_days": recency, "orders": orders, "monetary_amount": monetary,
@@ -247,12 +252,13 @@ def compute(tx: repository.TxArrays, as_of: date, params: dict, tick: Progress,
             assert np.isfinite(values).all(), f"{name} has NaN or inf"
     figures = _figures(tx, days, as_of, params, columns, model, spend)
     figures["usual_gap_days_one_order"] = round(shop_gap, 3) if np.isfinite(shop_gap) else None
-    figures["notes"] = notes(columns, params, figures["usual_gap_days_one_order"], referred, praised)
+    figures["notes"] = notes(columns, params, figures["usual_gap_days_one_order"], referred, praised,
+                             nps_recorded=promoted is not None)
     tick("segments", 5, total_steps)
     return Result(len(ids), columns, figures)
 
 
-def notes(c: dict, params: dict, shop_gap: float | None, referred, praised) -> dict:
+def notes(c: dict, params: dict, shop_gap: float | None, referred, praised, *, nps_recorded: bool = False) -> dict:
     """What the pages' footnotes say, from this run's data: the at-risk rule with its numbers, the order counts
     behind each F score, and why each lifecycle stage holds what it holds."""
     advocate = c["stage"] == "advocate"
@@ -269,7 +275,7 @@ def notes(c: dict, params: dict, shop_gap: float | None, referred, praised) -> d
         "advocate": {"customers": int(advocate.sum()),
                      "referred": int((advocate & referred).sum()) if referred is not None else 0,
                      "praised": int((advocate & praised).sum()) if praised is not None else 0,
-                     "nps_recorded": False},
+                     "nps_recorded": nps_recorded},
         "prospect_recorded": False,
     }
 

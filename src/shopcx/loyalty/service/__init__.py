@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from .members.accounts import change_birthday, customers_who_referred, enrol, find_account, get_account
 from .points.earning import sync_order, sync_orders
+from .points.goodwill import grant_goodwill_points, issue_goodwill_coupon
 from .points.ledger import LoyaltyError
 from .program.versions import active, create_program, publish_version, save_draft
 
 __all__ = ["LoyaltyError", "active", "change_birthday", "create_program", "customers_who_referred", "enrol",
-           "find_account", "get_account",
+           "find_account", "get_account", "grant_goodwill_points", "issue_goodwill_coupon",
            "publish_version", "save_draft", "sync_order", "sync_orders"]

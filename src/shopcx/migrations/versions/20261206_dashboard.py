@@ -1,14 +1,14 @@
 """dashboard and privacy: the owner's targets per figure; data requests, staff views of personal data, retention
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0019
 Create Date: 2026-12-06 15:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020'
-down_revision = '0013'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

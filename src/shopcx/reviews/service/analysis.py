@@ -100,3 +100,13 @@ def apply_all(reviews: list[Review]) -> bool:
 def refresh_hidden(review: Review) -> None:
     """Re-derive the hidden-dissatisfaction flag after the class changed."""
     review.hidden_negative = rules.is_hidden_negative(review.rating_class, review.is_default, review.polarity_score)
+
+
+def drivers_of(text: str) -> tuple[str, ...]:
+    """The drivers a text mentions, by the aspect lexicon alone (no polarity model, so quick to load): the desk files
+    complaints by them."""
+    try:
+        from ..text import aspects_of, normalize
+    except ImportError:
+        return ()
+    return aspects_of(normalize(text or ""))

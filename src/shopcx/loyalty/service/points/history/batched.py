@@ -107,7 +107,7 @@ class _Member:
     def window_totals(self, as_of: date) -> tuple[int, int]:
         sim = self.sim
         start = rules.window_start(sim.config.qualification.window, as_of, self.joined_on)
-        low, high = midnight(start, sim.tz), midnight(as_of + timedelta(days=1), sim.tz)
+        low, high = sim.midnight(start), sim.midnight(as_of + timedelta(days=1))
         spend = orders = 0
         for at, amount, count in self.activity:
             if low <= at < high:
@@ -230,15 +230,14 @@ class _Member:
         days = [first for _, _, first in self.pending]
         days += [max(lot["expires_on"], after + timedelta(days=1)) for lot in self.lots if lot["expires_on"]]
         if self.reviews_matter():
-            days.append(next_review(self.sim.config, after))
+            days.append(self.sim.next_review(after))
         return min(days) if days else None
 
     def reviews_matter(self) -> bool:
         """Whether a review can change anything but the review day. In a rolling window a review never upgrades
         (every activity in today's window was counted at a later payment, refund or review, which tiered the member
         at least that high), so a member in the entry tier keeps it: those reviews are dated at the end."""
-        cfg = self.sim.config
-        return cfg.qualification.window != "rolling_12m" or cfg.rank(self.row["tier_code"]) > 0
+        return not self.sim.rolling or self.sim.ranks.get(self.row["tier_code"], -1) > 0
 
     def finish(self, today: date) -> None:
         """Date the reviews skipped while the member was in the entry tier: the last review day after joining."""
@@ -251,7 +250,7 @@ class _Member:
 
     def calendar(self, day: date) -> None:
         sim = self.sim
-        at = midnight(day, sim.tz)
+        at = sim.midnight(day)
         due = [p for p in self.pending if p[2] <= day]
         if due:
             self.pending = [p for p in self.pending if p[2] > day]
@@ -285,7 +284,7 @@ class _Member:
             sim.out.add("points_allocation", entry_id=entry["id"], lot_id=lot["id"], points=amount)
             self.row["lifetime_expired"] += amount
         self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
-        if review_day(sim.config, day):
+        if sim.review_day(day):
             self.review(day, at)
 
     def review(self, day: date, at: datetime) -> None:
@@ -325,8 +324,33 @@ class _Replay:
             self.categories = dict(session.execute(select(Product.id, Product.category)
                                                    .where(Product.shop_id == program.shop.id)).all())
 
+        self.rolling = self.config.qualification.window == "rolling_12m"
+        self.ranks = {tier.code: i for i, tier in enumerate(self.config.tiers)}
+        self._midnights: dict[date, datetime] = {}
+        self._next_reviews: dict[date, date] = {}
+        self._review_days: dict[date, bool] = {}
+
     def day(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
+
+    # the calendar's answers per day, remembered: every member asks them for the same few hundred days
+    def midnight(self, day: date) -> datetime:
+        at = self._midnights.get(day)
+        if at is None:
+            at = self._midnights[day] = midnight(day, self.tz)
+        return at
+
+    def next_review(self, after: date) -> date:
+        day = self._next_reviews.get(after)
+        if day is None:
+            day = self._next_reviews[after] = next_review(self.config, after)
+        return day
+
+    def review_day(self, day: date) -> bool:
+        known = self._review_days.get(day)
+        if known is None:
+            known = self._review_days[day] = review_day(self.config, day)
+        return known
 
     def expiry(self, available: date) -> date | None:
         return rules.lot_expires_on(self.config.expiry.mode, self.config.expiry.months, available)
@@ -438,6 +462,9 @@ class _Replay:
             last = day
 
 
+_CHUNK = 250  # customers whose rows are handed to the writer at a time
+
+
 def replay_batched(session: Session, program: ActiveProgram, customer_ids: list[int], *, today: date) -> int:
     """Replay the customers' history in memory and write it in bulk; returns orders replayed."""
     if not customer_ids:
@@ -452,15 +479,20 @@ def replay_batched(session: Session, program: ActiveProgram, customer_ids: list[
 
 
 def _replay_batched(session: Session, program: ActiveProgram, customer_ids: list[int], today: date) -> int:
+    session.flush()
     sim = _Replay(session, program, today)
     by_customer = sim.load(customer_ids)
     taken = set(session.scalars(select(LoyaltyAccount.referral_code)))
     sim.codes |= taken
     count = 0
-    for customer_id in sorted(by_customer):
-        orders = sorted(by_customer[customer_id], key=lambda o: (o.paid_at, o.id))
-        sim.replay(customer_id, orders)
-        count += len(orders)
-    session.flush()
-    sim.out.flush()
+    try:
+        for n, customer_id in enumerate(sorted(by_customer), start=1):
+            orders = sorted(by_customer[customer_id], key=lambda o: (o.paid_at, o.id))
+            sim.replay(customer_id, orders)
+            count += len(orders)
+            if n % _CHUNK == 0:
+                sim.out.flush()  # written while the next customers are replayed
+        sim.out.flush()
+    finally:
+        sim.out.close()
     return count

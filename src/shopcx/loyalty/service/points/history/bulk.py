@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -33,8 +34,8 @@ class Ids:
     """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL
     (in blocks that double up to 50,000; ids left unused are only a gap in the sequence)."""
 
-    def __init__(self, session: Session, table: str):
-        self.session, self.table, self.free, self.block = session, table, [], 1_000
+    def __init__(self, session: Session, raw, table: str):
+        self.raw, self.table, self.free, self.block = raw, table, [], 1_000
         self.postgres = session.get_bind().dialect.name == "postgresql"
         if not self.postgres:
             self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
@@ -44,8 +45,7 @@ class Ids:
             self.next += 1
             return self.next - 1
         if not self.free:
-            raw = self.session.connection().connection.driver_connection
-            with raw.cursor() as cursor:
+            with self.raw.cursor() as cursor:
                 cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
                                "FROM generate_series(1, %s)", (self.block,))
                 self.free = [row[0] for row in reversed(cursor.fetchall())]
@@ -53,14 +53,25 @@ class Ids:
         return self.free.pop()
 
 
+_MODELS = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
+           "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
+
+
 class BulkWriter:
-    """Rows to insert, with their ids, in the order the live path would write them."""
+    """Rows to insert, with their ids, in the order the live path would write them.
+
+    On PostgreSQL each `flush` hands its rows to a second thread and returns: the replay computes the next
+    customers while the server inserts (the thread waits on the server, so the two overlap). The next `flush` and
+    `close` wait for it and raise what it raised; every chunk is in the caller's transaction (one connection)."""
 
     def __init__(self, session: Session):
         self.session = session
-        self.ids = {name: Ids(session, name) for name in ("loyalty_account", "points_entry", "points_lot",
-                                                          "points_allocation", "tier_activity", "tier_change")}
+        self.raw = session.connection().connection.driver_connection
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.ids = {name: Ids(session, self.raw, name) for name in _MODELS}
         self.rows: dict[str, list[dict]] = defaultdict(list)
+        self._thread: ThreadPoolExecutor | None = None
+        self._writing: Future | None = None
 
     def add(self, table: str, **values) -> dict:
         values["id"] = self.ids[table].take()
@@ -68,37 +79,56 @@ class BulkWriter:
         return values
 
     def flush(self) -> None:
-        """Insert the rows through the driver: COPY on PostgreSQL, executemany on SQLite (values converted as the
-        column types would, so the ORM reads them back unchanged)."""
-        models = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
-                  "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
-        connection = self.session.connection()
-        postgres = connection.dialect.name == "postgresql"
-        raw = connection.connection.driver_connection
+        """Insert the rows added so far through the driver: COPY on PostgreSQL (on the writer thread), executemany
+        on SQLite (values converted as the column types would, so the ORM reads them back unchanged)."""
+        rows, self.rows = self.rows, defaultdict(list)
+        self.wait()
+        if not self.postgres:
+            self._write(rows)
+            return
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="history-copy")
+        self._writing = self._thread.submit(self._write, rows)
+
+    def wait(self) -> None:
+        """Wait for the rows being written (raising what the writer raised)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def close(self) -> None:
+        """Wait for the last rows and let the writer thread go."""
+        try:
+            self.wait()
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+                self._thread = None
+
+    def _write(self, rows: dict[str, list[dict]]) -> None:
         batches: list[tuple[type, list[str], list[list]]] = []
-        for name, model in models.items():
-            rows = self.rows.pop(name, [])
-            if not rows:
+        for name, model in _MODELS.items():
+            chunk = rows.get(name)
+            if not chunk:
                 continue
             columns = [c.name for c in model.__table__.columns]
-            kinds = [_kind(c.type) for c in model.__table__.columns]
-            convert = [(i, kind) for i, kind in enumerate(kinds) if kind]
+            convert = [(i, kind) for i, kind in enumerate(_kind(c.type) for c in model.__table__.columns) if kind]
             values = []
-            for row in rows:
+            for row in chunk:
                 value = [row.get(c) for c in columns]
                 for i, kind in convert:
                     if value[i] is not None:
-                        value[i] = _to_db(value[i], kind, postgres)
+                        value[i] = _to_db(value[i], kind, self.postgres)
                 values.append(value)
-            if postgres:
+            if self.postgres:
                 batches.append((model, columns, values))
             else:
-                cursor = raw.cursor()
+                cursor = self.raw.cursor()
                 cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608 (fixed names)
                                    f"VALUES ({', '.join('?' * len(columns))})", values)
                 cursor.close()
         if batches:
-            _copy(raw, batches)
+            _copy(self.raw, batches)
 
 
 def _copy(raw, batches: list[tuple[type, list[str], list[list]]]) -> None:

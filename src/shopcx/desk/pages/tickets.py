@@ -14,15 +14,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from ..core import clock, i18n
-from ..core.errors import InvalidInput, ShopCXError
-from ..shops import service as shops
-from ..staff import service as staff
-from ..web.auth import PageSession, Viewer, require, verify_csrf
-from ..web.deps import RowId
-from ..web.templating import acted, is_htmx, render
-from . import service
-from .service import sla, views
+from ...core import clock, i18n
+from ...core.errors import InvalidInput, ShopCXError
+from ...shops import service as shops
+from ...staff import service as staff
+from ...web.auth import PageSession, Viewer, require, verify_csrf
+from ...web.deps import RowId
+from ...web.templating import acted, is_htmx, render
+from .. import service
+from ..service import notices, sla, views
+from .tools import ticket_tools
 
 Reader = Depends(require("desk:read"))
 Writer = Depends(require("desk:write"))
@@ -69,7 +70,9 @@ def list_context(session: Session, viewer: Viewer, *, status: str, priority: str
             "badges": views.badges(session, rows), "names": _staff_names(session),
             "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop},
             "statuses": service.STATUSES, "priorities": sla.PRIORITIES, "shops": shops.list_shops(session),
-            "page": page, "pages": max(1, -(-total // PAGE_SIZE))}
+            "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+            "notice_count": len(notices.for_user(session, viewer.user_id)),
+            "where": where}  # the export (reports/pages.py) lists the same filter
 
 
 def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:
@@ -87,8 +90,8 @@ def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:
 
 
 def ticket_context(session: Session, viewer: Viewer, ticket_id: int) -> dict:
-    from ..customers import service as customers
-    from ..orders import service as orders
+    from ...customers import service as customers
+    from ...orders import service as orders
 
     ticket = service.get_ticket(session, ticket_id)
     shop = shops.get_shop_by_id(session, ticket.shop_id)
@@ -101,7 +104,7 @@ def ticket_context(session: Session, viewer: Viewer, ticket_id: int) -> dict:
             "clocks": service.states(session, ticket), "names": _staff_names(session), "owners": users,
             "moves": service.TRANSITIONS.get(ticket.status, ()), "priorities": sla.PRIORITIES,
             "categories": service.CATEGORIES, "can_write": viewer.can("desk:write"), "errors": {}, "values": {},
-            "done": None}
+            "done": None} | ticket_tools(session, viewer, ticket, shop)
 
 
 def _acted(request: Request, session: Session, viewer: Viewer, ticket_id: int, form_name: str, values: dict,
@@ -114,6 +117,9 @@ def _acted(request: Request, session: Session, viewer: Viewer, ticket_id: int, f
     return acted(request, session, viewer, form_name=form_name, values=values, action=act,
                  context=lambda: ticket_context(session, viewer, ticket_id), body="desk/_ticket_body.html",
                  page="desk/ticket.html", done_url=f"/desk/tickets/{ticket_id}")
+
+
+ticket_acted = _acted  # the answer, compensation and promise screens act on the ticket page the same way
 
 
 # ---- settings -----------------------------------------------------------------------------------------------------

@@ -9,31 +9,28 @@ import io
 import re
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core import i18n
-from ..core.errors import InvalidInput, NotFound
-from ..core.face import Panel
-from ..shops import service as shops
-from ..web.auth import PageSession, Viewer, require
-from ..web.deps import MAX_ID, RowId, parse_id
-from ..web.templating import render
-from . import service
-from .presets import PRESETS
-from .public import points
-from .tables import Invitation
+from ...core import i18n
+from ...core.errors import InvalidInput, NotFound
+from ...core.face import Panel
+from ...shops import service as shops
+from ...staff import service as staff
+from ...web.auth import PageSession, Viewer
+from ...web.deps import MAX_ID, RowId, parse_id
+from ...web.templating import render
+from .. import service
+from ..presets import PRESETS
+from ..public import points
+from ..tables import Invitation
+from ..tables import Response as Answered
+from .base import Reader, Writer, shop_ids
 
-Reader = Depends(require("surveys:read"))
-Writer = Depends(require("surveys:write"))
 MAX_LINKS = 5000  # one export; a larger wave is sent in parts
 _CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-
-
-def _shop_ids(session: Session) -> list[int]:
-    return [s.id for s in shops.list_shops(session)]
 
 
 def customer_ids(text: str) -> list[int]:
@@ -78,13 +75,18 @@ def _survey_context(session: Session, survey) -> dict:
                                    func.count(Invitation.answered_at))
                             .where(Invitation.survey_id == survey.id).group_by(Invitation.wave)
                             .order_by(Invitation.wave)).all()
-    return {"survey": survey, "versions": versions, "draft": next((v for v in versions if v.status == "draft"), None),
+    followups = service.followups(session, [survey.shop_id], survey_id=survey.id)
+    people = {r.customer_id for r in rows if r.customer_id} | {f.customer_id for f in followups if f.customer_id}
+    return {"survey": survey, "versions": versions, "followups": followups,
+            "followup_hours": service.FOLLOWUP_HOURS,
+            "owners": {u.id: u.display_name for u in staff.list_users(session)},
+            "draft": next((v for v in versions if v.status == "draft"), None),
             "measures": service.headline_measures(session, survey), "changes": service.wave_changes(session, survey),
             "servqual": service.servqual_gaps(session, survey),
             "model": service.ecsi_model(session, survey),
             "responses": rows, "total": total,
             "waves": waves,
-            "names": service.customer_names(session, {r.customer_id for r in rows if r.customer_id}),
+            "names": service.customer_names(session, people),
             "shop": next((s for s in shops.list_shops(session) if s.id == survey.shop_id), None)}
 
 
@@ -105,7 +107,7 @@ router = APIRouter()
 def surveys_list(request: Request, viewer: Viewer = Reader, session: Session = PageSession):
     """Every survey with its published version and how many answered it; templates to start a new one."""
     return render(request, "surveys/list.html", {
-        "surveys": service.list_surveys(session, _shop_ids(session)), "presets": PRESETS,
+        "surveys": service.list_surveys(session, shop_ids(session)), "presets": PRESETS,
         "shops": shops.list_shops(session), "can_write": viewer.can("surveys:write")}, viewer=viewer)
 
 
@@ -128,18 +130,32 @@ def surveys_create(request: Request, template: str = Form(""), code: str = Form(
 @router.get("/surveys/{survey_id}")
 def surveys_detail(request: Request, survey_id: RowId, viewer: Viewer = Reader, session: Session = PageSession):
     """One survey's results: CSAT / NPS / CES with intervals, versions, waves of links and the latest responses."""
-    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    survey = service.get_survey(session, shop_ids(session), survey_id)
     context = _survey_context(session, survey)
     model = context["model"]
     problem = i18n.error_text(model.problem, viewer.locale) if model and model.problem else None
     return render(request, "surveys/detail.html", context | {"can_write": viewer.can("surveys:write"),
-                                                             "model_problem": problem}, viewer=viewer)
+                                                             "model_problem": problem,
+                                                             "base_url": str(request.base_url).rstrip("/")},
+                  viewer=viewer)
+
+
+@router.post("/surveys/{survey_id}/public")
+def surveys_public_link(request: Request, survey_id: RowId, open: str = Form("1"), viewer: Viewer = Writer,
+                        session: Session = PageSession):
+    """Open the survey's public (anonymous) link, or close it."""
+    survey = service.get_survey(session, shop_ids(session), survey_id)
+    if open == "1":
+        service.open_public_link(session, survey, actor=viewer.actor)
+    else:
+        service.close_public_link(session, survey, actor=viewer.actor)
+    return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
 
 
 @router.post("/surveys/{survey_id}/publish")
 def surveys_publish(request: Request, survey_id: RowId, viewer: Viewer = Writer, session: Session = PageSession):
     """Publish the draft: new links use it; the version before is retired."""
-    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    survey = service.get_survey(session, shop_ids(session), survey_id)
     service.publish(session, survey, actor=viewer.actor)
     return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
 
@@ -148,7 +164,7 @@ def surveys_publish(request: Request, survey_id: RowId, viewer: Viewer = Writer,
 def surveys_links(request: Request, survey_id: RowId, customers: str = Form(""), wave: str = Form(""),
                   days: str = Form("30"), viewer: Viewer = Writer, session: Session = PageSession):
     """Personal links for the listed customers, as a CSV to hand to agents (one link per person per wave)."""
-    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    survey = service.get_survey(session, shop_ids(session), survey_id)
     ids = customer_ids(customers)
     lifetime = parse_id(days or "")
     if lifetime is None:
@@ -165,7 +181,7 @@ def surveys_preview(request: Request, survey_id: RowId, lang: str = "", version:
                     session: Session = PageSession):
     """The survey as the buyer sees it (the draft by default, else the published version), in zh or en; its
     buttons do nothing."""
-    survey = service.get_survey(session, _shop_ids(session), survey_id)
+    survey = service.get_survey(session, shop_ids(session), survey_id)
     versions = service.versions(session, survey)
     wanted = parse_id(version) if version else None
     chosen = next((v for v in versions if v.version == wanted), None) if wanted else \
@@ -180,3 +196,12 @@ def surveys_preview(request: Request, survey_id: RowId, lang: str = "", version:
         "values": {}, "points": points, "hidden": {q["key"] for q in questions if q.get("show_if")},
         "message": None, "error": None, "error_field": None, "other_lang": "en" if locale == "zh" else "zh",
         "preview_version": chosen.version}, viewer=viewer)
+
+
+@router.post("/surveys/followups/{followup_id}/close")
+def surveys_followup_close(request: Request, followup_id: RowId, note: str = Form(""), viewer: Viewer = Writer,
+                           session: Session = PageSession):
+    """Close a detractor's follow-up with what was done."""
+    case = service.close_followup(session, shop_ids(session), followup_id, note, actor=viewer.actor)
+    survey_id = session.scalar(select(Answered.survey_id).where(Answered.id == case.response_id))
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)

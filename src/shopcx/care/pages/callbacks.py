@@ -1,0 +1,88 @@
+"""Callback screens: the agent's list of calls due today (their own and unassigned, or everyone's), the rules run,
+and the task page with the customer, the script for the task's type and the outcome form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...core.errors import InvalidInput
+from ...web.auth import PageSession, Viewer
+from ...web.deps import RowId, parse_id
+from ...web.pagination import Page, page_number
+from ...web.templating import render
+from ..models import callbacks as rules
+from ..service import callbacks as calls
+from .base import Caller, area, chosen_shop
+
+router = APIRouter()
+
+
+@router.get("/care/callbacks")
+def care_callbacks(request: Request, shop: str = "", mine: str = "1", page: str = "1", viewer: Viewer = Caller,
+                   session: Session = PageSession):
+    """Calls due today or earlier, earliest first."""
+    chosen, listed = chosen_shop(session, shop)
+    today = clock.today_in(chosen.timezone)
+    number = page_number(page)
+    rows, total = calls.due_list(session, shop_id=chosen.id, today=today,
+                                 user_id=viewer.user_id if mine == "1" else None, offset=(number - 1) * 25, limit=25)
+    return render(request, "care/callbacks.html", area("callbacks", chosen, listed, viewer) | {
+        "rows": rows, "page": Page(number, 25, total), "today": today, "mine": mine == "1"}, viewer=viewer)
+
+
+@router.post("/care/callbacks/plan")
+def care_callbacks_plan(request: Request, shop: str = "", viewer: Viewer = Caller, session: Session = PageSession):
+    """Create today's call tasks by the rules now (idempotent)."""
+    chosen, _ = chosen_shop(session, shop)
+    calls.plan_calls(session, chosen)
+    return RedirectResponse(f"/care/callbacks?shop={chosen.code}&mine=0", status_code=303)
+
+
+@router.get("/care/callbacks/{task_id}")
+def care_callback(request: Request, task_id: RowId, viewer: Viewer = Caller, session: Session = PageSession):
+    """One call task: who, why, the script, recent orders, the outcome form and what earlier calls noted."""
+    task = calls.get_task(session, task_id)
+    chosen, listed = chosen_shop(session, None)
+    chosen = next(s for s in listed if s.id == task.shop_id)
+    view = calls.task_view(session, task)
+    name = view["customer"].name if view["customer"] and view["customer"].name else "—"
+    return render(request, "care/task.html", area("callbacks", chosen, listed, viewer) | view | {
+        "script": calls.script(task, name=name, shop_name=chosen.name, locale=viewer.locale),
+        "outcomes": rules.OUTCOMES, "sentiments": rules.SENTIMENTS, "today": clock.today_in(chosen.timezone)},
+        viewer=viewer)
+
+
+@router.post("/care/callbacks/{task_id}")
+async def care_callback_record(request: Request, task_id: RowId, viewer: Viewer = Caller,
+                               session: Session = PageSession):
+    """Record the call's outcome."""
+    task = calls.get_task(session, task_id)
+    form = await request.form()
+    raw = form.get("call_back_on") or ""
+    try:
+        call_back_on = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise InvalidInput("invalid_date", f"call_back_on: '{raw}' is not a date", field="call_back_on") from None
+    calls.record_outcome(session, task, form.get("outcome", ""), actor=viewer.actor, notes=form.get("notes"),
+                         sentiment=form.get("sentiment") or None, promise=form.get("promise"),
+                         call_back_on=call_back_on)
+    return RedirectResponse(f"/care/callbacks/{task.id}", status_code=303)
+
+
+@router.post("/care/managers")
+async def care_manager_assign(request: Request, shop: str = "", viewer: Viewer = Caller,
+                              session: Session = PageSession):
+    """Make a staff member the VIP manager of a customer."""
+    chosen, _ = chosen_shop(session, shop)
+    form = await request.form()
+    customer_id, user_id = parse_id(form.get("customer_id") or ""), parse_id(form.get("user_id") or "")
+    if customer_id is None or user_id is None:
+        raise InvalidInput("required", "customer_id, user_id: both are needed", field="customer")
+    calls.assign_manager(session, chosen, customer_id, user_id, actor=viewer.actor)
+    back = parse_id(form.get("task_id") or "")
+    return RedirectResponse(f"/care/callbacks/{back}" if back else "/care/callbacks", status_code=303)

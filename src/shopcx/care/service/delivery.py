@@ -1,0 +1,41 @@
+"""The bridge to the messaging domain: care hands each rendered message to `messaging.service.queue_messages`,
+which checks the buyer's rights again (erased, consent, suppressed address; demo identities only reach the sandbox),
+and whose sender applies quiet hours and frequency caps and never sends a key twice. Until the messaging domain is
+installed nothing is sent and the queue waits. The sandbox deliverer only records (for --dry-run)."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("shopcx.care")
+PURPOSE = {"campaign": "care_campaign", "moment": "care_moment"}
+
+
+def messaging_deliverer():
+    """The deliverer that queues through the messaging domain, or None while it is not installed."""
+    try:
+        from ...messaging import service as messaging
+    except ImportError:
+        return None
+
+    def deliver(session, items) -> list[tuple[int | None, str | None]]:
+        drafts = [messaging.Draft(shop_id=r.shop_id, customer_id=r.customer_id, purpose=PURPOSE[r.source],
+                                  occasion=f"{r.source_id}:{r.occasion}", channel=r.channel, body=body,
+                                  subject=subject, locale=r.language, ref_type="care_recipient", ref_id=r.id,
+                                  not_before=r.send_after)
+                  for r, _customer, subject, body in items]
+        queued = messaging.queue_messages(session, drafts)
+        return [(q.message.id, q.message.reason if q.message.status == "skipped" else None) for q in queued]
+
+    return deliver
+
+
+def sandbox_deliverer():
+    """A deliverer that sends nothing: the rendered message stays on the queue row, marked as a sandbox send."""
+
+    def deliver(session, items) -> list[tuple[str, None]]:
+        for recipient, _customer, subject, _body in items:
+            log.info("sandbox: %s to customer %s: %s", recipient.channel, recipient.customer_id, subject)
+        return [(f"sandbox:{r.id}", None) for r, *_ in items]
+
+    return deliver

@@ -1,0 +1,102 @@
+"""Delivery care: carrier scans, each parcel's milestones against its promise, the buyer's tracking page by signed
+link, and the staff list of late and stalled parcels.
+
+A tracking link is "<order id>.<expiry>" signed with HMAC-SHA256 under the site's key and its own purpose prefix
+(no other signature made with that key can pass for it); it carries no personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...core.errors import InvalidInput, NotFound
+from ...core.security import hmac_sha256_hex, signature_matches
+from ...core.settings import get_settings
+from ...orders import service as orders
+from ...staff.service import Actor, audit
+from ..models import parcels as rules
+from ..repository import calls
+from ..tables import ParcelScan
+
+_PURPOSE = b"shopcx.tracking-link.v1:"
+LINK_DAYS = 60
+STALL_HOURS = 48
+SCAN_STATUSES = ("in_transit", "out_for_delivery")
+
+
+def tracking_token(order_id: int, *, days: int = LINK_DAYS) -> str:
+    """A signed link token to one order's tracking page."""
+    payload = f"{order_id}.{int((clock.now() + timedelta(days=days)).timestamp())}"
+    return f"{payload}.{hmac_sha256_hex(get_settings().resolved_secret_key(), _PURPOSE + payload.encode())}"
+
+
+def verify_token(token: str) -> int:
+    """The order id of a valid, unexpired token; NotFound otherwise (answered like a missing page)."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(token) > 200:
+        raise NotFound("tracking_link_invalid", "this tracking link is not valid")
+    payload = f"{parts[0]}.{parts[1]}"
+    if not signature_matches(get_settings().resolved_secret_key(), _PURPOSE + payload.encode(), parts[2]):
+        raise NotFound("tracking_link_invalid", "this tracking link is not valid")
+    if clock.now().timestamp() >= int(parts[1]):
+        raise NotFound("tracking_link_invalid", "this tracking link has expired")
+    return int(parts[0])
+
+
+def record_scan(session: Session, shipment_id: int, status: str, at: datetime, *, location: str | None = None,
+                source: str = "api", actor: Actor) -> ParcelScan | None:
+    """A carrier status update (idempotent on shipment, status and time); None when it was already stored."""
+    actor.require("orders:write")
+    if status not in SCAN_STATUSES:
+        raise InvalidInput("invalid_scan_status", f"status: '{status}' is not one of {', '.join(SCAN_STATUSES)}",
+                           field="status", values={"value": status})
+    at = clock.as_utc(at)
+    if at is None or at.tzinfo is None:
+        raise InvalidInput("naive_time", "at: give the scan time with its timezone", field="at")
+    existing = calls.scans_of(session, [shipment_id]).get(shipment_id, [])
+    if any(s.status == status and s.at == at for s in existing):
+        return None
+    scan = ParcelScan(shipment_id=shipment_id, status=status, at=at, location=(location or None), source=source)
+    session.add(scan)
+    session.flush()
+    audit(session, actor, "care.scan", "shipment", shipment_id, {"status": status})
+    return scan
+
+
+def _state(shipment, scans, now: datetime, stall_hours: int) -> rules.ParcelState:
+    return rules.parcel_state(shipped_at=shipment.shipped_at, promised_at=shipment.promised_at,
+                              delivered_at=shipment.delivered_at, damaged=bool(shipment.damaged),
+                              scans=[rules.Scan(s.status, s.at, s.location) for s in scans], now=now,
+                              stall_hours=stall_hours)
+
+
+def tracking(session: Session, order_id: int, *, now: datetime | None = None) -> dict:
+    """The order's parcels and their milestones, for the buyer's page."""
+    now = now or clock.now()
+    order = orders.get_order(session, order_id)
+    shipments = calls.shipments_of(session, order.id)
+    scans = calls.scans_of(session, [s.id for s in shipments])
+    parcels = [{"shipment": s, "state": _state(s, scans.get(s.id, []), now, STALL_HOURS)} for s in shipments]
+    return {"order": order, "parcels": parcels}
+
+
+def attention(session: Session, shop, *, stall_hours: int = STALL_HOURS, now: datetime | None = None,
+              delivered_days: int = 7) -> list[dict]:
+    """Parcels to act on: late, at risk of missing the promise or stalled (undelivered), and those delivered late
+    or damaged in the last `delivered_days` days; the latest first."""
+    if not 1 <= int(stall_hours) <= 24 * 30:
+        raise InvalidInput("out_of_range", "stall_hours: 1–720 hours", field="stall_hours")
+    now = now or clock.now()
+    open_ = calls.open_parcels(session, shop.id, shipped_before=now)
+    done = calls.late_delivered(session, shop.id, now - timedelta(days=delivered_days))
+    scans = calls.scans_of(session, [s.id for s, _ in open_ + done])
+    out = []
+    for shipment, order in open_ + done:
+        state = _state(shipment, scans.get(shipment.id, []), now, int(stall_hours))
+        if state.late or state.at_risk or state.stalled or shipment.damaged:
+            out.append({"shipment": shipment, "order": order, "state": state,
+                        "token": tracking_token(order.id)})
+    return out

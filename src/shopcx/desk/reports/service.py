@@ -1,0 +1,66 @@
+"""The desk's report figures for one shop over a window of days, read from the tickets, their SLA clocks and
+ratings, and the shop's orders (through the orders service); the page and its charts draw the same call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...orders import service as orders
+from ..channels.tables import TicketRating
+from ..models import Ticket, TicketSla
+from . import figures
+
+FINAL = ("resolved", "closed")
+
+
+@dataclass
+class Report:
+    computed_at: datetime
+    since: datetime
+    days: int
+    tickets: int
+    sla: dict[str, dict]
+    by_category: list[tuple[str | None, int, float]]
+    backlog: dict[str, int]
+    recovery: figures.Recovery
+    pareto_product: list[tuple[str | None, int, float]]
+    pareto_carrier: list[tuple[str | None, int, float]]
+    agents: list[figures.AgentFigures]
+
+
+def report(session: Session, shop, *, days: int = 90, now: datetime | None = None) -> Report:
+    """Every figure of the reports page for tickets opened in the last `days` days (the backlog: all open ones)."""
+    now = now or clock.now()
+    since = now - timedelta(days=days)
+    rows = session.execute(select(Ticket.id, Ticket.category, Ticket.status, Ticket.created_at, Ticket.customer_id,
+                                  Ticket.resolved_at, Ticket.order_id, Ticket.owner_id, Ticket.first_response_at)
+                           .where(Ticket.shop_id == shop.id, Ticket.created_at >= since)).all()
+    ids = [r.id for r in rows]
+    clocks = [(m, stopped, due, breached) for m, stopped, due, breached in session.execute(
+        select(TicketSla.metric, TicketSla.stopped_at, TicketSla.due_at, TicketSla.breached)
+        .join(Ticket, Ticket.id == TicketSla.ticket_id)
+        .where(Ticket.shop_id == shop.id, Ticket.created_at >= since))]
+    ratings = dict(session.execute(select(TicketRating.ticket_id, TicketRating.score)
+                                   .join(Ticket, Ticket.id == TicketRating.ticket_id)
+                                   .where(Ticket.shop_id == shop.id, Ticket.created_at >= since)).all())
+    open_at = list(session.scalars(select(Ticket.created_at).where(Ticket.shop_id == shop.id,
+                                                                   Ticket.status.not_in(FINAL))))
+    facts = orders.order_facts(session, {r.order_id for r in rows if r.order_id is not None})
+    complaints = [(r.customer_id, r.created_at, r.resolved_at) for r in rows if r.customer_id is not None]
+    agents = [(r.owner_id, r.created_at, r.first_response_at, r.resolved_at, ratings.get(r.id))
+              for r in rows if r.owner_id is not None]
+    with_order = [r for r in rows if r.order_id in facts]
+    return Report(
+        computed_at=now, since=since, days=days, tickets=len(ids),
+        sla=figures.compliance(clocks, now),
+        by_category=figures.pareto([r.category for r in rows], limit=20),
+        backlog=figures.backlog_ages(open_at, now),
+        recovery=figures.recovery(complaints, orders.order_times(session, shop.id)),
+        pareto_product=figures.pareto([facts[r.order_id][0] for r in with_order]),
+        pareto_carrier=figures.pareto([facts[r.order_id][1] for r in with_order]),
+        agents=figures.agent_figures(agents))

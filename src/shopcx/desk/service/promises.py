@@ -1,0 +1,143 @@
+"""The promise register (承诺登记, 少承诺多做事): every promise made to a buyer — what, to whom, by whom, due when,
+linked to the ticket and order — kept or broken with evidence. The periodic job reminds the maker before the due
+time and marks a promise not kept by then as broken, which escalates to the maker's team lead and the managers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...core.errors import Conflict, InvalidInput, NotFound
+from ...staff.service import SYSTEM, Actor, audit
+from .. import playbook
+from ..models import Ticket
+from ..records import Promise
+from . import notices
+from .tickets import _event
+
+MAX_WHAT = 500
+
+
+def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetime, actor: Actor,
+                 now: datetime | None = None) -> Promise:
+    """Register a promise made on this ticket (to its buyer, about its order)."""
+    actor.require("desk:write")
+    now = now or clock.now()
+    text = (what or "").strip()
+    if not text:
+        raise InvalidInput("required", "what: say what was promised", field="what")
+    if len(text) > MAX_WHAT:
+        raise InvalidInput("too_long", f"what: at most {MAX_WHAT} characters", field="what",
+                           values={"limit": MAX_WHAT})
+    if due_at.tzinfo is None:
+        raise InvalidInput("invalid_date", "due_at: a time with its timezone", field="due_at")
+    if due_at <= now:
+        raise InvalidInput("promise_due_past", "due_at: a promise is due in the future", field="due_at")
+    row = Promise(shop_id=ticket.shop_id, ticket_id=ticket.id, customer_id=ticket.customer_id,
+                  order_id=ticket.order_id, what=text, due_at=due_at, made_by=actor.label, made_by_id=actor.user_id,
+                  made_at=now, status="open")
+    session.add(row)
+    session.flush()
+    _event(session, ticket, "promise", None, text[:100], actor, now)
+    audit(session, actor, "desk.promise_made", "ticket", ticket.id,
+          {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
+    return row
+
+
+def get_promise(session: Session, promise_id: int, *, lock: bool = False) -> Promise:
+    query = select(Promise).where(Promise.id == promise_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound("promise_not_found", f"promise: there is no promise {promise_id}", field="promise")
+    return row
+
+
+def close_promise(session: Session, promise_id: int, *, kept: bool, evidence: str, actor: Actor,
+                  now: datetime | None = None) -> Promise:
+    """Mark a promise kept or broken, with the evidence (a tracking number, a refund id, what happened)."""
+    actor.require("desk:write")
+    now = now or clock.now()
+    text = (evidence or "").strip()
+    if not text:
+        raise InvalidInput("evidence_required", "evidence: say how it was kept (or why not)", field="evidence")
+    row = get_promise(session, promise_id, lock=True)
+    if row.status != "open":
+        raise Conflict("promise_closed", f"promise: {row.id} is already {row.status}", field="promise")
+    _close(session, row, "kept" if kept else "broken", text[:2000], actor, now)
+    return row
+
+
+def _close(session: Session, row: Promise, status: str, evidence: str, actor: Actor, now: datetime) -> None:
+    row.status, row.evidence, row.closed_by, row.closed_at = status, evidence, actor.label, now
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None:
+        _event(session, ticket, "promise", "open", status, actor, now)
+    audit(session, actor, f"desk.promise_{status}", "ticket", row.ticket_id,
+          {"promise_id": row.id, "evidence": evidence})
+    if status == "broken":
+        _escalate(session, row, ticket, now)
+    session.flush()
+
+
+def _escalate(session: Session, row: Promise, ticket: Ticket | None, now: datetime) -> None:
+    """A broken promise goes to the maker's team lead and to the managers (never blame: find the cause)."""
+    from .staffing import leads_of
+
+    values = {"promise_id": row.id, "what": row.what[:200]}
+    told = set()
+    for user_id in leads_of(session, row.made_by_id):
+        if user_id != row.made_by_id:
+            notices.to_user(session, ticket, user_id, "promise_broken", values, shop_id=row.shop_id, now=now)
+            told.add(user_id)
+    for user in notices.active_staff(session):
+        if user.role == "manager" and user.id not in told:
+            notices.to_user(session, ticket, user.id, "promise_broken", values, shop_id=row.shop_id, now=now)
+
+
+def for_ticket(session: Session, ticket: Ticket) -> list[Promise]:
+    return list(session.scalars(select(Promise).where(Promise.ticket_id == ticket.id).order_by(Promise.due_at)))
+
+
+def open_for_customer(session: Session, customer_id: int) -> list[Promise]:
+    return list(session.scalars(select(Promise).where(Promise.customer_id == customer_id, Promise.status == "open")
+                                .order_by(Promise.due_at)))
+
+
+def keeping(session: Session, shop_id: int | None = None) -> dict:
+    """Promise keeping for the shop (or all shops) and per maker: kept, broken, open and the rate (kept ÷ decided)."""
+    query = select(Promise.made_by, Promise.status, func.count(Promise.id)).group_by(Promise.made_by, Promise.status)
+    if shop_id is not None:
+        query = query.where(Promise.shop_id == shop_id)
+    per: dict[str, dict[str, int]] = {}
+    for maker, status, count in session.execute(query):
+        per.setdefault(maker, {"kept": 0, "broken": 0, "open": 0})[status] = count
+    total = {s: sum(c[s] for c in per.values()) for s in ("kept", "broken", "open")}
+    return {"shop": total | {"rate": playbook.keeping_rate(total["kept"], total["broken"])},
+            "agents": {maker: c | {"rate": playbook.keeping_rate(c["kept"], c["broken"])}
+                       for maker, c in sorted(per.items())}}
+
+
+def run_due(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """The periodic job: remind makers of promises due within REMIND_BEFORE; break the ones past due."""
+    now = now or clock.now()
+    done = {"reminded": 0, "broken": 0}
+    horizon = now + playbook.REMIND_BEFORE
+    rows = session.scalars(select(Promise).where(Promise.status == "open", Promise.due_at <= horizon)
+                           .order_by(Promise.id).with_for_update(skip_locked=True))
+    for row in rows:
+        step = playbook.promise_step(clock.as_utc(row.due_at), now, reminded=row.reminded_at is not None)
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        if step == "remind" and row.made_by_id is not None:
+            notices.to_user(session, ticket, row.made_by_id, "promise_due", {"promise_id": row.id,
+                            "what": row.what[:200]}, shop_id=row.shop_id, now=now)
+            row.reminded_at = now
+            done["reminded"] += 1
+        elif step == "break":
+            _close(session, row, "broken", "past due without being marked kept", SYSTEM, now)
+            done["broken"] += 1
+    session.flush()
+    return done

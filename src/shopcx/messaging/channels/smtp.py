@@ -1,0 +1,118 @@
+"""E-mail through an SMTP server: one connection reused across a batch, reconnected once when it drops.
+
+Answers map to outcomes by their code: 2xx sent; 4xx (and a connection lost) retry later; a 5xx to the recipient
+bounced (the address is suppressed); any other 5xx failed. Headers: List-Unsubscribe with the signed page and
+List-Unsubscribe-Post (RFC 8058 one-click), a Message-ID and X-ShopCX-Message with the record id.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+from ..config import MessagingSettings
+from .base import Outcome, Outgoing
+
+_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
+
+
+def build_email(message: Outgoing, sender: str) -> bytes:
+    """The message as the bytes an SMTP server receives."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.address
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=False)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    mail["Message-ID"] = make_msgid(f"m{message.id}", domain=domain)
+    mail["X-ShopCX-Message"] = str(message.id)
+    if message.unsubscribe_url:
+        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in message.headers.items():
+        mail[name] = value
+    mail.set_content(message.body)
+    if message.html:
+        mail.add_alternative(message.html, subtype="html")
+    return mail.as_bytes()
+
+
+class SmtpProvider:
+    """SMTP with the SHOPCX_SMTP_* settings."""
+
+    name = "smtp"
+
+    def __init__(self, settings: MessagingSettings):
+        self.settings = settings
+        self.sender = settings.smtp_from
+        self.envelope_from = parseaddr(settings.smtp_from)[1] or "noreply@localhost"
+        self._smtp: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+        try:
+            smtp.ehlo()
+            if s.smtp_starttls and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except _CONNECTION_ERRORS + (smtplib.SMTPException,):
+                self._smtp.close()
+            self._smtp = None
+
+    def _hand_over(self, message: Outgoing, data: bytes) -> Outcome:
+        if self._smtp is None:
+            self.open()
+        try:
+            refused = self._smtp.sendmail(self.envelope_from, [message.address], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            return _by_code(code, text, recipient=True)
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            return _by_code(exc.smtp_code, exc.smtp_error, recipient=False)
+        except smtplib.SMTPResponseException as exc:
+            return _by_code(exc.smtp_code, exc.smtp_error, recipient=False)
+        if refused:  # only one recipient: a partial refusal cannot happen, but read it as the server meant it
+            code, text = next(iter(refused.values()))
+            return _by_code(code, text, recipient=True)
+        return Outcome("sent")
+
+    def send(self, message: Outgoing) -> Outcome:
+        data = build_email(message, self.sender)
+        try:
+            return self._hand_over(message, data)
+        except _CONNECTION_ERRORS:
+            self._drop()
+        try:  # one reconnect: a server that closed an idle connection is common
+            return self._hand_over(message, data)
+        except _CONNECTION_ERRORS as exc:
+            self._drop()
+            return Outcome("retry", f"connection: {type(exc).__name__}: {exc}"[:300])
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+
+def _by_code(code: int, text: bytes | str, *, recipient: bool) -> Outcome:
+    words = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    reason = f"{code} {words}"[:300]
+    if 400 <= code < 500:
+        return Outcome("retry", reason)
+    return Outcome("bounced" if recipient else "failed", reason)

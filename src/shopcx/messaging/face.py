@@ -1,0 +1,8 @@
+"""The messaging domain's face, listed in shopcx/domains.py: the one way ShopCX sends anything to a buyer (channel
+settings and the message log under the user menu, the unsubscribe and tracked-link pages, `shopcx messages`, the
+periodic sender)."""
+
+from ..core.face import Face, NavEntry
+
+FACE = Face("messaging", __package__, models=("models",), pages=("pages", "public"), cli="cli", jobs="jobs",
+            nav=(NavEntry("messaging", "messaging_home", "messaging:read", place="user"),))

@@ -1,0 +1,124 @@
+"""Staff messaging page (user menu): each shop's sending rules, a test send, the message log with filters, and the
+agents' list (messages staff send by platform chat or phone) as an Excel file, ticked off as delivered."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ..core import i18n
+from ..core.errors import InvalidInput
+from ..shops import service as shops
+from ..web.auth import PageSession, Viewer, require
+from ..web.deps import parse_id
+from ..web.pagination import Page, page_number
+from ..web.sheets import XLSX, Column, Sheet, write
+from ..web.templating import render
+from . import service
+from .config import get_messaging_settings
+from .models import CHANNELS, STATUSES
+
+Reader = Depends(require("messaging:read"))
+Writer = Depends(require("messaging:settings"))
+Worker = Depends(require("messaging:write"))
+PAGE_SIZE = 50
+AGENT_LIST_MAX = 5000
+AGENT_COLUMNS = [Column("id", "messaging.col.id", "int", 10), Column("customer", "messaging.col.customer", "int", 12),
+                 Column("address", "messaging.col.address", "text", 28),
+                 Column("subject", "messaging.col.subject", "text", 30),
+                 Column("body", "messaging.col.body", "text", 80),
+                 Column("queued_at", "messaging.col.queued_at", "datetime", 20)]
+
+
+def _shop(session: Session, raw: str):
+    listed = shops.list_shops(session)
+    return next((s for s in listed if s.id == parse_id(raw or "")), listed[0] if listed else None), listed
+
+
+def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, status: str, channel: str,
+             purpose: str, page: str) -> dict:
+    shop, listed = _shop(session, shop_raw)
+    ids = [s.id for s in listed]
+    number = page_number(page)
+    rows, total = service.list_messages(session, shop_ids=ids, status=status, channel=channel, purpose=purpose,
+                                        offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    configured = get_messaging_settings()
+    return {"shop": shop, "shops": listed, "values": service.current(session, shop.id) if shop else {},
+            "rows": rows, "page": Page(number, PAGE_SIZE, total), "counts": service.status_counts(session, ids),
+            "statuses": STATUSES, "channels": CHANNELS, "filters": {"status": status, "channel": channel,
+                                                                    "purpose": purpose},
+            "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
+            "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
+            "tz": shop.timezone if shop else None,
+            "result": request.query_params.get("result", "")}
+
+
+router = APIRouter()
+
+
+@router.get("/messages")
+def messaging_home(request: Request, shop: str = "", status: str = "", channel: str = "", purpose: str = "",
+                   page: str = "1", viewer: Viewer = Reader, session: Session = PageSession):
+    """Channel settings, test send and the message log with filters."""
+    return render(request, "messaging/home.html",
+                  _context(session, request, viewer, shop, status, channel, purpose, page), viewer=viewer)
+
+
+@router.post("/messages/settings")
+def messaging_settings(request: Request, shop: str = Form(""), quiet_start: str = Form("21:00"),
+                       quiet_end: str = Form("09:00"), cap_day: str = Form("2"), cap_week: str = Form("4"),
+                       cap_month: str = Form("10"), sandbox: str = Form(""), require_opt_in: str = Form(""),
+                       viewer: Viewer = Writer, session: Session = PageSession):
+    """Save a shop's quiet hours, caps, opt-in and sandbox."""
+    chosen, _ = _shop(session, shop)
+    if chosen is None:
+        raise InvalidInput("invalid_shop", "shop: choose one of the shops", field="shop")
+    service.update_settings(session, chosen.id, {
+        "quiet_start": quiet_start, "quiet_end": quiet_end, "cap_day": cap_day, "cap_week": cap_week,
+        "cap_month": cap_month, "sandbox": bool(sandbox), "require_opt_in": bool(require_opt_in)}, actor=viewer.actor)
+    return RedirectResponse(f"/messages?shop={chosen.id}&result=saved", status_code=303)
+
+
+@router.post("/messages/test")
+def messaging_test(request: Request, shop: str = Form(""), channel: str = Form("email"), to: str = Form(""),
+                   viewer: Viewer = Writer, session: Session = PageSession):
+    """Send one test message now through the shop's channel; the log shows what the server said."""
+    chosen, _ = _shop(session, shop)
+    sandbox = service.current(session, chosen.id)["sandbox"] if chosen else False
+    message = service.send_test(session, shop_id=chosen.id if chosen else None, channel=channel, address=to,
+                                subject=i18n.t("messaging.test_subject", viewer.locale),
+                                body=i18n.t("messaging.test_body", viewer.locale), sandbox=sandbox,
+                                actor=viewer.actor)
+    return RedirectResponse(f"/messages?shop={chosen.id if chosen else ''}&result=test_{message.status}",
+                            status_code=303)
+
+
+@router.get("/messages/agent-list.xlsx")
+def messaging_agent_list(request: Request, viewer: Viewer = Reader, session: Session = PageSession):
+    """The agents' list (messages to send by platform chat or phone, not yet ticked off) as an Excel file."""
+    shop, listed = _shop(session, "")
+    rows, _ = service.list_messages(session, shop_ids=[s.id for s in listed], status="sent", channel="agent",
+                                    limit=AGENT_LIST_MAX)
+    sheet = Sheet(i18n.t("messaging.agent_list", viewer.locale), AGENT_COLUMNS,
+                  tz=shop.timezone if shop else "UTC", locale=viewer.locale, reveal_pii=viewer.can("pii"))
+    out = io.BytesIO()
+    write(sheet, ({"id": m.id, "customer": m.customer_id, "address": m.address, "subject": m.subject,
+                   "body": m.body, "queued_at": m.queued_at} for m in rows), out)
+    name = quote("agent-list.xlsx")
+    return Response(out.getvalue(), media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+@router.post("/messages/delivered")
+def messaging_delivered(request: Request, ids: str = Form(""), viewer: Viewer = Worker,
+                        session: Session = PageSession):
+    """Tick agents' list messages off as delivered (ids separated by commas or spaces)."""
+    chosen = [parse_id(part) for part in ids.replace(",", " ").split()]
+    if not chosen or None in chosen:
+        raise InvalidInput("invalid_message_ids", "ids: give message numbers separated by spaces", field="ids")
+    service.mark_delivered(session, chosen)
+    return RedirectResponse("/messages?channel=agent&result=delivered", status_code=303)

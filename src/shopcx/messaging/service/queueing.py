@@ -1,0 +1,143 @@
+"""Queueing messages: the one door other domains use. Each message is checked against the buyer's rights when
+queued (and again when sent): never to an erased person, consent per channel, no suppressed address; a `demo`
+identity's messages go only to the sandbox. Every text passes core.outgoing.check_outgoing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...core.errors import InvalidInput
+from ...core.outgoing import check_outgoing
+from ...customers import service as customers
+from .. import repository, rules
+from ..models import CHANNELS, Message
+from .settings import shop_rules
+
+# The consent each channel needs (customers.CONSENT_CHANNELS); the agents' list is a call or a platform chat.
+CONSENT_OF = {"email": "email", "sms": "sms", "wechat": "wechat", "agent": "phone"}
+MAX_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message to queue: to whom, why (purpose + occasion = its idempotency key), and what it says."""
+
+    shop_id: int
+    customer_id: int
+    purpose: str
+    occasion: str
+    channel: str
+    body: str
+    subject: str = ""
+    html: str | None = None
+    locale: str | None = None
+    ref_type: str | None = None
+    ref_id: int | None = None
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The stored message for a draft; `created` is False when the same key was queued before."""
+
+    message: Message
+    created: bool
+
+
+def address_of(customer, channel: str) -> str | None:
+    """Where a channel reaches a customer: e-mail, mobile, WeChat id, or for agents the platform identity."""
+    if channel == "email":
+        return customer.email
+    if channel == "sms":
+        return customer.phone
+    if channel == "wechat":
+        return next((i.external_id for i in customer.identities if i.source == "wechat"), None)
+    ident = next((i for i in customer.identities if i.source != "demo"), None)
+    return f"{ident.source}:{ident.external_id}" if ident else customer.phone
+
+
+def is_demo(customer) -> bool:
+    return any(i.source == "demo" for i in customer.identities)
+
+
+def consent_of(customer, channel: str) -> bool | None:
+    wanted = CONSENT_OF[channel]
+    return next((c.granted for c in customer.consents if c.channel == wanted), None)
+
+
+def rights_problem(customer, channel: str, *, require_opt_in: bool, suppressed: bool) -> str | None:
+    """Why this customer may not get a message on this channel now, or None (demo is not a problem: sandbox)."""
+    if customer is None or customer.erased_at is not None:
+        return "erased"
+    if not rules.consent_allows(consent_of(customer, channel), require_opt_in=require_opt_in):
+        return "no_consent"
+    if not address_of(customer, channel):
+        return "no_address"
+    if suppressed:
+        return "suppressed"
+    return None
+
+
+def _check(draft: Draft) -> None:
+    if draft.channel not in CHANNELS:
+        raise InvalidInput("invalid_message_channel", f"channel: '{draft.channel}' is not one of "
+                           f"{', '.join(CHANNELS)}", field="channel")
+    if not draft.body or not draft.body.strip() or len(draft.body) > MAX_BODY:
+        raise InvalidInput("invalid_message_body", f"body: write 1–{MAX_BODY} characters", field="body")
+    if len(draft.subject) > 200:
+        raise InvalidInput("invalid_message_subject", "subject: at most 200 characters", field="subject")
+    check_outgoing(draft.subject, "subject")
+    check_outgoing(draft.body, "body")
+    check_outgoing(draft.html, "html")
+
+
+def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
+    """Queue many messages at once (a wave, a campaign): one stored message per key, in the drafts' order."""
+    for draft in drafts:
+        _check(draft)
+    now = clock.now()
+    people = customers.customers_by_ids(session, [d.customer_id for d in drafts])
+    wanted = {rules.message_key(d.purpose, d.customer_id, d.occasion): d for d in drafts}
+    existing = repository.by_keys(session, list(wanted))
+    pairs = {(d.channel, address_of(people[d.customer_id], d.channel)) for d in drafts if d.customer_id in people}
+    blocked = repository.suppressed(session, {p for p in pairs if p[1]})
+    settings = {}
+    out: list[Queued] = []
+    for key, draft in wanted.items():
+        if key in existing:
+            out.append(Queued(existing[key], False))
+            continue
+        if draft.shop_id not in settings:
+            settings[draft.shop_id] = shop_rules(session, draft.shop_id)
+        shop = settings[draft.shop_id]
+        customer = people.get(draft.customer_id)
+        address = address_of(customer, draft.channel) if customer else None
+        problem = rights_problem(customer, draft.channel, require_opt_in=shop.require_opt_in,
+                                 suppressed=(draft.channel, address) in blocked)
+        language = (customer.preferences or {}).get("language") if customer else None
+        message = Message(key=key, shop_id=draft.shop_id, customer_id=draft.customer_id, purpose=draft.purpose,
+                          occasion=draft.occasion, channel=draft.channel, address=address,
+                          locale=draft.locale or (language if language in ("zh", "en") else "zh"),
+                          subject=draft.subject, body=draft.body, html=draft.html, ref_type=draft.ref_type,
+                          ref_id=draft.ref_id, status="skipped" if problem else "queued", reason=problem,
+                          attempts=0, next_attempt_at=max(draft.not_before or now, now),
+                          expires_at=draft.expires_at, queued_at=now)
+        session.add(message)
+        existing[key] = message
+        out.append(Queued(message, True))
+    session.flush()
+    return out
+
+
+def queue_message(session: Session, *, shop_id: int, customer_id: int, purpose: str, occasion: str, channel: str,
+                  body: str, subject: str = "", html: str | None = None, locale: str | None = None,
+                  ref_type: str | None = None, ref_id: int | None = None, not_before: datetime | None = None,
+                  expires_at: datetime | None = None) -> Queued:
+    """Queue one message (see Draft); queueing the same purpose + customer + occasion again returns the first."""
+    return queue_messages(session, [Draft(shop_id, customer_id, purpose, occasion, channel, body, subject, html,
+                                          locale, ref_type, ref_id, not_before, expires_at)])[0]

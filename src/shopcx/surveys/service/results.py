@@ -1,0 +1,140 @@
+"""Results of a survey: the list of surveys, headline measures and their change between waves, the responses,
+SERVQUAL gaps and a customer's answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...customers.models import Customer
+from .. import rules
+from ..questions import SCALES
+from ..tables import Answer, Followup, Response, Survey
+from .surveys import published
+
+HEADLINE = ("csat", "nps", "ces", "enps")
+_MEASURES = {"csat": rules.csat, "nps": rules.nps, "enps": rules.nps, "ces": rules.ces}
+_COMPARE = {"csat": rules.compare_csat, "nps": rules.compare_nps, "enps": rules.compare_nps, "ces": rules.compare_ces}
+
+
+def list_surveys(session: Session, shop_ids) -> list[tuple[Survey, int]]:
+    counts = dict(session.execute(select(Response.survey_id, func.count(Response.id))
+                                  .where(Response.partial.is_(False)).group_by(Response.survey_id)).all())
+    rows = session.scalars(select(Survey).where(Survey.shop_id.in_(shop_ids)).order_by(Survey.created_at.desc(),
+                                                                                        Survey.id.desc()))
+    return [(s, counts.get(s.id, 0)) for s in rows]
+
+
+def _headline_scores(session: Session, survey: Survey) -> dict[str, list[tuple[str | None, int]]]:
+    """(wave, score) of the submitted answers to each headline question whose scale is its measure's own."""
+    out: dict[str, list[tuple[str | None, int]]] = {}
+    for key, fn in _MEASURES.items():
+        if not _scale_fits(session, survey, key, fn):
+            continue
+        rows = session.execute(
+            select(Response.wave, Answer.score).join(Response, Response.id == Answer.response_id)
+            .where(Response.survey_id == survey.id, Response.partial.is_(False), Answer.question == key,
+                   Answer.score.is_not(None)).order_by(Response.submitted_at, Response.id)).all()
+        if rows:
+            out[key] = [(wave, int(score)) for wave, score in rows]
+    return out
+
+
+def headline_measures(session: Session, survey: Survey) -> dict[str, rules.Measure]:
+    """CSAT, NPS and CES (with their intervals) of the submitted answers to the survey's main questions."""
+    return {key: _MEASURES[key]([s for _, s in rows]) for key, rows in _headline_scores(session, survey).items()}
+
+
+@dataclass(frozen=True)
+class WaveChange:
+    before: str
+    after: str
+    change: rules.Change
+
+
+def wave_changes(session: Session, survey: Survey, *, before: str | None = None,
+                 after: str | None = None) -> dict[str, WaveChange]:
+    """Each headline measure's change from the second-latest wave to the latest (or from wave `before` to wave
+    `after`), with its significance test (waves in the order they were first answered; at least 2 answers in each)."""
+    out: dict[str, WaveChange] = {}
+    for key, rows in _headline_scores(session, survey).items():
+        waves: dict[str, list[int]] = {}
+        for wave, score in rows:
+            if wave:
+                waves.setdefault(wave, []).append(score)
+        usable = [w for w, scores in waves.items() if len(scores) >= 2]
+        if len(usable) < 2:
+            continue
+        first, last = (before, after) if before and after else (usable[-2], usable[-1])
+        if first in usable and last in usable:
+            out[key] = WaveChange(first, last, _COMPARE[key](waves[first], waves[last]))
+    return out
+
+
+def _scale_fits(session: Session, survey: Survey, key: str, fn) -> bool:
+    """The measure's own scale (CSAT 1–5, NPS 0–10, CES 1–7) is the question's in the published version."""
+    version = published(session, survey)
+    want = {rules.csat: "1-5", rules.nps: "0-10", rules.ces: "1-7"}[fn]
+    q = next((q for q in (version.questions["questions"] if version else []) if q["key"] == key), None)
+    return q is not None and q.get("scale") == want and want in SCALES
+
+
+def responses(session: Session, survey: Survey, *, limit: int = 50, offset: int = 0) -> tuple[list[Response], int]:
+    base = select(Response).where(Response.survey_id == survey.id)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = session.scalars(base.order_by(Response.updated_at.desc(), Response.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def servqual_gaps(session: Session, survey: Survey) -> rules.Servqual | None:
+    """SERVQUAL gaps (perception − expectation) of the submitted answers, per item, dimension and overall, and
+    weighted by the importance the respondents stated in the `importance` matrix (its mean per dimension)."""
+    version = published(session, survey)
+    if version is None:
+        return None
+    questions = version.questions["questions"]
+    dimension_of = {q["key"]: q["dimension"] for q in questions if q["type"] == "servqual"}
+    if not dimension_of:
+        return None
+    rows = session.execute(select(Answer.question, Answer.value).join(Response, Response.id == Answer.response_id)
+                           .where(Response.survey_id == survey.id, Response.partial.is_(False),
+                                  Answer.question.in_([*dimension_of, "importance"]))).all()
+    pairs: dict[str, list[tuple[int, int]]] = {}
+    stated: dict[str, list[int]] = {}
+    for key, value in rows:
+        if key == "importance" and isinstance(value, dict):
+            for dim, rating in value.items():
+                stated.setdefault(dim, []).append(int(rating))
+        elif isinstance(value, dict) and "expectation" in value:
+            pairs.setdefault(key, []).append((int(value["expectation"]), int(value["perception"])))
+    if not pairs:
+        return None
+    importance = {d: sum(v) / len(v) for d, v in stated.items()} or None
+    return rules.servqual(pairs, dimension_of, importance=importance)
+
+
+
+def customer_answers(session: Session, customer_id: int, limit: int = 20) -> list[dict]:
+    """A customer's responses (submitted and partial; anonymous ones are never tied to a person), latest first,
+    with the survey and the scores of its headline questions."""
+    found = session.execute(select(Response, Survey).join(Survey, Survey.id == Response.survey_id)
+                            .where(Response.customer_id == customer_id, Response.anonymous.is_(False))
+                            .order_by(Response.updated_at.desc(), Response.id.desc()).limit(limit)).all()
+    out = []
+    for response, survey in found:
+        scores = dict(session.execute(select(Answer.question, Answer.score)
+                                      .where(Answer.response_id == response.id, Answer.question.in_(HEADLINE))).all())
+        followup = session.scalar(select(Followup.status).where(Followup.response_id == response.id))
+        out.append({"response": response, "survey": survey, "followup": followup,
+                    "scores": {k: int(v) for k, v in scores.items() if v is not None}})
+    return out
+
+
+def customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Names (or nicknames) of customers for a list of responses."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.name, Customer.nickname).where(Customer.id.in_(ids)))
+    return {i: name or nick or f"#{i}" for i, name, nick in rows}

@@ -1,0 +1,94 @@
+# ruff: noqa: F811  (the web suite's fixtures are imported below and used as test arguments)
+"""Care pages in Chinese and English: who may see them, the audience builder's live count, saving and launching a
+campaign, moments, templates with a preview and a named error, callbacks, parcels and the buyer's tracking link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shopcx.care.service import parcels
+from shopcx.core import clock
+from shopcx.orders.models import Shipment
+
+from ..factories import make_order
+from ..loyalty.factories import make_program
+from ..web.conftest import client, login, make_user  # noqa: F401
+from .factories import buyer, template
+
+NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+PAGES = ("/care", "/care/moments", "/care/templates", "/care/recommendations")
+
+
+@pytest.fixture
+def shop(session):
+    shop, _ = make_program(session)
+    with clock.frozen_at(NOW - timedelta(days=20)):
+        for n in range(6):
+            make_order(session, shop, customer=buyer(n), placed_at=NOW - timedelta(days=20))
+    template(session, shop)
+    return shop
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_care_pages_render_in_both_languages(login, shop, locale):
+    staff = login("owner", locale=locale)
+    words = {"zh": ("关怀与活动", "营销活动", "对照组"), "en": ("Care &amp; campaigns", "Campaigns", "control group")}
+    for path in PAGES + ("/care/callbacks", "/care/parcels"):
+        page = staff.get(path)
+        assert page.status_code == 200, (path, page.text[:500])
+        assert words[locale][0] in page.text
+    assert words[locale][2] in staff.get("/care").text
+
+
+def test_who_may_open_care(login, shop):
+    assert login("agent", username="a1").get("/care").status_code == 403
+    agent = login("agent", username="a2")
+    assert agent.get("/care/callbacks").status_code == 200
+    assert login("analyst", username="an").get("/care").status_code == 200
+
+
+def test_live_count_then_save_and_launch(login, shop, session):
+    staff = login("owner")
+    count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})
+    assert count.status_code == 200 and "6" in count.text and 'id="audience-count"' in count.text
+    bad = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"p_alive_min": "x"})
+    assert bad.status_code == 422
+    tpl_id = session.execute(__import__("sqlalchemy").text("select id from care_template")).scalar()
+    saved = staff.post(f"/care/campaigns?shop={shop.code}", {"name": "冬季关怀", "channel": "email", "consent": "on",
+                                                           "template": str(tpl_id), "control_share": "0.5"})
+    assert saved.status_code == 303
+    url = saved.headers["location"]
+    assert staff.post(url + "/launch").status_code == 303
+    page = staff.get(url)
+    assert page.status_code == 200 and "冬季关怀" in page.text and 'id="campaign-progress"' in page.text
+
+
+def test_template_preview_and_named_error(login, shop, session):
+    staff = login("owner", locale="en")
+    bad = staff.htmx_post(f"/care/templates?shop={shop.code}", {
+        "code": "x", "name": "X", "subject_zh": "{{ nickname }}", "body_zh": "b", "subject_en": "s", "body_en": "b"})
+    assert bad.status_code == 422 and "nickname" in bad.text
+    from sqlalchemy import text
+
+    tpl_id = session.execute(text("select id from care_template")).scalar()
+    cid = session.execute(text("select customer_id from customer_identity where external_id = 'care-buyer-1'")).scalar()
+    shown = staff.htmx_post(f"/care/templates/{tpl_id}/preview?shop={shop.code}", {"customer_id": str(cid)})
+    assert shown.status_code == 200 and "顾客1" in shown.text and "t***1" not in shown.text
+
+
+def test_tracking_link_page_and_forged_link(client, login, shop, session):
+    order = make_order(session, shop, customer=buyer(40), placed_at=NOW - timedelta(days=3))
+    session.add(Shipment(order_id=order.id, carrier="顺丰速运", shipped_at=NOW - timedelta(days=2),
+                         promised_at=NOW - timedelta(hours=2)))
+    session.flush()
+    token = parcels.tracking_token(order.id)
+    zh = client.get(f"/t/{token}")
+    assert zh.status_code == 200 and "已发货" in zh.text and "非常抱歉" in zh.text
+    en = client.get(f"/t/{token}?lang=en")
+    assert "Shipped" in en.text and "later than promised" in en.text
+    assert client.get(f"/t/{token[:-2]}00").status_code == 404
+    staff = login("agent")
+    listed = staff.get(f"/care/parcels?shop={shop.code}")
+    assert order.external_id in listed.text

@@ -1,0 +1,110 @@
+# ruff: noqa: F811  (the web suite's fixtures are imported below and used as test arguments)
+"""The staff messaging page (settings, test send, log, agents' list) and the buyer's unsubscribe and click pages."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from shopcx.core import clock
+from shopcx.messaging import links, service
+from shopcx.messaging.models import Message
+from shopcx.messaging.sender import send_due
+
+from ..web.conftest import client, login, make_user  # noqa: F401
+
+NOON = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _noon():
+    with clock.frozen_at(NOON):
+        yield
+
+
+def test_owner_sets_quiet_hours_and_caps_in_both_languages(session, shop, login):
+    owner = login("owner")
+    page = owner.get("/messages")
+    assert page.status_code == 200 and "免打扰时段" in page.text and "messaging-settings-form" in page.text
+    saved = owner.post("/messages/settings", {"shop": shop.id, "quiet_start": "22:00", "quiet_end": "08:30",
+                                              "cap_day": "1", "cap_week": "3", "cap_month": "6",
+                                              "require_opt_in": "1"})
+    assert saved.status_code == 303
+    assert service.current(session, shop.id) | {} == {"sandbox": False, "require_opt_in": True,
+                                                      "quiet_start": "22:00", "quiet_end": "08:30",
+                                                      "cap_day": 1, "cap_week": 3, "cap_month": 6}
+    bad = owner.post("/messages/settings", {"shop": shop.id, "quiet_start": "25:99", "quiet_end": "08:00"})
+    assert bad.status_code == 422 and "21:00" in bad.text
+    assert service.current(session, shop.id)["quiet_start"] == "22:00"
+    english = login("manager", locale="en").get("/messages")
+    assert "Quiet hours" in english.text and "Message log" in english.text
+
+
+def test_analyst_reads_the_log_but_cannot_change(session, shop, make_buyer, login):
+    buyer = make_buyer(1)
+    service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="survey", occasion="w",
+                          channel="email", body="您好")
+    send_due()
+    analyst = login("analyst")
+    page = analyst.get("/messages?status=sent")
+    assert page.status_code == 200 and "sandbox" in page.text and 'name="quiet_start"' in page.text
+    assert analyst.post("/messages/settings", {"shop": shop.id}).status_code == 403
+    assert analyst.get("/messages?status=nonsense").status_code == 422
+
+
+def test_agents_list_exports_and_is_ticked_off(session, shop, make_buyer, login):
+    buyer = make_buyer(2)
+    queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="survey", occasion="w",
+                                   channel="agent", body="请帮忙填写问卷：https://x.example.com/s/1")
+    send_due()
+    agent = login("agent")
+    sheet = agent.get("/messages/agent-list.xlsx")
+    assert sheet.status_code == 200
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "消息编号" and rows[1][0] == queued.message.id
+    assert rows[1][4] == "请帮忙填写问卷：https://x.example.com/s/1"  # agents paste the real link
+    assert agent.post("/messages/delivered", {"ids": str(queued.message.id)}).status_code == 303
+    session.expire_all()
+    assert session.get(Message, queued.message.id).status == "delivered"
+
+
+def test_test_send_from_the_page_goes_to_the_sandbox_without_smtp(session, shop, login):
+    owner = login("owner")
+    answer = owner.post("/messages/test", {"shop": shop.id, "channel": "email", "to": "me@example.com"})
+    assert answer.status_code == 303 and "test_sent" in answer.headers["location"]
+    assert "me@example.com" in owner.get("/messages").text
+
+
+def test_one_click_unsubscribe_page_and_post(session, shop, make_buyer, client):
+    buyer = make_buyer(3)
+    queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="news", occasion="w",
+                                   channel="email", body="您好")
+    send_due()
+    token = links.sign("u", queued.message.id)
+    page = client.get(f"/msg/u/{token}")
+    assert page.status_code == 200 and "确认退订" in page.text
+    done = client.post(f"/msg/u/{token}")  # what a mail client's List-Unsubscribe-Post sends
+    assert done.status_code == 200 and "您已退订" in done.text
+    session.expire_all()
+    assert session.get(Message, queued.message.id).status == "unsubscribed"
+    assert {c.channel: c.granted for c in buyer.consents}["email"] is False
+    assert client.get(f"/msg/u/{token[:-2]}xx").status_code == 404
+    assert client.get(f"/msg/u/{token}?lang=en").text.count("You are unsubscribed") == 1
+
+
+def test_a_tracked_link_records_the_click_and_redirects(session, shop, make_buyer, client):
+    buyer = make_buyer(4)
+    queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="news", occasion="w",
+                                   channel="email", body="您好")
+    send_due()
+    answer = client.get(f"/msg/c/{links.sign('c', queued.message.id, 'https://shop.example.com/s/x')}",
+                        follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "https://shop.example.com/s/x"
+    session.expire_all()
+    row = session.get(Message, queued.message.id)
+    assert row.status == "clicked" and row.clicked_at == NOON
+    forged = links.sign("c", queued.message.id, "https://evil.example.com")[:-1] + "0"
+    assert client.get(f"/msg/c/{forged}", follow_redirects=False).status_code == 404
