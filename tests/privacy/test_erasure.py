@@ -17,6 +17,7 @@ from shopcx.customers import service as customers
 from shopcx.customers.models import Customer
 from shopcx.desk import service as desk
 from shopcx.loyalty.models import PointsEntry
+from shopcx.messaging.models import Message, Suppression
 from shopcx.orders.models import Order
 from shopcx.privacy import erasure
 from shopcx.reviews.models import Review
@@ -51,6 +52,13 @@ def _buyer(session):
                                 body=f"我是{NAME}，电话 {PHONE}，邮箱 {EMAIL}", actor=OWNER, order="PV-1",
                                 assign=False, now=datetime(2026, 3, 6, 2, tzinfo=UTC))
     desk.add_message(session, ticket, "note", f"已回电 {PHONE}", actor=OWNER)
+    now = clock.now()
+    session.add_all([
+        Message(key=f"care:{customer.id}:birthday", shop_id=shop.id, customer_id=customer.id, purpose="care",
+                occasion="birthday", channel="email", address=EMAIL, subject=f"{NAME}，生日快乐",
+                body=f"亲爱的{NAME}：生日快乐！", status="sent", attempts=1, next_attempt_at=now, queued_at=now,
+                sent_at=now),
+        Suppression(channel="email", address=EMAIL, reason=f"{NAME} unsubscribed", created_at=now)])
     session.flush()
     return shop, customer, ticket
 
