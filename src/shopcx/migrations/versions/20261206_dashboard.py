@@ -1,4 +1,4 @@
-"""dashboard and privacy: the owner's targets per figure; data requests, staff views of personal data, retention
+"""dashboard and privacy: the owner's targets per figure, weekly reports; data requests, staff views of personal data, retention
 
 Revision ID: 0020
 Revises: 0019
@@ -28,6 +28,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('figure_target', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_figure_target_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('weekly_report',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('week_on', sa.Date(), nullable=False),
+    sa.Column('built_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('built_by', sa.String(length=120), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_weekly_report_shop_id_shop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_weekly_report')),
+    sa.UniqueConstraint('shop_id', 'week_on', name=op.f('uq_weekly_report_shop_id_week_on'))
+    )
+    with op.batch_alter_table('weekly_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_weekly_report_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('data_request',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -90,6 +104,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_data_request_status'))
         batch_op.drop_index(batch_op.f('ix_data_request_customer_id'))
     op.drop_table('data_request')
+    with op.batch_alter_table('weekly_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_weekly_report_shop_id'))
+    op.drop_table('weekly_report')
     with op.batch_alter_table('figure_target', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_figure_target_shop_id'))
     op.drop_table('figure_target')
