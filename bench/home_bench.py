@@ -108,7 +108,7 @@ def erasure_case(orders: int = 1000, ledger: int = 5000) -> dict:
              "shipping_amount": 0, "discount_amount": 0, "paid_amount": 9900, "refunded_amount": 0, "tax_amount": 0,
              "taxes_included": True, "item_count": 1, "buyer_name": name, "ship_country": "中国",
              "ship_province": "浙江", "ship_city": "杭州", "buyer_note": f"请联系 {phone[3:]}",
-             "placed_at": now - timedelta(days=i), "created_at": now} for i in range(orders)])
+             "placed_at": now - timedelta(days=i), "created_at": now, "updated_at": now} for i in range(orders)])
         program = session.scalar(select(LoyaltyProgram).where(LoyaltyProgram.shop_id == shop.id))
         account = LoyaltyAccount(program_id=program.id, shop_id=shop.id, customer_id=customer.id, balance=0,
                                  pending_balance=0, shortfall=0, referral_code="BENCHERASE1",
@@ -155,13 +155,13 @@ def main() -> None:
                 build(n)
                 built = time.perf_counter() - start
                 pages = measure_pages(args.requests)
-                erased = erasure_case() if n == int(args.customers.split(",")[0]) else None
-                results.append({"customers": n, "backend": args.backend, "build_s": round(built, 1),
-                                "pages": pages, "erasure": erased})
                 print(f"\n{n:,} customers on {args.backend} (built in {built:.0f} s), {args.requests} requests each")
                 print(f"{'page':<22}{'p50 ms':>10}{'p95 ms':>10}")
                 for path, t in pages.items():
-                    print(f"{path:<22}{t['p50_ms']:>10}{t['p95_ms']:>10}")
+                    print(f"{path:<22}{t['p50_ms']:>10}{t['p95_ms']:>10}", flush=True)
+                erased = erasure_case() if n == int(args.customers.split(",")[0]) else None
+                results.append({"customers": n, "backend": args.backend, "build_s": round(built, 1),
+                                "pages": pages, "erasure": erased})
                 if erased:
                     print(f"erasure of 1 customer with {erased['orders']} orders and {erased['ledger_lines']} "
                           f"ledger lines: {erased['erase_s']} s; identifying strings left: {erased['leftovers']} "
