@@ -8,4 +8,5 @@ FACE = Face("desk", __package__, models=("models", "records", "channels.tables",
             api=("api", "agent_api", "channels.api"),
             pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
             cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries")
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries",
+            privacy="privacy")

@@ -7,4 +7,4 @@ FACE = Face("surveys", __package__, models=("tables", "sending.tables"), api=("a
             pages=("pages", "sending.pages", "public"), cli="cli", jobs="sending.jobs",
             nav=(NavEntry("surveys", "surveys_list", "surveys:read"),),
             customer_panel="pages:customer_panel",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")
