@@ -149,6 +149,7 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
     survey = published(session, shop)
     buyers = [make_buyer(60 + n) for n in range(2)]
     owner = login("owner")
+    assert f'href="/surveys/{survey.id}/sending"' in owner.get(f"/surveys/{survey.id}").text
     page = owner.get(f"/surveys/{survey.id}/sending")
     assert page.status_code == 200 and "发送规则" in page.text
     assert owner.post(f"/surveys/{survey.id}/sending", {"channel": "agent", "reminders": "0", "delay_days": "1",
