@@ -200,3 +200,25 @@ def test_the_api_sets_rules_and_sends_a_wave(session, shop, make_buyer, client, 
     assert sent.json() == {"wave": "api-1", "queued": 2, "skipped": {}}
     log = client.get("/api/v1/messages?purpose=survey", headers=token("messaging:read")).json()
     assert log["total"] == 2 and {m["status"] for m in log["items"]} == {"queued"}
+
+
+def test_a_closed_ticket_invites_the_complainant_to_the_effort_survey_once(session, shop, make_buyer):
+    """The desk emits ticket_closed from its one transition; the CES survey that follows tickets invites the buyer."""
+    from shopcx.desk import service as desk
+    from shopcx.staff.service import Actor
+
+    manager = Actor(label="经理", role="manager")
+    survey = surveys.create_from_preset(session, shop.id, "ces_ticket", code="ces", actor=SYSTEM)
+    surveys.publish(session, survey, actor=SYSTEM)
+    sending.update_sending(session, survey, {"trigger": "ticket_closed", "delay_days": 0}, actor=SYSTEM)
+    buyer = make_buyer(60)
+    ticket = desk.create_ticket(session, shop, channel="phone", subject="杯盖漏水", body="买家来电：杯盖漏水。",
+                                actor=manager, customer_id=buyer.id, assign=False)
+    desk.transition(session, ticket, "resolved", actor=manager, root_cause="杯盖密封圈批次不良")
+    jobs.dispatch_outbox()
+    assert messages(session) == []  # resolved is not closed: the buyer may still reply
+    desk.transition(session, ticket, "closed", actor=manager)
+    jobs.dispatch_outbox()
+    jobs.dispatch_outbox()
+    [row] = messages(session)
+    assert row.customer_id == buyer.id and session.get(Invitation, row.ref_id).survey_id == survey.id

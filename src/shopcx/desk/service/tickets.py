@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, events
 from ...core.errors import Conflict, InvalidInput, NotFound
 from ...core.outgoing import check_outgoing
 from ...staff.service import Actor, audit
@@ -174,6 +174,9 @@ def transition(session: Session, ticket: Ticket, target: str, *, actor: Actor, r
         sla.stop_clock(session, ticket, "resolution", now)
     elif target == "closed":
         ticket.closed_at = now
+        # the complainant's CES/CSAT survey (surveys/sending) and anyone else who follows closed tickets
+        events.emit(session, "ticket_closed", "ticket", ticket.id, shop_id=ticket.shop_id,
+                    customer_id=ticket.customer_id, order_id=ticket.order_id, category=ticket.category)
     elif target == "reopened":
         ticket.resolved_at = None
         sla.resume_clock(session, ticket, "resolution")
