@@ -88,3 +88,31 @@ def test_answer_compensation_and_promise_on_the_ticket_page(browser, tools_serve
         sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert sideways <= 0, f"the page scrolls sideways by {sideways}px"
         assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
+
+
+SETTINGS_PAGES = {"/desk/settings": "#tier-policies, #policies", "/desk/settings/answers": "#answer-editor",
+                  "/desk/settings/limits": "#limit-table", "/desk/settings/staffing": "#routing",
+                  "/desk/promises": "#keeping", "/desk/approvals": "#approvals"}
+
+
+@pytest.mark.parametrize("locale", list(CASES))
+def test_desk_settings_fit_a_phone(browser, tools_server, locale):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, _ = tools_server
+    user = CASES[locale][1]
+    with watched_page(browser, f"desk/settings-failure-{locale}", viewport={"width": 390, "height": 844},
+                      locale="zh-CN" if locale == "zh" else "en-US") as (page, errors):
+        page.goto(base + "/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(base + "/")
+        for path, part in SETTINGS_PAGES.items():
+            page.goto(base + path)
+            expect(page.locator(part).first).to_be_visible()
+            sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert sideways <= 0, f"{path} scrolls sideways by {sideways}px in {locale}"
+        (ARTIFACTS / "desk").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "desk" / f"approvals-{locale}-phone.png"), full_page=True)
+        assert errors == []
