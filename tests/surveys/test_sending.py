@@ -20,6 +20,7 @@ from shopcx.surveys import service as surveys
 from shopcx.surveys.sending import service as sending
 from shopcx.surveys.tables import Invitation, Response
 
+from ..api.conftest import token  # noqa: F401
 from ..factories import make_order
 from ..messaging.conftest import configured, make_buyer, shop, smtp_server  # noqa: F401
 from ..web.conftest import client, login, make_user  # noqa: F401
@@ -149,6 +150,7 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
     survey = published(session, shop)
     buyers = [make_buyer(60 + n) for n in range(2)]
     owner = login("owner")
+    assert f'href="/surveys/{survey.id}/sending"' in owner.get(f"/surveys/{survey.id}").text
     page = owner.get(f"/surveys/{survey.id}/sending")
     assert page.status_code == 200 and "发送规则" in page.text
     assert owner.post(f"/surveys/{survey.id}/sending", {"channel": "agent", "reminders": "0", "delay_days": "1",
@@ -181,3 +183,20 @@ def test_cli_sends_a_wave_from_a_file_with_progress(session, shop, make_buyer, t
     assert done.exit_code == 0, done.output
     assert "3 invitations queued" in done.output and "3 sent" in done.output
     assert len(messages(session)) == 3
+
+
+def test_the_api_sets_rules_and_sends_a_wave(session, shop, make_buyer, client, token):
+    survey = published(session, shop)
+    ids = [make_buyer(80 + n).id for n in range(3)]
+    writer = token("surveys:write")
+    assert client.put(f"/api/v1/surveys/{survey.id}/sending", json={"quota": 5},
+                          headers=token("surveys:read")).status_code == 403
+    saved = client.put(f"/api/v1/surveys/{survey.id}/sending", json={"quota": 5}, headers=writer)
+    assert saved.status_code == 200 and saved.json()["quota"] == 5
+    bad = client.put(f"/api/v1/surveys/{survey.id}/sending", json={"reminders": 9}, headers=writer)
+    assert bad.status_code == 422 and bad.json()["field"] == "reminders"
+    sent = client.post(f"/api/v1/surveys/{survey.id}/waves", json={"wave": "api-1", "customer_ids": ids,
+                                                                        "sample": 2, "seed": 3}, headers=writer)
+    assert sent.json() == {"wave": "api-1", "queued": 2, "skipped": {}}
+    log = client.get("/api/v1/messages?purpose=survey", headers=token("messaging:read")).json()
+    assert log["total"] == 2 and {m["status"] for m in log["items"]} == {"queued"}

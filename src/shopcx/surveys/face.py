@@ -3,7 +3,7 @@ buyer's page at a signed link) and `shopcx surveys`."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("surveys", __package__, models=("tables", "sending.tables"), api=("api",),
+FACE = Face("surveys", __package__, models=("tables", "sending.tables"), api=("api", "sending.api"),
             pages=("pages", "sending.pages", "public"), cli="cli", jobs="sending.jobs",
             nav=(NavEntry("surveys", "surveys_list", "surveys:read"),),
             customer_panel="pages:customer_panel",
