@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shopcx.core import clock
 from shopcx.core.events import OutboxEvent
@@ -109,3 +109,26 @@ def test_anonymous_answers_are_never_followed_up(session, shop):
     form = {q["key"]: "0" for q in version.questions["questions"] if q["type"] == "rating"}
     service.answer_public(session, token, form, locale="zh", address="10.0.0.1")
     assert session.scalar(select(Followup)) is None
+
+
+def test_the_desk_takes_a_detractor_over_as_one_ticket_with_the_followups_owner(session, shop):
+    """survey_detractor → one ticket (channel survey) owned by the follow-up's owner; the follow-up closes pointing
+    at it; handling the event again makes no second ticket."""
+    from shopcx.core import jobs
+    from shopcx.desk.models import Ticket
+
+    manager = staff.create_user(session, username="mgr2", password="x" * 12, role="manager", display_name="李经理")
+    with clock.frozen_at(NOW):
+        _survey, buyer, inv = _link(session, shop, "csat_delivery")
+        service.answer(session, inv, {"csat": "1", "delivery": "1", "packaging": "2"}, locale="zh", final=True)
+        session.flush()
+        jobs.dispatch_outbox()
+    [ticket] = session.scalars(select(Ticket)).all()
+    assert (ticket.channel, ticket.customer_id, ticket.owner_id) == ("survey", buyer, manager.id)
+    case = session.scalar(select(Followup))
+    assert case.status == "closed" and case.note == f"→ #{ticket.id}"
+    event = session.scalar(select(OutboxEvent).where(OutboxEvent.topic == "survey_detractor"))
+    from shopcx.desk.jobs import take_over_detractor
+
+    take_over_detractor(session, event)
+    assert session.scalar(select(func.count(Ticket.id))) == 1

@@ -1,15 +1,43 @@
-"""The desk's periodic work, every five minutes: SLA warnings and the escalation ladder, promise reminders and
-broken promises. Each runs in its own transaction (session_scope commits); a step already taken is never repeated."""
+"""The desk's work on the worker: every five minutes the SLA warnings and the escalation ladder, promise reminders
+and broken promises (each in its own transaction; a step already taken is never repeated); and a survey detractor
+taken over as a ticket."""
 
 from __future__ import annotations
 
 import logging
 
 from huey import crontab
+from sqlalchemy.orm import Session
 
 from ..core import clock, db, jobs
+from ..core.events import OutboxEvent
 
 log = logging.getLogger("shopcx.desk")
+
+
+@jobs.on_event("survey_detractor")
+def take_over_detractor(session: Session, event: OutboxEvent) -> None:
+    """A detractor's answer becomes one ticket (channel survey, the follow-up's owner, due by the desk's SLA); the
+    survey's follow-up closes pointing at it, so the case is worked in one place."""
+    from ..shops import service as shops
+    from ..staff.service import SYSTEM
+    from ..surveys import service as surveys
+    from .channels.hooks import ticket_from_survey
+    from .service import tickets
+
+    payload = event.payload or {}
+    if not payload.get("shop_id") or not payload.get("response_id"):
+        return
+    shop = shops.get_shop_by_id(session, payload["shop_id"])
+    summary = f"{str(payload.get('reason', 'survey')).upper()} {payload.get('score', '')}".strip()
+    ticket = ticket_from_survey(session, shop, response_id=payload["response_id"],
+                                customer_id=payload.get("customer_id"), summary=summary)
+    if payload.get("owner_id") and ticket.owner_id is None:
+        tickets.assign(session, ticket, payload["owner_id"], actor=SYSTEM)
+    case = next((case for case in surveys.followups(session, [shop.id], customer_id=payload.get("customer_id"))
+                 if case.id == event.aggregate_id), None)
+    if case is not None:
+        surveys.close_followup(session, [shop.id], case.id, f"→ #{ticket.id}", actor=SYSTEM)
 
 
 def run_duties(now=None) -> dict:

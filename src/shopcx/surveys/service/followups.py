@@ -60,7 +60,8 @@ def follow_up(session: Session, response: Response) -> Followup | None:
                     opened_at=now, due_at=now + timedelta(hours=FOLLOWUP_HOURS))
     session.add(case)
     session.flush()
-    events.emit(session, "survey_detractor", "survey_followup", case.id, response_id=response.id,
+    events.emit(session, "survey_detractor", "survey_followup", case.id, shop_id=response.shop_id,
+                response_id=response.id,
                 customer_id=response.customer_id, order_id=response.order_id, reason=reason, score=score,
                 owner_id=case.owner_id, due_at=case.due_at.isoformat())
     return case
