@@ -20,6 +20,7 @@ from .insights.face import FACE as insights
 from .loyalty.face import FACE as loyalty
 from .messaging.face import FACE as messaging
 from .orders.face import FACE as orders
+from .privacy.face import FACE as privacy
 from .reviews.face import FACE as reviews
 from .shops.face import FACE as shops
 from .staff.face import FACE as staff
@@ -27,7 +28,8 @@ from .surveys.face import FACE as surveys
 from .web.face import FACE as web
 
 FACES: tuple[Face, ...] = (web, shops, customers, orders, insights, reviews, loyalty, surveys, desk, messaging, care,
-                           imports, staff, demo, backup, dashboard)
+                           imports, staff, demo, backup, dashboard,
+                           privacy)
 
 _installed = False
 

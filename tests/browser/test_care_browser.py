@@ -67,7 +67,7 @@ def test_campaign_builder_live_count_and_tracking_page(browser, live_server, loc
             page.goto(base + path)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, path
         _shot(page, f"care-parcels-{locale}-{size}")
-        page.goto(base + f"/t/{token}" + ("?lang=en" if locale == "en-US" else ""))
+        page.goto(base + f"/track/{token}" + ("?lang=en" if locale == "en-US" else ""))
         expect(page.locator(".ct-step").first).to_be_visible()
         expect(page.locator(".ct-sorry")).to_be_visible()  # delivered a day after the promise
         assert page.evaluate("document.documentElement.scrollWidth") <= width

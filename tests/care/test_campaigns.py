@@ -120,3 +120,30 @@ def _index(session, customer_id):
 
     ext = session.query(CustomerIdentity.external_id).filter_by(customer_id=customer_id).scalar()
     return int(ext.rsplit("-", 1)[1])
+
+
+def test_audience_reads_the_shops_latest_analysis(session):
+    from datetime import date
+
+    from shopcx.customers.models import CustomerIdentity
+    from shopcx.insights.tables import AnalysisRun, CustomerScore
+
+    shop = _shop_with_buyers(session, n=8)  # buyers 1–3 and 5–7 consented (every fourth did not)
+    ids = dict(session.query(CustomerIdentity.external_id, CustomerIdentity.customer_id)
+               .filter(CustomerIdentity.external_id.like("care-buyer-%")).all())
+    run = AnalysisRun(shop_id=shop.id, as_of_on=date(2026, 5, 3), currency="CNY", status="done", started_at=T0,
+                      finished_at=T0, customers=8, params={}, figures={})
+    session.add(run)
+    session.flush()
+    for n in range(8):
+        session.add(CustomerScore(run_id=run.id, customer_id=ids[f"care-buyer-{n}"], stage="at_risk" if n < 4
+                                  else "repeat", segment="At risk" if n % 2 else "Champions", r_score=3, f_score=3,
+                                  m_score=3, recency_days=10 * n, orders=2, monetary_amount=1000, p_alive=n / 10,
+                                  expected_purchases=0.5, expected_order_amount=1000, clv_amount=1000 * n,
+                                  churn_risk=1 - n / 10, value_at_stake_amount=100 * n))
+    session.flush()
+    # At risk = odd buyers 1, 3, 5, 7 (all consented); P(alive) ≤ 0.3 → 1, 3; stage at_risk and CLV ≥ 2000 → 2, 3.
+    assert care.count(session, shop, {"segments": ["At risk"]})["count"] == 4
+    assert care.count(session, shop, {"segments": ["At risk"], "p_alive_max": 0.3})["count"] == 2
+    assert care.count(session, shop, {"stages": ["at_risk"], "clv_min_amount": 2000})["count"] == 2
+    assert care.count(session, shop, {"last_order_min_days": 40, "consent": False})["count"] == 4

@@ -26,7 +26,7 @@ def _buyers(session, shop, people):
 
 
 def test_birthday_moment_queues_each_person_once_per_year_with_a_stored_draw(session):
-    shop, _ = make_program(session)
+    shop, _ = make_program(session, birthday_points=100)
     _buyers(session, shop, [(1, {"birthday": "1990-12-09"}), (2, {"birthday": "1985-12-10"}),
                             (3, {"birthday": "1991-12-09", "consents": {"email": False}}),
                             (4, {"birthday_lunar": {"month": 10, "day": 30}})])
@@ -41,6 +41,7 @@ def test_birthday_moment_queues_each_person_once_per_year_with_a_stored_draw(ses
     assert first == {"birthday": 1} and again == {"birthday": 0}
     row = session.query(CareRecipient).filter_by(source="moment", source_id=moment.id).one()
     assert row.occasion == "birthday:2026" and row.detail["occasion_date"] == "2026-12-09"
+    assert row.detail["values"]["offer"] == "100"  # the program's birthday points, which loyalty credits on the day
     assert row.bucket == stats.control_bucket(f"{row.customer_id}:birthday:2026", moment.seed)
     assert (row.grp == "control") == (row.bucket < 0.5)
     with clock.frozen_at(NOW - timedelta(days=1)):

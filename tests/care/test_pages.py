@@ -84,11 +84,11 @@ def test_tracking_link_page_and_forged_link(client, login, shop, session):
                          promised_at=NOW - timedelta(hours=2)))
     session.flush()
     token = parcels.tracking_token(order.id)
-    zh = client.get(f"/t/{token}")
+    zh = client.get(f"/track/{token}")
     assert zh.status_code == 200 and "已发货" in zh.text and "非常抱歉" in zh.text
-    en = client.get(f"/t/{token}?lang=en")
+    en = client.get(f"/track/{token}?lang=en")
     assert "Shipped" in en.text and "later than promised" in en.text
-    assert client.get(f"/t/{token[:-2]}00").status_code == 404
+    assert client.get(f"/track/{token[:-2]}00").status_code == 404
     staff = login("agent")
     listed = staff.get(f"/care/parcels?shop={shop.code}")
     assert order.external_id in listed.text

@@ -61,8 +61,10 @@ def test_figures_come_from_the_domains_and_leave_out_what_has_no_data(session, l
     assert found["good_rate"].value == pytest.approx(0.75) == counts["good_rate"]
     assert found["good_rate"].n == 4 and found["good_rate"].as_of == "2026-03-20"
     assert found["good_rate"].href == f"/reviews/dashboard?shop={loop_shop.id}"
-    # Two open tickets, one past its first-response due time (Mon 16 Mar 11:00): half are within SLA.
-    assert found["backlog"].value == 2 and found["sla_within"].value == pytest.approx(0.5)
+    # Two open tickets: the first missed its first response (due Mon 16 Mar 11:00) and its resolution (720 working
+    # minutes: due Tue 17 Mar 12:00); the other's clocks still run. 0 of 2 decided clocks met (the desk's report).
+    assert found["backlog"].value == 2
+    assert found["sla_compliance"].value == 0 and found["sla_compliance"].n == 2
     assert found["tier_mix"].value == 1 and sum(r["members"] for r in found["tier_mix"].detail) == 1
     assert "points_liability" in found
     # No survey answers and no analysis run: no NPS, CSAT or repurchase card at all (no empty cards).

@@ -95,7 +95,8 @@ def configured(smtp_server):
 
 
 class Provider(http.server.BaseHTTPRequestHandler):
-    """A local HTTP provider: answers each POST with the next of `codes` (default 200), or sleeps `delay`."""
+    """A local HTTP provider: answers each POST with the next of `codes` (default 200), or sleeps `delay` and then
+    drops the request unrecorded (a gateway that gave up), so a slow test machine never counts it as delivered."""
 
     codes: list[int] = []
     delay = 0.0
@@ -107,6 +108,9 @@ class Provider(http.server.BaseHTTPRequestHandler):
         cls = type(self)
         if cls.delay:
             time.sleep(cls.delay)
+            self.send_response(504)
+            self.end_headers()
+            return
         code = cls.codes.pop(0) if cls.codes else 200
         if code == 200:
             headers = {k.lower(): v for k, v in self.headers.items()}

@@ -37,6 +37,7 @@ def test_a_signed_post_reaches_the_provider(session, shop, make_buyer, http_prov
     [(headers, body)] = http_provider.bodies
     assert body["to"] == "+8613800138001" and body["channel"] == "sms" and body["message_id"] == queued.message.id
     assert signature_matches("provider-secret", body["_raw"].encode(), headers["x-shopcx-signature"])
+    assert headers["idempotency-key"] == f"shopcx-message-{queued.message.id}"
     assert row(session, queued).provider == "sms"
 
 

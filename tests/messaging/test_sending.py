@@ -244,3 +244,14 @@ def test_test_send_reaches_the_server(session, shop, configured, smtp_server):
                                 subject="测试", body="测试消息", actor=SYSTEM)
     assert (message.status, message.provider) == ("sent", "smtp")
     assert len(smtp_server.inbox.to("owner@example.com")) == 1
+
+
+def test_a_long_body_goes_with_crlf_line_ends(session, shop, make_buyer, configured, smtp_server):
+    # Bytes reach the server as built: bare LF line ends made a body over 1,000 bytes one "line too long" (500).
+    buyer = make_buyer(92)
+    body = "\n".join(f"第 {n} 行：感谢您在青竹茶庄购物，祝您生活愉快。" for n in range(60))
+    service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="care", occasion="long",
+                          channel="email", subject="长消息", body=body)
+    assert send_due().sent == 1
+    [mail] = smtp_server.inbox.to(buyer.email)
+    assert mail.get_content().startswith(body)

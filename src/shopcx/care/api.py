@@ -213,5 +213,5 @@ def care_api_parcels(shop_code: str, actor: Caller, session: SessionDep, stall_h
     shop = shops.get_shop(session, shop_code)
     return [{"order_id": r["order"].id, "shipment_id": r["shipment"].id, "status": r["state"].status,
              "late": r["state"].late, "at_risk": r["state"].at_risk, "stalled": r["state"].stalled,
-             "hours_since_scan": r["state"].hours_since_scan, "tracking_path": f"/t/{r['token']}"}
+             "hours_since_scan": r["state"].hours_since_scan, "tracking_path": f"/track/{r['token']}"}
             for r in parcel_service.attention(session, shop, stall_hours=stall_hours)]

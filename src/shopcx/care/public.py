@@ -1,4 +1,4 @@
-"""The buyer's tracking page by signed link (`/t/<token>`, no sign-in): each parcel's milestones against the
+"""The buyer's tracking page by signed link (`/track/<token>`, no sign-in): each parcel's milestones against the
 promised date, phone-first, in zh or en (`?lang=`). A bad or expired link gets a friendly "not found" page."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 LANGS = ("zh", "en")
 
 
-@router.get("/t/{token}")
+@router.get("/track/{token}")
 def care_tracking(request: Request, token: str, lang: str = "", session: Session = PageSession):
     """The order's parcels for the buyer holding the link."""
     locale = lang if lang in LANGS else i18n.DEFAULT_LOCALE

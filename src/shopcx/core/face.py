@@ -78,6 +78,9 @@ class Face:
     entity_links: str | None = None
     # "module:function"; function(session, customer_id, limit) -> [TimelineEntry] the domain holds for the customer
     timeline: str | None = None
+    # a module with erase(session, erasure) (remove the buyer's identifying data the domain holds, keeping amounts
+    # and ledger lines) and export(session, customer_id) -> {table: [row dicts]} (everything it holds about them)
+    privacy: str | None = None
 
     def _module(self, name: str) -> ModuleType:
         return import_module(f"{self.package}.{name}")
@@ -128,6 +131,19 @@ class Face:
             return []
         module, function = self.timeline.split(":")
         return getattr(self._module(module), function)(session, customer_id, limit)
+
+    def erase(self, session: Any, erasure: Any) -> None:
+        """Remove the buyer's identifying data the domain holds (see core/privacy.py)."""
+        if self.privacy:
+            self._module(self.privacy).erase(session, erasure)
+
+    def export(self, session: Any, customer_id: int) -> dict[str, list[dict]]:
+        """Everything the domain holds about the buyer, as rows per table."""
+        return self._module(self.privacy).export(session, customer_id) if self.privacy else {}
+
+    def privacy_part(self, name: str):
+        """An optional function of the domain's privacy module (`blockers`, `expire`), or None."""
+        return getattr(self._module(self.privacy), name, None) if self.privacy else None
 
     def entity_links_for(self, session: Any, entity: str, ids: set[str]) -> dict[str, tuple[str, str | None]]:
         """Names and links of the domain's records of one entity type (none for an entity it does not own)."""

@@ -56,6 +56,16 @@ def on_event(topic: str) -> Callable[[Handler], Handler]:
 _deferred: list[Callable[[], None]] | None = None
 
 
+def handle_now(session, event) -> None:
+    """Run an event's handlers in the caller's transaction and mark it handled (for a use case whose result must
+    hold at commit, such as an erasure: every domain's handler has run when the request ends)."""
+    load_handlers()
+    for handler in _handlers.get(event.topic, []):
+        handler(session, event)
+    event.processed_at = clock.now()
+    event.attempts += 1
+
+
 def defer(work: Callable[[], None]) -> None:
     """From a handler: run `work` after the event's transaction commits, in transactions of its own (long,
     batched work such as reconciling an import's history). The event counts as handled once it has succeeded."""

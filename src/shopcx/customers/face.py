@@ -5,4 +5,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("customers", __package__, models=("models",), api=("api",), pages=("pages",),
             nav=(NavEntry("customers", "customer_list", "customers:read"),),
             entity_links="links:entity_links",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from ..core import clock
+from ..desk.reports import service as desk_reports
 from ..desk.service.views import TicketFilter
 from ..desk.service.views import search as ticket_search
 from ..insights import service as insights
@@ -106,18 +107,28 @@ def _reviews(session: Session, shops: list[Shop], one: Shop | None, today: date)
 
 
 def _desk(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
-    """Open tickets (the backlog), and the share of them still inside their SLA clocks."""
+    """Open tickets (the backlog), SLA compliance (met / decided clocks over 90 days) and complaint recovery
+    (complainants who bought again), from the desk's own report call (the desk reports page draws the same)."""
     shop_id = one.id if one is not None else None
     ever = ticket_search(session, TicketFilter(shop_id=shop_id), limit=1)[1]
     if not ever:
         return []
     backlog = ticket_search(session, TicketFilter(shop_id=shop_id, status="active"), limit=1)[1]
-    overdue = ticket_search(session, TicketFilter(shop_id=shop_id, status="active", overdue=True), limit=1)[1]
+    met = missed = complainants = returned = 0
+    for shop in shops:
+        rep = desk_reports.report(session, shop, days=90)
+        for row in rep.sla.values():
+            met, missed = met + row["met"], missed + row["missed"]
+        for n, again, _ in rep.recovery.buckets.values():
+            complainants, returned = complainants + n, returned + again
     q = f"?shop={one.code}" if one is not None else ""
     found = [Figure("backlog", backlog, "count", today.isoformat(), f"/desk{q}", "desk:read", higher_is_better=False)]
-    if backlog:
-        found.append(Figure("sla_within", (backlog - overdue) / backlog, "share", today.isoformat(),
-                            f"/desk?overdue=1{q.replace('?', '&')}", "desk:read", n=backlog))
+    if met + missed:
+        found.append(Figure("sla_compliance", met / (met + missed), "share", today.isoformat(),
+                            f"/desk/reports{q}", "desk:read", n=met + missed))
+    if complainants:
+        found.append(Figure("complaint_recovery", returned / complainants, "share", today.isoformat(),
+                            f"/desk/reports{q}", "desk:read", n=complainants))
     return found
 
 
@@ -194,7 +205,8 @@ def _surveys(session: Session, shops: list[Shop], one: Shop | None, today: date)
 
 
 COLLECTORS: tuple[Callable[..., list[Figure]], ...] = (_surveys, _reviews, _desk, _insights, _loyalty)
-ORDER = ("nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics", "sla_within", "backlog",
+ORDER = ("nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics", "sla_compliance", "backlog",
+         "complaint_recovery",
          "repurchase_rate", "value_at_stake", "lifecycle", "tier_mix", "points_liability")
 
 

@@ -1,10 +1,11 @@
-"""Dashboard tables: the owner's target per figure (per shop, or for all shops when shop_id is null)."""
+"""Dashboard tables: the owner's target per figure (per shop, or for all shops when shop_id is null) and the
+weekly reports."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, BigId, UTCDateTime
@@ -23,3 +24,17 @@ class FigureTarget(Base):
     value: Mapped[float] = mapped_column(Float)
     set_by: Mapped[str] = mapped_column(String(80))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WeeklyReport(Base):
+    """One shop's report for one week (Monday, shop-local): the loop's figures then, and what moved; built once."""
+
+    __tablename__ = "weekly_report"
+    __table_args__ = (UniqueConstraint("shop_id", "week_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    week_on: Mapped[date] = mapped_column(Date)  # the Monday the week starts on
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    built_by: Mapped[str] = mapped_column(String(120))
+    content: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -16,7 +16,7 @@ from ..web.panels import customer_timeline
 KIND_PERMISSION = {"order": "orders:read", "delivery": "orders:read", "refund": "orders:read",
                    "review": "reviews:read", "care": "reviews:read", "ticket": "desk:read", "note": "desk:read",
                    "survey": "surveys:read", "points": "loyalty:read", "tier": "loyalty:read",
-                   "consent": "customers:read", "message": "customers:read"}
+                   "consent": "customers:read", "message": "messaging:read"}
 KINDS = tuple(KIND_PERMISSION)
 PANEL_SIZE = 20
 

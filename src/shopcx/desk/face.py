@@ -1,9 +1,12 @@
 """The complaint desk's face, listed in shopcx/domains.py: tickets and their SLA clocks on the shop's business calendar
-(staff pages, API, `shopcx desk`), and the buyer's pages (complaint form, ticket status by signed link)."""
+(staff pages, API, `shopcx desk`), the buyer's pages (complaint form, ticket status by signed link), reports and
+mystery-shopper audits."""
 
 from ..core.face import Face, NavEntry
 
-FACE = Face("desk", __package__, models=("models", "records", "channels.tables"),
-            api=("api", "agent_api", "channels.api"), pages=("pages", "channels.pages", "reports.pages", "public"),
+FACE = Face("desk", __package__, models=("models", "records", "channels.tables", "audits.tables"),
+            api=("api", "agent_api", "channels.api"),
+            pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
             cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
-            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries")
+            nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries",
+            privacy="privacy")

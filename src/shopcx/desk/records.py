@@ -169,3 +169,20 @@ class SlaEscalation(Base):
     step: Mapped[str] = mapped_column(String(10))
     notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SlaTierPolicy(Base):
+    """Targets in working minutes for tickets of one priority from buyers of one loyalty tier (a VIP tier answered
+    sooner); ahead of the channel and priority policies (`service.members.tier_targets`)."""
+
+    __tablename__ = "sla_tier_policy"
+    __table_args__ = (UniqueConstraint("shop_id", "tier_code", "priority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    tier_code: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    next_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,4 +3,5 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("imports", __package__, models=("models",), pages=("pages",), cli="cli", jobs="jobs",
-            nav=(NavEntry("imports", "import_page", "imports:run"),), entity_links="links:entity_links")
+            nav=(NavEntry("imports", "import_page", "imports:run"),),
+            entity_links="links:entity_links", privacy="privacy")

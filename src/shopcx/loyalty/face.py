@@ -6,4 +6,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("loyalty", __package__, models=("models",), api=("api",), pages=("pages", "public"), cli="cli", jobs="jobs",
             nav=(NavEntry("loyalty", "loyalty_members", "loyalty:read"),),
             entity_links="links:entity_links",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")

@@ -18,7 +18,8 @@ Other domains call `shopcx.messaging.service` only (STYLE.md: a domain imports a
   the log; `messages_for(session, ref_type, ref_ids)` the messages about the caller's records.
 - `mark_delivered(session, message_ids)`, `record_bounce(session, channel, address, reason, *, message_id=None)`
   for providers' reports; `send_test(session, *, shop_id, channel, address, subject, body, sandbox, actor)`.
-- `address_of(customer, channel)` where a channel reaches a customer.
+- `unreachable(session, shop_id, customer_ids, channel) -> {customer_id: reason}` who may not be reached now
+  (leave them out before making a link or a coupon); `address_of(customer, channel)`, `preferred_locale(customer)`.
 
 Sending is not the caller's business: the sender (`sender.send_due`, run every minute by the worker and by
 `shopcx messages send`) checks the buyer's rights again, holds messages in quiet hours (the shop's timezone,

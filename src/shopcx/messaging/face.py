@@ -5,4 +5,5 @@ periodic sender)."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("messaging", __package__, models=("models",), pages=("pages", "public"), cli="cli", jobs="jobs",
-            nav=(NavEntry("messaging", "messaging_home", "messaging:read", place="user"),))
+            nav=(NavEntry("messaging", "messaging_home", "messaging:read", place="user"),),
+            timeline="timeline:entries", privacy="privacy")

@@ -70,18 +70,17 @@ def release_interrupted(now: datetime) -> int:
         return len(stale)
 
 
-def _footer(message: Message) -> str:
-    if message.channel == "agent" or message.customer_id is None:
-        return ""
-    return "\n\n" + i18n.t("messaging.footer", message.locale, url=links.unsubscribe_url(message.id))
-
-
 def _prepare(message: Message) -> Outgoing:
-    body = links.track_links(message.body, message.id) if message.channel != "agent" else message.body
+    """The message as it goes out: links tracked and the unsubscribe link added (not on the agents' list, whose
+    text staff paste into a platform chat as it is)."""
+    if message.channel == "agent" or message.customer_id is None:
+        return Outgoing(message.id, message.channel, message.address or "", message.subject, message.body,
+                        message.html, {}, None)
+    unsubscribe = links.unsubscribe_url(message.id)
+    body = links.track_links(message.body, message.id) + "\n\n" + i18n.t("messaging.footer", message.locale,
+                                                                         url=unsubscribe)
     html = links.track_links(message.html, message.id) if message.html else None
-    unsubscribe = links.unsubscribe_url(message.id) if message.customer_id is not None else None
-    return Outgoing(message.id, message.channel, message.address or "", message.subject, body + _footer(message),
-                    html, {}, unsubscribe)
+    return Outgoing(message.id, message.channel, message.address or "", message.subject, body, html, {}, unsubscribe)
 
 
 def _hold(message: Message, now: datetime, shop, sent: list[datetime]) -> tuple[datetime | None, str]:

@@ -6,4 +6,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("orders", __package__, models=("models",), api=("api",), pages=("pages",),
             nav=(NavEntry("orders", "order_list", "orders:read"),),
             entity_links="links:entity_links",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")

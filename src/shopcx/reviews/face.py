@@ -6,4 +6,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("reviews", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli", jobs="jobs",
             nav=(NavEntry("reviews", "review_inbox", "reviews:read"),),
             entity_links="links:entity_links",
-            timeline="timeline:entries")
+            timeline="timeline:entries", privacy="privacy")

@@ -5,4 +5,4 @@ from ..core.face import Face, NavEntry
 
 FACE = Face("staff", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
             nav=(NavEntry("audit", "audit_log", "audit:read"),),
-            entity_links="links:entity_links")
+            entity_links="links:entity_links", privacy="privacy")

@@ -60,3 +60,6 @@ _CARE = {"owner": {"care:read", "care:write", "callbacks:work"},
          "operations": {"care:read", "care:write"}, "agent": {"callbacks:work"}, "analyst": {"care:read"}}
 PERMISSIONS = {role: granted | _CARE.get(role, set()) for role, granted in PERMISSIONS.items()}
 SCOPES += ("care:read", "care:write", "callbacks:work")
+# Buyers' data rights (issue 17): owners and managers handle data requests, exports and erasures.
+PERMISSIONS = {role: granted | ({"privacy:manage"} if role in ("owner", "manager") else set())
+               for role, granted in PERMISSIONS.items()}

@@ -269,3 +269,8 @@ def index(survey_id: int = typer.Argument(..., help="The survey's id (shown on i
     for w in data["waves"]:
         table.add_row(w["wave"], f"{w['index']:.1f}", str(w["n"]))
     Console(soft_wrap=True).print(table)
+
+
+from .sending.cli import register_send  # noqa: E402
+
+register_send(surveys_app, err)

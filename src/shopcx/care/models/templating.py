@@ -8,6 +8,7 @@ empty string: a birthday message that reads "Dear ," is worse than none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -31,12 +32,17 @@ class Rendered:
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=256)
+def _compiled(text: str):
+    return _ENV.from_string(text)  # compiled once per text: a campaign renders the same template many times
+
+
 def _compile(text: str, field: str):
     if len(text) > MAX_TEMPLATE:
         raise InvalidInput("template_too_long", f"{field}: the template is longer than {MAX_TEMPLATE} characters",
                            field=field)
     try:
-        return _ENV.from_string(text)
+        return _compiled(text)
     except TemplateSyntaxError as exc:
         raise InvalidInput("template_syntax", f"{field}: line {exc.lineno}: {exc.message}", field=field,
                            values={"line": exc.lineno, "detail": str(exc.message)}) from None

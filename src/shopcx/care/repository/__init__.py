@@ -21,9 +21,11 @@ from ..tables import CareCampaign, CareMoment, CareRecipient, CareTemplate, Prod
 CONSENT_FOR = {"email": "email", "sms": "sms", "wechat": "wechat", "agent": "phone"}
 
 
-def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, columns=None):
+def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, columns=None,
+                    run_of_shop: bool = False):
     """SELECT customer ids (or `columns`) of the audience: the scored customers of the run when the filter reads
-    scores, else the shop's customers; never erased ones."""
+    scores, else the shop's customers; never erased ones. A run of this shop only scored its customers, and a tier
+    is a membership of this shop, so either makes the shop's identity check unnecessary (the costly part)."""
     cols = columns if columns is not None else (Customer.id,)
     stmt = select(*cols).select_from(Customer).where(Customer.erased_at.is_(None))
     in_shop = exists().where(CustomerIdentity.customer_id == Customer.id, CustomerIdentity.shop_id == shop_id)
@@ -43,7 +45,9 @@ def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, col
                                   (audience.clv_max_amount, CustomerScore.clv_amount, "le")):
             if value is not None:
                 stmt = stmt.where(column >= value if op == "ge" else column <= value)
-    stmt = stmt.where(in_shop)
+    scoped = bool(audience.tiers) or (run_of_shop and needs_scores(audience))
+    if not scoped:
+        stmt = stmt.where(in_shop)
     if audience.tiers:
         stmt = stmt.where(exists().where(LoyaltyAccount.customer_id == Customer.id, LoyaltyAccount.shop_id == shop_id,
                                          LoyaltyAccount.tier_code.in_(audience.tiers)))
@@ -56,15 +60,18 @@ def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, col
     return stmt
 
 
-def count_audience(session: Session, shop_id: int, run_id: int | None, audience: Audience) -> int:
+def count_audience(session: Session, shop_id: int, run_id: int | None, audience: Audience, *,
+                   run_of_shop: bool = False) -> int:
     """How many customers the audience holds now."""
-    inner = audience_select(shop_id, run_id, audience).subquery()
+    inner = audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
-def audience_ids(session: Session, shop_id: int, run_id: int | None, audience: Audience) -> list[int]:
+def audience_ids(session: Session, shop_id: int, run_id: int | None, audience: Audience, *,
+                 run_of_shop: bool = False) -> list[int]:
     """The audience's customer ids, ascending."""
-    return list(session.scalars(audience_select(shop_id, run_id, audience).order_by(Customer.id)))
+    return list(session.scalars(audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop)
+                                .order_by(Customer.id)))
 
 
 def insert_recipients(session: Session, rows: Sequence[dict]) -> int:

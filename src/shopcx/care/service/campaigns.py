@@ -27,21 +27,23 @@ OFFER_KINDS = ("none", "coupon", "points")
 BATCH = 5_000
 
 
-def _run_id(session: Session, shop, audience: Audience) -> int | None:
+def _run(session: Session, shop, audience: Audience) -> tuple[int | None, bool]:
+    """(the analysis run the scores come from, whether it is this shop's own run)."""
     if not needs_scores(audience):
-        return None
+        return None, False
     run = insights.latest_run(session, shop.code) or insights.latest_run(session)
     if run is None:
         raise NotFound("analysis_not_found", "audience: segment, stage, recency, P(alive) and CLV need a finished "
                        "customer value analysis; run one first", field="audience")
-    return run.id
+    return run.id, run.shop_id == shop.id
 
 
 def count(session: Session, shop, data: dict | Audience) -> dict:
     """The live count of an audience (and the run its scores come from)."""
     audience = data if isinstance(data, Audience) else parse_audience(data)
-    run_id = _run_id(session, shop, audience)
-    return {"count": repository.count_audience(session, shop.id, run_id, audience), "run_id": run_id}
+    run_id, own = _run(session, shop, audience)
+    return {"count": repository.count_audience(session, shop.id, run_id, audience, run_of_shop=own),
+            "run_id": run_id}
 
 
 def check_offer(offer: dict | None) -> dict:
@@ -126,7 +128,8 @@ def launch(session: Session, shop, campaign: CareCampaign, *, actor: Actor, now:
     now = now or clock.now()
     start = max(now, campaign.scheduled_at or now)
     audience = parse_audience(campaign.audience)
-    ids = repository.audience_ids(session, shop.id, _run_id(session, shop, audience), audience)
+    run_id, own = _run(session, shop, audience)
+    ids = repository.audience_ids(session, shop.id, run_id, audience, run_of_shop=own)
     per_hour = campaign.throttle_per_hour
     queued = treated = 0
     rows = []

@@ -87,14 +87,28 @@ def _lunar_pairs(target: date) -> list[tuple[int, int]]:
     return pairs
 
 
+def _birthday_gift(session, program, customer_id: int) -> int:
+    """The birthday points loyalty credits on the day (program + the member's tier), for the message to mention."""
+    from ...loyalty.service import find_account
+
+    if program is None:
+        return 0
+    account = find_account(session, program.program.id, customer_id)
+    tier = program.config.tier(account.tier_code) if account else None
+    return program.config.earning.birthday_points + (tier.birthday_points if tier else 0)
+
+
 def _birthday(session, shop, moment, today) -> list[tuple[int, str, dict]]:
     days = moment.settings.get("days_before", 3)
     target = today + timedelta(days=days)
+    program = active(session, shop.id)
     found = []
     for cid, solar, month, day, leap in occasions.birthday_candidates(session, shop.id, target, _lunar_pairs(target)):
         due = rules.birthday_due(today, days, solar=solar, lunar_month=month, lunar_day=day, leap=bool(leap))
         if due:
-            found.append((cid, rules.occasion_key("birthday", due[1]), {"occasion_date": due[0].isoformat()}))
+            gift = _birthday_gift(session, program, cid)
+            found.append((cid, rules.occasion_key("birthday", due[1]),
+                          {"occasion_date": due[0].isoformat(), "offer": str(gift) if gift else ""}))
     return found
 
 
@@ -239,7 +253,8 @@ def run_moment(session: Session, shop, moment: CareMoment, today: date, now: dat
         rows.append({"shop_id": shop.id, "source": "moment", "source_id": moment.id, "occasion": occasion,
                      "customer_id": cid, "grp": "control" if control else "treatment", "bucket": bucket,
                      "status": "control" if control else "queued", "channel": moment.channel, "points": 0,
-                     "detail": {"values": {k: v for k, v in detail.items() if k == "occasion_date"}, **detail},
+                     "detail": {"values": {k: v for k, v in detail.items() if k in ("occasion_date", "offer") and v},
+                                **detail},
                      "queued_at": now, "send_after": now})
     queued = 0
     for start in range(0, len(rows), 2000):

@@ -80,28 +80,37 @@ def _source(session: Session, recipient: CareRecipient):
     return session.get(table, recipient.source_id)
 
 
-def _prepare(session: Session, recipient: CareRecipient):
-    """(customer, subject, body) ready to hand over, or None when the row was settled here (held, skipped, failed)."""
-    source = _source(session, recipient)
+def _cached(cache: dict, key, load):
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def _prepare(session: Session, recipient: CareRecipient, customer, cache: dict):
+    """(customer, subject, body) ready to hand over, or None when the row was settled here (held, skipped, failed).
+    `cache` holds what the batch shares: sources, shops, templates and loyalty programs."""
+    source = _cached(cache, (recipient.source, recipient.source_id), lambda: _source(session, recipient))
     if source is None or (isinstance(source, CareCampaign) and source.status == "cancelled"):
         recipient.status, recipient.reason = "held", "campaign cancelled"
         return None
-    customer = repository.customers_by_id(session, [recipient.customer_id]).get(recipient.customer_id)
     if customer is None or customer.erased_at is not None:
         recipient.status, recipient.reason = "skipped", "erased"
         return None
-    shop = shops.get_shop_by_id(session, recipient.shop_id)
+    shop = _cached(cache, ("shop", recipient.shop_id), lambda: shops.get_shop_by_id(session, recipient.shop_id))
+    program = _cached(cache, ("program", shop.id), lambda: active(session, shop.id))
     try:
         if source.template_id is None:
             raise SkipMessage("no template")
-        template = get_template(session, source.template_id)
+        template = _cached(cache, ("template", source.template_id),
+                           lambda: get_template(session, source.template_id))
         label = source.name if isinstance(source, CareCampaign) else f"care {source.kind}"
         nested = session.begin_nested()
         try:
             offer_text = _issue_offer(session, shop, recipient, _offer_of(source), label)
             values, language = customer_values(session, shop, customer, used=used_variables(template),
                                                coupon_code=recipient.coupon_code, offer=offer_text,
-                                               extra=recipient.detail.get("values") if recipient.detail else None)
+                                               extra=recipient.detail.get("values") if recipient.detail else None,
+                                               program=program)
             rendered = render_for(template, values, language)
             nested.commit()
         except BaseException:
@@ -122,9 +131,11 @@ def send_due(session: Session, deliver: Deliverer, *, now: datetime | None = Non
     """Prepare up to `limit` queued people whose time has come and hand them over in one batch; counts by status."""
     now = now or clock.now()
     counts: dict[str, int] = {}
-    ready = []
-    for recipient in repository.due_recipients(session, now, limit=limit, source=source, source_id=source_id):
-        prepared = _prepare(session, recipient)
+    ready, cache = [], {}
+    due = repository.due_recipients(session, now, limit=limit, source=source, source_id=source_id)
+    people = repository.customers_by_id(session, [r.customer_id for r in due])
+    for recipient in due:
+        prepared = _prepare(session, recipient, people.get(recipient.customer_id), cache)
         if prepared is None:
             counts[recipient.status] = counts.get(recipient.status, 0) + 1
         else:

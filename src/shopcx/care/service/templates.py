@@ -4,6 +4,7 @@ customer (real name, tier, points, expiring points, last product, a recommendati
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -62,9 +63,13 @@ def save_template(session: Session, shop_id: int, *, code: str, name: str, subje
     return template
 
 
+_UNSET = object()
+
+
 def customer_values(session: Session, shop, customer, *, used: set[str] | None = None, coupon_code: str | None = None,
-                    offer: str | None = None, extra: dict | None = None) -> tuple[dict, str]:
-    """(the template values for one customer, their language). Only what the template uses is looked up."""
+                    offer: str | None = None, extra: dict | None = None, program=_UNSET) -> tuple[dict, str]:
+    """(the template values for one customer, their language). Only what the template uses is looked up; a batch
+    passes the shop's loyalty program (or None) once for all its people."""
     from . import recommendations
 
     used = set(templating.VARIABLES) if used is None else used
@@ -75,7 +80,7 @@ def customer_values(session: Session, shop, customer, *, used: set[str] | None =
                     "expiring_points": 0, "expiring_on": "", "last_product": "", "recommendation": "",
                     "recommendation_reason": "", "occasion_date": "", "tracking_link": ""}
     if used & NEEDS_MEMBER:
-        program = active(session, shop.id)
+        program = active(session, shop.id) if program is _UNSET else program
         account = find_account(session, program.program.id, customer.id) if program else None
         if account is not None:
             card = member_card(session, program, account, today=clock.today_in(shop.timezone))
@@ -105,10 +110,15 @@ def render_for(template: CareTemplate, values: dict, language: str) -> templatin
 
 def used_variables(template: CareTemplate) -> set[str]:
     """The variables a template's four texts use."""
+    return _used(template.subject_zh, template.body_zh, template.subject_en, template.body_en)
+
+
+@lru_cache(maxsize=256)
+def _used(*texts: str) -> frozenset[str]:
     used: set[str] = set()
-    for field in ("subject_zh", "body_zh", "subject_en", "body_en"):
-        used |= set(templating.check_template(getattr(template, field), field))
-    return used
+    for field, text in zip(("subject_zh", "body_zh", "subject_en", "body_en"), texts, strict=True):
+        used |= set(templating.check_template(text, field))
+    return frozenset(used)
 
 
 def preview(session: Session, shop, template: CareTemplate, customer_id: int, *, language: str | None = None) -> dict:

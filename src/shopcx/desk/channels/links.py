@@ -26,19 +26,19 @@ def _secret() -> str:
     return get_settings().resolved_secret_key()
 
 
-def issue(ticket_id: int, *, days: int = LINK_DAYS) -> str:
-    """A status-page token for one ticket, valid `days` days."""
+def issue(ticket_id: int, *, days: int = LINK_DAYS, purpose: bytes = _LINK) -> str:
+    """A status-page token for one ticket (or, with another purpose, one record), valid `days` days."""
     payload = f"{ticket_id}.{int((clock.now() + timedelta(days=days)).timestamp())}"
-    return f"{payload}.{hmac_sha256_hex(_secret(), _LINK + payload.encode())}"
+    return f"{payload}.{hmac_sha256_hex(_secret(), purpose + payload.encode())}"
 
 
-def verify(token: str) -> int:
-    """The ticket id of a valid token; TicketLinkRefused otherwise."""
+def verify(token: str, *, purpose: bytes = _LINK) -> int:
+    """The ticket (record) id of a valid token; TicketLinkRefused otherwise."""
     parts = (token or "").split(".")
     if len(parts) != 3 or len(token) > 200 or not all(p.isalnum() for p in parts):
         raise TicketLinkRefused("ticket_link_invalid", "this ticket link is not valid")
     payload = f"{parts[0]}.{parts[1]}"
-    if not signature_matches(_secret(), _LINK + payload.encode(), parts[2]) or not parts[0].isdigit():
+    if not signature_matches(_secret(), purpose + payload.encode(), parts[2]) or not parts[0].isdigit():
         raise TicketLinkRefused("ticket_link_invalid", "this ticket link is not valid")
     if not parts[1].isdigit() or clock.now().timestamp() >= int(parts[1]):
         raise TicketLinkRefused("ticket_link_expired", "this ticket link has expired; write to the shop again")

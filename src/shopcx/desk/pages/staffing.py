@@ -3,14 +3,14 @@ categories they handle and their weekly shift (in the shop's timezone)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
 from ...shops import service as shops
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.templating import render
 from .. import playbook, service
-from ..service import staffing
+from ..service import members, staffing
 from .tickets import _form_int, _shop
 from .tools import settings_saved
 
@@ -56,3 +56,21 @@ async def desk_staffing_save(request: Request, viewer: Viewer = Manager, session
     return settings_saved(request, session, viewer, form_name="staffing", values=values, action=act,
                           context=lambda: staffing_context(session, shop), template="desk/staffing.html",
                           done_url=f"/desk/settings/staffing?shop={shop}&done=staffing")
+
+
+@router.post("/desk/settings/tier-policy")
+def desk_tier_policy(request: Request, shop: str = Form(""), tier: str = Form(""), priority: str = Form(""),
+                     first_response: str = Form(""), next_response: str = Form(""), resolution: str = Form(""),
+                     viewer: Viewer = Manager, session: Session = PageSession):
+    """Save the SLA targets for one loyalty tier and priority (shown on the SLA tab)."""
+    from .tickets import settings_context
+
+    values = {"tier": tier, "priority": priority, "first_response": first_response, "next_response": next_response,
+              "resolution": resolution}
+    return settings_saved(request, session, viewer, form_name="tier_policy", values=values,
+                          context=lambda: settings_context(session, viewer, shop), template="desk/settings.html",
+                          done_url=f"/desk/settings?shop={shop}&done=tier_policy",
+                          action=lambda: members.save_tier_policy(
+                              session, _shop(session, shop), tier_code=tier, priority=priority,
+                              first_response=first_response, next_response=next_response, resolution=resolution,
+                              actor=viewer.actor))

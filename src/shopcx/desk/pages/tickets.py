@@ -23,7 +23,7 @@ from ...web.deps import RowId
 from ...web.templating import acted, is_htmx, render
 from .. import service
 from ..service import notices, sla, views
-from .tools import ticket_tools
+from .tools import ticket_tools, tier_context
 
 Reader = Depends(require("desk:read"))
 Writer = Depends(require("desk:write"))
@@ -135,7 +135,7 @@ def settings_context(session: Session, viewer: Viewer, shop_code: str) -> dict:
             "priorities": sla.PRIORITIES, "channels": sla.CHANNELS,
             "warning": calendar.warning(clock.today_in(shop.timezone), viewer.locale),
             "unconfirmed": calendar.unconfirmed_years(clock.today_in(shop.timezone)),
-            "errors": {}, "values": {}, "done": None}
+            "errors": {}, "values": {}, "done": None} | tier_context(session, shop)
 
 
 def _settings_acted(request: Request, session: Session, viewer: Viewer, shop_code: str, form_name: str,

@@ -25,6 +25,16 @@ def ticket_tools(session: Session, viewer, ticket, shop) -> dict:
             "viewer_label": viewer.actor.label, "sla_steps": ladder.steps_taken(session, ticket.id)}
 
 
+def tier_context(session: Session, shop) -> dict:
+    """The SLA tab's tier policies: the shop's loyalty tiers (none without a program) and their targets."""
+    from ...loyalty import service as loyalty
+    from ..service import members
+
+    program = loyalty.active(session, shop.id)
+    return {"tiers": program.config.tiers if program else [],
+            "tier_policies": members.tier_policies(session, shop.id)}
+
+
 def settings_saved(request, session: Session, viewer, *, form_name: str, values: dict, action, context, template: str,
                    done_url: str):
     """Run one settings form: a redirect to `done_url` after it, or the page again with the refusal next to the

@@ -16,7 +16,7 @@ from ...web import exports
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.format import mask_text
 from ...web.sheets import Column, Sheet
-from ..pages import list_context
+from ..pages.tickets import list_context
 from ..service import views
 from . import service
 

@@ -37,8 +37,19 @@ def shop_calendar(session: Session, shop) -> WorkCalendar:
                    enumerate(row.weekly_hours if row and len(row.weekly_hours or ()) == 7 else DEFAULT_WEEKLY))
     overrides = {h.day: parse_hours(h.hours, option=f"holiday[{h.day.isoformat()}]") for h in
                  session.scalars(select(DeskHoliday).where(DeskHoliday.shop_id == shop.id))}
-    return WorkCalendar(timezone=shop.timezone or "Asia/Shanghai", weekly=weekly, country=shop.country,
-                        overrides=overrides, confirmed_years=frozenset(row.confirmed_years if row else ()))
+    key = (shop.timezone or "Asia/Shanghai", weekly, shop.country, tuple(sorted(overrides.items())),
+           frozenset(row.confirmed_years if row else ()))
+    found = _CALENDARS.get(key)
+    if found is None:  # built once per distinct calendar: its working-time index is then reused by every ticket
+        found = WorkCalendar(timezone=key[0], weekly=weekly, country=shop.country, overrides=overrides,
+                             confirmed_years=key[4])
+        if len(_CALENDARS) >= 64:
+            _CALENDARS.clear()
+        _CALENDARS[key] = found
+    return found
+
+
+_CALENDARS: dict[tuple, WorkCalendar] = {}
 
 
 def set_weekly_hours(session: Session, shop, weekly: list[str], *, actor: Actor) -> DeskSettings:

@@ -56,6 +56,25 @@ def targets_for(session: Session, shop_id: int, priority: str, channel: str | No
     return row.first_response_minutes, row.next_response_minutes, row.resolution_minutes
 
 
+def ticket_targets(session: Session, ticket: Ticket) -> tuple[int, int, int]:
+    """A ticket's targets: the policy for its buyer's loyalty tier and priority first, then `targets_for`."""
+    from .members import tier_targets
+
+    return tier_targets(session, ticket) or targets_for(session, ticket.shop_id, ticket.priority, ticket.channel)
+
+
+def policy_minutes(first_response, next_response, resolution) -> tuple[int, int, int]:
+    """A policy's three targets, each checked; errors name the field."""
+    return (_minutes(first_response, "first_response_minutes"), _minutes(next_response, "next_response_minutes"),
+            _minutes(resolution, "resolution_minutes"))
+
+
+def open_of_priority(session: Session, shop_id: int, priority: str):
+    """The shop's tickets of this priority not yet resolved (a policy change recomputes their due times)."""
+    return session.scalars(select(Ticket).where(Ticket.shop_id == shop_id, Ticket.priority == priority,
+                                                Ticket.status.notin_(("resolved", "closed"))))
+
+
 def policies(session: Session, shop_id: int) -> list[SlaPolicy]:
     return list(session.scalars(select(SlaPolicy).where(SlaPolicy.shop_id == shop_id)
                                 .order_by(SlaPolicy.priority, SlaPolicy.channel)))
@@ -67,8 +86,7 @@ def save_policy(session: Session, shop, *, priority: str, channel: str | None, f
     actor.require("desk:settings")
     priority = check_choice(priority, PRIORITIES, "priority")
     channel = check_choice(channel, CHANNELS, "channel", optional=True)
-    values = (_minutes(first_response, "first_response_minutes"), _minutes(next_response, "next_response_minutes"),
-              _minutes(resolution, "resolution_minutes"))
+    values = policy_minutes(first_response, next_response, resolution)
     row = session.scalar(select(SlaPolicy).where(SlaPolicy.shop_id == shop.id, SlaPolicy.priority == priority,
                                                  SlaPolicy.channel.is_(None) if channel is None
                                                  else SlaPolicy.channel == channel))
@@ -80,9 +98,7 @@ def save_policy(session: Session, shop, *, priority: str, channel: str | None, f
     session.flush()
     audit(session, actor, "desk.sla_policy", "shop", shop.id,
           {"priority": priority, "channel": channel, "minutes": list(values)})
-    open_tickets = session.scalars(select(Ticket).where(Ticket.shop_id == shop.id, Ticket.priority == priority,
-                                                        Ticket.status.notin_(("resolved", "closed"))))
-    for ticket in open_tickets:
+    for ticket in open_of_priority(session, shop.id, priority):
         if channel is None or ticket.channel == channel:
             retarget(session, ticket, now=now)
     return row
@@ -102,7 +118,7 @@ def pauses(session: Session, ticket: Ticket) -> list[tuple[datetime, datetime | 
 
 def start_clock(session: Session, ticket: Ticket, metric: str, at: datetime) -> TicketSla:
     """Start (or restart) one clock from `at` with the ticket's current target."""
-    targets = dict(zip(METRICS, targets_for(session, ticket.shop_id, ticket.priority, ticket.channel),
+    targets = dict(zip(METRICS, ticket_targets(session, ticket),
                        strict=True))
     row = clocks(session, ticket).get(metric)
     if row is None:
@@ -137,7 +153,7 @@ def resume_clock(session: Session, ticket: Ticket, metric: str) -> None:
 def retarget(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
     """The ticket's priority or its policy changed: running clocks take the new target for the whole ticket
     (rules.WHOLE: measured from the clock's start, working time already elapsed counted)."""
-    targets = dict(zip(METRICS, targets_for(session, ticket.shop_id, ticket.priority, ticket.channel),
+    targets = dict(zip(METRICS, ticket_targets(session, ticket),
                        strict=True))
     for metric, row in clocks(session, ticket).items():
         if row.stopped_at is None:

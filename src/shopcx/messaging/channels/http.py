@@ -2,8 +2,9 @@
 
 The body is JSON {message_id, channel, to, subject, body}; the header X-ShopCX-Signature is
 `sha256=<hex HMAC-SHA256 of the body with the provider's secret>` and X-ShopCX-Timestamp the Unix time, so the
-receiver can check both. A 2xx answer is sent; a 5xx, a timeout or a refused connection retry later with backoff;
-a 4xx failed, with the status and the start of the answer as the reason.
+receiver can check both; Idempotency-Key names the message, the same on every retry. A 2xx answer is sent; a 5xx,
+a timeout or a refused connection retry later with backoff; a 4xx failed, with the status and the start of the
+answer as the reason.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class HttpProvider:
             self.open()
         body = json.dumps({"message_id": message.id, "channel": message.channel, "to": message.address,
                            "subject": message.subject, "body": message.body}, ensure_ascii=False).encode()
+        # A retry after a timeout may reach a provider that did get the first try: the key lets it drop the double.
         headers = {"Content-Type": "application/json", "X-ShopCX-Timestamp": str(int(time.time())),
+                   "Idempotency-Key": f"shopcx-message-{message.id}",
                    "X-ShopCX-Signature": "sha256=" + hmac_sha256_hex(self.secret, body)}
         try:
             answer = self._client.post(self.url, content=body, headers=headers)

@@ -7,10 +7,11 @@ List-Unsubscribe-Post (RFC 8058 one-click), a Message-ID and X-ShopCX-Message wi
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+import uuid
+from email.utils import formatdate, parseaddr
 
 from ..config import MessagingSettings
 from .base import Outcome, Outgoing
@@ -18,25 +19,52 @@ from .base import Outcome, Outgoing
 _CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)
 
 
+def _encoded(text: str) -> str:
+    """A header value: ASCII as it is, anything else as RFC 2047 base64 words of at most 45 bytes each (so every
+    folded line stays under 78 characters), never splitting a character."""
+    if text.isascii() and "\n" not in text and "\r" not in text:
+        return text
+    words, chunk = [], b""
+    for ch in text.replace("\r", " ").replace("\n", " "):
+        piece = ch.encode()
+        if len(chunk) + len(piece) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += piece
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
+def _address(full: str) -> str:
+    name, address = parseaddr(full)
+    return f"{_encoded(name)} <{address}>" if name else address
+
+
+def _part(text: str, subtype: str) -> str:
+    body = base64.encodebytes(text.encode()).decode().replace("\n", "\r\n")
+    return (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            f"{body}")
+
+
 def build_email(message: Outgoing, sender: str) -> bytes:
-    """The message as the bytes an SMTP server receives."""
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = message.address
-    mail["Subject"] = message.subject
-    mail["Date"] = formatdate(localtime=False)
+    """The message as the bytes an SMTP server receives: CRLF line ends (smtplib sends bytes as they are), headers
+    encoded by hand (the email package's header objects cost more than the sending itself), bodies in base64.
+    List-Unsubscribe stays one plain <url> line: a folded or encoded URL is not read by mail clients."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    mail["Message-ID"] = make_msgid(f"m{message.id}", domain=domain)
-    mail["X-ShopCX-Message"] = str(message.id)
+    lines = [f"From: {_address(sender)}", f"To: {message.address}", f"Subject: {_encoded(message.subject)}",
+             f"Date: {formatdate(localtime=False)}",
+             f"Message-ID: <shopcx.{message.id}.{uuid.uuid4().hex[:16]}@{domain}>",
+             f"X-ShopCX-Message: {message.id}", "MIME-Version: 1.0"]
     if message.unsubscribe_url:
-        mail["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for name, value in message.headers.items():
-        mail[name] = value
-    mail.set_content(message.body)
-    if message.html:
-        mail.add_alternative(message.html, subtype="html")
-    return mail.as_bytes()
+        lines += [f"List-Unsubscribe: <{message.unsubscribe_url}>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+    lines += [f"{name}: {_encoded(value)}" for name, value in message.headers.items()]
+    head = "\r\n".join(lines) + "\r\n"
+    if not message.html:
+        return (head + _part(message.body, "plain")).encode()
+    boundary = f"=_shopcx_{uuid.uuid4().hex}"
+    return (head + f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+            f"--{boundary}\r\n{_part(message.body, 'plain')}--{boundary}\r\n{_part(message.html, 'html')}"
+            f"--{boundary}--\r\n").encode()
 
 
 class SmtpProvider:

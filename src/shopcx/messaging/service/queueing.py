@@ -119,10 +119,9 @@ def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
         address = address_of(customer, draft.channel) if customer else None
         problem = rights_problem(customer, draft.channel, require_opt_in=shop.require_opt_in,
                                  suppressed=(draft.channel, address) in blocked)
-        language = (customer.preferences or {}).get("language") if customer else None
         message = Message(key=key, shop_id=draft.shop_id, customer_id=draft.customer_id, purpose=draft.purpose,
                           occasion=draft.occasion, channel=draft.channel, address=address,
-                          locale=draft.locale or (language if language in ("zh", "en") else "zh"),
+                          locale=draft.locale or preferred_locale(customer),
                           subject=draft.subject, body=draft.body, html=draft.html, ref_type=draft.ref_type,
                           ref_id=draft.ref_id, status="skipped" if problem else "queued", reason=problem,
                           attempts=0, next_attempt_at=max(draft.not_before or now, now),
@@ -132,6 +131,28 @@ def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
         out.append(Queued(message, True))
     session.flush()
     return out
+
+
+def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel: str) -> dict[int, str]:
+    """The customers a channel may not reach now, with the reason (erased, no_consent, no_address, suppressed), so
+    a caller can leave them out before making anything for them (a survey link, a coupon)."""
+    people = customers.customers_by_ids(session, customer_ids)
+    shop = shop_rules(session, shop_id)
+    addresses = {cid: address_of(p, channel) for cid, p in people.items()}
+    blocked = repository.suppressed(session, {(channel, a) for a in addresses.values() if a})
+    out = {}
+    for cid in customer_ids:
+        problem = rights_problem(people.get(cid), channel, require_opt_in=shop.require_opt_in,
+                                 suppressed=(channel, addresses.get(cid)) in blocked)
+        if problem:
+            out[cid] = problem
+    return out
+
+
+def preferred_locale(customer) -> str:
+    """The language a customer reads (their stated preference, else Chinese)."""
+    language = (customer.preferences or {}).get("language") if customer is not None else None
+    return language if language in ("zh", "en") else "zh"
 
 
 def queue_message(session: Session, *, shop_id: int, customer_id: int, purpose: str, occasion: str, channel: str,

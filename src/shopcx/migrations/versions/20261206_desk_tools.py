@@ -1,8 +1,8 @@
-"""desk tools: answers, compensation, promises, notices, agents, escalations
+"""desk tools: answers, compensation, promises, notices, agents, escalations, tier SLA
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-12-06 15:03:38.447960
+Create Date: 2026-12-06 15:39:02.432981
 """
 from alembic import op
 import sqlalchemy as sa
@@ -72,6 +72,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_desk_routing_shop_id_shop'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_desk_routing')),
     sa.UniqueConstraint('shop_id', name=op.f('uq_desk_routing_shop_id'))
+    )
+    op.create_table('sla_tier_policy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('tier_code', sa.String(length=40), nullable=False),
+    sa.Column('priority', sa.String(length=10), nullable=False),
+    sa.Column('first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('next_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_sla_tier_policy_shop_id_shop'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_tier_policy')),
+    sa.UniqueConstraint('shop_id', 'tier_code', 'priority', name=op.f('uq_sla_tier_policy_shop_id_tier_code_priority'))
     )
     op.create_table('compensation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -197,6 +210,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_compensation_requester_day')
 
     op.drop_table('compensation')
+    op.drop_table('sla_tier_policy')
     op.drop_table('desk_routing')
     with op.batch_alter_table('desk_answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_desk_answer_shop_id'))

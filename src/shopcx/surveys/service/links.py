@@ -53,6 +53,11 @@ def _sign(invitation_id: int, expires: datetime) -> str:
     return f"{payload}.{hmac_sha256_hex(_secret(), _PURPOSE + payload.encode())}"
 
 
+def link_token(inv: Invitation) -> str:
+    """The token of an invitation's link again (for a reminder): the same signature over its id and expiry."""
+    return _sign(inv.id, clock.as_utc(inv.expires_at))
+
+
 @dataclass(frozen=True)
 class IssuedLink:
     customer_id: int

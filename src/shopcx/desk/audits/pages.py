@@ -1,0 +1,158 @@
+"""Mystery-shopper audit pages: the plan list with its form and the results per agent and dimension over time
+(managers), one audit's scoring form for its staff auditor, and the outside auditor's page at a signed link."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ...core import i18n
+from ...core.errors import InvalidInput, PermissionDenied, ShopCXError
+from ...shops import service as shops
+from ...staff import service as staff
+from ...web.auth import PageSession, Viewer, request_locale, require, verify_csrf
+from ...web.deps import RowId
+from ...web.templating import render
+from ..channels.links import TicketLinkRefused, form_token, form_token_matches
+from ..pages.tickets import _form_int
+from ..rules import parse_instant
+from . import rules, service
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+public_router = APIRouter(include_in_schema=False)
+Manager = Depends(require("desk:settings"))
+Writer = Depends(require("desk:write"))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InvalidInput("invalid_date", f"due_on: '{text}' is not a date (YYYY-MM-DD)", field="due_on") from None
+
+
+def _context(session: Session, shop_code: str) -> dict:
+    listed = shops.list_shops(session)
+    shop = shops.get_shop(session, shop_code) if shop_code else (listed[0] if listed else None)
+    users = [u for u in staff.list_users(session) if u.is_active]
+    return {"shop": shop, "shops": listed, "users": users, "names": {u.id: u.display_name for u in users},
+            "audits": service.audits(session, shop.id) if shop else [],
+            "results": service.results(session, shop.id, shop.timezone) if shop else {},
+            "dimensions": rules.DIMENSIONS, "channels": service.AUDIT_CHANNELS, "overall": rules.overall}
+
+
+@router.get("/desk/audits")
+def desk_audits(request: Request, shop: str = "", viewer: Viewer = Manager, session: Session = PageSession):
+    """Audit plans and the results per agent and dimension, month by month."""
+    return render(request, "desk/audits.html", _context(session, shop) | {"values": {}}, viewer=viewer)
+
+
+@router.post("/desk/audits")
+def desk_audit_plan(request: Request, shop: str = Form(""), title: str = Form(""), channel: str = Form(""),
+                    scenario: str = Form(""), due_on: str = Form(""), agent_id: str = Form(""),
+                    auditor_user_id: str = Form(""), auditor_name: str = Form(""), viewer: Viewer = Manager,
+                    session: Session = PageSession):
+    """Plan an audit."""
+    values = {"title": title, "channel": channel, "scenario": scenario, "due_on": due_on, "agent_id": agent_id,
+              "auditor_user_id": auditor_user_id, "auditor_name": auditor_name}
+    try:
+        found = shops.get_shop(session, shop) if shop else shops.list_shops(session)[0]
+        made = service.plan_audit(session, found, title=title, channel=channel, scenario=scenario,
+                                  due_on=_day(due_on), agent_id=_form_int(agent_id, "agent"),
+                                  auditor_user_id=_form_int(auditor_user_id, "auditor"), auditor_name=auditor_name,
+                                  actor=viewer.actor)
+    except ShopCXError as exc:
+        session.rollback()
+        return render(request, "desk/audits.html", _context(session, shop) | {
+            "values": values, "error": i18n.error_text(exc, viewer.locale)}, viewer=viewer, status=exc.status)
+    return RedirectResponse(f"/desk/audits/{made.id}", status_code=303)
+
+
+def _audit_page(request: Request, session: Session, viewer: Viewer, audit_id: int, *, error: str | None = None,
+                values: dict | None = None, status: int = 200) -> Response:
+    found = service.get_audit(session, audit_id)
+    shop = shops.get_shop_by_id(session, found.shop_id)
+    scored = dict(service.audits(session, shop.id)).get(found)
+    link = service.auditor_link(found) if viewer.can("desk:settings") and found.auditor_name else None
+    return render(request, "desk/audit.html", {
+        "audit": found, "scored": scored, "shop": shop, "tz": shop.timezone, "link": link, "error": error,
+        "values": values or {}, "dimensions": rules.DIMENSIONS, "action": f"/desk/audits/{found.id}/score",
+        "names": {u.id: u.display_name for u in staff.list_users(session)}}, viewer=viewer, status=status)
+
+
+@router.get("/desk/audits/{audit_id}")
+def desk_audit(request: Request, audit_id: RowId, viewer: Viewer = Writer, session: Session = PageSession):
+    """One audit: its scenario and the scoring form (or its result)."""
+    return _audit_page(request, session, viewer, audit_id)
+
+
+def _scored(session: Session, found, form: dict, tz: str, scored_by: str):
+    contacted = parse_instant(form.get("contacted_at", ""), tz, option="contacted_at")
+    answered_text = (form.get("answered_at") or "").strip()
+    answered = parse_instant(answered_text, tz, option="answered_at") if answered_text else None
+    return service.score_audit(session, found, form, contacted_at=contacted, answered_at=answered,
+                               comment=form.get("comment", ""), scored_by=scored_by)
+
+
+@router.post("/desk/audits/{audit_id}/score")
+async def desk_audit_score(request: Request, audit_id: RowId, viewer: Viewer = Writer,
+                           session: Session = PageSession):
+    """The staff auditor's score (only the auditor named on the plan, or a manager)."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        found = service.get_audit(session, audit_id)
+        if found.auditor_user_id != viewer.user_id and not viewer.can("desk:settings"):
+            raise PermissionDenied("forbidden", "audit: only its auditor or a manager scores it")
+        _scored(session, found, form, shops.get_shop_by_id(session, found.shop_id).timezone, viewer.actor.label)
+    except ShopCXError as exc:
+        session.rollback()
+        return _audit_page(request, session, viewer, audit_id, error=i18n.error_text(exc, viewer.locale),
+                           values=form, status=exc.status)
+    return RedirectResponse(f"/desk/audits/{audit_id}", status_code=303)
+
+
+def _lang(request: Request, value: str | None) -> str:
+    return value if value in ("zh", "en") else (request_locale(request) if request_locale(request) in ("zh", "en")
+                                                 else "zh")
+
+
+def _outside(request: Request, session: Session, token: str, lang: str, *, error: str | None = None,
+             values: dict | None = None, status: int = 200) -> Response:
+    try:
+        found = service.audit_by_link(session, token)
+    except (TicketLinkRefused, ShopCXError):
+        return render(request, "desk/buyer_gone.html", {"locale": lang, "csrf": None, "code": "ticket_link_invalid"},
+                      status=404)
+    shop = shops.get_shop_by_id(session, found.shop_id)
+    return render(request, "desk/audit_outside.html", {
+        "locale": lang, "csrf": None, "audit": found, "shop": shop, "token": token, "form_token": form_token(token),
+        "dimensions": rules.DIMENSIONS, "error": error, "values": values or {}, "action": f"/audit/{token}"},
+        status=status)
+
+
+@public_router.get("/audit/{token}")
+def desk_audit_outside(request: Request, token: str, lang: str = "", session: Session = PageSession):
+    """The outside auditor's page: the scenario and the scoring form, at a signed link."""
+    return _outside(request, session, token, _lang(request, lang))
+
+
+@public_router.post("/audit/{token}")
+async def desk_audit_outside_score(request: Request, token: str, session: Session = PageSession):
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    lang = _lang(request, form.get("lang"))
+    try:
+        found = service.audit_by_link(session, token)
+        if not form_token_matches(token, form.get("form_token")):
+            raise PermissionDenied("ticket_form_invalid", "the form did not come from this page; reload it")
+        _scored(session, found, form, shops.get_shop_by_id(session, found.shop_id).timezone,
+                f"auditor:{found.auditor_name or found.id}")
+    except TicketLinkRefused:
+        return _outside(request, session, token, lang)
+    except ShopCXError as exc:
+        session.rollback()
+        return _outside(request, session, token, lang, error=i18n.error_text(exc, lang), values=form,
+                        status=exc.status)
+    return _outside(request, session, token, lang)

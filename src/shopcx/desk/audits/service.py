@@ -1,0 +1,114 @@
+"""Mystery-shopper audits: plan one, score it (a staff auditor on the desk's page, an outside one at a signed link),
+and the results per agent and dimension over time. Services flush; the request commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...core import clock
+from ...core.errors import Conflict, InvalidInput, NotFound
+from ...staff import service as staff
+from ...staff.service import Actor, audit
+from ..channels import links
+from ..service import sla
+from . import rules
+from .tables import DeskAudit, DeskAuditScore
+
+_PURPOSE = b"shopcx.desk-audit.v1:"
+AUDIT_CHANNELS = ("phone", "chat", "form", "email")
+
+
+def _staff_id(session: Session, user_id: int | None, field: str) -> int | None:
+    if user_id is None:
+        return None
+    if user_id not in {u.id for u in staff.list_users(session) if u.is_active}:
+        raise InvalidInput("invalid_owner", f"{field}: no active staff member with id {user_id}", field=field)
+    return user_id
+
+
+def plan_audit(session: Session, shop, *, title: str, channel: str, scenario: str, due_on: date,
+               agent_id: int | None = None, auditor_user_id: int | None = None, auditor_name: str | None = None,
+               actor: Actor) -> DeskAudit:
+    """A planned mystery-shopper contact; the auditor is a staff member or an outside person (named)."""
+    actor.require("desk:settings")
+    title, scenario, name = (title or "").strip(), (scenario or "").strip(), (auditor_name or "").strip() or None
+    for value, field in ((title, "title"), (scenario, "scenario")):
+        if not value:
+            raise InvalidInput("required", f"{field}: this field is required", field=field)
+    channel = sla.check_choice(channel, AUDIT_CHANNELS, "channel")
+    if (auditor_user_id is None) == (name is None):
+        raise InvalidInput("auditor_needed", "auditor: choose a staff member or name an outside person",
+                           field="auditor")
+    found = DeskAudit(shop_id=shop.id, title=title[:120], channel=channel, scenario=scenario[:5000], due_on=due_on,
+                      agent_id=_staff_id(session, agent_id, "agent"),
+                      auditor_user_id=_staff_id(session, auditor_user_id, "auditor"), auditor_name=name and name[:120],
+                      status="planned", created_by=actor.label, created_at=clock.now())
+    session.add(found)
+    session.flush()
+    audit(session, actor, "desk.audit_planned", "desk_audit", found.id, {"title": found.title})
+    return found
+
+
+def get_audit(session: Session, audit_id: int) -> DeskAudit:
+    found = session.get(DeskAudit, audit_id)
+    if found is None:
+        raise NotFound("audit_not_found", f"audit: no audit with id {audit_id}", field="audit")
+    return found
+
+
+def auditor_link(found: DeskAudit) -> str:
+    """The signed token an outside auditor scores with (`/audit/<token>`)."""
+    return links.issue(found.id, days=max(30, (found.due_on - clock.today_in("UTC")).days + 30), purpose=_PURPOSE)
+
+
+def audit_by_link(session: Session, token: str) -> DeskAudit:
+    return get_audit(session, links.verify(token, purpose=_PURPOSE))
+
+
+def _score(value, field: str) -> int:
+    text = str(value or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 5:
+        raise InvalidInput("rating_out_of_range", f"{field}: choose 1 to 5", field=field)
+    return int(text)
+
+
+def score_audit(session: Session, found: DeskAudit, scores: dict, *, contacted_at: datetime,
+                answered_at: datetime | None, comment: str = "", scored_by: str) -> DeskAuditScore:
+    """Record the audit's result once: the five dimensions 1–5 and the measured response time."""
+    if found.status == "done":
+        raise Conflict("audit_scored", "audit: this audit was already scored", field="audit")
+    values = {d: _score(scores.get(d), d) for d in rules.DIMENSIONS}
+    if answered_at is not None and answered_at < contacted_at:
+        raise InvalidInput("answered_before_contact", "answered_at: the answer came before the contact",
+                           field="answered_at")
+    row = DeskAuditScore(audit_id=found.id, **values, contacted_at=contacted_at, answered_at=answered_at,
+                         response_minutes=rules.response_minutes(contacted_at, answered_at),
+                         comment=(comment or "").strip()[:4000] or None, scored_by=scored_by[:120],
+                         scored_at=clock.now())
+    session.add(row)
+    found.status = "done"
+    session.flush()
+    return row
+
+
+def audits(session: Session, shop_id: int) -> list[tuple[DeskAudit, DeskAuditScore | None]]:
+    plans = list(session.scalars(select(DeskAudit).where(DeskAudit.shop_id == shop_id)
+                                 .order_by(DeskAudit.due_on.desc(), DeskAudit.id.desc()).limit(200)))
+    scored = {s.audit_id: s for s in session.scalars(select(DeskAuditScore).where(
+        DeskAuditScore.audit_id.in_([p.id for p in plans] or [-1])))}
+    return [(p, scored.get(p.id)) for p in plans]
+
+
+def results(session: Session, shop_id: int, tz: str = "UTC") -> dict:
+    """Per agent (None: the whole desk), per month of the contact, per dimension: the means (rules.by_agent_month)."""
+    from zoneinfo import ZoneInfo
+
+    rows = session.execute(select(DeskAudit.agent_id, DeskAuditScore).join(
+        DeskAuditScore, DeskAuditScore.audit_id == DeskAudit.id).where(DeskAudit.shop_id == shop_id)).all()
+    zone = ZoneInfo(tz)
+    return rules.by_agent_month([
+        (agent, s.contacted_at.astimezone(zone).strftime("%Y-%m"), {d: getattr(s, d) for d in rules.DIMENSIONS},
+         s.response_minutes) for agent, s in rows])

@@ -1,0 +1,183 @@
+# ruff: noqa: F811  (fixtures imported below are used as test arguments)
+"""Survey sending through messaging: personal links queued as messages, the fatigue cap, quotas, reminders to
+non-responders, waves drawn by a seeded sample, the order-delivered trigger, the sending page and its link list."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from shopcx.core import clock, jobs
+from shopcx.messaging.models import Message
+from shopcx.messaging.sender import send_due
+from shopcx.staff.service import SYSTEM
+from shopcx.surveys import service as surveys
+from shopcx.surveys.sending import service as sending
+from shopcx.surveys.tables import Invitation, Response
+
+from ..factories import make_order
+from ..messaging.conftest import configured, make_buyer, shop, smtp_server  # noqa: F401
+from ..web.conftest import client, login, make_user  # noqa: F401
+
+NOON = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+TOKEN = re.compile(r"/s/([A-Za-z0-9_\-]+\.[0-9a-f]{64})")
+
+
+@pytest.fixture(autouse=True)
+def _noon():
+    with clock.frozen_at(NOON):
+        yield
+
+
+def published(session, shop, code="csat"):
+    survey = surveys.create_from_preset(session, shop.id, "csat_delivery", code=code, actor=SYSTEM)
+    surveys.publish(session, survey, actor=SYSTEM)
+    return survey
+
+
+def messages(session, purpose="survey") -> list[Message]:
+    session.expire_all()
+    return list(session.scalars(select(Message).where(Message.purpose == purpose).order_by(Message.id)))
+
+
+def test_invitations_go_out_as_e_mails_with_a_working_personal_link(session, shop, make_buyer, configured,
+                                                                     smtp_server):
+    survey = published(session, shop)
+    buyers = [make_buyer(n) for n in range(3)]
+    result = sending.send_invitations(session, survey, [b.id for b in buyers], wave="2026-12", actor=SYSTEM)
+    assert (result.queued, result.skipped) == (3, [])
+    assert send_due().sent == 3
+    [mail] = smtp_server.inbox.to(buyers[0].email)
+    assert mail["Subject"] == "买家0，您对青竹茶庄的这次购物满意吗？"
+    [row] = [m for m in messages(session) if m.customer_id == buyers[0].id]
+    assert row.ref_type == "survey_invitation" and row.status == "sent"
+    token = TOKEN.search(row.body).group(1)
+    assert surveys.open_link(session, token).id == row.ref_id
+    assert "2027-01-05" in row.body  # the link's last day (30 days) in the shop's timezone
+
+
+def test_fatigue_cap_across_surveys_and_one_per_wave(session, shop, make_buyer):
+    csat, nps = published(session, shop, "csat"), published(session, shop, "nps2")
+    buyer, other = make_buyer(10), make_buyer(11)
+    sending.send_invitations(session, csat, [buyer.id], wave="2026-12", actor=SYSTEM)
+    result = sending.send_invitations(session, nps, [buyer.id, other.id], wave="2026-12", actor=SYSTEM)
+    assert result.queued == 1 and result.skipped == [(buyer.id, "fatigue")]
+    sending.update_sending(session, nps, {"fatigue_days": 0}, actor=SYSTEM)
+    again = sending.send_invitations(session, nps, [other.id], wave="2026-12", actor=SYSTEM)
+    assert again.skipped == [(other.id, "already_invited")]
+    with clock.frozen_at(NOON + timedelta(days=31)):
+        later = sending.send_invitations(session, csat, [buyer.id], wave="2027-01", actor=SYSTEM)
+    assert later.queued == 1
+
+
+def test_no_link_is_made_for_who_cannot_be_reached(session, shop, make_buyer):
+    survey = published(session, shop)
+    no_consent, demo, fine = make_buyer(12, consent=None), make_buyer(13, source="demo"), make_buyer(14)
+    result = sending.send_invitations(session, survey, [no_consent.id, demo.id, fine.id], wave="w", actor=SYSTEM)
+    assert result.queued == 1 and result.reasons() == {"no_consent": 1, "demo": 1}
+    invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.survey_id == survey.id)))
+    assert invited == {fine.id}
+
+
+def test_quota_stops_a_wave(session, shop, make_buyer):
+    survey = published(session, shop)
+    sending.update_sending(session, survey, {"quota": 2, "fatigue_days": 0}, actor=SYSTEM)
+    first = [make_buyer(20 + n) for n in range(2)]
+    sending.send_invitations(session, survey, [b.id for b in first], wave="w1", actor=SYSTEM)
+    for inv in session.scalars(select(Invitation).where(Invitation.survey_id == survey.id)):
+        session.add(Response(shop_id=shop.id, survey_id=survey.id, version_id=inv.version_id, invitation_id=inv.id,
+                             customer_id=inv.customer_id, wave="w1", locale="zh", partial=False, started_at=NOON,
+                             updated_at=NOON, submitted_at=NOON))
+    session.flush()
+    late = make_buyer(22)
+    result = sending.send_invitations(session, survey, [late.id], wave="w1", actor=SYSTEM)
+    assert result.queued == 0 and result.reasons() == {"quota": 1}
+    assert sending.send_invitations(session, survey, [late.id], wave="w2", actor=SYSTEM).queued == 1
+
+
+def test_reminders_to_non_responders_at_most_n_d_days_apart(session, shop, make_buyer):
+    survey = published(session, shop)
+    sending.update_sending(session, survey, {"reminders": 2, "reminder_days": 3}, actor=SYSTEM)
+    silent, answered = make_buyer(30), make_buyer(31)
+    sending.send_invitations(session, survey, [silent.id, answered.id], wave="w", actor=SYSTEM)
+    send_due()
+    inv = session.scalars(select(Invitation).where(Invitation.customer_id == answered.id)).one()
+    inv.answered_at = NOON + timedelta(days=1)
+    session.flush()
+    assert sending.send_reminders(session, survey) == 0  # too early
+    for day, expected in ((3, 1), (4, 0), (6, 1), (9, 0), (12, 0)):
+        with clock.frozen_at(NOON + timedelta(days=day, hours=1)):
+            assert sending.send_reminders(session, survey) == expected, day
+            send_due()
+    reminders = messages(session, "survey_reminder")
+    assert [m.customer_id for m in reminders] == [silent.id, silent.id]
+    token = TOKEN.search(reminders[0].body).group(1)
+    assert surveys.open_link(session, token).customer_id == silent.id  # the same personal link
+
+
+def test_a_wave_to_a_seeded_sample(session, shop, make_buyer):
+    assert sending.draw_sample(list(range(1, 11)), 3, seed=7) == sending.draw_sample(list(range(10, 0, -1)), 3, 7)
+    assert sending.draw_sample([5, 3, 3, 1], None, seed=1) == [1, 3, 5]
+    survey = published(session, shop)
+    segment = [make_buyer(40 + n).id for n in range(6)]
+    result = sending.send_wave(session, survey, segment, wave="2026-Q4", sample=4, seed=42, actor=SYSTEM)
+    invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.wave == "2026-Q4")))
+    assert result.queued == 4 and invited == set(sending.draw_sample(segment, 4, 42))
+
+
+def test_an_order_delivered_invites_its_buyer_after_the_delay(session, shop, make_buyer):
+    survey = published(session, shop)
+    sending.update_sending(session, survey, {"trigger": "order_delivered", "delay_days": 2}, actor=SYSTEM)
+    buyer = make_buyer(50)
+    order = make_order(session, shop, status="delivered",
+                       customer={"source": "taobao", "external_id": "b50"})
+    jobs.dispatch_outbox()
+    [row] = messages(session)
+    assert row.customer_id == buyer.id and row.next_attempt_at == NOON + timedelta(days=2)
+    assert session.get(Invitation, row.ref_id).order_id == order.id
+    assert send_due().sent == 0
+    with clock.frozen_at(NOON + timedelta(days=2)):
+        assert send_due().sent == 1
+
+
+def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, shop, make_buyer, login):
+    survey = published(session, shop)
+    buyers = [make_buyer(60 + n) for n in range(2)]
+    owner = login("owner")
+    page = owner.get(f"/surveys/{survey.id}/sending")
+    assert page.status_code == 200 and "发送规则" in page.text
+    assert owner.post(f"/surveys/{survey.id}/sending", {"channel": "agent", "reminders": "0", "delay_days": "1",
+                                                        "reminder_days": "3", "fatigue_days": "30", "quota": "0",
+                                                        "link_days": "14"}).status_code == 303
+    assert sending.settings_of(session, survey)["channel"] == "agent"
+    bad = owner.post(f"/surveys/{survey.id}/sending", {"reminders": "9"})
+    assert bad.status_code == 422
+    sent = owner.post(f"/surveys/{survey.id}/sending/wave", {"wave": "2026-12",
+                                                             "customers": "\n".join(str(b.id) for b in buyers)})
+    assert sent.status_code == 303 and "wave_2_0" in sent.headers["location"]
+    sheet = owner.get(f"/surveys/{survey.id}/sending/links.xlsx?wave=2026-12")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[0][2] == "问卷链接"
+    assert surveys.open_link(session, TOKEN.search(rows[1][2]).group(1)).wave == "2026-12"
+    assert login("manager", locale="en").get(f"/surveys/{survey.id}/sending").text.count("Sending rules") == 1
+
+
+def test_cli_sends_a_wave_from_a_file_with_progress(session, shop, make_buyer, tmp_path):
+    from typer.testing import CliRunner
+
+    from shopcx.cli import app
+
+    survey = published(session, shop)
+    ids = [make_buyer(70 + n).id for n in range(4)]
+    listed = tmp_path / "segment.txt"
+    listed.write_text("\n".join(map(str, ids)), encoding="utf-8")
+    done = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "2026-12",
+                                    "--customers", str(listed), "--sample", "3", "--seed", "5"])
+    assert done.exit_code == 0, done.output
+    assert "3 invitations queued" in done.output and "3 sent" in done.output
+    assert len(messages(session)) == 3
