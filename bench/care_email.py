@@ -66,16 +66,16 @@ def run(n: int) -> dict:
     """The three timings, messages/s and memory, printed and returned."""
     from aiosmtpd.controller import Controller
     from bench.benchdb import Databases
-    from shopcx.messaging import sender
-    from shopcx.messaging import service as messaging
-    from shopcx.messaging.channels.base import Outgoing
-    from shopcx.messaging.channels.smtp import build_email
-    from shopcx.messaging.config import get_messaging_settings
 
     from shopcx.care import service as care
     from shopcx.care.service.delivery import messaging_deliverer
     from shopcx.care.service.sending import send_due as care_send_due
     from shopcx.core import db
+    from shopcx.messaging import sender
+    from shopcx.messaging import service as messaging
+    from shopcx.messaging.channels.base import Outgoing
+    from shopcx.messaging.channels.smtp import build_email
+    from shopcx.messaging.config import get_messaging_settings
     from shopcx.shops import service as shops
     from shopcx.staff.service import SYSTEM
 
