@@ -9,20 +9,7 @@
   var QUADRANT_COLORS = { concentrate_here: RED, keep_up_the_good_work: GREEN, low_priority: MUTED,
                           possible_overkill: AMBER };
 
-  function figures(id) {
-    var source = document.getElementById(id + "-data");
-    return source ? JSON.parse(source.textContent) : null;
-  }
-
-  function draw(id, build) {
-    var el = document.getElementById(id);
-    var data = figures(id);
-    if (!el || !data || typeof echarts === "undefined") { return; }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(build(data));
-    el.setAttribute("data-drawn", "1");
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var BUILDERS = {};  // chart kind (the element's data-kind) → options from its figures
 
   // a measure's value as shown: CSAT a share in %, NPS points, CES a mean
   function shown(key, v) {
@@ -46,16 +33,16 @@
     return base;
   }
 
-  draw("gauge-chart", function (d) {
+  BUILDERS.gauge = function (d) {
     var r = range(d.key);
     return { animation: false, series: [{ type: "gauge", min: r[0], max: r[1], radius: "95%",
       axisLine: { lineStyle: { width: 14, color: [[0.5, RED], [0.75, AMBER], [1, GREEN]] } },
       pointer: { width: 4 }, axisLabel: { color: MUTED, distance: 18, fontSize: 10 }, splitLine: { length: 8 },
       detail: { formatter: function () { return shown(d.key, d.value); }, fontSize: 20, offsetCenter: [0, "70%"] },
       data: [{ value: scaled(d.key, d.value), name: "n=" + d.n }], title: { color: MUTED, offsetCenter: [0, "95%"] } }] };
-  });
+  };
 
-  draw("trend-chart", function (d) {
+  BUILDERS.trend = function (d) {
     var r = range(d.key);
     return { animation: false, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : Number(v).toFixed(1); } },
@@ -63,26 +50,24 @@
       yAxis: axis({ type: "value", min: r[0], max: r[1] }),
       series: [{ type: "line", name: L["chart.nps"], data: d.points.map(function (p) { return scaled(d.key, p.value); }),
                  itemStyle: { color: BLUE }, symbolSize: 7 }] };
-  });
+  };
 
-  document.querySelectorAll("[id^='segment-'][id$='-chart']").forEach(function (el) {
-    draw(el.id, function (d) {
-      var r = range(d.key);
-      var names = d.rows.map(function (row) { return d.names[row.segment] || row.segment; });
-      return { animation: false, grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
-                   formatter: function (p) { var row = d.rows[p[0].dataIndex];
-                     return names[p[0].dataIndex] + ": " + shown(d.key, row.value) + " (n=" + row.n + ")"; } },
-        xAxis: axis({ type: "value", min: r[0], max: r[1] }),
-        yAxis: axis({ type: "category", data: names, inverse: true, axisLabel: { color: MUTED, width: 90, overflow: "truncate" } }),
-        series: [{ type: "bar", barMaxWidth: 18, data: d.rows.map(function (row) {
-          return { value: scaled(d.key, row.value), itemStyle: { color: (row.value < 0 || (d.key === "csat" && row.value < 0.6)) ? RED : BLUE } };
-        }), label: { show: true, position: "right", color: MUTED, fontSize: 10,
-                     formatter: function (p) { return "n=" + d.rows[p.dataIndex].n; } } }] };
-    });
-  });
+  BUILDERS.segment = function (d) {
+    var r = range(d.key);
+    var names = d.rows.map(function (row) { return d.names[row.segment] || row.segment; });
+    return { animation: false, grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
+                 formatter: function (p) { var row = d.rows[p[0].dataIndex];
+                   return names[p[0].dataIndex] + ": " + shown(d.key, row.value) + " (n=" + row.n + ")"; } },
+      xAxis: axis({ type: "value", min: r[0], max: r[1] }),
+      yAxis: axis({ type: "category", data: names, inverse: true, axisLabel: { color: MUTED, width: 90, overflow: "truncate" } }),
+      series: [{ type: "bar", barMaxWidth: 18, data: d.rows.map(function (row) {
+        return { value: scaled(d.key, row.value), itemStyle: { color: (row.value < 0 || (d.key === "csat" && row.value < 0.6)) ? RED : BLUE } };
+      }), label: { show: true, position: "right", color: MUTED, fontSize: 10,
+                   formatter: function (p) { return "n=" + d.rows[p.dataIndex].n; } } }] };
+  };
 
-  draw("servqual-chart", function (d) {
+  BUILDERS.servqual = function (d) {
     var dims = Object.keys(d.dimensions);
     return { animation: false, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return Number(v).toFixed(2); } },
@@ -91,18 +76,18 @@
       yAxis: axis({ type: "value" }),
       series: [{ type: "bar", name: L["chart.gap"], barMaxWidth: 36, data: dims.map(function (k) {
         var v = d.dimensions[k]; return { value: v, itemStyle: { color: v < 0 ? RED : GREEN } }; }) }] };
-  });
+  };
 
-  draw("radar-chart", function (d) {
+  BUILDERS.radar = function (d) {
     return { animation: false, legend: { bottom: 0, textStyle: { color: MUTED } }, tooltip: {},
       radar: { radius: "62%", indicator: d.dimensions.map(function (k) { return { name: L["dim." + k] || k, min: 1, max: 7 }; }),
                axisName: { color: MUTED } },
       series: [{ type: "radar", data: [
         { name: L["chart.expectation"], value: d.expectation, itemStyle: { color: MUTED }, lineStyle: { type: "dashed" } },
         { name: L["chart.perception"], value: d.perception, itemStyle: { color: BLUE }, areaStyle: { opacity: 0.15 } }] }] };
-  });
+  };
 
-  draw("ipa-chart", function (d) {
+  BUILDERS.ipa = function (d) {
     var dim = function (name) { return L["dim." + name] || name; };
     return { animation: false, grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
       tooltip: { formatter: function (p) { var it = d.items[p.dataIndex];
@@ -116,9 +101,9 @@
         label: { show: true, position: "top", color: MUTED, fontSize: 10, formatter: function (p) { return dim(p.name); } },
         markLine: { silent: true, symbol: "none", lineStyle: { color: MUTED, type: "dashed" },
                     data: [{ xAxis: d.performance_cut }, { yAxis: d.importance_cut }] } }] };
-  });
+  };
 
-  draw("model-chart", function (d) {
+  BUILDERS.model = function (d) {
     var place = { IMAG: [0, 1], EXPE: [1, 0], QUAL: [2, 0], VAL: [2, 2], SAT: [3, 1], COMP: [4, 0], LOY: [5, 1] };
     return { animation: false, tooltip: {},
       series: [{ type: "graph", layout: "none", roam: false, symbolSize: 54, edgeSymbol: ["none", "arrow"], edgeSymbolSize: 9,
@@ -129,14 +114,24 @@
         links: d.edges.map(function (e) { return { source: e.from, target: e.to,
           label: { show: true, formatter: e.coefficient.toFixed(2), fontSize: 10, color: "#0f172a" },
           lineStyle: { width: 1 + Math.abs(e.coefficient) * 4, color: e.coefficient < 0 ? RED : MUTED, curveness: 0.08 } }; }) }] };
-  });
+  };
 
-  draw("index-chart", function (d) {
+  BUILDERS.index = function (d) {
     return { animation: false, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return Number(v).toFixed(1); } },
       xAxis: axis({ type: "category", data: d.waves.map(function (w) { return w.wave; }) }),
       yAxis: axis({ type: "value", min: 0, max: 100 }),
       series: [{ type: "line", name: L["chart.index"], data: d.waves.map(function (w) { return w.index; }),
                  itemStyle: { color: BLUE }, areaStyle: { opacity: 0.08 }, symbolSize: 7 }] };
+  };
+
+  document.querySelectorAll(".sv-chart[data-kind]").forEach(function (el) {
+    var build = BUILDERS[el.getAttribute("data-kind")];
+    var source = document.getElementById(el.id + "-data");
+    if (!build || !source || typeof echarts === "undefined") { return; }
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(build(JSON.parse(source.textContent)));
+    el.setAttribute("data-drawn", "1");
+    window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
