@@ -181,3 +181,13 @@ API_MIRRORS |= {
     ("GET", "/api/v1/home"): (("GET", "/"),),
     ("GET", "/api/v1/customers/{customer_id}/timeline"): (("GET", "/customers/{customer_id}/timeline"),),
 }
+
+# Messaging and survey sending (issues 14, 16): the log and a survey's sending rules and waves twin their pages;
+# queueing one message is for integrations (no page queues a single message).
+API_MIRRORS |= {
+    ("GET", "/api/v1/messages"): (("GET", "/messages"),),
+    ("POST", "/api/v1/messages"): "messaging:write",
+    ("GET", "/api/v1/surveys/{survey_id}/sending"): (("GET", "/surveys/{survey_id}/sending"),),
+    ("PUT", "/api/v1/surveys/{survey_id}/sending"): (("POST", "/surveys/{survey_id}/sending"),),
+    ("POST", "/api/v1/surveys/{survey_id}/waves"): (("POST", "/surveys/{survey_id}/sending/wave"),),
+}
