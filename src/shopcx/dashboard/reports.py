@@ -14,7 +14,7 @@ from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
 from ..web.templating import render
-from . import weekly
+from . import internal, weekly
 from .models import WeeklyReport
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -70,3 +70,18 @@ def dashboard_weekly_report(request: Request, report_id: RowId, viewer: Viewer =
     return render(request, "dashboard/weekly.html", {
         "report": report, "shop": shops.get_shop_by_id(session, report.shop_id),
         "sentences": [weekly.sentence(rows[k], viewer.locale) for k in report.content["movements"]]}, viewer=viewer)
+
+
+@router.get("/internal/enps")
+def dashboard_enps(request: Request, viewer: Viewer = Depends(require("surveys:read")), session: Session = PageSession):
+    """Staff satisfaction (eNPS) by quarter; a quarter with fewer than 5 answers is not shown."""
+    return render(request, "dashboard/enps.html", {"results": internal.enps_results(session),
+                                                   "min_group": internal.MIN_GROUP}, viewer=viewer)
+
+
+@router.get("/coaching")
+def dashboard_coaching(request: Request, viewer: Viewer = Depends(require("desk:read")),
+                       session: Session = PageSession):
+    """My service figures beside the team's median; managers see each agent (alphabetically, never ranked)."""
+    context = internal.coaching(session, viewer.user_id, manager=viewer.can("staff:manage"))
+    return render(request, "dashboard/coaching.html", context, viewer=viewer)
