@@ -43,7 +43,9 @@ demo: install
 	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) demo --seed 7 --customers 3000 --skip-existing
 	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) serve
 
-test: install browser test-sqlite test-postgresql
+# The two backends run side by side (one per core); each prints its report when it ends.
+test: install browser
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 
 test-sqlite:
 	SHOPCX_TEST_DB=sqlite $(PY) -m pytest
