@@ -124,10 +124,13 @@ def actor():
 
 def pytest_collection_modifyitems(config, items):
     """A test that uses no database (pure rules, models, text) runs on SQLite only: on PostgreSQL it would repeat
-    the same computation, so that run deselects it (STYLE.md: pure-rule tests need one backend)."""
+    the same computation, so that run deselects it (STYLE.md: pure-rule tests need one backend). Browser tests
+    (marked `browser`) run on SQLite only too: they check what a page draws and does in Chromium; what the pages
+    store is checked on both backends by the page and service tests under each domain."""
     if backend() != "postgresql":
         return
-    pure = [item for item in items if not {"engine", "databases"} & set(getattr(item, "fixturenames", ()))]
+    pure = [item for item in items if not {"engine", "databases"} & set(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("browser") is not None]
     if pure:
         config.hook.pytest_deselected(items=pure)
         items[:] = [item for item in items if item not in pure]
