@@ -278,7 +278,7 @@ def test_api_docs_draw_without_internet(browser, live_server):
             page.click("details.user-menu > summary")  # the user's menu: API docs, shops, sign out
             page.click(f"a.nav-docs >> text=\"{link}\"")
             page.wait_for_url(base + "/docs")
-            expect(page.locator(".opblock").first).to_be_visible()
+            expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
             # Swagger UI draws the operations tag by tag: wait for more than a first tag's worth
             page.wait_for_function("document.querySelectorAll('.opblock').length > 20", timeout=30_000)
             _shot(page, f"docs-{locale}")

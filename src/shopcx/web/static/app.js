@@ -55,6 +55,15 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  // A choice that reloads the page (a shop picker): <select data-autosubmit> sends its form when it changes
+  // (an inline onchange would be refused by the Content Security Policy).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-autosubmit]") && field.form) {
+      field.form.submit();
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ordersChart);
   } else {
