@@ -18,11 +18,11 @@ def test_embedded_worker_dispatches_committed_events(fresh_db_url, engine):
     try:
         with db.session_scope() as session:
             events.emit(session, "customer_erased", "customer", 1, n=41)
-        stop = jobs.start_embedded(interval=0.05)
+        worker = jobs.start_embedded(interval=0.05)
         deadline = time.monotonic() + 10
         while not seen and time.monotonic() < deadline:
             time.sleep(0.05)
-        stop.set()
+        worker.stop()
         assert seen == [41]
         with db.session_scope() as session:
             event = session.scalar(select(events.OutboxEvent))

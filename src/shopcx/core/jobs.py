@@ -173,14 +173,29 @@ def run_embedded(stop: threading.Event, interval: float = 5.0) -> None:
             continue
         last_minute = minute
         for task in huey.read_periodic(minute):
+            if stop.is_set():
+                return
             try:
                 huey.execute(task)
             except Exception:
                 log.exception("embedded periodic task %s failed", task.name)
 
 
-def start_embedded(interval: float = 5.0) -> threading.Event:
-    """Start the embedded worker thread; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=run_embedded, args=(stop, interval), name="shopcx-embedded-worker", daemon=True).start()
-    return stop
+class EmbeddedWorker:
+    """The running embedded worker: `stop()` asks it to end and waits for the round in progress, so nothing it
+    started still uses the database after the web process (or a test) has moved on."""
+
+    def __init__(self, interval: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=run_embedded, args=(self._stop, interval),
+                                        name="shopcx-embedded-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def start_embedded(interval: float = 5.0) -> EmbeddedWorker:
+    """Start the embedded worker thread; call `stop()` on the result to end it."""
+    return EmbeddedWorker(interval)

@@ -126,7 +126,7 @@ async def _lifespan(_app: FastAPI):
         yield
     finally:
         if stop is not None:
-            stop.set()
+            stop.stop()
 
 
 def jsonable(errors):
