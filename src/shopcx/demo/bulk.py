@@ -9,6 +9,8 @@ from itertools import islice
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from ..core.db import note_bulk_write
+
 BATCH = 1000
 Progress = Callable[[str, int, int], None]  # (what, how many more done, total)
 
@@ -23,11 +25,13 @@ def insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
     """Insert rows and return their ids in the same order (one multi-row INSERT … RETURNING per batch)."""
     if not rows:
         return []
+    note_bulk_write(session, table.name, len(rows))
     return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
 
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
     if rows:
+        note_bulk_write(session, table.name, len(rows))
         session.execute(insert(table), rows)
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import JSON, Table, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..core.db import note_bulk_write
+
 # SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
 MAX_PARAMS = 30_000
 
@@ -53,6 +55,7 @@ def copy_rows(session: Session, table: Table, columns: Sequence[str], rows: list
     """Insert rows (tuples in `columns` order) as fast as the driver allows."""
     if not rows:
         return
+    note_bulk_write(session, table.name, len(rows))
     connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
@@ -102,6 +105,7 @@ def insert_ignoring(session: Session, table: Table, columns: Sequence[str], rows
     """Insert rows whose first column is the id, skipping conflicts; None if all went in, else the ids that did."""
     if not rows:
         return None
+    note_bulk_write(session, table.name, len(rows))
     connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
     target = ", ".join(quote(c) for c in conflict)
@@ -130,6 +134,7 @@ def insert_new(session: Session, table: Table, columns: Sequence[str], rows: lis
     """Multi-row INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING …: only the rows actually inserted."""
     if not rows:
         return []
+    note_bulk_write(session, table.name, len(rows))
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         return _insert_new_postgresql(connection, table, columns, rows, conflict, returning)
@@ -173,6 +178,7 @@ def insert_returning_ids(session: Session, table: Table, rows: list[dict]) -> li
     """Insert rows (Core, with every type's processing) and return their new ids in the order of rows."""
     if not rows:
         return []
+    note_bulk_write(session, table.name, len(rows))
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [row[0] for row in session.execute(stmt, rows)]
 
@@ -180,4 +186,5 @@ def insert_returning_ids(session: Session, table: Table, rows: list[dict]) -> li
 def insert_many(session: Session, table: Table, rows: list[dict]) -> None:
     """Core executemany, for the small tables (customers' JSON and the like)."""
     if rows:
+        note_bulk_write(session, table.name, len(rows))
         session.execute(insert(table), rows)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..core import clock
+from ..core.db import note_bulk_write
 from ..core.errors import NotFound
 from ..customers.models import Customer, CustomerIdentity
 from ..orders.models import Order
@@ -146,6 +147,7 @@ def insert_scores(session: Session, rows: Sequence[tuple]) -> None:
     """Append score rows (tuples in SCORE_COLUMNS order): COPY on PostgreSQL, executemany in batches on SQLite."""
     if not rows:
         return
+    note_bulk_write(session, "customer_score", len(rows))
     connection = session.connection()
     names = ", ".join(SCORE_COLUMNS)
     if connection.dialect.name == "postgresql":

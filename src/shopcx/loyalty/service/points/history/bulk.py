@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .....core.db import note_bulk_write
 from ....models import (
     LoyaltyAccount,
     PointsAllocation,
@@ -82,6 +83,8 @@ class BulkWriter:
         """Insert the rows added so far through the driver: COPY on PostgreSQL (on the writer thread), executemany
         on SQLite (values converted as the column types would, so the ORM reads them back unchanged)."""
         rows, self.rows = self.rows, defaultdict(list)
+        for name, added in rows.items():
+            note_bulk_write(self.session, name, len(added))
         self.wait()
         if not self.postgres:
             self._write(rows)
