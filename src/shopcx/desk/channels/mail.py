@@ -37,8 +37,6 @@ MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_KEPT_RAW = 25 * 1024 * 1024
 _SUBJECT_REF = re.compile(r"\[CX-(\d{1,18})-([0-9a-f]{10})\]")
 _HEADER_REF = re.compile(r"<ticket-(\d{1,18})\.([0-9a-f]{10})@shopcx>")
-
-
 _MAIL = b"shopcx.ticket-mail.v1:"
 _SIG_LENGTH = 10  # short enough for a subject line; a guess still has one chance in 2**40
 
