@@ -5,6 +5,8 @@ and noted, an unreadable message is kept raw."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import smtplib
 import socket
 from email import policy
@@ -13,6 +15,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import func, select
 
+from shopcx.core.settings import get_settings
 from shopcx.desk import service as desk
 from shopcx.desk.channels import mail
 from shopcx.desk.channels.smtp import controller
@@ -88,6 +91,15 @@ def test_a_forged_reference_opens_a_new_ticket_and_a_replay_does_nothing(session
     send(smtp, message("first", "one", Message_ID="<a@example.com>"))  # the same mail again
     assert len(tickets(session)) == 2
     assert session.scalar(select(func.count()).select_from(DeskInboundMail)) == 2
+
+
+def test_references_signed_before_core_tokens_still_find_their_ticket():
+    key = get_settings().resolved_secret_key().encode()
+    sig = hmac.new(key, b"shopcx.ticket-mail.v1:4711", hashlib.sha256).hexdigest()[:10]
+    assert mail.subject_tag(4711) == f"[CX-4711-{sig}]" and mail.message_id(4711) == f"<ticket-4711.{sig}@shopcx>"
+    assert mail.referenced_ticket(f"Re: 杯盖 [CX-4711-{sig}]") == 4711
+    assert mail.referenced_ticket("Re:", f"<ticket-4711.{sig}@shopcx>") == 4711
+    assert mail.referenced_ticket(f"Re: [CX-4712-{sig}]") is None
 
 
 def test_a_21mb_attachment_is_refused_by_name_and_the_rest_is_kept(session, shop, smtp):

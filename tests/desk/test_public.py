@@ -4,11 +4,15 @@ what was typed, the signed link, a reply and the rating."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 
 import pytest
 from sqlalchemy import func, select
 
+from shopcx.core import clock
+from shopcx.core.settings import get_settings
 from shopcx.desk import service as desk
 from shopcx.desk.channels import intake
 from shopcx.desk.models import Ticket
@@ -60,6 +64,16 @@ def test_a_complaint_goes_to_its_status_page_and_the_buyer_replies(client, sessi
     forged = client.post(f"/t/{token}/reply", data={"body": "x", "form_token": "nope", "lang": "en"})
     assert forged.status_code == 403
     assert client.get(f"/t/{token[:-2]}xx").status_code == 404
+
+
+def test_a_link_signed_before_core_tokens_still_opens(client, session, shop):
+    assert post(client).status_code == 303
+    ticket, key = session.scalar(select(Ticket)), get_settings().resolved_secret_key().encode()
+    payload = f"{ticket.id}.{int(clock.now().timestamp()) + 3600}"
+    token = f"{payload}.{hmac.new(key, b'shopcx.ticket-link.v1:' + payload.encode(), hashlib.sha256).hexdigest()}"
+    assert intake.links.verify(token) == ticket.id and client.get(f"/t/{token}").status_code == 200
+    form = hmac.new(key, b"shopcx.ticket-form.v1:" + token.encode(), hashlib.sha256).hexdigest()
+    assert intake.links.form_token(token) == form and intake.links.form_token_matches(token, form)
 
 
 def test_a_refused_lookup_keeps_what_was_typed(client, session, shop):

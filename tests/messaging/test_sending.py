@@ -3,6 +3,9 @@ crash, unsubscribe while sending, quiet hours, caps, demo and erased customers, 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +13,7 @@ from sqlalchemy import select
 
 from shopcx.core import clock
 from shopcx.core.errors import InvalidInput
+from shopcx.core.settings import get_settings
 from shopcx.messaging import links, service
 from shopcx.messaging.models import Message, Suppression
 from shopcx.messaging.sender import _claim, send_due
@@ -58,6 +62,14 @@ def test_delivers_with_unsubscribe_headers_and_tracked_links(session, shop, make
     assert "退订" in text
     row = status_of(session, queued)
     assert (row.status, row.provider, row.attempts) == ("sent", "smtp", 1)
+
+
+def test_links_signed_before_core_tokens_still_open():
+    key = get_settings().resolved_secret_key().encode()
+    for kind, target in (("u", ""), ("c", "https://shop.example.com/s/a.b?x=1")):
+        payload = base64.urlsafe_b64encode(f"{kind}.77.{target}".encode()).decode().rstrip("=")
+        token = f"{payload}.{hmac.new(key, b'shopcx-message:' + payload.encode(), hashlib.sha256).hexdigest()}"
+        assert links.verify(token, kind) == (77, target) and links.sign(kind, 77, target) == token
 
 
 def test_queueing_twice_keeps_one_message(session, shop, make_buyer, configured, smtp_server):

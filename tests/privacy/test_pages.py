@@ -4,6 +4,8 @@ export download, an erasure that asks first about an open ticket, staff views of
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import re
 import zipfile
@@ -12,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from shopcx.core import clock
+from shopcx.core.settings import get_settings
 from shopcx.imports.models import ImportJob, ImportReject
 from shopcx.privacy import erasure, service
 from shopcx.privacy.models import DataRequest, PiiView
@@ -47,6 +50,13 @@ def test_buyer_asks_with_the_code_sent_to_the_phone_on_record(client, session):
     other = client.post("/data-request", data={"csrf_token": csrf_of(page.text), "kind": "erase",
                                                "contact": "13700000000"})
     assert other.status_code == 200 and "sandbox-code" not in other.text
+
+
+def test_the_code_is_kept_as_a_hash_under_the_site_key(session):
+    _buyer(session)
+    request, code = service.start_public_request(session, "export", PHONE)
+    key = get_settings().resolved_secret_key().encode()
+    assert request.code_hash == hmac.new(key, f"data-request:{request.id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def test_staff_record_export_and_erase_with_confirmation(login, session):

@@ -4,6 +4,8 @@ a bot filling the hidden field stores nothing, and one address is held to PUBLIC
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopcx.core import clock
+from shopcx.core.settings import get_settings
 from shopcx.staff.service import SYSTEM
 from shopcx.surveys import service
 from shopcx.surveys.tables import Answer, Response
@@ -78,6 +81,12 @@ def test_one_address_is_held_to_the_hourly_limit(session, survey):
     assert service.answer_public(session, token, form, locale="zh", address="198.51.100.2") is not None
     with clock.frozen_at(NOW + timedelta(hours=1, seconds=1)):
         assert service.answer_public(session, token, form, locale="zh", address="203.0.113.7") is not None
+
+
+def test_the_address_is_kept_as_the_same_keyed_hash_as_before():
+    key = get_settings().resolved_secret_key().encode()
+    expected = hmac.new(key, b"shopcx.survey-address.v1:203.0.113.9", hashlib.sha256).hexdigest()
+    assert service.address_hash("203.0.113.9") == expected
 
 
 def test_the_limit_and_a_missing_answer_are_said_in_the_page_language(client, session, survey):

@@ -3,7 +3,10 @@ signed, single-use and expire, partial and final answers, and the headline measu
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -153,6 +156,19 @@ def test_forged_altered_and_expired_links_are_refused(session, shop, buyers, act
     with clock.frozen_at(NOW + timedelta(days=7, seconds=1)), pytest.raises(service.LinkRefused) as caught:
         service.open_link(session, link.token)
     assert caught.value.code == "survey_link_expired"
+
+
+def test_a_link_signed_before_core_tokens_still_opens(session, shop, buyers, actor):
+    from shopcx.core.settings import get_settings
+
+    survey = published_csat(session, shop, actor)
+    with clock.frozen_at(NOW):
+        (link, *_), _ = service.invite(session, survey, buyers, wave="w1", days=7, actor=actor)
+    raw = f"{link.invitation_id}.{int((NOW + timedelta(days=7)).timestamp())}"
+    payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    key = get_settings().resolved_secret_key().encode()
+    token = f"{payload}.{hmac.new(key, b'shopcx.survey-link.v1:' + payload.encode(), hashlib.sha256).hexdigest()}"
+    assert token == link.token and service.open_link(session, token).id == link.invitation_id
 
 
 def test_demo_customers_never_get_a_link(session, shop, actor):

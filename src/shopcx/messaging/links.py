@@ -1,16 +1,13 @@
 """Signed links in messages: the one-click unsubscribe page and tracked redirects (a click is recorded, then the
 buyer goes on to the real address). A token is base64(kind.message id.target) and its HMAC-SHA256 with the
-secret key, so neither the message nor the target can be changed without breaking it."""
+secret key (core/tokens.py), so neither the message nor the target can be changed without breaking it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
+from ..core import tokens
 from ..core.errors import NotFound
-from ..core.security import hmac_sha256_hex, signature_matches
-from ..core.settings import get_settings
 from .config import get_messaging_settings
 
 _PURPOSE = b"shopcx-message:"
@@ -22,32 +19,19 @@ class LinkRefused(NotFound):
     """A message link that is forged or changed."""
 
 
-def _secret() -> str:
-    return get_settings().resolved_secret_key()
-
-
 def sign(kind: str, message_id: int, target: str = "") -> str:
-    """A token for one message and kind ('u' unsubscribe, 'c' click with its target address)."""
-    payload = base64.urlsafe_b64encode(f"{kind}.{message_id}.{target}".encode()).decode().rstrip("=")
-    return f"{payload}.{hmac_sha256_hex(_secret(), _PURPOSE + payload.encode())}"
+    """A token for one message and kind ('u' unsubscribe, 'c' click with its target address); it does not expire."""
+    return tokens.sign_token(_PURPOSE, kind, message_id, target, expires=None)
 
 
 def verify(token: str, kind: str) -> tuple[int, str]:
     """(message id, target) of a token of this kind; LinkRefused for anything forged or changed."""
-    if not token or len(token) > MAX_TOKEN or token.count(".") != 1 or not token.isascii():
-        raise LinkRefused("message_link_invalid", "this link is not valid")
-    payload, signature = token.split(".")
-    if not signature_matches(_secret(), _PURPOSE + payload.encode(), signature):
-        raise LinkRefused("message_link_invalid", "this link is not valid")
-    try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
-        got_kind, message_id, target = raw.split(".", 2)
-        number = int(message_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise LinkRefused("message_link_invalid", "this link is not valid") from None
-    if got_kind != kind:
-        raise LinkRefused("message_link_invalid", "this link is not valid")
-    return number, target
+    refused = LinkRefused("message_link_invalid", "this link is not valid")
+    (got_kind, message_id, target), _ = tokens.read_token(_PURPOSE, token, fields=3, expiring=False,
+                                                          max_len=MAX_TOKEN, invalid=refused)
+    if got_kind != kind or not message_id.isdecimal():
+        raise refused
+    return int(message_id), target
 
 
 def base_url() -> str:

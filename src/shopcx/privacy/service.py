@@ -10,11 +10,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import clock
+from ..core import clock, tokens
 from ..core.calendar import WorkCalendar
 from ..core.errors import Conflict, InvalidInput, NotFound
-from ..core.security import hmac_sha256_hex, mask_email, mask_phone
-from ..core.settings import get_settings
+from ..core.security import mask_email, mask_phone
 from ..customers import service as customers
 from ..staff.service import Actor, audit
 from .models import KINDS, DataRequest, PrivacySettings
@@ -62,7 +61,7 @@ def due_on(start: date, working_days: int, calendar: WorkCalendar | None = None)
 
 
 def _code_hash(request_id: int, code: str) -> str:
-    return hmac_sha256_hex(get_settings().secret_key or "shopcx", f"data-request:{request_id}:{code}".encode())
+    return tokens.mac(b"data-request:", f"{request_id}:{code}")
 
 
 def _check_kind(kind: str) -> str:

@@ -2,7 +2,7 @@
 link, and the staff list of late and stalled parcels.
 
 A tracking link is "<order id>.<expiry>" signed with HMAC-SHA256 under the site's key and its own purpose prefix
-(no other signature made with that key can pass for it); it carries no personal data.
+(core/tokens.py, clear layout: no other signature made with that key can pass for it); it carries no personal data.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, tokens
 from ...core.errors import InvalidInput, NotFound
-from ...core.security import hmac_sha256_hex, signature_matches
-from ...core.settings import get_settings
 from ...orders import service as orders
 from ...staff.service import Actor, audit
 from ..models import parcels as rules
@@ -29,21 +27,14 @@ SCAN_STATUSES = ("in_transit", "out_for_delivery")
 
 def tracking_token(order_id: int, *, days: int = LINK_DAYS) -> str:
     """A signed link token to one order's tracking page."""
-    payload = f"{order_id}.{int((clock.now() + timedelta(days=days)).timestamp())}"
-    return f"{payload}.{hmac_sha256_hex(get_settings().resolved_secret_key(), _PURPOSE + payload.encode())}"
+    return tokens.sign_token(_PURPOSE, order_id, expires=clock.now() + timedelta(days=days), clear=True)
 
 
 def verify_token(token: str) -> int:
     """The order id of a valid, unexpired token; NotFound otherwise (answered like a missing page)."""
-    parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(token) > 200:
-        raise NotFound("tracking_link_invalid", "this tracking link is not valid")
-    payload = f"{parts[0]}.{parts[1]}"
-    if not signature_matches(get_settings().resolved_secret_key(), _PURPOSE + payload.encode(), parts[2]):
-        raise NotFound("tracking_link_invalid", "this tracking link is not valid")
-    if clock.now().timestamp() >= int(parts[1]):
-        raise NotFound("tracking_link_invalid", "this tracking link has expired")
-    return int(parts[0])
+    return tokens.read_id(_PURPOSE, token, clear=True,
+                          invalid=NotFound("tracking_link_invalid", "this tracking link is not valid"),
+                          expired=NotFound("tracking_link_invalid", "this tracking link has expired"))[0]
 
 
 def record_scan(session: Session, shipment_id: int, status: str, at: datetime, *, location: str | None = None,

@@ -23,10 +23,9 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, tokens
 from ...core.errors import NotFound, ShopCXError
-from ...core.security import hmac_sha256_hex, sha256_hex
-from ...core.settings import get_settings
+from ...core.security import sha256_hex
 from ...customers import service as customers
 from ...customers.schemas import CustomerIn
 from ..models import Ticket, TicketMessage
@@ -38,10 +37,12 @@ MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_KEPT_RAW = 25 * 1024 * 1024
 _SUBJECT_REF = re.compile(r"\[CX-(\d{1,18})-([0-9a-f]{10})\]")
 _HEADER_REF = re.compile(r"<ticket-(\d{1,18})\.([0-9a-f]{10})@shopcx>")
+_MAIL = b"shopcx.ticket-mail.v1:"
+_SIG_LENGTH = 10  # short enough for a subject line; a guess still has one chance in 2**40
 
 
 def _sig(ticket_id: int) -> str:
-    return hmac_sha256_hex(get_settings().resolved_secret_key(), f"shopcx.ticket-mail.v1:{ticket_id}".encode())[:10]
+    return tokens.mac(_MAIL, str(ticket_id))[:_SIG_LENGTH]
 
 
 def subject_tag(ticket_id: int) -> str:
@@ -58,7 +59,7 @@ def referenced_ticket(subject: str, *headers: str) -> int | None:
     """The ticket a mail answers, by a correctly signed reference in the headers or the subject."""
     for pattern, text in [(_HEADER_REF, " ".join(headers)), (_SUBJECT_REF, subject)]:
         for number, sig in pattern.findall(text or ""):
-            if sig == _sig(int(number)):
+            if tokens.mac_matches(_MAIL, str(int(number)), sig, length=_SIG_LENGTH):
                 return int(number)
     return None
 

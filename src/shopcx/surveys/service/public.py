@@ -11,10 +11,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, tokens
 from ...core.errors import Conflict, TooManyRequests
-from ...core.security import hmac_sha256_hex
-from ...core.settings import get_settings
 from ...staff.service import Actor, audit
 from ..questions import parse_answers
 from ..tables import Answer, Response, Survey, SurveyVersion
@@ -57,7 +55,7 @@ def public_survey(session: Session, token: str) -> tuple[Survey, SurveyVersion]:
 
 def address_hash(address: str | None) -> str:
     """The address as a keyed hash: enough to count answers from one place, not to find where it is."""
-    return hmac_sha256_hex(get_settings().resolved_secret_key(), _ADDRESS + (address or "-").encode())
+    return tokens.mac(_ADDRESS, address or "-")
 
 
 def answer_public(session: Session, token: str, form: dict, *, locale: str, address: str | None,
