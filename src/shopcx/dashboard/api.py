@@ -10,11 +10,8 @@ from ..customers import service as customers
 from ..staff.service import Actor
 from ..web.api import API_ERRORS, SessionDep, TokenActor, bearer_scheme
 from ..web.deps import RowId, require_scope
-from . import attention as today_list
-from . import figures as loop
-from . import targets as goals
 from . import timeline as activity
-from .pages import chosen_shop
+from .pages import home_context
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["home"])
 
@@ -22,13 +19,13 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], resp
 @router.get("/home")
 def home_figures(actor: TokenActor, session: SessionDep,
                  shop: Annotated[str, Query(description="A shop's id; empty = all shops")] = "") -> dict:
-    """The home page's figures and today's list that the token's scopes reach (any valid token; one shop or all)."""
-    listed, one = chosen_shop(session, shop)
-    found = loop.figures(session, listed, one, can=actor.allows,
-                         targets=goals.targets_for(session, one.id if one else None))
-    items = today_list.attention(session, listed, one, can=actor.allows)
-    return {"shop": one.code if one else None, "figures": [f.as_dict() for f in found],
-            "attention": [i.as_dict() for i in items]}
+    """The home page's figures and today's list that the token's scopes reach (any valid token; one shop or all),
+    with when the figures were computed and whether a recomputation is under way (a large shop's are kept)."""
+    context = home_context(session, actor.allows, shop)
+    one, kept = context["shop"], context["kept"]
+    return {"shop": one.code if one else None, "computed_at": kept.computed_at.isoformat(),
+            "refreshing": kept.refreshing, "figures": [f.as_dict() for f in context["figures"]],
+            "attention": [i.as_dict() for i in context["items"]]}
 
 
 @router.get("/customers/{customer_id}/timeline", tags=["customers"])

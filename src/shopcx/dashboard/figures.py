@@ -6,6 +6,7 @@ A figure whose source has no data yet is left out: the home page has no empty ca
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -210,6 +211,13 @@ ORDER = ("nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logi
          "repurchase_rate", "value_at_stake", "lifecycle", "tier_mix", "points_liability")
 
 
+def visible(found: list[Figure], *, can: Callable[[str], bool], targets: dict[str, float] | None) -> list[Figure]:
+    """The figures a viewer may see, with the owner's targets, in the loop's order."""
+    shown = [dataclasses.replace(f, target=(targets or {}).get(f.key)) for f in found if can(f.permission)]
+    rank = {key: i for i, key in enumerate(ORDER)}
+    return sorted(shown, key=lambda f: rank.get(f.key, len(ORDER)))
+
+
 def figures(session: Session, shops: list[Shop], one: Shop | None, *, can: Callable[[str], bool],
             targets: dict[str, float] | None = None) -> list[Figure]:
     """Every figure the viewer may see, for one shop (one) or all (one None), in the loop's order."""
@@ -218,8 +226,5 @@ def figures(session: Session, shops: list[Shop], one: Shop | None, *, can: Calla
     chosen = [one] if one is not None else shops
     found: list[Figure] = []
     for collect in COLLECTORS:
-        found.extend(f for f in collect(session, chosen, one, today) if can(f.permission))
-    for f in found:
-        f.target = (targets or {}).get(f.key)
-    rank = {key: i for i, key in enumerate(ORDER)}
-    return sorted(found, key=lambda f: rank.get(f.key, len(ORDER)))
+        found.extend(collect(session, chosen, one, today))
+    return visible(found, can=can, targets=targets)

@@ -1,5 +1,6 @@
 """The weekly report's schedule: every hour the worker builds last week's report for each shop where it is Monday
-09:00 or later, shop-local, and the report is not built yet (so a worker that was down catches up)."""
+09:00 or later, shop-local, and the report is not built yet (so a worker that was down catches up). The home
+page's kept figures: marked stale by the events of their sources, recomputed every minute when stale."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from huey import crontab
 
 from ..core import clock, db, jobs
 from ..staff.service import Actor
+from . import snapshots
 from .weekly import build_report, due_shops
 
 log = logging.getLogger("shopcx.dashboard")
@@ -25,5 +27,29 @@ def build_due_reports() -> int:
     return built
 
 
+# Events that change a figure of the home page (orders, refunds, imports, reviews, tickets, tiers, surveys,
+# referrals, erasures). Changes without an event are caught by the snapshot's age (snapshots.MAX_AGE).
+FIGURE_TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
+                 "order_cancelled", "order_refunded", "orders_imported", "review_received", "review_revised",
+                 "ticket_closed", "member_tier_changed", "survey_detractor", "referral_rewarded", "customer_erased")
+
+
+def _figures_changed(session, event) -> None:
+    shop_id = (event.payload or {}).get("shop_id")
+    snapshots.mark_stale(session, shop_id if isinstance(shop_id, int) else None)
+
+
+for _topic in FIGURE_TOPICS:
+    jobs.on_event(_topic)(_figures_changed)
+
+
+def refresh_home_snapshots() -> int:
+    refreshed = snapshots.refresh_stale()
+    if refreshed:
+        log.info("home snapshots recomputed: %s", refreshed)
+    return refreshed
+
+
 def register_periodic() -> None:
     jobs.queue().periodic_task(crontab(minute="5"), name="dashboard_weekly_reports")(build_due_reports)
+    jobs.queue().periodic_task(crontab(minute="*"), name="dashboard_home_snapshots")(refresh_home_snapshots)

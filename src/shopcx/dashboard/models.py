@@ -1,11 +1,11 @@
-"""Dashboard tables: the owner's target per figure (per shop, or for all shops when shop_id is null) and the
-weekly reports."""
+"""Dashboard tables: the owner's target per figure (per shop, or for all shops when shop_id is null), the weekly
+reports, and the home page's kept figures."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, BigId, UTCDateTime
@@ -37,4 +37,19 @@ class WeeklyReport(Base):
     week_on: Mapped[date] = mapped_column(Date)  # the Monday the week starts on
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
     built_by: Mapped[str] = mapped_column(String(120))
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class HomeSnapshot(Base):
+    """The home page's figures for one scope ("all" or "shop:<id>") as last computed: what a large shop's home page
+    shows while the worker recomputes them (snapshots.py)."""
+
+    __tablename__ = "home_snapshot"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), unique=True)
+    day: Mapped[date] = mapped_column(Date)  # the shop-local day the figures were computed for
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    compute_ms: Mapped[int] = mapped_column(Integer)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)  # set by the outbox when a source changed
     content: Mapped[dict] = mapped_column(JSON, default=dict)

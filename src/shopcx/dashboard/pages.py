@@ -11,15 +11,14 @@ from ..core.errors import InvalidInput
 from ..core.settings import get_settings
 from ..customers import service as customers
 from ..imports import service as imports
-from ..orders import service as orders
 from ..shops import service as shops
 from ..web import format as fmt
 from ..web.auth import PageSession, Viewer, current_viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
-from ..web.pages import monthly_figures
 from ..web.templating import render, wants_fragment
 from . import attention as today_list
 from . import figures as loop
+from . import snapshots
 from . import targets as goals
 from . import timeline as activity
 
@@ -74,25 +73,26 @@ def direction(figure: loop.Figure) -> str | None:
     return "up" if figure.value > figure.previous else "down" if figure.value < figure.previous else "flat"
 
 
-def home_context(session: Session, viewer: Viewer, shop: str) -> dict:
-    """Everything the home page shows; the API returns the same figures and list."""
+def home_context(session: Session, can, shop: str) -> dict:
+    """Everything the home page shows for a viewer (or token) allowed `can`; the API returns the same figures and
+    list. The aggregates come kept for a large shop (snapshots.py), with the time they were computed."""
     listed, one = chosen_shop(session, shop)
-    found = loop.figures(session, listed, one, can=viewer.can,
-                         targets=goals.targets_for(session, one.id if one else None))
-    items = today_list.attention(session, listed, one, can=viewer.can)
-    return {"shops": listed, "shop": one, "figures": found, "items": items}
+    kept = snapshots.home(session, listed, one)
+    found = loop.visible(kept.figures, can=can, targets=goals.targets_for(session, one.id if one else None))
+    items = today_list.attention(session, listed, one, can=can)
+    return {"shops": listed, "shop": one, "figures": found, "items": items, "kept": kept}
 
 
 @router.get("/")
 def home(request: Request, shop: str = "", viewer: Viewer = Depends(current_viewer), session: Session = PageSession):
     """The loop on one page: figures with trend, target and date; today's list; orders per month."""
     tz = get_settings().default_timezone
-    context = home_context(session, viewer, shop)
-    months = monthly_figures(session, tz)
+    context = home_context(session, viewer.can, shop)
+    months = context["kept"].months
     chart = {"months": [m["month"] for m in months], "orders": [m["orders"] for m in months],
              "label": i18n.t("home.chart_orders", viewer.locale)}
     jobs = imports.list_jobs(session, offset=0, limit=5)[0] if viewer.can("imports:run") else []
-    context |= {"stats": orders.stats(session), "months": months, "chart": chart, "jobs": jobs, "tz": tz,
+    context |= {"stats": context["kept"].stats, "months": months, "chart": chart, "jobs": jobs, "tz": tz,
                 "shown": shown, "spark": spark, "direction": direction, "shown_target": shown_target}
     return render(request, "dashboard/home.html", context, viewer=viewer)
 
