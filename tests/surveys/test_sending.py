@@ -197,7 +197,7 @@ def test_the_api_sets_rules_and_sends_a_wave(session, shop, make_buyer, client, 
     assert bad.status_code == 422 and bad.json()["field"] == "reminders"
     sent = client.post(f"/api/v1/surveys/{survey.id}/waves", json={"wave": "api-1", "customer_ids": ids,
                                                                         "sample": 2, "seed": 3}, headers=writer)
-    assert sent.json() == {"wave": "api-1", "queued": 2, "skipped": {}}
+    assert sent.json() == {"wave": "api-1", "drawn": 2, "queued": 2, "skipped": {}}
     log = client.get("/api/v1/messages?purpose=survey", headers=token("messaging:read")).json()
     assert log["total"] == 2 and {m["status"] for m in log["items"]} == {"queued"}
 
