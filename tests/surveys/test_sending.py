@@ -169,6 +169,35 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
     assert login("manager", locale="en").get(f"/surveys/{survey.id}/sending").text.count("Sending rules") == 1
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sending_page_sends_a_wave_to_a_lifecycle_stage(session, shop, make_buyer, login, lang):
+    from shopcx.insights.tables import AnalysisRun, CustomerScore
+
+    survey = published(session, shop)
+    buyers = [make_buyer(90 + n) for n in range(4)]
+    run = AnalysisRun(shop_id=shop.id, as_of_on=NOON.date(), currency="CNY", status="done", started_at=NOON,
+                      finished_at=NOON, customers=4, params={}, figures={})
+    session.add(run)
+    session.flush()
+    for n, buyer in enumerate(buyers):  # buyers 0 and 1 are repeat buyers, 2 and 3 first-time
+        session.add(CustomerScore(run_id=run.id, customer_id=buyer.id, stage="repeat" if n < 2 else "first_time",
+                                  segment="Loyal", r_score=3, f_score=3, m_score=3, recency_days=5, orders=2,
+                                  monetary_amount=100, p_alive=0.5, expected_purchases=0.5, expected_order_amount=100,
+                                  clv_amount=100, churn_risk=0.5, value_at_stake_amount=50))
+    session.flush()
+    owner = login("owner", locale=lang)
+    page = owner.get(f"/surveys/{survey.id}/sending").text
+    assert ('<option value="stage:repeat">重复购买<' if lang == "zh" else
+            '<option value="segment:cant_lose">Can&#39;t lose<') in page
+    both = owner.post(f"/surveys/{survey.id}/sending/wave", {"wave": "w1", "audience": "stage:repeat",
+                                                             "customers": str(buyers[3].id)})
+    assert both.status_code == 422 and ("二选一" if lang == "zh" else "one of the two") in both.text
+    sent = owner.post(f"/surveys/{survey.id}/sending/wave", {"wave": "w1", "audience": "stage:repeat"})
+    assert sent.status_code == 303 and "wave_2_0" in sent.headers["location"]
+    invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.survey_id == survey.id)))
+    assert invited == {buyers[0].id, buyers[1].id}
+
+
 def test_cli_sends_a_wave_from_a_file_with_progress(session, shop, make_buyer, tmp_path):
     from typer.testing import CliRunner
 
