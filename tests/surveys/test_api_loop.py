@@ -153,3 +153,39 @@ def test_detractors_follow_ups_listed_and_closed(client, role, session, shop, ma
     assert len(client.get(url, params={"status": "all"}, headers=role("analyst")).json()) == 2
     assert client.post("/api/v1/survey-followups/999999/close", json={"note": "x"},
                        headers=role("manager")).status_code == 404
+
+
+def test_personal_links_open_links_and_the_public_link(client, role, session, shop, make_buyer):
+    owner, analyst = role("owner"), role("analyst")
+    survey = service.create_from_preset(session, shop.id, "nps", actor=SYSTEM)
+    public = f"/api/v1/surveys/{survey.id}/public-link"
+    early = client.put(public, json={"open": True}, headers=owner)
+    assert early.status_code == 409 and early.json()["error"] == "survey_not_published"
+    service.publish(session, survey, actor=SYSTEM)
+    buyers = [make_buyer(n).id for n in range(2)]
+    session.flush()
+
+    body = {"customer_ids": [*buyers, 999_999], "wave": "chat-1", "days": 7}
+    assert client.post(f"/api/v1/surveys/{survey.id}/links", json=body, headers=analyst).status_code == 403
+    made = client.post(f"/api/v1/surveys/{survey.id}/links", json=body, headers=owner).json()
+    assert [x["customer_id"] for x in made["links"]] == buyers
+    assert made["skipped"] == [{"customer_id": 999_999, "reason": "unknown"}]
+    assert {x["expires_at"] for x in made["links"]} == {"2026-12-13T04:00:00Z"}
+    token = made["links"][0]["url"].rsplit("/s/", 1)[1]
+    assert service.open_link(session, token).customer_id == buyers[0]  # the URL carries a working link
+
+    opened = f"/api/v1/surveys/{survey.id}/open-links"
+    assert client.get(opened, headers=analyst).status_code == 403  # as the page's link list: writers only
+    service.answer(session, service.open_link(session, token), {"nps": "9"}, locale="zh", final=True)
+    session.flush()
+    left = client.get(opened, params={"wave": "chat-1"}, headers=owner).json()
+    assert [(x["customer_id"], x["url"]) for x in left] == [(buyers[1], made["links"][1]["url"])]
+
+    assert client.put(public, json={"open": True}, headers=analyst).status_code == 403
+    link = client.put(public, json={"open": True}, headers=owner).json()
+    assert link["open"] and client.put(public, json={"open": True}, headers=owner).json() == link  # the same link
+    assert service.public_survey(session, link["url"].rsplit("/p/", 1)[1])[0].id == survey.id
+    assert client.put(public, json={"open": False}, headers=owner).json() == {"open": False, "url": None}
+    session.expire_all()
+    with pytest.raises(service.LinkRefused):
+        service.public_survey(session, link["url"].rsplit("/p/", 1)[1])

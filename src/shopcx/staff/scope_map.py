@@ -209,3 +209,8 @@ API_MIRRORS |= {
     ("POST", "/api/v1/surveys/{survey_id}/imports"): (("POST", "/surveys/{survey_id}/import/run"),),
     ("GET", "/api/v1/surveys/{survey_id}/waves"): (("GET", "/surveys/{survey_id}/sending"),),
 }
+API_MIRRORS |= {
+    ("POST", "/api/v1/surveys/{survey_id}/links"): (("POST", "/surveys/{survey_id}/links"),),
+    ("GET", "/api/v1/surveys/{survey_id}/open-links"): (("GET", "/surveys/{survey_id}/sending/links.xlsx"),),
+    ("PUT", "/api/v1/surveys/{survey_id}/public-link"): (("POST", "/surveys/{survey_id}/public"),),
+}

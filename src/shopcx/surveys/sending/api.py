@@ -1,19 +1,22 @@
 """Survey sending over JSON: a survey's sending rules (channel, trigger, reminders, fatigue cap, quota; read and
-change), its waves, and a wave to listed customers, an RFM segment or a lifecycle stage of the latest analysis, or a
-seeded sample of them, with `surveys:read` / `surveys:write` as the pages."""
+change), its waves, a wave to listed customers, an RFM segment or a lifecycle stage of the latest analysis, or a
+seeded sample of them; personal links for agents who send by platform chat, a wave's open links, and the public
+link opened or closed; with `surveys:read` / `surveys:write` as the pages."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from ...messaging import service as messaging
 from ...shops import service as shops
 from ...staff.service import Actor
 from ...web.api import API_ERRORS, SessionDep, bearer_scheme
 from ...web.deps import RowId, require_scope
 from .. import service as surveys
+from ..service.links import link_token
 from . import service
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["surveys"])
@@ -44,6 +47,16 @@ class SendingIn(BaseModel):
     fatigue_days: int | None = Field(default=None, description="no person surveyed twice within these days")
     quota: int | None = Field(default=None, description="answers per wave at most; 0 = no quota")
     link_days: int | None = None
+
+
+class LinksIn(BaseModel):
+    customer_ids: list[int] = Field(min_length=1, max_length=5000)
+    wave: str = Field(min_length=1, max_length=20)
+    days: int = Field(default=30, ge=1, le=365, description="how many days each link works")
+
+
+class PublicLinkIn(BaseModel):
+    open: bool = Field(description="true: open (or keep) the anonymous public link; false: close it")
 
 
 def _survey(session, survey_id: int):
@@ -78,3 +91,32 @@ def surveys_api_wave(survey_id: RowId, data: WaveIn, actor: Writer, session: Ses
     result = service.send_wave(session, survey, people, wave=data.wave, sample=data.sample, seed=data.seed,
                                channel=data.channel, audience=audience, actor=actor)
     return {"wave": result.wave, "drawn": result.drawn, "queued": result.queued, "skipped": result.reasons()}
+
+
+@router.post("/surveys/{survey_id}/links", summary="Personal links for listed customers, for agents who send them "
+                                                   "by platform chat (nothing is sent)")
+def surveys_api_links(survey_id: RowId, data: LinksIn, actor: Writer, session: SessionDep) -> dict:
+    issued, skipped = surveys.invite(session, _survey(session, survey_id), data.customer_ids, wave=data.wave,
+                                     channel="chat", days=data.days, actor=actor)
+    base = messaging.public_url()
+    return {"links": [{"customer_id": x.customer_id, "url": f"{base}/s/{x.token}", "expires_at": x.expires_at}
+                      for x in issued],
+            "skipped": [{"customer_id": cid, "reason": reason} for cid, reason in skipped]}
+
+
+@router.get("/surveys/{survey_id}/open-links", summary="A wave's links not yet answered nor expired (all waves "
+                                                       "without one)")
+def surveys_api_open_links(survey_id: RowId, actor: Writer, session: SessionDep,
+                           wave: Annotated[str, Query(max_length=20)] = "") -> list[dict]:
+    base = messaging.public_url()
+    return [{"customer_id": r.customer_id, "wave": r.wave, "url": f"{base}/s/{link_token(r)}",
+             "expires_at": r.expires_at} for r in service.open_links(session, _survey(session, survey_id), wave)]
+
+
+@router.put("/surveys/{survey_id}/public-link", summary="Open or close the survey's anonymous public link")
+def surveys_api_public_link(survey_id: RowId, data: PublicLinkIn, actor: Writer, session: SessionDep) -> dict:
+    survey = _survey(session, survey_id)
+    if not data.open:
+        surveys.close_public_link(session, survey, actor=actor)
+        return {"open": False, "url": None}
+    return {"open": True, "url": f"{messaging.public_url()}/p/{surveys.open_public_link(session, survey, actor=actor)}"}
