@@ -7,14 +7,13 @@ token with only the scopes of a role that may not do it."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from shopcx.core import clock
 from shopcx.customers.models import CustomerIdentity
-from shopcx.insights.tables import AnalysisRun, CustomerScore
 from shopcx.staff.service import SYSTEM
 from shopcx.surveys import service
 from shopcx.surveys.tables import Invitation
@@ -23,6 +22,7 @@ from ..api.conftest import client, token  # noqa: F401
 from ..factories import make_shop
 from ..messaging.conftest import make_buyer, shop  # noqa: F401
 from ..web.conftest import make_user  # noqa: F401
+from .factories import scored_run
 from .test_api_results import role  # noqa: F401
 
 NOW = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
@@ -85,18 +85,9 @@ def test_sending_rules_and_waves_to_a_segment_or_a_stage(client, role, session, 
 
     missing = client.post(url, json=wave, headers=owner)
     assert missing.status_code == 404 and missing.json()["error"] == "analysis_not_found"
-    run = AnalysisRun(shop_id=None, as_of_on=date(2026, 12, 1), currency="CNY", status="done", started_at=NOW,
-                      finished_at=NOW, customers=7, params={}, figures={})
-    session.add(run)
-    session.flush()
     # buyers 0, 2, 4 and the other shop's customer are champions; 1, 3, 5 at risk; stage repeat for 0–2
-    for n, person in enumerate([*buyers, elsewhere]):
-        session.add(CustomerScore(run_id=run.id, customer_id=person.id, stage="repeat" if n < 3 else "at_risk",
-                                  segment="Champions" if n % 2 == 0 else "At risk", r_score=3, f_score=3, m_score=3,
-                                  recency_days=10, orders=2, monetary_amount=1000, p_alive=0.5,
-                                  expected_purchases=0.5, expected_order_amount=1000, clv_amount=1000, churn_risk=0.5,
-                                  value_at_stake_amount=100))
-    session.flush()
+    scored_run(session, None, {p.id: ("repeat" if n < 3 else "at_risk", "Champions" if n % 2 == 0 else "At risk")
+                               for n, p in enumerate([*buyers, elsewhere])})
 
     settings = f"/api/v1/surveys/{survey.id}/sending"
     assert client.put(settings, json={"fatigue_days": 0}, headers=analyst).status_code == 403

@@ -24,6 +24,7 @@ from ..api.conftest import token  # noqa: F401
 from ..factories import make_order
 from ..messaging.conftest import configured, make_buyer, shop, smtp_server  # noqa: F401
 from ..web.conftest import client, login, make_user  # noqa: F401
+from .factories import scored_run
 
 NOON = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 TOKEN = re.compile(r"/s/([A-Za-z0-9_\-]+\.[0-9a-f]{64})")
@@ -171,20 +172,10 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_sending_page_sends_a_wave_to_a_lifecycle_stage(session, shop, make_buyer, login, lang):
-    from shopcx.insights.tables import AnalysisRun, CustomerScore
-
     survey = published(session, shop)
     buyers = [make_buyer(90 + n) for n in range(4)]
-    run = AnalysisRun(shop_id=shop.id, as_of_on=NOON.date(), currency="CNY", status="done", started_at=NOON,
-                      finished_at=NOON, customers=4, params={}, figures={})
-    session.add(run)
-    session.flush()
-    for n, buyer in enumerate(buyers):  # buyers 0 and 1 are repeat buyers, 2 and 3 first-time
-        session.add(CustomerScore(run_id=run.id, customer_id=buyer.id, stage="repeat" if n < 2 else "first_time",
-                                  segment="Loyal", r_score=3, f_score=3, m_score=3, recency_days=5, orders=2,
-                                  monetary_amount=100, p_alive=0.5, expected_purchases=0.5, expected_order_amount=100,
-                                  clv_amount=100, churn_risk=0.5, value_at_stake_amount=50))
-    session.flush()
+    # buyers 0 and 1 are repeat buyers, 2 and 3 first-time
+    scored_run(session, shop.id, {b.id: ("repeat" if n < 2 else "first_time", "Loyal") for n, b in enumerate(buyers)})
     owner = login("owner", locale=lang)
     page = owner.get(f"/surveys/{survey.id}/sending").text
     assert ('<option value="stage:repeat">重复购买<' if lang == "zh" else
@@ -229,6 +220,25 @@ def test_the_api_sets_rules_and_sends_a_wave(session, shop, make_buyer, client, 
     assert sent.json() == {"wave": "api-1", "drawn": 2, "queued": 2, "skipped": {}}
     log = client.get("/api/v1/messages?purpose=survey", headers=token("messaging:read")).json()
     assert log["total"] == 2 and {m["status"] for m in log["items"]} == {"queued"}
+
+
+def test_cli_sends_a_wave_to_an_rfm_segment(session, shop, make_buyer):
+    from typer.testing import CliRunner
+
+    from shopcx.cli import app
+
+    survey = published(session, shop)
+    buyers = [make_buyer(110 + n) for n in range(5)]
+    scored_run(session, shop.id, {b.id: ("repeat", "Can't lose" if n < 3 else "Loyal") for n, b in enumerate(buyers)})
+    session.flush()
+    done = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "2026-12",
+                                    "--segment", "cant_lose", "--no-deliver"])
+    assert done.exit_code == 0, done.output
+    assert "3 invitations queued" in done.output
+    assert {m.customer_id for m in messages(session)} == {b.id for b in buyers[:3]}
+    wrong = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "w",
+                                     "--segment", "whales", "--no-deliver"])
+    assert wrong.exit_code != 0 and "segment" in wrong.output
 
 
 def test_a_closed_ticket_invites_the_complainant_to_the_effort_survey_once(session, shop, make_buyer):

@@ -84,10 +84,8 @@ def surveys_api_waves(survey_id: RowId, actor: Reader, session: SessionDep) -> l
              summary="Send a wave to listed customers, an RFM segment or a lifecycle stage, or a seeded sample")
 def surveys_api_wave(survey_id: RowId, data: WaveIn, actor: Writer, session: SessionDep) -> dict:
     survey = _survey(session, survey_id)
-    people = service.wave_audience(session, survey, customer_ids=data.customer_ids, segment=data.segment,
-                                   stage=data.stage)
-    audience = "+".join(f"{kind}:{code}" for kind, code in (("segment", data.segment), ("stage", data.stage))
-                        if code) or "list"
+    people, audience = service.wave_audience(session, survey, customer_ids=data.customer_ids, segment=data.segment,
+                                             stage=data.stage)
     result = service.send_wave(session, survey, people, wave=data.wave, sample=data.sample, seed=data.seed,
                                channel=data.channel, audience=audience, actor=actor)
     return {"wave": result.wave, "drawn": result.drawn, "queued": result.queued, "skipped": result.reasons()}

@@ -83,10 +83,10 @@ def surveys_sending_wave(request: Request, survey_id: RowId, customers: str = Fo
         raise InvalidInput("invalid_survey_sending", "sample: a whole number", field="sample",
                            values={"low": 1, "high": 1_000_000})
     segment, stage = audience_choice(audience)
-    people = service.wave_audience(session, survey, customer_ids=customer_ids(customers) if customers.strip() else None,
-                                   segment=segment, stage=stage)
+    people, named = service.wave_audience(session, survey, segment=segment, stage=stage,
+                                          customer_ids=customer_ids(customers) if customers.strip() else None)
     result = service.send_wave(session, survey, people, wave=wave.strip(), sample=size, seed=chosen_seed,
-                               audience=audience or "list", actor=viewer.actor)
+                               audience=named, actor=viewer.actor)
     return RedirectResponse(f"/surveys/{survey.id}/sending?result=wave_{result.queued}_{len(result.skipped)}",
                             status_code=303)
 

@@ -169,18 +169,20 @@ def draw_sample(customer_ids: list[int], size: int | None, seed: int) -> list[in
 
 
 def wave_audience(session: Session, survey: Survey, *, customer_ids: list[int] | None = None,
-                  segment: str | None = None, stage: str | None = None) -> list[int]:
+                  segment: str | None = None, stage: str | None = None) -> tuple[list[int], str]:
     """Who a wave goes to: the listed customers, or the shop's customers in an RFM segment (champions, at_risk, …)
-    and/or a lifecycle stage of the latest customer value analysis."""
+    and/or a lifecycle stage of the latest customer value analysis; and its name for the audit log ("list",
+    "segment:champions", "stage:repeat")."""
     if (segment or stage) and customer_ids:
         raise InvalidInput("survey_wave_audience", "customers: list customers or choose a segment or stage, not both",
                            field="customers")
     if segment or stage:
-        return insights.audience_of(session, survey.shop_id, segment=segment or None, stage=stage or None)[1]
+        ids = insights.audience_of(session, survey.shop_id, segment=segment or None, stage=stage or None)[1]
+        return ids, "+".join(f"{kind}:{code}" for kind, code in (("segment", segment), ("stage", stage)) if code)
     if not customer_ids:
         raise InvalidInput("survey_wave_audience", "customers: list customers or choose a segment or stage",
                            field="customers")
-    return list(customer_ids)
+    return list(customer_ids), "list"
 
 
 def send_wave(session: Session, survey: Survey, segment: list[int], *, wave: str, sample: int | None = None,
