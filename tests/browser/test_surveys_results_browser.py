@@ -1,5 +1,6 @@
 """The survey results dashboard in Debian's Chromium, in zh and en, on a 390 px phone and a 1366 px screen: every
-ECharts chart is drawn (gauge, trend, segments, IPA, path model, index by wave), no sideways scroll, no errors."""
+ECharts chart is drawn (gauge, trend, segments, IPA, path model, the index gauge and the index by wave), no
+sideways scroll, no errors."""
 
 from __future__ import annotations
 
@@ -64,10 +65,12 @@ def test_the_results_dashboard_draws_every_chart(browser, ecsi_survey, locale, w
         page.wait_for_url(base + "/")
         page.goto(f"{base}/surveys/{survey_id}/results")
         expect(page.locator("#results-title")).to_have_text("结果看板" if locale == "zh" else "Results dashboard")
-        for chart in ("model-chart", "ipa-chart", "index-chart"):
+        for chart in ("model-chart", "ipa-chart", "index-chart", "indexgauge-chart"):
             expect(page.locator(f"#{chart}[data-drawn='1'] canvas").first).to_be_visible()
         expect(page.locator("#fix-first li").first).to_be_visible()
         expect(page.locator("#index-table tbody tr")).to_have_count(2)
+        latest = "最近一轮 2026-Q4" if locale == "zh" else "Latest wave 2026-Q4"
+        expect(page.locator("#index-latest")).to_contain_text(latest)
         width_now = page.evaluate("document.documentElement.scrollWidth")
         assert width_now <= SCREENS[width]["width"], f"the dashboard scrolls sideways ({width_now}px)"
         _shot(page, f"surveys-results-{locale}-{width}")

@@ -64,3 +64,55 @@ def test_a_bad_question_is_refused_naming_it_and_the_draft_is_kept(login, sessio
 
 def test_an_analyst_cannot_open_the_builder(login, survey):
     assert login("analyst").get(f"/surveys/{survey.id}/builder").status_code in (403, 404)
+
+
+MATRIX = {"key": "parts", "type": "matrix", "text_zh": "请为以下方面打分", "text_en": "Rate each part", "scale": "1-5",
+          "low_zh": "很差", "low_en": "Poor", "high_zh": "很好", "high_en": "Great",
+          "rows": "pack | 包装 | Packaging\nspeed | 发货速度 | Shipping speed"}
+
+
+def test_show_if_servqual_and_matrix_questions_are_edited_in_zh_and_en(login, session, survey):
+    owner = login("owner", locale="en")
+    url = f"/surveys/{survey.id}/builder"
+    added = owner.post(f"{url}/add", MATRIX | {"show_if_question": "nps", "show_if_values": "0, 1，2 3"})
+    assert added.status_code == 303
+    assert owner.post(f"{url}/add", {"key": "tidy", "type": "servqual", "text_zh": "包装整洁",
+                                     "text_en": "Tidy packing", "dimension": "tangibles",
+                                     "show_if_question": ""}).status_code == 303
+    draft = service.latest_draft(session, survey)
+    parts, tidy = draft.questions["questions"][2:]
+    assert parts["show_if"] == {"question": "nps", "in": [0, 1, 2, 3]} and parts["scale"] == "1-5"
+    assert parts["rows"] == [{"key": "pack", "text": {"zh": "包装", "en": "Packaging"}},
+                             {"key": "speed", "text": {"zh": "发货速度", "en": "Shipping speed"}}]
+    assert tidy == {"key": "tidy", "type": "servqual", "text": {"zh": "包装整洁", "en": "Tidy packing"},
+                    "optional": False, "dimension": "tangibles"}
+    page = owner.get(url).text
+    assert "shown when nps is 0, 1, 2, 3" in page and "speed | 发货速度 | Shipping speed" in page
+    assert '<option value="tangibles" selected>Tangibles</option>' in page
+
+    # a show-if answer not on the earlier question's scale, or a later question, is refused naming the field
+    wrong = owner.post(f"{url}/2", MATRIX | {"action": "save", "show_if_question": "nps", "show_if_values": "11"})
+    assert wrong.status_code == 422 and "questions.parts.show_if" in wrong.text and "0–10" in wrong.text
+    later = owner.post(f"{url}/0", {"action": "save", "key": "nps", "type": "rating", "text_zh": "推荐", "text_en": "R",
+                                    "scale": "0-10", "low_zh": "不", "low_en": "No", "high_zh": "会", "high_en": "Yes",
+                                    "show_if_question": "tidy", "show_if_values": "1"})
+    assert later.status_code == 422 and "questions.nps.show_if" in later.text
+    bad_rows = owner.post(f"{url}/2", MATRIX | {"action": "save", "rows": "pack 包装"})
+    assert bad_rows.status_code == 422 and "Matrix rows" in bad_rows.text and "line 1" in bad_rows.text.lower()
+    no_values = owner.post(f"{url}/2", MATRIX | {"action": "save", "show_if_question": "nps"})
+    assert no_values.status_code == 422 and "Show only if" in no_values.text
+    session.refresh(draft)
+    assert draft.questions["questions"][2]["show_if"]["in"] == [0, 1, 2, 3]  # nothing of the refusals was kept
+
+    # the buyer's preview asks the matrix only after a low score; publishing leaves version 2 as it was
+    preview = owner.get(f"/surveys/{survey.id}/preview?lang=zh").text
+    assert 'data-show-if="nps" data-show-in="0,1,2,3"' in preview and "发货速度" in preview
+    assert owner.post(f"/surveys/{survey.id}/publish", {}).status_code == 303
+    session.expire_all()
+    assert service.published(session, survey).version == 2
+    assert owner.post(f"{url}/3", {"action": "delete"}).status_code == 303
+    session.expire_all()
+    assert len(service.published(session, survey).questions["questions"]) == 4
+    assert service.latest_draft(session, survey).version == 3
+    zh = login("owner", username="boss-zh").get(url).text  # the same page in Chinese
+    assert "当 nps 的答案为 0, 1, 2, 3 时显示" in zh and "矩阵行" in zh and "Matrix rows" not in zh

@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -98,6 +99,17 @@ def test_an_ecsi_dashboard_draws_the_path_model_ipa_and_pls_index(login, session
     assert {i["name"]: i["importance"] for i in ipa["items"]} == pytest.approx(total, abs=1e-4)
     method, waves = service.index_by_wave(session, survey)
     assert method == "pls" and [w.wave for w in waves] == ["2026-Q3", "2026-Q4"] and [w.n for w in waves] == [125, 125]
+    # the index gauge: the latest wave's SAT items weighted by their normalised PLS outer weights, on 0–100
+    rows = _ecsi_rows(shared_data)
+    sat = [k for k in rows[0] if k.startswith("sat")]
+    w = np.array([result.weights[result.items.index(k)] for k in sat])
+    by_wave = [((np.array([[r[k] for k in sat] for r in part]) @ (w / w.sum()) - 1) / 9 * 100).mean()
+               for part in (rows[:125], rows[125:])]
+    gauge = json.loads(re.search(r'id="indexgauge-chart-data">(.*?)</script>', page).group(1))
+    assert gauge["value"] == pytest.approx(by_wave[1], abs=1e-4) and gauge["caption"] == "Latest wave 2026-Q4 · n=125"
+    latest = re.search(r'id="index-latest">(.*?)</p>', page).group(1)
+    assert latest == (f"Latest wave 2026-Q4: <strong>{by_wave[1]:.1f}</strong> · "
+                      f"{by_wave[1] - by_wave[0]:+.1f} vs 2026-Q3")
     done = CliRunner().invoke(app, ["surveys", "index", str(survey.id), "--json"])
     assert done.exit_code == 0, done.output
     out = json.loads(done.stdout.strip().splitlines()[-1])

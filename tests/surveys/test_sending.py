@@ -24,6 +24,7 @@ from ..api.conftest import token  # noqa: F401
 from ..factories import make_order
 from ..messaging.conftest import configured, make_buyer, shop, smtp_server  # noqa: F401
 from ..web.conftest import client, login, make_user  # noqa: F401
+from .factories import scored_run
 
 NOON = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 TOKEN = re.compile(r"/s/([A-Za-z0-9_\-]+\.[0-9a-f]{64})")
@@ -169,6 +170,25 @@ def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, sh
     assert login("manager", locale="en").get(f"/surveys/{survey.id}/sending").text.count("Sending rules") == 1
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sending_page_sends_a_wave_to_a_lifecycle_stage(session, shop, make_buyer, login, lang):
+    survey = published(session, shop)
+    buyers = [make_buyer(90 + n) for n in range(4)]
+    # buyers 0 and 1 are repeat buyers, 2 and 3 first-time
+    scored_run(session, shop.id, {b.id: ("repeat" if n < 2 else "first_time", "Loyal") for n, b in enumerate(buyers)})
+    owner = login("owner", locale=lang)
+    page = owner.get(f"/surveys/{survey.id}/sending").text
+    assert ('<option value="stage:repeat">重复购买<' if lang == "zh" else
+            '<option value="segment:cant_lose">Can&#39;t lose<') in page
+    both = owner.post(f"/surveys/{survey.id}/sending/wave", {"wave": "w1", "audience": "stage:repeat",
+                                                             "customers": str(buyers[3].id)})
+    assert both.status_code == 422 and ("二选一" if lang == "zh" else "one of the two") in both.text
+    sent = owner.post(f"/surveys/{survey.id}/sending/wave", {"wave": "w1", "audience": "stage:repeat"})
+    assert sent.status_code == 303 and "wave_2_0" in sent.headers["location"]
+    invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.survey_id == survey.id)))
+    assert invited == {buyers[0].id, buyers[1].id}
+
+
 def test_cli_sends_a_wave_from_a_file_with_progress(session, shop, make_buyer, tmp_path):
     from typer.testing import CliRunner
 
@@ -197,9 +217,28 @@ def test_the_api_sets_rules_and_sends_a_wave(session, shop, make_buyer, client, 
     assert bad.status_code == 422 and bad.json()["field"] == "reminders"
     sent = client.post(f"/api/v1/surveys/{survey.id}/waves", json={"wave": "api-1", "customer_ids": ids,
                                                                         "sample": 2, "seed": 3}, headers=writer)
-    assert sent.json() == {"wave": "api-1", "queued": 2, "skipped": {}}
+    assert sent.json() == {"wave": "api-1", "drawn": 2, "queued": 2, "skipped": {}}
     log = client.get("/api/v1/messages?purpose=survey", headers=token("messaging:read")).json()
     assert log["total"] == 2 and {m["status"] for m in log["items"]} == {"queued"}
+
+
+def test_cli_sends_a_wave_to_an_rfm_segment(session, shop, make_buyer):
+    from typer.testing import CliRunner
+
+    from shopcx.cli import app
+
+    survey = published(session, shop)
+    buyers = [make_buyer(110 + n) for n in range(5)]
+    scored_run(session, shop.id, {b.id: ("repeat", "Can't lose" if n < 3 else "Loyal") for n, b in enumerate(buyers)})
+    session.flush()
+    done = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "2026-12",
+                                    "--segment", "cant_lose", "--no-deliver"])
+    assert done.exit_code == 0, done.output
+    assert "3 invitations queued" in done.output
+    assert {m.customer_id for m in messages(session)} == {b.id for b in buyers[:3]}
+    wrong = CliRunner().invoke(app, ["surveys", "send", "--survey", str(survey.id), "--wave", "w",
+                                     "--segment", "whales", "--no-deliver"])
+    assert wrong.exit_code != 0 and "segment" in wrong.output
 
 
 def test_a_closed_ticket_invites_the_complainant_to_the_effort_survey_once(session, shop, make_buyer):

@@ -261,3 +261,19 @@ def customer_scores(session: Session, customer_id: int) -> list[tuple[CustomerSc
             .where(CustomerScore.customer_id == customer_id, AnalysisRun.status == "done")
             .order_by(AnalysisRun.as_of_on, AnalysisRun.id))
     return [(score, run) for score, run in session.execute(stmt).all()]
+
+
+def scored_customer_ids(session: Session, run_id: int, *, segments: Sequence[str] = (), stages: Sequence[str] = (),
+                        shop_id: int | None = None) -> list[int]:
+    """The customers of a run in any of these RFM segments (stored names) or lifecycle stages, ascending; with
+    `shop_id` only the shop's own customers (an all-shops run scored everyone); never erased ones."""
+    stmt = (select(CustomerScore.customer_id).join(Customer, Customer.id == CustomerScore.customer_id)
+            .where(CustomerScore.run_id == run_id, Customer.erased_at.is_(None)))
+    if segments:
+        stmt = stmt.where(CustomerScore.segment.in_(list(segments)))
+    if stages:
+        stmt = stmt.where(CustomerScore.stage.in_(list(stages)))
+    if shop_id is not None:
+        stmt = stmt.where(exists().where(CustomerIdentity.customer_id == Customer.id,
+                                         CustomerIdentity.shop_id == shop_id))
+    return list(session.scalars(stmt.order_by(CustomerScore.customer_id)))

@@ -7,12 +7,21 @@ the same section. Money stays in integer minor units; shares are floats.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 SEGMENTS = ("Champions", "Loyal", "Potential", "New", "At risk", "Can't lose", "Hibernating", "Lost")
 STAGES = ("suspect", "prospect", "first_time", "repeat", "advocate", "at_risk", "lost")
+
+
+def segment_slug(name: str) -> str:
+    """A segment's code (its label key): "Can't lose" -> "cant_lose", "At risk" -> "at_risk"."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower().replace("'", "")).strip("_")
+
+
+SEGMENT_CODES = {segment_slug(name): name for name in SEGMENTS}  # champions -> Champions, as stored
 
 
 def quintile_scores(values, customer_id, *, higher_is_better: bool = True, ties: str = "min") -> np.ndarray:

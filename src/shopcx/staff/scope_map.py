@@ -191,3 +191,26 @@ API_MIRRORS |= {
     ("PUT", "/api/v1/surveys/{survey_id}/sending"): (("POST", "/surveys/{survey_id}/sending"),),
     ("POST", "/api/v1/surveys/{survey_id}/waves"): (("POST", "/surveys/{survey_id}/sending/wave"),),
 }
+
+# Surveys over JSON (issue 14): making and publishing, results by segment, drivers, the index, responses,
+# follow-ups, imports and waves, each twinning the survey page that does the same.
+_SURVEY, _RESULTS = ("GET", "/surveys/{survey_id}"), ("GET", "/surveys/{survey_id}/results")
+API_MIRRORS |= {
+    ("POST", "/api/v1/surveys"): (("POST", "/surveys"),),
+    ("GET", "/api/v1/surveys/{survey_id}/versions"): (_SURVEY,),
+    ("PUT", "/api/v1/surveys/{survey_id}/draft"): (("POST", "/surveys/{survey_id}/builder/{index}"),),
+    ("POST", "/api/v1/surveys/{survey_id}/publish"): (("POST", "/surveys/{survey_id}/publish"),),
+    ("GET", "/api/v1/surveys/{survey_id}/segments"): (_RESULTS,),
+    ("GET", "/api/v1/surveys/{survey_id}/drivers"): (_RESULTS,),
+    ("GET", "/api/v1/surveys/{survey_id}/index"): (_RESULTS,),
+    ("GET", "/api/v1/surveys/{survey_id}/responses"): (("GET", "/surveys/{survey_id}/responses"),),
+    ("GET", "/api/v1/surveys/{survey_id}/followups"): (_SURVEY,),
+    ("POST", "/api/v1/survey-followups/{followup_id}/close"): (("POST", "/surveys/followups/{followup_id}/close"),),
+    ("POST", "/api/v1/surveys/{survey_id}/imports"): (("POST", "/surveys/{survey_id}/import/run"),),
+    ("GET", "/api/v1/surveys/{survey_id}/waves"): (("GET", "/surveys/{survey_id}/sending"),),
+}
+API_MIRRORS |= {
+    ("POST", "/api/v1/surveys/{survey_id}/links"): (("POST", "/surveys/{survey_id}/links"),),
+    ("GET", "/api/v1/surveys/{survey_id}/open-links"): (("GET", "/surveys/{survey_id}/sending/links.xlsx"),),
+    ("PUT", "/api/v1/surveys/{survey_id}/public-link"): (("POST", "/surveys/{survey_id}/public"),),
+}

@@ -53,6 +53,25 @@ def _choices(value: Any, field: str) -> list[dict]:
     return out
 
 
+def _show_values(target: Mapping, values: list, field: str) -> list:
+    """A show-if's answers checked against the question they read: numbers on its scale, or its option keys."""
+    if target["type"] == "rating":
+        low, high = SCALES[target["scale"]]
+        out = []
+        for v in values:
+            number = int(v) if isinstance(v, int) or (isinstance(v, str) and v.strip().lstrip("-").isdigit()) \
+                else None
+            if isinstance(v, bool) or number is None or not low <= number <= high:
+                raise _bad(field, f"{v!r} is not an answer on {target['key']}'s scale {low}–{high}")
+            out.append(number)
+        return out
+    keys = {o["key"] for o in target["options"]}
+    for v in values:
+        if v not in keys:
+            raise _bad(field, f"{v!r} is not one of {target['key']}'s options ({', '.join(sorted(keys))})")
+    return list(values)
+
+
 def validate_questions(doc: Any) -> dict:
     """The document cleaned and complete, or InvalidInput naming the question and its field."""
     raw = doc.get("questions") if isinstance(doc, Mapping) else None
@@ -105,7 +124,7 @@ def validate_questions(doc: Any) -> dict:
                 raise _bad(f"{where}.show_if", f"{target!r} is not an earlier rating or choice question")
             if not isinstance(values, list) or not values:
                 raise _bad(f"{where}.show_if", "needs \"in\": the answers that show this question")
-            clean["show_if"] = {"question": target, "in": list(values)}
+            clean["show_if"] = {"question": target, "in": _show_values(types[target], values, f"{where}.show_if")}
         types[key] = clean
         out.append(clean)
     return {"questions": out}

@@ -7,14 +7,10 @@ from decimal import Decimal
 
 from ...core.money import exponent, format_minor
 from ...web.format import finite, percent
+from ..rules import segment_slug
 
 # The lifecycle in the order the articles tell it (DESIGN.md §4), then the two ways out.
 FUNNEL = ("suspect", "prospect", "first_time", "repeat", "advocate", "at_risk", "lost")
-
-
-def segment_slug(name: str) -> str:
-    """A segment's label key: "Can't lose" -> "cant_lose", "At risk" -> "at_risk"."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower().replace("'", "")).strip("_")
 
 
 def share(part: float | None, whole: float | None) -> float | None:

@@ -13,12 +13,13 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ...core.errors import Conflict, InvalidInput
+from ...core.errors import Conflict, InvalidInput, NotFound
 from ...shops import service as shops
 from .. import repository, rules
 from ..tables import AnalysisRun, CustomerScore
 
 EXPORTS = ("scores", "at_risk", "key_customers", "rfm", "cohorts")
+SEGMENT_CODES = tuple(rules.SEGMENT_CODES)  # champions, loyal, …, lost: the RFM segments by code
 STAGE_ORDER = rules.STAGES  # suspect → prospect → first_time → repeat → advocate, then at_risk, lost
 
 
@@ -198,3 +199,22 @@ def export_rows(session: Session, run: AnalysisRun, which: str) -> tuple[list[st
         columns = [*repository.ROW_COLUMNS, "churn_risk", "monetary_amount", "next_purchase_on"]
         where, order = _at_risk_query() if which == "at_risk" else _key_query(run)
     return columns, repository.iter_score_rows(session, run.id, where, order, columns)
+
+
+def audience_of(session: Session, shop_id: int, *, segment: str | None = None,
+                stage: str | None = None) -> tuple[AnalysisRun, list[int]]:
+    """The shop's customers in an RFM segment (its code: champions, at_risk, …) and/or a lifecycle stage of the
+    latest finished analysis (the shop's own, else the all-shops one), and that run."""
+    if segment and segment not in rules.SEGMENT_CODES:
+        raise InvalidInput("invalid_choice", f"segment: '{segment}' is not one of {', '.join(rules.SEGMENT_CODES)}",
+                           field="segment", values={"value": segment, "choices": ", ".join(rules.SEGMENT_CODES)})
+    if stage and stage not in rules.STAGES:
+        raise InvalidInput("invalid_choice", f"stage: '{stage}' is not one of {', '.join(rules.STAGES)}",
+                           field="stage", values={"value": stage, "choices": ", ".join(rules.STAGES)})
+    run = repository.latest_run(session, shop_id) or repository.latest_run(session, None)
+    if run is None:
+        raise NotFound("analysis_not_found", "audience: segments and stages need a finished customer value "
+                       "analysis; run one first", field="audience")
+    ids = repository.scored_customer_ids(session, run.id, segments=[rules.SEGMENT_CODES[segment]] if segment else (),
+                                         stages=[stage] if stage else (), shop_id=shop_id)
+    return run, ids

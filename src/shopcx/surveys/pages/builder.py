@@ -1,6 +1,6 @@
 """The draft builder: each question as a small form (key, type, texts in zh and en, scale and its labelled ends,
-options one per line), moved up or down, removed, or added at the end; the preview shows the draft as the buyer
-sees it (pages/surveys.py)."""
+options or matrix rows one per line, a SERVQUAL pair's dimension, show-if), moved up or down, removed, or added at
+the end; the preview shows the draft as the buyer sees it (pages/surveys.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from .base import Writer, shop_ids
 router = APIRouter()
 
 
-def options_text(q: dict) -> str:
-    return "\n".join(f"{o['key']} | {o['text']['zh']} | {o['text']['en']}" for o in q.get("options", []))
+def options_text(q: dict, name: str = "options") -> str:
+    return "\n".join(f"{o['key']} | {o['text']['zh']} | {o['text']['en']}" for o in q.get(name, []))
 
 
 @router.get("/surveys/{survey_id}/builder")
@@ -26,9 +26,13 @@ def surveys_builder(request: Request, survey_id: RowId, viewer: Viewer = Writer,
     """The draft's questions, each editable, and a form to add one."""
     survey = service.get_survey(session, shop_ids(session), survey_id)
     draft = service.latest_draft(session, survey)
+    questions = service.draft_questions(session, survey)
+    # the questions a show-if may read: earlier ratings and choices (index len(questions): the one being added)
+    earlier = [[e for e in questions[:i] if e["type"] in service.SHOW_IF_TARGETS] for i in range(len(questions) + 1)]
     return render(request, "surveys/builder.html", {
-        "survey": survey, "draft": draft, "questions": service.draft_questions(session, survey),
-        "editable": service.EDITABLE, "scales": service.SCALE_NAMES, "options_text": options_text}, viewer=viewer)
+        "survey": survey, "draft": draft, "questions": questions, "earlier": earlier,
+        "editable": service.EDITABLE, "scales": service.SCALE_NAMES, "dimensions": service.DIMENSIONS,
+        "options_text": options_text, "show_if_text": service.show_if_text}, viewer=viewer)
 
 
 async def _apply(request: Request, survey_id: int, index: int | None, viewer: Viewer, session: Session):

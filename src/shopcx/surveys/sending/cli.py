@@ -1,5 +1,6 @@
-"""`shopcx surveys send`: a wave to the customers listed in a file (or a seeded sample of them), reminders to
-non-responders, then the messaging queue drained with a progress bar."""
+"""`shopcx surveys send`: a wave to the customers listed in a file, an RFM segment or a lifecycle stage of the latest
+analysis (or a seeded sample of them), reminders to non-responders, then the messaging queue drained with a
+progress bar."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def register_send(surveys_app: typer.Typer, err) -> None:
     def send(survey: int = typer.Option(..., help="The survey's number."),
              wave: str = typer.Option("", help="The wave's name, e.g. 2026-12 (with --customers)."),
              customers: Path | None = typer.Option(None, help="A file of customer ids, one per line (the segment)."),
+             segment: str = typer.Option("", help="Or an RFM segment of the latest analysis: champions, at_risk, …"),
+             stage: str = typer.Option("", help="Or a lifecycle stage of the latest analysis: repeat, at_risk, …"),
              sample: int = typer.Option(0, help="Invite a seeded random sample of this size (0: everyone)."),
              seed: int = typer.Option(1, help="The sample's seed: the same seed draws the same people."),
              remind: bool = typer.Option(True, help="Also queue reminders to non-responders that are due."),
@@ -32,12 +35,15 @@ def register_send(surveys_app: typer.Typer, err) -> None:
         with command_errors(err):
             with db.session_scope() as session:
                 found = surveys.get_survey(session, [s.id for s in shops.list_shops(session)], survey)
-                if customers is not None:
-                    if not customers.is_file():
+                if customers is not None or segment or stage:
+                    if customers is not None and not customers.is_file():
                         raise InvalidInput("invalid_customer_list", f"customers: no file {customers}",
                                            field="customers")
-                    result = service.send_wave(session, found, customer_ids(customers.read_text()), wave=wave,
-                                               sample=sample or None, seed=seed, actor=SYSTEM)
+                    people, audience = service.wave_audience(session, found, segment=segment, stage=stage,
+                                                             customer_ids=customer_ids(customers.read_text())
+                                                             if customers is not None else None)
+                    result = service.send_wave(session, found, people, wave=wave, sample=sample or None, seed=seed,
+                                               audience=audience, actor=SYSTEM)
                     err.print(f"wave {result.wave}: {result.queued:,} invitations queued; left out: "
                               f"{result.reasons() or 'none'}", soft_wrap=True, highlight=False)
                 if remind:

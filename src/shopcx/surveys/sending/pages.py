@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock, i18n
 from ...core.errors import InvalidInput
+from ...insights import service as insights
 from ...messaging import service as messaging
 from ...shops import service as shops
 from ...web.auth import PageSession, Viewer
@@ -24,7 +24,6 @@ from .. import service as surveys
 from ..pages.base import Reader, Writer, shop_ids
 from ..pages.surveys import customer_ids
 from ..service.links import link_token
-from ..tables import Invitation
 from . import service
 
 LINK_COLUMNS = [Column("customer_id", "surveys.send.col.customer_id", "int", 12),
@@ -34,10 +33,15 @@ LINK_COLUMNS = [Column("customer_id", "surveys.send.col.customer_id", "int", 12)
 router = APIRouter()
 
 
-def _waves(session: Session, survey) -> list[tuple]:
-    return session.execute(select(Invitation.wave, func.count(Invitation.id), func.count(Invitation.answered_at))
-                           .where(Invitation.survey_id == survey.id).group_by(Invitation.wave)
-                           .order_by(Invitation.wave.desc())).all()
+def audience_choice(value: str) -> tuple[str | None, str | None]:
+    """(segment, stage) from the wave form's audience select: "", "segment:<code>" or "stage:<code>"."""
+    kind, _, code = (value or "").partition(":")
+    if not value:
+        return None, None
+    if kind not in ("segment", "stage") or not code:
+        raise InvalidInput("survey_wave_audience", "audience: choose listed customers, a segment or a stage",
+                           field="audience")
+    return (code, None) if kind == "segment" else (None, code)
 
 
 @router.get("/surveys/{survey_id}/sending")
@@ -46,8 +50,9 @@ def surveys_sending(request: Request, survey_id: RowId, result: str = "", viewer
     """How the survey is sent, its waves, and the forms to send a wave or a test."""
     survey = surveys.get_survey(session, shop_ids(session), survey_id)
     return render(request, "surveys/sending.html", {
-        "survey": survey, "values": service.settings_of(session, survey), "waves": _waves(session, survey),
+        "survey": survey, "values": service.settings_of(session, survey), "waves": service.waves(session, survey),
         "triggers": service.TRIGGERS, "channels": service.SEND_CHANNELS, "result": result,
+        "segments": insights.SEGMENT_CODES, "stages": insights.STAGE_ORDER,
         "default_wave": clock.today_in(shops.get_shop_by_id(session, survey.shop_id).timezone).strftime("%Y-%m"),
         "can_write": viewer.can("surveys:write")}, viewer=viewer)
 
@@ -67,18 +72,21 @@ def surveys_sending_save(request: Request, survey_id: RowId, channel: str = Form
 
 
 @router.post("/surveys/{survey_id}/sending/wave")
-def surveys_sending_wave(request: Request, survey_id: RowId, customers: str = Form(""), wave: str = Form(""),
-                         sample: str = Form(""), seed: str = Form("1"), viewer: Viewer = Writer,
+def surveys_sending_wave(request: Request, survey_id: RowId, customers: str = Form(""), audience: str = Form(""),
+                         wave: str = Form(""), sample: str = Form(""), seed: str = Form("1"), viewer: Viewer = Writer,
                          session: Session = PageSession):
-    """Send a wave to the listed customers (a segment) or a seeded random sample of them."""
+    """Send a wave to the listed customers, an RFM segment or a lifecycle stage, or a seeded random sample."""
     survey = surveys.get_survey(session, shop_ids(session), survey_id)
     size = parse_id(sample) if sample.strip() else None
     chosen_seed = parse_id(seed or "1")
     if (sample.strip() and size is None) or chosen_seed is None:
         raise InvalidInput("invalid_survey_sending", "sample: a whole number", field="sample",
                            values={"low": 1, "high": 1_000_000})
-    result = service.send_wave(session, survey, customer_ids(customers), wave=wave.strip(), sample=size,
-                               seed=chosen_seed, actor=viewer.actor)
+    segment, stage = audience_choice(audience)
+    people, named = service.wave_audience(session, survey, segment=segment, stage=stage,
+                                          customer_ids=customer_ids(customers) if customers.strip() else None)
+    result = service.send_wave(session, survey, people, wave=wave.strip(), sample=size, seed=chosen_seed,
+                               audience=named, actor=viewer.actor)
     return RedirectResponse(f"/surveys/{survey.id}/sending?result=wave_{result.queued}_{len(result.skipped)}",
                             status_code=303)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ...core import clock, i18n
 from ...core.errors import InvalidInput
 from ...customers import service as customers
+from ...insights import service as insights
 from ...messaging import service as messaging
 from ...shops import service as shops
 from ...staff.service import Actor, audit
@@ -44,6 +45,7 @@ class SendResult:
 
     wave: str
     queued: int = 0
+    drawn: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
     def reasons(self) -> dict[str, int]:
@@ -166,14 +168,40 @@ def draw_sample(customer_ids: list[int], size: int | None, seed: int) -> list[in
     return sorted(random.Random(seed).sample(ids, size))
 
 
+def wave_audience(session: Session, survey: Survey, *, customer_ids: list[int] | None = None,
+                  segment: str | None = None, stage: str | None = None) -> tuple[list[int], str]:
+    """Who a wave goes to: the listed customers, or the shop's customers in an RFM segment (champions, at_risk, …)
+    and/or a lifecycle stage of the latest customer value analysis; and its name for the audit log ("list",
+    "segment:champions", "stage:repeat")."""
+    if (segment or stage) and customer_ids:
+        raise InvalidInput("survey_wave_audience", "customers: list customers or choose a segment or stage, not both",
+                           field="customers")
+    if segment or stage:
+        ids = insights.audience_of(session, survey.shop_id, segment=segment or None, stage=stage or None)[1]
+        return ids, "+".join(f"{kind}:{code}" for kind, code in (("segment", segment), ("stage", stage)) if code)
+    if not customer_ids:
+        raise InvalidInput("survey_wave_audience", "customers: list customers or choose a segment or stage",
+                           field="customers")
+    return list(customer_ids), "list"
+
+
 def send_wave(session: Session, survey: Survey, segment: list[int], *, wave: str, sample: int | None = None,
-              seed: int = 1, channel: str | None = None, actor: Actor) -> SendResult:
-    """A wave (monthly / quarterly / yearly) to a segment or a seeded random sample of it."""
+              seed: int = 1, channel: str | None = None, audience: str = "list", actor: Actor) -> SendResult:
+    """A wave (monthly / quarterly / yearly) to a segment or a seeded random sample of it; `audience` names where
+    the segment came from (a list, or segment:<code> / stage:<code>) for the audit log."""
     chosen = draw_sample(segment, sample, seed)
     result = send_invitations(session, survey, chosen, wave=wave, channel=channel, actor=actor)
-    audit(session, actor, "survey.wave", "survey", survey.id, {"wave": wave, "drawn": len(chosen),
+    result.drawn = len(chosen)
+    audit(session, actor, "survey.wave", "survey", survey.id, {"wave": wave, "drawn": len(chosen), "audience": audience,
                                                               "queued": result.queued, "seed": seed})
     return result
+
+
+def waves(session: Session, survey: Survey) -> list[tuple[str, int, int]]:
+    """Each wave's name, invitations and answers, latest name first."""
+    return [tuple(row) for row in session.execute(
+        select(Invitation.wave, func.count(Invitation.id), func.count(Invitation.answered_at))
+        .where(Invitation.survey_id == survey.id).group_by(Invitation.wave).order_by(Invitation.wave.desc()))]
 
 
 def send_reminders(session: Session, survey: Survey) -> int:

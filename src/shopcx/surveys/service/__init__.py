@@ -5,7 +5,15 @@ buyer's answers through them), `results` (measures, waves, responses, SERVQUAL, 
 from ...core.errors import Conflict, InvalidInput, TooManyRequests
 from . import imports
 from .analysis import SEGMENTS, IpaOutcome, Linked, headline_key, ipa_for, linked_answers, segments
-from .builder import EDITABLE, SCALE_NAMES, draft_questions, edit_draft
+from .builder import (
+                    DIMENSIONS,
+                    EDITABLE,
+                    SCALE_NAMES,
+                    SHOW_IF_TARGETS,
+                    draft_questions,
+                    edit_draft,
+                    show_if_text,
+)
 from .dashboard import ResponseFilter, WaveIndex, charts, filtered_responses, index_by_wave, servqual_means, wave_names
 from .followups import FOLLOWUP_HOURS, close_followup, follow_up, followups, promoters
 from .links import LINK_DAYS, IssuedLink, LinkRefused, answer, answers_of, invite, open_link, response_for, token_hash
@@ -24,13 +32,13 @@ from .results import (
 )
 from .surveys import create_from_preset, get_survey, latest_draft, publish, published, save_draft, versions
 
-__all__ = ["Conflict", "ECSI_BLOCKS", "ECSI_PATHS", "EDITABLE", "FOLLOWUP_HOURS", "HEADLINE", "InvalidInput",
-           "IpaOutcome", "IssuedLink", "LINK_DAYS", "LinkRefused", "Linked", "MIN_MODEL_ROWS", "ModelOutcome",
-           "PUBLIC_PER_HOUR", "ResponseFilter", "SCALE_NAMES", "SEGMENTS", "TooManyRequests", "WaveChange",
-           "WaveIndex", "address_hash", "answer", "answer_public", "answers_of", "charts", "close_followup",
-           "close_public_link", "create_from_preset", "customer_answers", "customer_names", "draft_questions",
-           "ecsi_model", "edit_draft", "filtered_responses", "follow_up", "followups", "get_survey", "headline_key",
-           "headline_measures", "imports", "index_by_wave", "invite", "ipa_for", "latest_draft", "linked_answers",
-           "list_surveys", "open_link", "open_public_link", "promoters", "public_survey", "publish", "published",
-           "response_for", "responses", "save_draft", "segments", "servqual_gaps", "servqual_means", "token_hash",
-           "versions", "wave_changes", "wave_names"]
+__all__ = ["Conflict", "DIMENSIONS", "ECSI_BLOCKS", "ECSI_PATHS", "EDITABLE", "FOLLOWUP_HOURS", "HEADLINE",
+           "InvalidInput", "IpaOutcome", "IssuedLink", "LINK_DAYS", "LinkRefused", "Linked", "MIN_MODEL_ROWS",
+           "ModelOutcome", "PUBLIC_PER_HOUR", "ResponseFilter", "SCALE_NAMES", "SEGMENTS", "SHOW_IF_TARGETS",
+           "TooManyRequests", "WaveChange", "WaveIndex", "address_hash", "answer", "answer_public", "answers_of",
+           "charts", "close_followup", "close_public_link", "create_from_preset", "customer_answers",
+           "customer_names", "draft_questions", "ecsi_model", "edit_draft", "filtered_responses", "follow_up",
+           "followups", "get_survey", "headline_key", "headline_measures", "imports", "index_by_wave", "invite",
+           "ipa_for", "latest_draft", "linked_answers", "list_surveys", "open_link", "open_public_link", "promoters",
+           "public_survey", "publish", "published", "response_for", "responses", "save_draft", "segments",
+           "servqual_gaps", "servqual_means", "show_if_text", "token_hash", "versions", "wave_changes", "wave_names"]

@@ -116,6 +116,15 @@
           lineStyle: { width: 1 + Math.abs(e.coefficient) * 4, color: e.coefficient < 0 ? RED : MUTED, curveness: 0.08 } }; }) }] };
   };
 
+  // the satisfaction index of the latest wave on 0–100 (ACSI reports its index on this scale)
+  BUILDERS.indexgauge = function (d) {
+    return { animation: false, series: [{ type: "gauge", min: 0, max: 100, radius: "95%",
+      axisLine: { lineStyle: { width: 14, color: [[0.6, RED], [0.75, AMBER], [1, GREEN]] } },
+      pointer: { width: 4 }, axisLabel: { color: MUTED, distance: 18, fontSize: 10 }, splitLine: { length: 8 },
+      detail: { formatter: function (v) { return v.toFixed(1); }, fontSize: 20, offsetCenter: [0, "70%"] },
+      data: [{ value: d.value, name: d.caption }], title: { color: MUTED, fontSize: 11, offsetCenter: [0, "95%"] } }] };
+  };
+
   BUILDERS.index = function (d) {
     return { animation: false, grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return Number(v).toFixed(1); } },
