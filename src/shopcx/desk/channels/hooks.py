@@ -158,6 +158,7 @@ def ticket_from_survey(session: Session, shop, *, response_id: int, customer_id:
                        now: datetime | None = None) -> Ticket:
     """A detractor's survey answer as a ticket (channel "survey"), once per answer."""
     now = now or clock.now()
+    summary = summary or i18n.t("desk.channel.survey", notes.shop_locale(shop))
     return _once(session, "survey", str(response_id), lambda: tickets.create_ticket(
-        session, shop, channel="survey", subject=summary[:200] or "survey", body=summary or "survey",
+        session, shop, channel="survey", subject=summary[:200], body=summary,
         customer_id=customer_id, actor=buyer_actor("survey"), now=now), now)
