@@ -32,6 +32,14 @@ def _when(iso: str | None, tz: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+def _who(label: str | None, locale: str) -> str:
+    """Who made a contact, as the page names them: a staff member's name, or the system in the reader's words."""
+    kind, _, rest = (label or "").partition(":")
+    if label in ("system", "demo", "worker"):
+        return i18n.t(f"audit.actor_{label}", locale)
+    return rest if kind == "user" and rest else label or ""
+
+
 def problem_text(problem: Problem, locale: str) -> str:
     """One problem met reading a mail, in `locale` (the part it was met in is a catalog word too)."""
     code, values = problem
@@ -46,7 +54,8 @@ def render(code: str, params: dict, locale: str, tz: str) -> str:
         lines = [i18n.t(code, locale, case=params["case"], at=_when(params.get("opened_at"), tz),
                         kind=_label("review.case.kind", params.get("kind"), locale),
                         status=_label("review.case.status", params.get("status"), locale))]
-        lines += [i18n.t("desk.note.case_contact", locale, at=_when(c.get("at"), tz), actor=c.get("actor") or "",
+        lines += [i18n.t("desk.note.case_contact", locale, at=_when(c.get("at"), tz),
+                         actor=_who(c.get("actor"), locale),
                          channel=_label("review.contact.channel", c.get("channel"), locale),
                          result=_label("review.contact.result", c.get("result"), locale),
                          note=c.get("note") or "").rstrip(" :：")
