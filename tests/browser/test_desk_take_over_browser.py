@@ -11,7 +11,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import ARTIFACTS, PASSWORD, browser, live_server, watched_page  # noqa: F401
+from .test_browser import ARTIFACTS, browser, live_server, sign_in_as, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +40,7 @@ def test_take_over_from_the_review_page(browser, bad_review):  # noqa: F811
     base, review_id = bad_review
     with watched_page(browser, "desk/failure-take-over", viewport={"width": 1366, "height": 900},
                       locale="zh-CN") as (page, errors):
-        page.goto(base + "/login")
-        page.fill("input[name=username]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_url(base + "/")
+        sign_in_as(page, base, "boss")
         page.goto(f"{base}/reviews/{review_id}")
         expect(page.locator("#take-over")).to_have_text("转为投诉工单")
         page.click("#take-over")
@@ -62,4 +58,35 @@ def test_take_over_from_the_review_page(browser, bad_review):  # noqa: F811
         page.click(f"#origin-ref a[href='/reviews/{review_id}']")
         expect(page.locator("#open-ticket")).to_have_attribute("href", f"/desk/tickets/{ticket_id}")
         expect(page.locator("#take-over")).to_have_count(0)
+        assert errors == []
+
+
+def test_the_audits_page_draws_the_score_per_month(browser, live_server):  # noqa: F811
+    from datetime import date
+
+    from playwright.sync_api import expect
+
+    from shopcx.desk.audits import rules, service
+    from shopcx.shops import service as shops
+    from shopcx.staff.service import Actor
+
+    manager = Actor(label="经理", role="manager")
+    with db.session_scope() as session:
+        shop = shops.get_shop(session, "main")
+        for month, score in ((3, 3), (4, 4), (5, 5)):
+            planned = service.plan_audit(session, shop, title=f"暗访 {month} 月", channel="phone", scenario="问发货",
+                                         due_on=date(2026, month, 10), auditor_name="检查员", actor=manager)
+            service.score_audit(session, planned, {d: score for d in rules.DIMENSIONS},
+                                contacted_at=datetime(2026, month, 10, 2, 0, tzinfo=UTC), answered_at=None,
+                                scored_by="检查员")
+    with watched_page(browser, "desk/failure-audits", viewport={"width": 1366, "height": 900},
+                      locale="zh-CN") as (page, errors):
+        sign_in_as(page, live_server, "boss")
+        page.goto(live_server + "/desk/audits?shop=main")
+        expect(page.locator("#audit-trend svg")).to_have_count(1)
+        expect(page.locator("#audit-trend")).to_contain_text("2026-04")
+        expect(page.locator("#audit-trend")).to_contain_text("全部暗访")
+        folder = ARTIFACTS / "desk"
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "audits-trend-zh.png"), full_page=True)
         assert errors == []
