@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the home tests' fixture is imported below and used as a test argument)
 """The home page's kept figures: computed on every view for a quick shop; for a slow one, kept, marked stale by the
 outbox or by age, and recomputed by the worker, the page saying when they were computed."""
 

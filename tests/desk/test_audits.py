@@ -88,3 +88,31 @@ def test_pages_plan_an_audit_and_the_outside_auditor_scores_it_by_link(session, 
     (audit, score), = service.audits(session, shop.id)
     assert score.response_minutes == 25 and score.scored_by == "auditor:王检查"
     assert client.get(link[:-3] + "abc").status_code == 404
+
+
+def test_the_trend_by_month_on_hand_worked_numbers():
+    fives, ones = {d: 5 for d in rules.DIMENSIONS}, {d: 1 for d in rules.DIMENSIONS}
+    got = rules.trend([(7, "2026-04", ones, None), (7, "2026-03", SCORES, 30), (8, "2026-03", fives, None),
+                       (None, "2026-05", SCORES, 5)])
+    assert got["months"] == ["2026-03", "2026-04", "2026-05"]
+    assert got["all"] == [4.3, 1.0, 3.6]  # March: (3.6 + 5) / 2
+    assert got["agents"] == {7: [3.6, 1.0, None], 8: [5.0, None, None], None: [None, None, 3.6]}
+    assert rules.trend([]) == {"months": [], "all": [], "agents": {}}
+
+
+def test_the_audits_page_draws_the_score_per_month(session, shop, login):
+    import json
+
+    boss = login("manager", username="boss_t")
+    assert 'id="audit-trend"' not in boss.get("/desk/audits?shop=aud").text  # nothing scored: no chart
+    for day, scores in ((date(2026, 3, 10), SCORES), (date(2026, 4, 10), {d: 5 for d in rules.DIMENSIONS})):
+        planned = service.plan_audit(session, shop, title="暗访", channel="phone", scenario="问发货", due_on=day,
+                                     agent_id=boss.user.id, auditor_name="检查员", actor=MANAGER)
+        at = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+        service.score_audit(session, planned, scores, contacted_at=at, answered_at=None, scored_by="检查员")
+    page = boss.get("/desk/audits?shop=aud")
+    assert 'id="audit-trend"' in page.text and "/static/desk_audits.js" in page.text
+    data = json.loads(html.unescape(page.text.split('id="audit-data">')[1].split("</script>")[0]))
+    assert data["months"] == ["2026-03", "2026-04"]
+    assert data["series"][0] == {"name": "全部暗访", "data": [3.6, 5.0]}
+    assert data["series"][1]["name"] == boss.user.display_name and data["axis"] == "总分"

@@ -91,7 +91,10 @@ def test_a_care_case_is_taken_over_by_one_ticket_with_its_history(client, sessio
     assert ticket.channel == "review" and ticket.priority == "high" and ticket.category == "quality"
     assert ticket.order_id is not None and ticket.customer_id == case.customer_id
     notes = [m.body for m in desk.thread(session, ticket) if m.kind == "note"]
-    assert len(notes) == 1 and f"review case #{case.id}" in notes[0] and "买家要求换货" in notes[0]
+    assert len(notes) == 1 and f"评价关怀单 #{case.id}" in notes[0] and "买家要求换货" in notes[0]
+    shown = client.get(f"/api/v1/tickets/{ticket.id}", headers=headers).json()["messages"]
+    note = next(m for m in shown if m["kind"] == "note")
+    assert note["code"] == "desk.note.case_taken_over" and note["params"]["case"] == case.id
     again = client.post(f"/api/v1/review-cases/{case.id}/ticket", headers=headers)
     assert again.json()["ticket_id"] == ticket.id and count(session) == 1
     assert hooks.ticket_for_case(session, case.id).id == ticket.id

@@ -128,7 +128,10 @@ def test_a_broken_charset_is_read_and_noted(session, shop, smtp):
     assert ticket.subject == "退货"
     body = desk.thread(session, ticket)[0].body
     assert "我要退货" in body
-    assert any("charset" in m.body for m in desk.thread(session, ticket) if m.kind == "note")
+    (note,) = [m for m in desk.thread(session, ticket) if m.kind == "note"]
+    assert note.code == "desk.note.mail_problems" and note.params["problems"][0][0] == "desk.mail.charset_guessed"
+    assert note.body.startswith("邮件：正文：声明的字符集“x-unknown-8bit”不符")  # the shop's language
+    assert "declared charset 'x-unknown-8bit' did not fit" in session.scalar(select(DeskInboundMail.problem))
 
 
 def test_an_unreadable_message_is_kept_raw_with_its_problem(session, shop):

@@ -126,7 +126,11 @@ def test_the_desk_takes_a_detractor_over_as_one_ticket_with_the_followups_owner(
     [ticket] = session.scalars(select(Ticket)).all()
     assert (ticket.channel, ticket.customer_id, ticket.owner_id) == ("survey", buyer, manager.id)
     case = session.scalar(select(Followup))
-    assert case.status == "closed" and case.note == f"→ #{ticket.id}"
+    assert case.status == "closed" and case.note == f"已转为工单 #{ticket.id}"  # the shop's language
+    from shopcx.desk.channels.sources import sources_of
+
+    origin = sources_of(session, ticket).origin  # the ticket page links back to the answer's survey
+    assert (origin.kind, origin.href) == ("survey", f"/surveys/{_survey.id}/responses")
     event = session.scalar(select(OutboxEvent).where(OutboxEvent.topic == "survey_detractor"))
     from shopcx.desk.jobs import take_over_detractor
 

@@ -73,6 +73,9 @@ class Face:
     jobs: str | None = None  # the module of the domain's event handlers and periodic tasks
     nav: tuple[NavEntry, ...] = ()
     customer_panel: str | None = None  # "module:function"; function(session, customer, viewer) -> Panel | None
+    # "module:function"; function(session, review, case, viewer) -> Panel | None: the domain's section of the review
+    # page beside the review's care case (case None: the review has none)
+    review_panel: str | None = None
     # "module:function"; function(session, entity, ids) -> {id: (name, href or None)} for the records the domain
     # owns (the audit log shows them by name with a link); {} for an entity it does not know
     entity_links: str | None = None
@@ -124,6 +127,13 @@ class Face:
             return None
         module, function = self.customer_panel.split(":")
         return getattr(self._module(module), function)(session, customer, viewer)
+
+    def review_panel_for(self, session: Any, review: Any, case: Any, viewer: Any) -> Panel | None:
+        """The domain's section of the review page for this review, its care case and the viewer, if it has one."""
+        if not self.review_panel:
+            return None
+        module, function = self.review_panel.split(":")
+        return getattr(self._module(module), function)(session, review, case, viewer)
 
     def timeline_for(self, session: Any, customer_id: int, limit: int) -> list[TimelineEntry]:
         """The domain's entries on the customer's timeline (the latest `limit` of each kind it holds)."""

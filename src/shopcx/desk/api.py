@@ -70,6 +70,9 @@ class MessageOut(BaseModel):
     body: str
     author: str
     created_at: datetime
+    code: str | None = Field(default=None, description="A note the system wrote: its catalog code (body: the shop's "
+                             "language)")
+    params: dict | None = Field(default=None, description="The values of that note's catalog text")
 
 
 class TicketOut(BaseModel):
@@ -122,8 +125,12 @@ def _out(session, ticket, actor: Actor, *, detail: bool = False) -> TicketOut | 
                   first_response_at=ticket.first_response_at, resolved_at=ticket.resolved_at, clocks=clocks)
     if not detail:
         return TicketOut(**values)
-    messages = [MessageOut(id=m.id, kind=m.kind, body=_masked(m.body, actor), author=m.author,
-                           created_at=m.created_at) for m in service.thread(session, ticket)]
+    messages = []
+    for m in service.thread(session, ticket):
+        body = _masked(m.body, actor)
+        # the values hold the buyer's words: given only to whoever may read the body unmasked
+        messages.append(MessageOut(id=m.id, kind=m.kind, body=body, author=m.author, created_at=m.created_at,
+                                   code=m.code, params=m.params if body == m.body else None))
     return TicketDetailOut(**values, messages=messages)
 
 

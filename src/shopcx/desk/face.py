@@ -8,5 +8,6 @@ FACE = Face("desk", __package__, models=("models", "records", "channels.tables",
             api=("api", "agent_api", "channels.api"),
             pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
             cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
+            review_panel="channels.pages:review_panel",
             nav=(NavEntry("desk", "desk_tickets", "desk:read"),), timeline="timeline:entries",
             privacy="privacy")

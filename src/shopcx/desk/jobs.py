@@ -19,11 +19,12 @@ log = logging.getLogger("shopcx.desk")
 def take_over_detractor(session: Session, event: OutboxEvent) -> None:
     """A detractor's answer becomes one ticket (channel survey, the follow-up's owner, due by the desk's SLA); the
     survey's follow-up closes pointing at it, so the case is worked in one place."""
+    from ..core import i18n
     from ..shops import service as shops
     from ..staff.service import SYSTEM
     from ..surveys import service as surveys
     from .channels.hooks import ticket_from_survey
-    from .service import tickets
+    from .service import notes, tickets
 
     payload = event.payload or {}
     if not payload.get("shop_id") or not payload.get("response_id"):
@@ -37,7 +38,8 @@ def take_over_detractor(session: Session, event: OutboxEvent) -> None:
     case = next((case for case in surveys.followups(session, [shop.id], customer_id=payload.get("customer_id"))
                  if case.id == event.aggregate_id), None)
     if case is not None:
-        surveys.close_followup(session, [shop.id], case.id, f"→ #{ticket.id}", actor=SYSTEM)
+        note = i18n.t("desk.note.followup_to_ticket", notes.shop_locale(shop), id=ticket.id)
+        surveys.close_followup(session, [shop.id], case.id, note, actor=SYSTEM)
 
 
 def run_duties(now=None) -> dict:

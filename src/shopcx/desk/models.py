@@ -107,6 +107,10 @@ class TicketMessage(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     author: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A note the system wrote: its catalog code and values (the page draws it in the reader's language; `body`
+    # holds it in the shop's language for the API and exports). None for what a person wrote.
+    code: Mapped[str | None] = mapped_column(String(60))
+    params: Mapped[dict | None] = mapped_column(JSON)
 
 
 class TicketEvent(Base):

@@ -6,15 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..core.search import contains
 from .models import Order, OrderLine, Product, Refund
 from .rules import PAID_STATUSES
 
 
-def by_external_id(session: Session, shop_id: int, source: str, external_id: str) -> Order | None:
+def by_external_id(session: Session, shop_id: int, source: str, external_id: str, *,
+                   lean: bool = False) -> Order | None:
+    """The shop's order by the platform's number; `lean` loads its lines, refunds and history only when read (a
+    lookup that needs the order's id or shipments saves three queries)."""
     stmt = select(Order).where(Order.shop_id == shop_id, Order.source == source, Order.external_id == external_id)
+    if lean:
+        stmt = stmt.options(lazyload(Order.lines), lazyload(Order.refunds), lazyload(Order.history))
     return session.scalar(stmt)
 
 

@@ -19,6 +19,12 @@ def customer_panels(session: Session, customer, viewer: Viewer) -> list[Panel]:
     return [panel for panel in found if panel is not None]
 
 
+def review_panels(session: Session, review, case, viewer: Viewer) -> list[Panel]:
+    """Each domain's section of this review's page (beside its care case) that the viewer may see."""
+    found = (face.review_panel_for(session, review, case, viewer) for face in domains.FACES)
+    return [panel for panel in found if panel is not None]
+
+
 def customer_timeline(session: Session, customer_id: int, *, kinds: set[str] | None = None,
                       limit: int = 100) -> list[TimelineEntry]:
     """What every domain did for the customer and how they responded, latest first (each domain's own entries,

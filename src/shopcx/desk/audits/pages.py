@@ -34,20 +34,31 @@ def _day(text: str) -> date:
         raise InvalidInput("invalid_date", f"due_on: '{text}' is not a date (YYYY-MM-DD)", field="due_on") from None
 
 
-def _context(session: Session, shop_code: str) -> dict:
+def _chart(trend: dict, names: dict[int, str], locale: str) -> dict:
+    """The chart's JSON: the months, and one line per series named in the reader's language."""
+    series = [{"name": i18n.t("desk.audit.all_audits", locale), "data": trend["all"]}]
+    whole = i18n.t("desk.audit.whole_desk", locale)
+    for agent, line in sorted(trend["agents"].items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        series.append({"name": whole if agent is None else names.get(agent, str(agent)), "data": line})
+    return {"months": trend["months"], "series": series, "axis": i18n.t("desk.audit.overall", locale)}
+
+
+def _context(session: Session, shop_code: str, locale: str = "zh") -> dict:
     listed = shops.list_shops(session)
     shop = shops.get_shop(session, shop_code) if shop_code else (listed[0] if listed else None)
     users = [u for u in staff.list_users(session) if u.is_active]
-    return {"shop": shop, "shops": listed, "users": users, "names": {u.id: u.display_name for u in users},
-            "audits": service.audits(session, shop.id) if shop else [],
-            "results": service.results(session, shop.id, shop.timezone) if shop else {},
+    names = {u.id: u.display_name for u in users}
+    results, trend = service.report(session, shop.id, shop.timezone) if shop else ({}, rules.trend([]))
+    return {"shop": shop, "shops": listed, "users": users, "names": names,
+            "audits": service.audits(session, shop.id) if shop else [], "results": results,
+            "chart": _chart(trend, names, locale) if trend["months"] else None,
             "dimensions": rules.DIMENSIONS, "channels": service.AUDIT_CHANNELS, "overall": rules.overall}
 
 
 @router.get("/desk/audits")
 def desk_audits(request: Request, shop: str = "", viewer: Viewer = Manager, session: Session = PageSession):
     """Audit plans and the results per agent and dimension, month by month."""
-    return render(request, "desk/audits.html", _context(session, shop) | {"values": {}}, viewer=viewer)
+    return render(request, "desk/audits.html", _context(session, shop, viewer.locale) | {"values": {}}, viewer=viewer)
 
 
 @router.post("/desk/audits")
@@ -66,7 +77,7 @@ def desk_audit_plan(request: Request, shop: str = Form(""), title: str = Form(""
                                   actor=viewer.actor)
     except ShopCXError as exc:
         session.rollback()
-        return render(request, "desk/audits.html", _context(session, shop) | {
+        return render(request, "desk/audits.html", _context(session, shop, viewer.locale) | {
             "values": values, "error": i18n.error_text(exc, viewer.locale)}, viewer=viewer, status=exc.status)
     return RedirectResponse(f"/desk/audits/{made.id}", status_code=303)
 

@@ -37,3 +37,20 @@ def by_agent_month(rows: list[tuple[int | None, str, dict[str, int], int | None]
             cell["audits"] = len(items)
             out.setdefault(agent, {})[month] = cell
     return out
+
+
+def trend(rows: list[tuple[int | None, str, dict[str, int], int | None]]) -> dict:
+    """The overall score month by month (rows as for `by_agent_month`): {"months": sorted 'YYYY-MM' with an audit,
+    "all": the mean overall score of every audit that month, "agents": {agent: the same for the audits of that agent
+    (None: audits of the whole desk)}}; a month without an audit of that series is None (a gap in the line)."""
+    months = sorted({month for _, month, _, _ in rows})
+    every: dict[str, list[float]] = {}
+    per: dict = {}
+    for agent, month, scores, _ in rows:
+        every.setdefault(month, []).append(overall(scores))
+        per.setdefault(agent, {}).setdefault(month, []).append(overall(scores))
+
+    def line(by_month: dict[str, list[float]]) -> list[float | None]:
+        return [round(sum(v) / len(v), 2) if (v := by_month.get(m)) else None for m in months]
+
+    return {"months": months, "all": line(every), "agents": {agent: line(by_month) for agent, by_month in per.items()}}

@@ -102,13 +102,28 @@ def audits(session: Session, shop_id: int) -> list[tuple[DeskAudit, DeskAuditSco
     return [(p, scored.get(p.id)) for p in plans]
 
 
-def results(session: Session, shop_id: int, tz: str = "UTC") -> dict:
-    """Per agent (None: the whole desk), per month of the contact, per dimension: the means (rules.by_agent_month)."""
+def _scored(session: Session, shop_id: int, tz: str) -> list[tuple[int | None, str, dict[str, int], int | None]]:
+    """Every scored audit of the shop as (agent, month of the contact in `tz`, scores, response minutes)."""
     from zoneinfo import ZoneInfo
 
     rows = session.execute(select(DeskAudit.agent_id, DeskAuditScore).join(
         DeskAuditScore, DeskAuditScore.audit_id == DeskAudit.id).where(DeskAudit.shop_id == shop_id)).all()
     zone = ZoneInfo(tz)
-    return rules.by_agent_month([
-        (agent, s.contacted_at.astimezone(zone).strftime("%Y-%m"), {d: getattr(s, d) for d in rules.DIMENSIONS},
-         s.response_minutes) for agent, s in rows])
+    return [(agent, clock.as_utc(s.contacted_at).astimezone(zone).strftime("%Y-%m"),
+             {d: getattr(s, d) for d in rules.DIMENSIONS}, s.response_minutes) for agent, s in rows]
+
+
+def results(session: Session, shop_id: int, tz: str = "UTC") -> dict:
+    """Per agent (None: the whole desk), per month of the contact, per dimension: the means (rules.by_agent_month)."""
+    return rules.by_agent_month(_scored(session, shop_id, tz))
+
+
+def trend(session: Session, shop_id: int, tz: str = "UTC") -> dict:
+    """The overall score per month, of all audits and per agent (rules.trend): the audits page's chart."""
+    return rules.trend(_scored(session, shop_id, tz))
+
+
+def report(session: Session, shop_id: int, tz: str = "UTC") -> tuple[dict, dict]:
+    """The table and the chart of the audits page from one read: (results, trend)."""
+    rows = _scored(session, shop_id, tz)
+    return rules.by_agent_month(rows), rules.trend(rows)

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...core import clock, security
+from ...core import clock, i18n, security
 from ...core.errors import AuthError, InvalidInput
 from ...staff.service import Actor, audit
 from ..models import Ticket, TicketMessage
-from ..service import tickets
+from ..service import notes, tickets
 from .intake import add_links, buyer_actor, parse_links
 from .tables import TicketOrigin
 
@@ -107,6 +107,10 @@ def _once(session: Session, kind: str, ref: str, make, now: datetime) -> Ticket:
     return ticket
 
 
+def _iso(at: datetime | None) -> str | None:
+    return clock.as_utc(at).isoformat() if at is not None else None
+
+
 def take_over_case(session: Session, case_id: int, *, actor: Actor, now: datetime | None = None) -> Ticket:
     """A 中/差评 care case becomes a ticket: the review's words, its order, customer and owner, and the case's
     contacts as notes (history kept); the case stays as the review's record and names the ticket in the audit log.
@@ -121,24 +125,24 @@ def take_over_case(session: Session, case_id: int, *, actor: Actor, now: datetim
     review = reviews.get_review(session, case.review_id)
     shop = shops.get_shop_by_id(session, case.shop_id)
     order = orders.get_order(session, review.order_id) if review.order_id else None
-    cls = {"bad": "差评", "neutral": "中评"}.get(review.rating_class, review.rating_class)
-    words = (review.text or "").strip() or f"({cls}, {review.stars or '-'}★)"
+    locale = notes.shop_locale(shop)
+    cls = i18n.t(f"desk.note.review_class.{review.rating_class}", locale)
+    words = (review.text or "").strip() or i18n.t("desk.note.review_no_text", locale, cls=cls,
+                                                  stars=review.stars or "-")
 
     def make() -> Ticket:
-        ticket = tickets.create_ticket(session, shop, channel="review", subject=f"{cls}: {words}"[:200], body=words,
+        subject = i18n.t("desk.note.review_subject", locale, cls=cls, words=words)[:200]
+        ticket = tickets.create_ticket(session, shop, channel="review", subject=subject, body=words,
                                        order=order.external_id if order is not None else None,
                                        priority="high" if review.rating_class == "bad" else "normal",
                                        assign=case.owner_id is None, actor=actor, now=now)
         if case.owner_id is not None:
             tickets.assign(session, ticket, case.owner_id, actor=actor, now=now)
-        history = [f"review case #{case.id} ({case.kind}, {case.status}) opened {case.opened_at:%Y-%m-%d %H:%M} UTC"]
-        history += [f"{c.at:%Y-%m-%d %H:%M} {c.channel}/{c.result} {c.actor}: {c.note or ''}".strip()
-                    for c in case.contacts]
-        if case.resolution:
-            history.append(f"resolution: {case.resolution}")
-        if review.reply_text:
-            history.append(f"platform reply: {review.reply_text}")
-        tickets.add_message(session, ticket, "note", "\n".join(history), actor=actor, now=now)
+        params = {"case": case.id, "kind": case.kind, "status": case.status, "opened_at": _iso(case.opened_at),
+                  "contacts": [{"at": _iso(c.at), "channel": c.channel, "result": c.result, "actor": c.actor,
+                                "note": c.note or ""} for c in case.contacts],
+                  "resolution": case.resolution or None, "reply": review.reply_text or None}
+        notes.add_note(session, ticket, shop, "desk.note.case_taken_over", params, actor=actor, now=now)
         audit(session, actor, "desk.case_taken_over", "review_case", case.id, {"ticket_id": ticket.id})
         return ticket
 
@@ -154,6 +158,7 @@ def ticket_from_survey(session: Session, shop, *, response_id: int, customer_id:
                        now: datetime | None = None) -> Ticket:
     """A detractor's survey answer as a ticket (channel "survey"), once per answer."""
     now = now or clock.now()
+    summary = summary or i18n.t("desk.channel.survey", notes.shop_locale(shop))
     return _once(session, "survey", str(response_id), lambda: tickets.create_ticket(
-        session, shop, channel="survey", subject=summary[:200] or "survey", body=summary or "survey",
+        session, shop, channel="survey", subject=summary[:200], body=summary,
         customer_id=customer_id, actor=buyer_actor("survey"), now=now), now)

@@ -147,6 +147,13 @@ class StatusView:
         return self.ticket.status != "closed"
 
     @property
+    def limit_mb(self) -> int:
+        """The mail-in size limit a refused file was over."""
+        from .mail import MAX_ATTACHMENT
+
+        return MAX_ATTACHMENT // 1048576
+
+    @property
     def can_rate(self) -> bool:
         return self.ticket.status in ("resolved", "closed") and self.rating is None
 

@@ -23,13 +23,13 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...core import clock, tokens
+from ...core import clock, i18n, tokens
 from ...core.errors import NotFound, ShopCXError
 from ...core.security import sha256_hex
 from ...customers import service as customers
 from ...customers.schemas import CustomerIn
 from ..models import Ticket, TicketMessage
-from ..service import tickets
+from ..service import notes, tickets
 from .intake import buyer_actor
 from .tables import DeskInboundMail, TicketAttachment
 
@@ -81,10 +81,10 @@ class Parsed:
     text: str
     refs: list[str]
     attachments: list[Part] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[notes.Problem] = field(default_factory=list)
 
 
-def _decode(data: bytes, charset: str | None, problems: list[str], what: str) -> str:
+def _decode(data: bytes, charset: str | None, problems: list[notes.Problem], what: str) -> str:
     if charset:
         try:
             return data.decode(charset)
@@ -98,17 +98,18 @@ def _decode(data: bytes, charset: str | None, problems: list[str], what: str) ->
 
     best = from_bytes(data).best()
     if best is not None and best.encoding:
-        problems.append(f"{what}: declared charset '{charset or 'none'}' did not fit; read as {best.encoding}")
+        problems.append(("desk.mail.charset_guessed", {"what": what, "charset": charset or "-",
+                                                       "encoding": best.encoding}))
         return str(best)
-    problems.append(f"{what}: the text is not in a readable charset; unreadable bytes shown as �")
+    problems.append(("desk.mail.charset_unreadable", {"what": what}))
     return data.decode("utf-8", errors="replace")
 
 
-def _header(msg: EmailMessage, name: str, problems: list[str]) -> str:
+def _header(msg: EmailMessage, name: str, problems: list[notes.Problem]) -> str:
     try:
         return str(msg.get(name, "") or "")
     except Exception:  # noqa: BLE001 - a malformed header must not lose the mail; say which one
-        problems.append(f"header {name}: could not be decoded")
+        problems.append(("desk.mail.header_undecodable", {"name": name}))
         raw = msg.get_all(name, failobj=[""])
         return str(raw[0]).encode("ascii", "replace").decode()
 
@@ -116,7 +117,7 @@ def _header(msg: EmailMessage, name: str, problems: list[str]) -> str:
 def parse_mail(raw: bytes) -> Parsed:
     """Sender, subject, plain text and attachments of a raw RFC 5322 message; problems are listed, not raised."""
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    problems: list[str] = []
+    problems: list[notes.Problem] = []
     key = _header(msg, "Message-ID", problems).strip() or f"<sha256-{sha256_hex(raw.decode('latin-1'))}>"
     sender = parseaddr(_header(msg, "From", problems))[1].strip().lower()
     subject = re.sub(r"\s+", " ", _header(msg, "Subject", problems)).strip()
@@ -149,7 +150,7 @@ def parse_mail(raw: bytes) -> Parsed:
 class MailOutcome:
     outcome: str  # ticket | reply | duplicate | refused
     ticket_id: int | None
-    problems: list[str]
+    problems: list[str]  # in English, for the SMTP answer and the log
 
 
 def _customer_id(session: Session, sender: str) -> int | None:
@@ -162,13 +163,14 @@ def _customer_id(session: Session, sender: str) -> int | None:
 
 
 def _keep_attachments(session: Session, ticket: Ticket, message_id: int, parts: list[Part], now: datetime,
-                      problems: list[str]) -> None:
+                      problems: list[notes.Problem]) -> None:
     for part in parts:
         size = len(part.data)
         if size > MAX_ATTACHMENT:
-            note = (f"{size / 1048576:.1f} MB is over the {MAX_ATTACHMENT // 1048576} MB limit; not kept — ask the "
-                    "buyer for a link")
-            problems.append(f"attachment {part.name}: {note}")
+            problem = ("desk.mail.attachment_refused", {"name": part.name[:200], "mb": f"{size / 1048576:.1f}",
+                                                        "limit": MAX_ATTACHMENT // 1048576})
+            problems.append(problem)
+            note = notes.problem_text(problem, "en")[:300]  # pages draw it from the size, in the reader's language
             session.add(TicketAttachment(ticket_id=ticket.id, message_id=message_id, kind="refused",
                                          name=part.name[:200], content_type=part.content_type[:120], size_bytes=size,
                                          note=note, created_at=now))
@@ -185,7 +187,8 @@ def receive_mail(session: Session, shop, raw: bytes, *, now: datetime | None = N
         mail = parse_mail(raw)
     except Exception as exc:  # noqa: BLE001 - an unreadable message is kept raw with its problem
         key = f"<sha256-{sha256_hex(raw.decode('latin-1'))}>"
-        mail = Parsed(key=key, sender="", subject="", text="", refs=[], problems=[f"unreadable message: {exc}"])
+        mail = Parsed(key=key, sender="", subject="", text="", refs=[],
+                      problems=[("desk.mail.unreadable", {"error": str(exc)[:200]})])
     known = session.scalar(select(DeskInboundMail).where(DeskInboundMail.message_key == mail.key))
     if known is not None:
         return MailOutcome("duplicate", known.ticket_id, [])
@@ -195,9 +198,10 @@ def receive_mail(session: Session, shop, raw: bytes, *, now: datetime | None = N
     session.add(record)
     session.flush()
     if not mail.sender or not (mail.text or mail.subject or mail.attachments):
-        record.problem = "; ".join(mail.problems or ["no sender or no content"])
-        return MailOutcome("refused", None, mail.problems or ["no sender or no content"])
-    body = mail.text or mail.subject or "(no text; see the attachments)"
+        problems = _english(mail.problems or [("desk.mail.empty", {})])
+        record.problem = "; ".join(problems)
+        return MailOutcome("refused", None, problems)
+    body = mail.text or mail.subject or i18n.t("desk.mail.no_text", notes.shop_locale(shop))
     actor = buyer_actor(f"email:{mail.sender}")
     target = referenced_ticket(mail.subject, *mail.refs)
     ticket = session.get(Ticket, target) if target is not None else None
@@ -213,11 +217,17 @@ def receive_mail(session: Session, shop, raw: bytes, *, now: datetime | None = N
             record.outcome = "ticket"
         _keep_attachments(session, ticket, message_id, mail.attachments, now, mail.problems)
         if mail.problems:
-            tickets.add_message(session, ticket, "note", "E-mail: " + "; ".join(mail.problems),
-                                actor=buyer_actor("email-in"), now=now)
-    record.ticket_id, record.problem = ticket.id, "; ".join(mail.problems) or None
+            notes.add_note(session, ticket, shop, "desk.note.mail_problems",
+                           {"problems": [list(p) for p in mail.problems]}, actor=buyer_actor("email-in"), now=now)
+    problems = _english(mail.problems)
+    record.ticket_id, record.problem = ticket.id, "; ".join(problems) or None
     session.flush()
-    return MailOutcome(record.outcome, ticket.id, mail.problems)
+    return MailOutcome(record.outcome, ticket.id, problems)
+
+
+def _english(problems: list[notes.Problem]) -> list[str]:
+    """The problems as the SMTP answer, the inbound-mail record and the log give them (English)."""
+    return [notes.problem_text(p, "en") for p in problems]
 
 
 def shop_for(session: Session, recipients: list[str], default_code: str | None):

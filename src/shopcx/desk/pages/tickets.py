@@ -22,7 +22,7 @@ from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
 from ...web.templating import acted, is_htmx, render
 from .. import service
-from ..service import notices, sla, views
+from ..service import notes, notices, sla, views
 from .tools import ticket_tools, tier_context
 
 Reader = Depends(require("desk:read"))
@@ -92,6 +92,7 @@ def _calendar_warnings(session: Session, viewer: Viewer) -> list[str]:
 def ticket_context(session: Session, viewer: Viewer, ticket_id: int) -> dict:
     from ...customers import service as customers
     from ...orders import service as orders
+    from ..channels.sources import sources_of
 
     ticket = service.get_ticket(session, ticket_id)
     shop = shops.get_shop_by_id(session, ticket.shop_id)
@@ -99,12 +100,14 @@ def ticket_context(session: Session, viewer: Viewer, ticket_id: int) -> dict:
     shipment = next((s for s in order.shipments if s.id == ticket.shipment_id), None) if order else None
     customer = customers.get_customer(session, ticket.customer_id) if ticket.customer_id else None
     users = [u for u in staff.list_users(session) if u.is_active and u.role in ("agent", "manager", "owner")]
+    thread = service.thread(session, ticket)
     return {"ticket": ticket, "shop": shop, "tz": shop.timezone, "order": order, "shipment": shipment,
-            "customer": customer, "thread": service.thread(session, ticket), "events": service.history(session, ticket),
+            "customer": customer, "thread": thread, "events": service.history(session, ticket),
+            "notes": notes.rendered(thread, viewer.locale, shop.timezone),
             "clocks": service.states(session, ticket), "names": _staff_names(session), "owners": users,
             "moves": service.TRANSITIONS.get(ticket.status, ()), "priorities": sla.PRIORITIES,
             "categories": service.CATEGORIES, "can_write": viewer.can("desk:write"), "errors": {}, "values": {},
-            "done": None} | ticket_tools(session, viewer, ticket, shop)
+            "done": None, "sources": sources_of(session, ticket)} | ticket_tools(session, viewer, ticket, shop)
 
 
 def _acted(request: Request, session: Session, viewer: Viewer, ticket_id: int, form_name: str, values: dict,

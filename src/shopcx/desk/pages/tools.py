@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..service import answers
+from ..service import answers, notes
 
 
 def answer_locale(shop) -> str:
-    """The language a shop's buyers read: Chinese for shops on Chinese time, else English."""
-    return "zh" if shop.timezone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi") else "en"
+    """The language a shop's buyers read (the one system notes are written in)."""
+    return notes.shop_locale(shop)
 
 
 def ticket_tools(session: Session, viewer, ticket, shop) -> dict:

@@ -4,6 +4,8 @@ priority up on a new ticket (and so the stricter SLA policy), and a shop may set
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,16 +17,32 @@ from ..records import SlaTierPolicy
 from . import sla
 
 
-def priority_service(session: Session, shop_id: int, customer_id: int | None) -> bool:
-    """Does the customer's loyalty tier in this shop carry priority service?"""
+@dataclass(frozen=True)
+class Membership:
+    """The buyer's tier code in the shop's loyalty program (None: not a member, or no program) and whether that
+    tier carries priority service."""
+
+    tier_code: str | None = None
+    priority_service: bool = False
+
+
+def membership(session: Session, shop_id: int, customer_id: int | None) -> Membership:
+    """The buyer's membership, read once (a new ticket needs it for its priority and for its SLA targets)."""
     if customer_id is None:
-        return False
+        return Membership()
     from ...loyalty import service as loyalty
 
     program = loyalty.active(session, shop_id)
     account = loyalty.find_account(session, program.program.id, customer_id) if program else None
-    tier = program.config.tier(account.tier_code) if account is not None else None
-    return bool(tier and tier.priority_service)
+    if account is None:
+        return Membership()
+    tier = program.config.tier(account.tier_code)
+    return Membership(account.tier_code, bool(tier and tier.priority_service))
+
+
+def priority_service(session: Session, shop_id: int, customer_id: int | None) -> bool:
+    """Does the customer's loyalty tier in this shop carry priority service?"""
+    return membership(session, shop_id, customer_id).priority_service
 
 
 def priority_for(session: Session, shop_id: int, customer_id: int | None, priority: str) -> str:
@@ -34,19 +52,13 @@ def priority_for(session: Session, shop_id: int, customer_id: int | None, priori
 
 def tier_of(session: Session, shop_id: int, customer_id: int | None) -> str | None:
     """The customer's loyalty tier code in this shop (None: not a member, or no program)."""
-    if customer_id is None:
-        return None
-    from ...loyalty import service as loyalty
-
-    program = loyalty.active(session, shop_id)
-    account = loyalty.find_account(session, program.program.id, customer_id) if program else None
-    return account.tier_code if account is not None else None
+    return membership(session, shop_id, customer_id).tier_code
 
 
-def tier_targets(session: Session, ticket) -> tuple[int, int, int] | None:
+def tier_targets(session: Session, ticket, member: Membership | None = None) -> tuple[int, int, int] | None:
     """(first response, next response, resolution) of the shop's policy for the buyer's tier and the ticket's
-    priority, if there is one."""
-    tier = tier_of(session, ticket.shop_id, ticket.customer_id)
+    priority, if there is one (`member`: the buyer's membership when the caller has read it already)."""
+    tier = (member or membership(session, ticket.shop_id, ticket.customer_id)).tier_code
     if tier is None:
         return None
     row = session.scalar(select(SlaTierPolicy).where(SlaTierPolicy.shop_id == ticket.shop_id,

@@ -56,11 +56,13 @@ def targets_for(session: Session, shop_id: int, priority: str, channel: str | No
     return row.first_response_minutes, row.next_response_minutes, row.resolution_minutes
 
 
-def ticket_targets(session: Session, ticket: Ticket) -> tuple[int, int, int]:
-    """A ticket's targets: the policy for its buyer's loyalty tier and priority first, then `targets_for`."""
+def ticket_targets(session: Session, ticket: Ticket, member=None) -> tuple[int, int, int]:
+    """A ticket's targets: the policy for its buyer's loyalty tier and priority first, then `targets_for`
+    (`member`: the buyer's `members.Membership` when the caller has read it already)."""
     from .members import tier_targets
 
-    return tier_targets(session, ticket) or targets_for(session, ticket.shop_id, ticket.priority, ticket.channel)
+    return (tier_targets(session, ticket, member)
+            or targets_for(session, ticket.shop_id, ticket.priority, ticket.channel))
 
 
 def policy_minutes(first_response, next_response, resolution) -> tuple[int, int, int]:
@@ -118,16 +120,28 @@ def pauses(session: Session, ticket: Ticket) -> list[tuple[datetime, datetime | 
 
 def start_clock(session: Session, ticket: Ticket, metric: str, at: datetime) -> TicketSla:
     """Start (or restart) one clock from `at` with the ticket's current target."""
-    targets = dict(zip(METRICS, ticket_targets(session, ticket),
-                       strict=True))
-    row = clocks(session, ticket).get(metric)
-    if row is None:
-        row = TicketSla(ticket_id=ticket.id, metric=metric)
-        session.add(row)
-    row.started_at, row.target_minutes, row.stopped_at, row.breached = at, targets[metric], None, False
+    return start_clocks(session, ticket, (metric,), at)[metric]
+
+
+def start_clocks(session: Session, ticket: Ticket, metrics: tuple[str, ...], at: datetime, *,
+                 member=None, fresh: bool = False) -> dict[str, TicketSla]:
+    """Start (or restart) clocks from `at` together: the targets, clocks, calendar and pauses are read once and
+    each due time is computed before its row is written (`fresh`: a ticket just made, with no clocks or pauses)."""
+    targets = dict(zip(METRICS, ticket_targets(session, ticket, member), strict=True))
+    rows = {} if fresh else clocks(session, ticket)
+    # read before the rows change, so no query flushes a row whose due time is not computed yet
+    calendar = shop_calendar(session, ticket_shop(session, ticket))
+    held = [] if fresh else pauses(session, ticket)
+    for metric in metrics:
+        row = rows.get(metric)
+        if row is None:
+            row = rows[metric] = TicketSla(ticket_id=ticket.id, metric=metric)
+            session.add(row)
+        row.started_at, row.target_minutes, row.stopped_at, row.breached = at, targets[metric], None, False
+    _due_times(rows, calendar, held)
+    _next_due(ticket, rows)
     session.flush()
-    refresh(session, ticket)
-    return row
+    return rows
 
 
 def stop_clock(session: Session, ticket: Ticket, metric: str, at: datetime) -> TicketSla | None:
@@ -163,18 +177,28 @@ def retarget(session: Session, ticket: Ticket, now: datetime | None = None) -> N
 
 def refresh(session: Session, ticket: Ticket) -> None:
     """Recompute the due time of every running clock (after a pause began or ended, or a target changed)."""
-    running = [row for row in clocks(session, ticket).values() if row.stopped_at is None]
-    if running:
-        calendar = shop_calendar(session, ticket_shop(session, ticket))
-        held = pauses(session, ticket)
-        for row in running:
-            row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
-    _keep_next_due(session, ticket)
+    _recompute(session, ticket, clocks(session, ticket))
     session.flush()
 
 
+def _recompute(session: Session, ticket: Ticket, rows: dict[str, TicketSla]) -> None:
+    if any(row.stopped_at is None for row in rows.values()):
+        _due_times(rows, shop_calendar(session, ticket_shop(session, ticket)), pauses(session, ticket))
+    _next_due(ticket, rows)
+
+
+def _due_times(rows: dict[str, TicketSla], calendar, held) -> None:
+    for row in rows.values():
+        if row.stopped_at is None:
+            row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
+
+
 def _keep_next_due(session: Session, ticket: Ticket) -> None:
-    due = [row.due_at for row in clocks(session, ticket).values() if row.stopped_at is None and row.due_at]
+    _next_due(ticket, clocks(session, ticket))
+
+
+def _next_due(ticket: Ticket, rows: dict[str, TicketSla]) -> None:
+    due = [row.due_at for row in rows.values() if row.stopped_at is None and row.due_at]
     ticket.next_due_at = min(due) if due else None
 
 

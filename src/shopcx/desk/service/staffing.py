@@ -104,5 +104,5 @@ def auto_assign(session: Session, ticket: Ticket, *, actor: Actor, now: datetime
                              method=method_of(session, ticket.shop_id), last_user_id=settings.last_assigned_user_id)
     if chosen is not None:
         settings.last_assigned_user_id = chosen
-        assign(session, ticket, chosen, actor=actor, now=now)
+        assign(session, ticket, chosen, actor=actor, now=now, active_checked=True)
     return chosen

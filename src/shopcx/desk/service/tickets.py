@@ -68,7 +68,7 @@ def _order_for(session: Session, shop, order_ref) -> object | None:
         return None
     found = None
     for source in (shop.platform, "taobao", "tmall", "jd", "pdd", "douyin", "shopify", "generic", "other"):
-        found = orders_repo.by_external_id(session, shop.id, source, ref)
+        found = orders_repo.by_external_id(session, shop.id, source, ref, lean=True)
         if found is not None:
             break
     if found is None and ref.isdigit() and len(ref) < 12:
@@ -125,14 +125,15 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
     session.add(TicketMessage(ticket_id=ticket.id, kind="buyer", body=body, author_id=None,
                               author=f"{channel}:{actor.label}", created_at=now))
     _event(session, ticket, "status", None, "new", actor, now)
-    from .members import priority_for  # the loyalty tier's "priority service" benefit
+    from .. import playbook
+    from .members import membership  # read once: the tier's "priority service" benefit and its SLA targets
 
-    raised = priority_for(session, shop.id, ticket.customer_id, ticket.priority)
+    member = membership(session, shop.id, ticket.customer_id)
+    raised = playbook.raised_priority(ticket.priority, member.priority_service)
     if raised != ticket.priority:
         _event(session, ticket, "priority", ticket.priority, raised, actor, now)
         ticket.priority = raised
-    sla.start_clock(session, ticket, "first_response", now)
-    sla.start_clock(session, ticket, "resolution", now)
+    sla.start_clocks(session, ticket, ("first_response", "resolution"), now, member=member, fresh=True)
     if category is None:  # suggested from the words by the text analysis; staff may change it (channels/suggest.py)
         from ..channels.suggest import suggest
         suggest(session, ticket, body)
@@ -225,11 +226,12 @@ def add_message(session: Session, ticket: Ticket, kind: str, body: str, *, actor
 
 
 def assign(session: Session, ticket: Ticket, owner_id: int | None, *, actor: Actor, team: str | None = None,
-           now: datetime | None = None) -> Ticket:
-    """Give the ticket to a staff member (None: unassigned); the change stays in the history."""
+           now: datetime | None = None, active_checked: bool = False) -> Ticket:
+    """Give the ticket to a staff member (None: unassigned); the change stays in the history
+    (`active_checked`: the caller chose the owner among the active staff it has just read)."""
     actor.require("desk:write")
     now = now or clock.now()
-    if owner_id is not None and owner_id not in {user.id for user in _staff(session)}:
+    if owner_id is not None and not active_checked and owner_id not in {user.id for user in _staff(session)}:
         raise InvalidInput("invalid_owner", f"owner: no active staff member with id {owner_id}", field="owner")
     if owner_id != ticket.owner_id:
         _event(session, ticket, "owner", ticket.owner_id, owner_id, actor, now)

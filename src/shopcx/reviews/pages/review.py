@@ -20,6 +20,7 @@ from ...shops import service as shops
 from ...staff.service import Actor
 from ...web.auth import PageSession, Viewer
 from ...web.deps import RowId
+from ...web.panels import review_panels
 from ...web.templating import acted, render
 from .. import rules, service
 from ..repository import ReviewFilter
@@ -70,6 +71,7 @@ def review_context(session: Session, viewer: Viewer, review_id: int) -> dict:
         "owners": review_owners(session), "can_write": viewer.can("reviews:write"),
         "channels": rules.CONTACT_CHANNELS, "results": rules.CONTACT_RESULTS, "outcomes": rules.CASE_OUTCOMES,
         "classes": rules.CLASSES, "errors": {}, "values": {}, "done": None, **helpers(),
+        "panels": review_panels(session, review, found, viewer),  # other domains' sections (the desk's ticket)
     }
 
 
