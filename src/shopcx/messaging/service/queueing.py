@@ -161,6 +161,16 @@ def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel
     return out
 
 
+def cap_held(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, datetime]:
+    """The customers the shop's frequency caps hold now, with when one more message may go to each, so a caller
+    can wait before making anything for them (a coupon whose validity would run while the message waits)."""
+    now = clock.now()
+    caps = shop_rules(session, shop_id).caps
+    history = repository.sent_times(session, customer_ids, now - rules.CAP_WINDOWS[-1][1])
+    held = {cid: rules.cap_release(now, history.get(cid, []), caps) for cid in customer_ids}
+    return {cid: release for cid, release in held.items() if release is not None}
+
+
 def preferred_locale(customer) -> str:
     """The language a customer reads (their stated preference, else Chinese)."""
     language = (customer.preferences or {}).get("language") if customer is not None else None
