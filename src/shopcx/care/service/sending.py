@@ -4,7 +4,8 @@ buyer's rights again, quiet hours, caps, the message log, its own idempotency ke
 
 A deliverer is `deliver(session, items) -> list[(reference, skip reason or None)]` for items of
 (recipient, customer, subject, body); it may also offer `deliver.unreachable(session, recipients) -> {recipient id:
-skip reason, or the time to wait until}`, asked before any coupon or points are issued (delivery.py). Everything for one batch happens in the caller's transaction, so a crash leaves
+skip reason, or the time to wait until}`, asked before any coupon or points are issued (delivery.py).
+Everything for one batch happens in the caller's transaction, so a crash leaves
 the rows queued and the retry repeats them exactly (coupons are issued once per row, the messages keep their keys).
 """
 
