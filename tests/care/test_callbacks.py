@@ -133,3 +133,15 @@ def test_the_pages_assign_a_manager_filter_mine_and_show_the_promise(session, sh
     assert closed.status_code == 303
     session.expire_all()
     assert session.get(Promise, session.get(CallTask, task.id).promise_id).status == "kept"
+
+
+def test_the_desk_closes_a_callback_promise_that_has_no_ticket(session, shop, login):
+    from shopcx.staff.service import SYSTEM
+
+    task = _task(session, shop, 8)
+    callbacks.record_outcome(session, task, "reached", actor=SYSTEM, promise="退差价", today=TODAY)
+    manager = login("manager", username="m1")
+    closed = manager.post(f"/desk/promises/{task.promise_id}/close", {"outcome": "broken", "evidence": "忘了"})
+    assert closed.status_code == 303 and closed.headers["location"] == "/desk/promises"
+    session.expire_all()
+    assert session.get(Promise, task.promise_id).status == "broken"

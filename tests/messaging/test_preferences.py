@@ -135,3 +135,6 @@ def test_every_email_footer_links_the_preference_page_next_to_unsubscribe(sessio
     assert "退订：https://cx.example.com/msg/u/" in text
     link = re.search(r"选择您想收到的消息：https://cx\.example\.com(/msg/p/\S+)", text).group(1)
     assert "消息偏好设置" in client.get(link).text
+    unsubscribe = re.search(r"退订：https://cx\.example\.com(/msg/u/\S+)", text).group(1)
+    offered = re.search(r'href="(/msg/p/[^"]+)" id="unsubscribe-preferences"', client.get(unsubscribe).text)
+    assert "消息偏好设置" in client.get(offered.group(1).replace("&amp;", "&")).text  # the page offers it too
