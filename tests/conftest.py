@@ -125,17 +125,31 @@ def actor():
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that uses no database (pure rules, models, text) runs on SQLite only: on PostgreSQL it would repeat
-    the same computation, so that run deselects it (STYLE.md: pure-rule tests need one backend). Browser tests
-    (marked `browser`) run on SQLite only too: they check what a page draws and does in Chromium; what the pages
-    store is checked on both backends by the page and service tests under each domain."""
-    if backend() != "postgresql":
-        return
-    pure = [item for item in items if not {"engine", "databases"} & set(getattr(item, "fixturenames", ()))
-            or item.get_closest_marker("browser") is not None]
-    if pure:
-        config.hook.pytest_deselected(items=pure)
-        items[:] = [item for item in items if item not in pure]
+    """A test that uses no database (pure rules, models, text) needs one backend, and so does a browser test (it
+    checks what a page draws and does in Chromium; what pages store is checked on both backends by the page and
+    service tests under each domain). By default both run on SQLite only (STYLE.md: pure-rule tests need one
+    backend). `make test` runs the two backends side by side and sets SHOPCX_TEST_SPLIT=1, which gives the
+    database-free tests to the PostgreSQL run and keeps the browser tests on SQLite, so the two runs take about
+    as long as each other."""
+    split = os.environ.get("SHOPCX_TEST_SPLIT") == "1"
+    postgres = backend() == "postgresql"
+
+    def uses_database(item) -> bool:
+        return bool({"engine", "databases"} & set(getattr(item, "fixturenames", ())))
+
+    def browser(item) -> bool:
+        return item.get_closest_marker("browser") is not None
+
+    if postgres:
+        dropped = [i for i in items if browser(i) or not split and not uses_database(i)]
+    elif split:
+        dropped = [i for i in items if not browser(i) and not uses_database(i)]
+    else:
+        dropped = []
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [i for i in items if id(i) not in gone]
 
 
 def pytest_report_header(config):

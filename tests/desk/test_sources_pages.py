@@ -111,7 +111,8 @@ def test_a_mailed_ticket_shows_its_mail_attachments_and_problems_in_the_readers_
                                                                                          monkeypatch):
     monkeypatch.setattr(mail, "MAX_ATTACHMENT", 1024 * 1024)
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = "lily@example.com", "h@x", "外箱破损", "<s1@example>"
+    msg["From"], msg["To"], msg["Message-ID"] = "lily@example.com", "h@x", "<s1@example>"
+    msg["Subject"] = "外箱破损 请回电 13800138000"
     msg.set_content("外箱破损，附照片")
     msg.add_attachment(b"\x89PNG tiny", maintype="image", subtype="png", filename="box.png")
     msg.add_attachment(b"\0" * (2 * 1024 * 1024), maintype="video", subtype="mp4", filename="unboxing.mp4")
@@ -133,6 +134,11 @@ def test_a_mailed_ticket_shows_its_mail_attachments_and_problems_in_the_readers_
     assert raw.status_code == 200 and b"Message-ID: <s1@example>" in raw.content
     assert "attachment" in raw.headers["content-disposition"]
     assert owner.get("/desk/attachments/999999").status_code == 404
+    # An analyst reads the desk but not personal data: the subject's phone is masked, the raw mail is refused.
+    analyst = login("analyst")
+    seen = analyst.get(f"/desk/tickets/{ticket.id}")
+    assert seen.status_code == 200 and "13800138000" in page.text and "13800138000" not in seen.text
+    assert ".eml" not in seen.text and analyst.get(f"/desk/mails/{raw.url.path.split('/')[-1]}").status_code == 403
     en = text_of(login("owner", "en-owner", locale="en").get(f"/desk/tickets/{ticket.id}"))
     assert "E-mail: attachment unboxing.mp4: 2.0 MB is over the 1 MB limit" in en
 

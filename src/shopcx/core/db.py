@@ -167,10 +167,11 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
                 _write_intent.reset(token)
         yield session
         session.commit()
-        _refresh_statistics(session)
     except BaseException:
         session.rollback()
         raise
+    else:
+        _refresh_statistics(session)
     finally:
         session.close()
 
@@ -191,12 +192,16 @@ def _refresh_statistics(session: Session) -> None:
     written = session.info.pop("bulk_rows", None)
     if not written or session.get_bind().dialect.name != "postgresql":
         return
-    known = dict(session.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names) "
-                                      "AND relkind = 'r'"), {"names": list(written)}).all())
-    stale = sorted(t for t, n in written.items() if t in known and n > 50 + 0.1 * max(known[t], 0))
-    for table in stale:
-        session.execute(text(f'ANALYZE "{table}"'))  # a name from pg_class, not user input
-    session.commit()
+    try:
+        known = dict(session.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names) "
+                                          "AND relkind = 'r'"), {"names": list(written)}).all())
+        stale = sorted(t for t, n in written.items() if t in known and n > 50 + 0.1 * max(known[t], 0))
+        for table in stale:
+            session.execute(text(f'ANALYZE "{table}"'))  # a name from pg_class, not user input
+        session.commit()
+    except Exception as exc:  # the work is committed; statistics are a hint the next ANALYZE also gives
+        session.rollback()
+        log.warning("statistics not refreshed after a bulk write: %s", _first_line(exc))
 
 
 @event.listens_for(Session, "before_flush")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from ...core.errors import PermissionDenied
 from ...core.face import Panel
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
@@ -53,6 +54,9 @@ def desk_attachment(attachment_id: RowId, viewer: Viewer = Reader, session: Sess
 
 @router.get("/desk/mails/{mail_id}.eml")
 def desk_mail(mail_id: RowId, viewer: Viewer = Reader, session: Session = PageSession):
-    """A received mail as it arrived (an .eml file any mail program opens)."""
+    """A received mail as it arrived (an .eml file any mail program opens): its headers and body carry the buyer's
+    address and whatever contacts they wrote, so only roles that see personal data unmasked may download it."""
+    if not viewer.can("pii"):
+        raise PermissionDenied("forbidden", "permission 'pii' is needed to download a raw mail")
     found = sources.inbound_mail(session, mail_id)
     return _download(found.raw, f"mail-{found.id}.eml", "message/rfc822")
