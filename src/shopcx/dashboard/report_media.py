@@ -16,7 +16,8 @@ from ..core import i18n
 from . import weekly
 from .models import WeeklyReport
 
-CHARTED = ("nps", "csat", "good_rate", "sla_compliance", "backlog", "complaint_recovery", "repurchase_rate")
+CHARTED = ("satisfaction_index", "nps", "csat", "good_rate", "sla_compliance", "backlog", "complaint_recovery",
+           "repurchase_rate")
 HISTORY_WEEKS = 8
 CJK_FONT = "STSong-Light"
 

@@ -67,6 +67,8 @@ def shown(row: dict, key: str) -> str:
         return f"{100 * value:.1f}%"
     if row["unit"] == "score":
         return f"{value:.2f}"
+    if row["unit"] == "index":
+        return f"{value:.1f}"
     return f"{value:,.0f}"
 
 
