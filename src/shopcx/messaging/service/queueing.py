@@ -70,11 +70,13 @@ def consent_of(customer, channel: str) -> bool | None:
     return next((c.granted for c in customer.consents if c.channel == wanted), None)
 
 
-def rights_problem(customer, channel: str, *, require_opt_in: bool, suppressed: bool) -> str | None:
-    """Why this customer may not get a message on this channel now, or None (demo is not a problem: sandbox)."""
+def rights_problem(customer, channel: str, *, require_opt_in: bool, suppressed: bool,
+                   asked_for: bool = False) -> str | None:
+    """Why this customer may not get a message on this channel now, or None (demo is not a problem: sandbox); a
+    message the person asked for (rules.ASKED_FOR) needs no consent."""
     if customer is None or customer.erased_at is not None:
         return "erased"
-    if not rules.consent_allows(consent_of(customer, channel), require_opt_in=require_opt_in):
+    if not asked_for and not rules.consent_allows(consent_of(customer, channel), require_opt_in=require_opt_in):
         return "no_consent"
     if not address_of(customer, channel):
         return "no_address"
@@ -118,7 +120,8 @@ def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
         customer = people.get(draft.customer_id)
         address = address_of(customer, draft.channel) if customer else None
         problem = rights_problem(customer, draft.channel, require_opt_in=shop.require_opt_in,
-                                 suppressed=(draft.channel, address) in blocked)
+                                 suppressed=(draft.channel, address) in blocked,
+                                 asked_for=draft.purpose in rules.ASKED_FOR)
         message = Message(key=key, shop_id=draft.shop_id, customer_id=draft.customer_id, purpose=draft.purpose,
                           occasion=draft.occasion, channel=draft.channel, address=address,
                           locale=draft.locale or preferred_locale(customer),
