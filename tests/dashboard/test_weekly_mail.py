@@ -104,3 +104,21 @@ def test_archive_page_offers_the_pdf_and_sends(login, session, loop_shop, config
     assert sent.status_code == 303
     assert "已发送" in owner.get(f"/reports/weekly/{report.id}").text
     assert len(smtp_server.inbox.to("owner1@example.com")) == 1
+
+
+def test_the_monday_job_builds_and_mails_last_weeks_report_once(session, loop_shop, configured, smtp_server):
+    from datetime import UTC, datetime
+
+    from shopcx.dashboard import jobs
+    from shopcx.dashboard.models import WeeklyReport
+
+    _people(session)
+    monday_nine = datetime(2026, 3, 23, 1, 0, tzinfo=UTC)  # Mon 23 Mar 09:00 in Shanghai
+    with clock.frozen_at(monday_nine):
+        assert jobs.build_due_reports() == 1
+    with clock.frozen_at(monday_nine.replace(hour=2)):
+        assert jobs.build_due_reports() == 0  # built already; nobody mailed twice
+    session.expire_all()
+    [report] = session.query(WeeklyReport).all()
+    assert report.week_on == date(2026, 3, 16)
+    assert sorted(rcpt for rcpt, _ in smtp_server.inbox.received) == ["boss@example.com", "mgr@example.com"]
