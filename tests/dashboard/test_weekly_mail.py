@@ -59,7 +59,9 @@ def test_mailed_once_per_recipient_in_their_language_with_charts_and_pdf(session
     assert zh["Subject"] == "循环店 · 2026-03-16 这一周的周报"
     assert en["Subject"] == "循环店 · report for the week of 2026-03-16"
 
-    for mail, words in ((zh, ("好评率", "未结工单", "75.0%")), (en, ("Positive rate", "Open tickets", "75.0%"))):
+    # 好评率 3 of 4 = 75.0%; 2 open tickets; the one member holds no points: a liability of ¥0.00 (in yuan, not 分).
+    for mail, words in ((zh, ("好评率", "未结工单", "75.0%", "¥0.00")),
+                        (en, ("Positive rate", "Open tickets", "75.0%", "¥0.00"))):
         html = mail.get_body(("html",)).get_content()
         images = [p for p in mail.walk() if p.get_content_type() == "image/png"]
         # Of the charted figures the shop has 好评率, SLA compliance and the backlog: one picture each, by Content-ID.
@@ -99,7 +101,7 @@ def test_archive_page_offers_the_pdf_and_sends(login, session, loop_shop, config
     pdf = owner.get(f"/reports/weekly/{report.id}.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and "好评率" in _pdf_text(pdf.content)
     page = owner.get(f"/reports/weekly/{report.id}")
-    assert "下载 PDF" in page.text and "还没有发送给任何人。" in page.text
+    assert "下载 PDF" in page.text and "还没有发送给任何人。" in page.text and "¥0.00" in page.text
     sent = owner.post(f"/reports/weekly/{report.id}/send", {})
     assert sent.status_code == 303
     assert "已发送" in owner.get(f"/reports/weekly/{report.id}").text

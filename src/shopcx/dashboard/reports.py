@@ -85,7 +85,7 @@ def dashboard_weekly_report(request: Request, report_id: RowId, viewer: Viewer =
     return render(request, "dashboard/weekly.html", {
         "report": report, "shop": shops.get_shop_by_id(session, report.shop_id),
         "sentences": weekly.sentences(report, viewer.locale), "mails": delivery.mails_of(session, report),
-        "users": {u.id: u for u in staff.list_users(session)}}, viewer=viewer)
+        "users": {u.id: u for u in staff.list_users(session)}, "shown": weekly.shown}, viewer=viewer)
 
 
 @router.get("/internal/enps")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import clock, i18n
+from ..core import clock, i18n, money
 from ..reviews import service as reviews
 from ..shops import service as shops
 from ..shops.models import Shop
@@ -69,6 +69,8 @@ def shown(row: dict, key: str) -> str:
         return f"{value:.2f}"
     if row["unit"] == "index":
         return f"{value:.1f}"
+    if row["unit"] == "money" and row.get("currency"):  # reports before the currency was kept show minor units
+        return money.format_minor(round(value), row["currency"])
     return f"{value:,.0f}"
 
 
@@ -95,7 +97,8 @@ def build_report(session: Session, shop: Shop, week_on: date, *, actor: Actor) -
     before = {r["key"]: r["value"] for r in (last_week.content["figures"] if last_week else [])}
     year_ago = {r["key"]: r["value"] for r in (last_year.content["figures"] if last_year else [])}
     rows = [{"key": f.key, "unit": f.unit, "value": _number(f), "as_of": f.as_of, "target": f.target,
-             "higher_is_better": f.higher_is_better, "last_week": before.get(f.key), "last_year": year_ago.get(f.key)}
+             "higher_is_better": f.higher_is_better, "last_week": before.get(f.key), "last_year": year_ago.get(f.key),
+             "currency": next(iter(f.value)) if isinstance(f.value, dict) and len(f.value) == 1 else None}
             for f in current]
     end = week_on + timedelta(days=6)
     start = end - timedelta(days=89)
