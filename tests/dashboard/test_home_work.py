@@ -87,7 +87,7 @@ def test_callbacks_due_today(session, loop_shop):
     assert [(i.title, i.href) for i in items] == [("顾客1", f"/care/callbacks/{tasks[0][0].id}")]
 
 
-def test_failed_sends_in_the_last_seven_days(session, loop_shop, configured, smtp_server):
+def test_failed_sends_in_the_last_seven_days(session, loop_shop, configured, smtp_server, login):
     def send(at, answer=None):
         if answer:
             smtp_server.inbox.answers.append(answer)
@@ -103,6 +103,10 @@ def test_failed_sends_in_the_last_seven_days(session, loop_shop, configured, smt
     assert found["failed_sends"].value == 2 and found["failed_sends"].higher_is_better is False
     items = [i for i in _items(session, loop_shop) if i.kind == "send_failed"]
     assert [(i.vars, i.href) for i in items] == [({"n": 2, "days": 7}, "/messages?status=failed&days=7")]
+    # The message log the card links to lists the same two.
+    with clock.frozen_at(NOW):
+        log = login("owner").get(found["failed_sends"].href).text
+    assert log.count('<td data-label="消息编号">') == 2
 
 
 def test_campaign_uplift_of_the_latest_finished_campaign_with_its_interval(session, login):
