@@ -39,6 +39,7 @@ def charts(history: list[WeeklyReport], report: WeeklyReport) -> dict[str, bytes
 
     matplotlib.use("Agg")  # no display on a server
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     rows = {r["key"]: r for r in report.content["figures"]}
     pictures = {}
@@ -49,6 +50,8 @@ def charts(history: list[WeeklyReport], report: WeeklyReport) -> dict[str, bytes
                 color="#2f6f4f")
         if rows[key]["target"] is not None:
             ax.axhline(rows[key]["target"] * scale, color="#b5651d", linestyle="--", linewidth=1)
+        if scale == 100:
+            ax.yaxis.set_major_formatter(PercentFormatter())
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=8)
         fig.tight_layout()
@@ -94,7 +97,7 @@ def pdf(report: WeeklyReport, shop_name: str, locale: str, pictures: dict[str, b
         table.append([Paragraph(tx(f"dashboard.figure.{r['key']}"), body),
                       *(weekly.shown(r, c) for c in cols), r["as_of"]])
     grid = Table(table, colWidths=[55 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 25 * mm], repeatRows=1)
-    grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), CJK_FONT, 9), ("ALIGN", (1, 1), (4, -1), "RIGHT"),
+    grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), CJK_FONT, 9), ("ALIGN", (1, 0), (4, -1), "RIGHT"),
                               ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.grey),
                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(grid)
