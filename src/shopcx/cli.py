@@ -19,8 +19,9 @@ console = Console(stderr=True)
 
 # Commands that make the schema themselves (or need no database); every other one needs `shopcx init` first.
 MAKES_SCHEMA = {"init", "demo", "restore"}
-# Groups that check the schema themselves, since some of their commands read only files (`surveys model`).
-CHECKS_SCHEMA_ITSELF = {"surveys"}
+# Groups that check the schema themselves, since some of their commands read only files (`surveys model`,
+# `reviews train --input`, `reviews classify`).
+CHECKS_SCHEMA_ITSELF = {"surveys", "reviews"}
 
 
 @app.callback()

@@ -1,5 +1,6 @@
 """Care through the messaging domain: each treated person's message is queued once in messaging's log (its key), a
-person without consent is skipped with messaging's reason, and sending again queues nothing twice."""
+person without consent is skipped with messaging's reason before anything is made for them, sending again queues
+nothing twice, and a campaign's coupon goes only to people the message reaches (consent, topic, caps)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +40,44 @@ def test_campaign_messages_are_queued_in_messaging_once(session):
     assert counts == {"sent": 4, "skipped": 1} and again == {}
     assert withdrawn.reason == "no_consent"
     rows, total = messaging.list_messages(session, shop_ids=[shop.id], purpose="care_campaign")
-    assert total == 5 and {m.ref_type for m in rows} == {"care_recipient"}
-    assert sorted(m.status for m in rows) == ["queued"] * 4 + ["skipped"]
+    assert total == 4 and {m.ref_type for m in rows} == {"care_recipient"}  # nothing rendered for the 5th
+    assert sorted(m.status for m in rows) == ["queued"] * 4
     assert all("顾客" in m.subject and "t***1" not in m.body for m in rows)
+
+
+def test_a_campaign_coupon_is_issued_only_to_people_the_message_reaches(session):
+    from shopcx.customers import service as customers
+    from shopcx.loyalty.service.spending import coupons
+
+    shop, _ = make_program(session)
+    with clock.frozen_at(T0 - timedelta(days=3)):
+        for n in range(4):
+            make_order(session, shop, customer=buyer(n), placed_at=T0 - timedelta(days=3))
+    messaging.update_settings(session, shop.id, {"cap_day": 1, "quiet_start": "00:00", "quiet_end": "00:00"},
+                              actor=SYSTEM)
+    campaign = care.save_campaign(session, shop, name="Coupon", audience={"channel": "email"},
+                                  template_id=template(session, shop).id, actor=SYSTEM, control_share=0.0,
+                                  offer={"kind": "coupon", "amount_off": 1000})
+    care.launch(session, shop, campaign, actor=SYSTEM, now=T0)
+    rows = session.query(CareRecipient).filter_by(source_id=campaign.id).order_by(CareRecipient.id).all()
+    withdrawn, muted, capped, reached = rows
+    customers.set_consent(session, customers.get_customer(session, withdrawn.customer_id), "email", False,
+                          source="buyer")
+    customers.set_preferences(session, customers.get_customer(session, muted.customer_id),
+                              {"muted_topics": ["offers"]})
+    earlier = messaging.queue_message(session, shop_id=shop.id, customer_id=capped.customer_id, purpose="survey",
+                                      occasion="x", channel="email", body="请评价").message
+    earlier.status, earlier.sent_at = "sent", T0 - timedelta(hours=2)  # today's one message under cap_day=1
+    session.flush()
+    deliver = messaging_deliverer()
+    with clock.frozen_at(T0 + timedelta(minutes=1)):
+        counts = care.send_due(session, deliver)
+    assert counts == {"skipped": 2, "queued": 1, "sent": 1}
+    assert (withdrawn.reason, muted.reason) == ("no_consent", "topic_muted")
+    assert (capped.status, capped.reason, capped.send_after) == ("queued", "frequency_cap", T0 + timedelta(hours=22))
+    assert [r.coupon_code is not None for r in rows] == [False, False, False, True]
+    issued, _ = coupons.list_coupons(session, shop.id, limit=50)
+    assert [c.code for c in issued] == [reached.coupon_code]
+    with clock.frozen_at(T0 + timedelta(hours=22, minutes=1)):  # the cap lets one more go: now the coupon
+        assert care.send_due(session, deliver) == {"sent": 1}
+    assert capped.coupon_code is not None and capped.reason is None

@@ -120,3 +120,25 @@ def test_stalled_parcel_is_listed_and_the_tracking_link_is_signed(session):
         parcels.verify_token(token[:-1] + ("0" if token[-1] != "0" else "1"))
     with clock.frozen_at(NOW + timedelta(days=61)), pytest.raises(NotFound):
         parcels.verify_token(token)
+
+
+def test_a_lunar_birthday_set_on_the_preference_page_feeds_the_birthday_moment(session):
+    from shopcx.customers import service as customers
+    from shopcx.customers.schemas import CustomerIn
+    from shopcx.messaging.service import preferences
+
+    shop, _ = make_program(session)
+    _buyers(session, shop, [(21, {"birthday": "1990-03-01"})])
+    person = customers.find_customer(session, CustomerIn(source="taobao", external_id="care-buyer-21"),
+                                     phone=None, email=None)
+    moments.configure(session, shop, "birthday", actor=SYSTEM, enabled=True, template_id=template(session, shop).id,
+                      settings={"days_before": 3}, control_share=0.0)
+    with clock.frozen_at(NOW):
+        assert moments.run_moments(session, shop, today=TODAY, now=NOW) == {"birthday": 0}
+        token = preferences.preference_token(person.id)
+        # 农历十一月初一 is 9 December 2026 (十月 has 29 days): three days from today; the solar date gives way.
+        preferences.save(session, token, {"language": "zh", "birthday_kind": "lunar", "lunar_month": "11",
+                                          "lunar_day": "1", "channel_email": "1", "topic_care": "1"},
+                         form_token_given=preferences.form_token(token))
+        assert moments.run_moments(session, shop, today=TODAY, now=NOW) == {"birthday": 1}
+    assert person.birthday_on is None

@@ -66,7 +66,8 @@ class OutcomeIn(BaseModel):
     outcome: str = Field(description="reached | no_answer | call_back_later")
     notes: str | None = None
     sentiment: str | None = Field(None, description="positive | neutral | negative")
-    promise: str | None = None
+    promise: str | None = Field(None, description="what was promised: kept in the desk's promise register")
+    promise_due: date | None = Field(None, description="when the promise is due (default in 7 days)")
     call_back_on: date | None = None
 
 
@@ -175,19 +176,20 @@ def care_api_template_preview(shop_code: str, template_id: int, customer_id: int
 def _task(task) -> dict:
     return {"id": task.id, "customer_id": task.customer_id, "kind": task.kind, "ref": task.ref,
             "assignee_id": task.assignee_id, "due_on": task.due_on, "status": task.status, "attempts": task.attempts,
-            "outcome": task.outcome, "sentiment": task.sentiment, "notes": task.notes, "promise": task.promise}
+            "outcome": task.outcome, "sentiment": task.sentiment, "notes": task.notes, "promise": task.promise,
+            "promise_id": task.promise_id}
 
 
 @router.get(f"{BASE}/callbacks")
 def care_api_callbacks(shop_code: str, actor: Caller, session: SessionDep, paging: PageDep,
-                       mine: bool = False) -> dict:
-    """Open call tasks due by today (mine: the token's user's own and unassigned ones)."""
+                       whose: str = "all") -> dict:
+    """Open call tasks due by today: whose = mine (the token's user's, their VIP customers' included), unassigned
+    or all."""
     from ..core import clock
 
     shop = shops.get_shop(session, shop_code)
     rows, total = calls.due_list(session, shop_id=shop.id, today=clock.today_in(shop.timezone),
-                                 user_id=actor.user_id if mine else None, offset=paging.offset,
-                                 limit=paging.page_size)
+                                 user_id=actor.user_id, whose=whose, offset=paging.offset, limit=paging.page_size)
     return {"items": [_task(t) | {"customer_name": n} for t, n in rows], "total": total, "page": paging.page,
             "page_size": paging.page_size}
 

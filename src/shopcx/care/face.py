@@ -5,5 +5,6 @@ daily job)."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("care", __package__, models=("tables",), api=("api",), pages=("pages", "public"), cli="cli",
-            jobs="jobs", nav=(NavEntry("care", "care_campaigns", "care:read", place="user"),
-                              NavEntry("callbacks", "care_callbacks", "callbacks:work", place="user")))
+            jobs="jobs", customer_panel="pages.callbacks:manager_panel",
+            nav=(NavEntry("care", "care_campaigns", "care:read", place="user"),
+                 NavEntry("callbacks", "care_callbacks", "callbacks:work", place="user")))

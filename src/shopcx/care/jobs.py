@@ -1,6 +1,6 @@
 """The care worker: each hour the care moments of every shop for its local today (queuing is idempotent, so the
-hourly repeats add nobody twice) and the VIP call rules; every few minutes the due messages are sent through the
-messaging domain; each night the bought-together table is recomputed."""
+hourly repeats add nobody twice), the VIP call rules and the apologies for late or stalled parcels; every few
+minutes the due messages are sent through the messaging domain; each night the bought-together table is recomputed."""
 
 from __future__ import annotations
 
@@ -31,12 +31,14 @@ def _each_shop(work, progress=None) -> list[tuple[str, object]]:
 
 
 def run_daily(*, progress=None) -> list[tuple[str, object]]:
-    """Care moments and call rules of every shop for its local today."""
+    """Care moments, call rules and apologies for late or stalled parcels of every shop for its local today."""
     from .service.callbacks import plan_calls
     from .service.moments import run_moments
+    from .service.parcels import apologise_for_late
 
     return _each_shop(lambda session, shop: {"moments": run_moments(session, shop),
-                                             "calls": plan_calls(session, shop)}, progress)
+                                             "calls": plan_calls(session, shop),
+                                             "parcel_apologies": apologise_for_late(session, shop)}, progress)
 
 
 def send_pending(*, limit: int = 500, deliver=None) -> dict[str, int]:

@@ -194,6 +194,8 @@ class CallTask(Base):
     sentiment: Mapped[str | None] = mapped_column(String(10))
     notes: Mapped[str | None] = mapped_column(Text)
     promise: Mapped[str | None] = mapped_column(Text)  # what the agent promised during the call
+    # The same promise in the desk's register (due date, kept or broken, reminders); it names this task back.
+    promise_id: Mapped[int | None] = mapped_column(ForeignKey("desk_promise.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(80))

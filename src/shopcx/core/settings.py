@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     web_queue_wait: float = Field(default=5.0, ge=0, description="Seconds a request waits for a thread before 503.")
     token_stamp_seconds: int = Field(default=60, ge=0, description="An API token's last_used_at is written at "
                                                                    "most this often (outside the request).")
+    home_quick_ms: int = Field(default=250, ge=0, description="The home page computes its figures on every view "
+                               "when that takes less than this; slower, it shows them kept and the worker "
+                               "recomputes them (dashboard/snapshots.py).")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to the embedded SQLite file."""

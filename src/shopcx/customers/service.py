@@ -239,3 +239,24 @@ def count_customers(session: Session, *, shop_id: int | None = None) -> int:
 def customers_by_ids(session: Session, customer_ids: list[int]) -> dict[int, Customer]:
     """The customers with these ids (erased ones too: callers decide), with identities and consents loaded."""
     return repository.by_ids(session, customer_ids)
+
+
+def set_birthday(session: Session, customer: Customer, *, solar=None, lunar: LunarBirthday | None = None) -> None:
+    """Record the birthday the buyer keeps: a solar date or a lunar month/day (one replaces the other), or none.
+    The birthday care moment reads the lunar one only when no solar date is stored, so both are never kept."""
+    if solar is not None and lunar is not None:
+        raise InvalidInput("invalid_birthday_kind", "birthday: give a solar or a lunar birthday, not both",
+                           field="birthday")
+    customer.birthday_on = solar
+    customer.birthday_lunar_month = lunar.month if lunar else None
+    customer.birthday_lunar_day = lunar.day if lunar else None
+    customer.birthday_is_leap_month = lunar.leap_month if lunar else False
+    customer.updated_at = clock.now()
+    session.flush()
+
+
+def set_preferences(session: Session, customer: Customer, values: dict) -> None:
+    """Merge values into the customer's stated preferences (language, muted message topics …)."""
+    customer.preferences = {**(customer.preferences or {}), **values}
+    customer.updated_at = clock.now()
+    session.flush()

@@ -1,7 +1,8 @@
 """The home page's figures, kept per scope, so a large shop's home page does not recompute every aggregate.
 
 A small shop's figures take a few tens of milliseconds and are computed on every view, so they are always current.
-When computing them took longer than QUICK_MS (a large ledger, millions of orders), the page shows the kept
+When computing them took longer than `home_quick_ms` (setting, 250 ms: a large ledger, millions of orders), the
+page shows the kept
 snapshot with the time it was computed, and the worker recomputes it once it is stale: a source changed (the
 outbox marks it, see `mark_stale`), its day is over, or it is older than MAX_AGE (a change that sends no event,
 such as a ticket's clock running out). The figures are the same service calls as without the snapshot; only
@@ -11,6 +12,7 @@ when they were computed differs, and the page says when.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +29,7 @@ from ..web.pages import monthly_figures
 from . import figures as loop
 from .models import HomeSnapshot
 
-QUICK_MS = 250  # computed in the request below this; above it, kept and refreshed by the worker
+log = logging.getLogger("shopcx.dashboard")
 MAX_AGE = timedelta(minutes=10)
 
 
@@ -71,7 +73,8 @@ def _home(row: HomeSnapshot, refreshing: bool) -> Home:
 
 
 def _store(scope: str, home: Home, day, took_ms: int) -> None:
-    """Keep the snapshot (its own unit of work: the page's session only reads). Two writers racing keep either."""
+    """Keep the snapshot in its own short unit of work (the page's session only reads); two writers racing keep
+    either. Never raises: a snapshot not kept is computed again by the next view or the worker."""
     def work() -> None:
         with db.session_scope() as session:
             row = session.scalar(select(HomeSnapshot).where(HomeSnapshot.scope == scope))
@@ -80,7 +83,10 @@ def _store(scope: str, home: Home, day, took_ms: int) -> None:
                 session.add(row)
             row.day, row.computed_at, row.compute_ms, row.stale = day, home.computed_at, took_ms, False
             row.content = _content(home)
-    db.retrying(work, what="home snapshot")
+    try:
+        db.retrying(work, what="home snapshot")
+    except Exception as exc:  # e.g. SQLite busy past the retries: the figures shown are fresh either way
+        log.warning("home snapshot %s not kept: %s", scope, str(exc).splitlines()[0] if str(exc) else exc)
 
 
 def _is_stale(row: HomeSnapshot, day, now: datetime) -> bool:
@@ -92,7 +98,7 @@ def home(session: Session, shops_: list[Shop], one: Shop | None) -> Home:
     the worker recomputes it); the first view of a scope computes and keeps it."""
     scope, day = scope_of(one), _today(shops_, one)
     row = session.scalar(select(HomeSnapshot).where(HomeSnapshot.scope == scope))
-    if row is not None and row.compute_ms >= QUICK_MS:
+    if row is not None and row.compute_ms >= get_settings().home_quick_ms:
         return _home(row, refreshing=_is_stale(row, day, clock.now()))
     fresh, took = compute(session, shops_, one)
     if row is None or row.compute_ms != took // 50 * 50:
@@ -105,7 +111,8 @@ def refresh_stale() -> int:
     many were recomputed."""
     now = clock.now()
     with db.session_scope() as session:
-        rows = list(session.scalars(select(HomeSnapshot).where(HomeSnapshot.compute_ms >= QUICK_MS)))
+        rows = list(session.scalars(select(HomeSnapshot)
+                                    .where(HomeSnapshot.compute_ms >= get_settings().home_quick_ms)))
         listed = shops.list_shops(session)
         due = []
         for row in rows:

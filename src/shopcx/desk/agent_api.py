@@ -96,6 +96,8 @@ class PromiseOut(BaseModel):
     made_by: str
     status: str
     evidence: str | None
+    origin: str | None = None  # where a promise made outside a ticket was made: "care_call_task" (a VIP callback)
+    origin_id: int | None = None
 
 
 def _answer(row) -> AnswerOut:
@@ -112,7 +114,8 @@ def _compensation(row) -> CompensationOut:
 
 def _promise(row) -> PromiseOut:
     return PromiseOut(id=row.id, ticket_id=row.ticket_id, customer_id=row.customer_id, order_id=row.order_id,
-                      what=row.what, due_at=row.due_at, made_by=row.made_by, status=row.status, evidence=row.evidence)
+                      what=row.what, due_at=row.due_at, made_by=row.made_by, status=row.status, evidence=row.evidence,
+                      origin=row.origin, origin_id=row.origin_id)
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["desk"])

@@ -96,7 +96,8 @@ class Promise(Base):
     """A promise made to a buyer (承诺登记): what, by whom, due when; kept or broken with the evidence."""
 
     __tablename__ = "desk_promise"
-    __table_args__ = (Index("ix_desk_promise_open", "status", "due_at"),)
+    __table_args__ = (Index("ix_desk_promise_open", "status", "due_at"),
+                      Index("ix_desk_promise_origin", "origin", "origin_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
@@ -113,6 +114,10 @@ class Promise(Base):
     closed_by: Mapped[str | None] = mapped_column(String(120))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where a promise made outside a ticket was made, e.g. ("care_call_task", 42) for a VIP callback; that record
+    # links back to the promise.
+    origin: Mapped[str | None] = mapped_column(String(40))
+    origin_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class DeskNotice(Base):

@@ -19,7 +19,12 @@ Other domains call `shopcx.messaging.service` only (STYLE.md: a domain imports a
 - `mark_delivered(session, message_ids)`, `record_bounce(session, channel, address, reason, *, message_id=None)`
   for providers' reports; `send_test(session, *, shop_id, channel, address, subject, body, sandbox, actor)`.
 - `unreachable(session, shop_id, customer_ids, channel) -> {customer_id: reason}` who may not be reached now
-  (leave them out before making a link or a coupon); `address_of(customer, channel)`, `preferred_locale(customer)`.
+  (leave them out before making a link or a coupon; with `purpose`, a topic the buyer muted counts too);
+  `cap_held(session, shop_id, customer_ids) -> {customer_id: release time}` whom the frequency caps hold now;
+  `address_of(customer, channel)`, `preferred_locale(customer)`.
+- `preferences.preference_url(customer_id)` the buyer's preference page by signed link (channels, topics,
+  birthday, language); every e-mail's footer carries one beside the unsubscribe link. Topics (rules.TOPICS:
+  care, offers, surveys) a buyer muted stop the messages of those purposes when queued and when sent.
 
 Sending is not the caller's business: the sender (`sender.send_due`, run every minute by the worker and by
 `shopcx messages send`) checks the buyer's rights again, holds messages in quiet hours (the shop's timezone,

@@ -1,5 +1,6 @@
 """The buyer's pages of a message, reached by a signed link without a sign-in: one-click unsubscribe (the page with
-its button, and the POST that mail clients send for List-Unsubscribe-Post, RFC 8058) and tracked redirects."""
+its button, and the POST that mail clients send for List-Unsubscribe-Post, RFC 8058), tracked redirects and the
+preference page (service/preferences.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ..core import db, i18n
+from ..core import clock, db, i18n
+from ..core.errors import ShopCXError
 from ..web.auth import PageSession
+from ..web.deps import client_ip
 from ..web.templating import render
 from .links import LinkRefused, verify
-from .service import message_for_unsubscribe, record_click, unsubscribe
+from .rules import TOPICS
+from .service import message_for_unsubscribe, preferences, record_click, unsubscribe
 
 router = APIRouter(include_in_schema=False)
 AREA = {"asset": "messaging", "prefix": "msg"}
@@ -21,9 +25,13 @@ def _lang(value: str, fallback: str = i18n.DEFAULT_LOCALE) -> str:
     return value if value in ("zh", "en") else fallback
 
 
-def _page(request: Request, locale: str, state: str, token: str, status: int = 200) -> Response:
+def _page(request: Request, locale: str, state: str, token: str, status: int = 200,
+          customer_id: int | None = None) -> Response:
+    # The buyer who came to stop one channel may rather choose topics or another channel: their preference page.
+    choose = f"/msg/p/{preferences.preference_token(customer_id)}?lang={locale}" if customer_id else None
     return render(request, "messaging/unsubscribe.html", {"locale": locale, "csrf": None, "state": state,
-                                                          "token": token, "buyer_area": AREA}, status=status)
+                                                          "token": token, "buyer_area": AREA,
+                                                          "preferences_path": choose}, status=status)
 
 
 @router.get("/msg/u/{token}")
@@ -34,7 +42,8 @@ def messaging_unsubscribe_page(request: Request, token: str, lang: str = "", ses
     except LinkRefused:
         return _page(request, _lang(lang), "invalid", token, 404)
     locale = _lang(lang, message.locale)
-    return _page(request, locale, "done" if message.unsubscribed_at else "ask", token)
+    return _page(request, locale, "done" if message.unsubscribed_at else "ask", token,
+                 customer_id=message.customer_id)
 
 
 @router.post("/msg/u/{token}")
@@ -44,7 +53,7 @@ def messaging_unsubscribe(request: Request, token: str, lang: str = "", session:
         message = unsubscribe(session, token)
     except LinkRefused:
         return _page(request, _lang(lang), "invalid", token, 404)
-    return _page(request, _lang(lang, message.locale), "done", token)
+    return _page(request, _lang(lang, message.locale), "done", token, customer_id=message.customer_id)
 
 
 def _note_click(message_id: int) -> None:
@@ -66,3 +75,51 @@ def messaging_click(request: Request, token: str, background: BackgroundTasks):
         return _page(request, i18n.DEFAULT_LOCALE, "invalid", token, 404)
     background.add_task(_note_click, message_id)
     return RedirectResponse(target, status_code=303)
+
+
+def _preference_page(request: Request, session: Session, token: str, lang: str, *, status: int = 200,
+                     error: str | None = None, shown=None, saved: bool = False) -> Response:
+    customer = preferences.customer_for(session, token)
+    stored = preferences.current(customer)
+    locale = _lang(lang, stored.language)
+    return render(request, "messaging/preferences.html", {
+        "locale": locale, "csrf": None, "token": token, "form_token": preferences.form_token(token),
+        "prefs": shown or stored, "channels": preferences.CHANNELS, "topics": list(TOPICS), "error": error,
+        "saved": saved, "first_name": customer.name or "", "buyer_area": AREA, "today": clock.now().date()},
+        status=status)
+
+
+def _preference_gone(request: Request, lang: str, exc: preferences.PreferenceLinkRefused) -> Response:
+    return render(request, "messaging/preferences_gone.html", {
+        "locale": _lang(lang), "csrf": None, "buyer_area": AREA,
+        "expired": exc.code == "preference_link_expired"}, status=404)
+
+
+@router.get("/msg/p/{token}")
+def messaging_preferences_page(request: Request, token: str, lang: str = "", saved: str = "",
+                               session: Session = PageSession):
+    """The buyer's preference page: channels, topics, birthday and language, one form."""
+    try:
+        return _preference_page(request, session, token, lang, saved=saved == "1")
+    except preferences.PreferenceLinkRefused as exc:
+        return _preference_gone(request, lang, exc)
+
+
+@router.post("/msg/p/{token}")
+async def messaging_preferences_save(request: Request, token: str, session: Session = PageSession):
+    """Save the buyer's choices, then show the page again in the language they chose (POST, redirect, GET)."""
+    form = await request.form()
+    lang = _lang(str(form.get("lang") or ""))
+    try:
+        saved = preferences.save(session, token, form, form_token_given=form.get("form_token"),
+                                 ip=client_ip(request))
+    except preferences.PreferenceLinkRefused as exc:
+        return _preference_gone(request, lang, exc)
+    except ShopCXError as exc:
+        # The choices are drawn again as the buyer sent them (a refused form changes nothing).
+        session.rollback()
+        shown = preferences.parse_form(form, strict=False)
+        return _preference_page(request, session, token, lang, status=exc.status, shown=shown,
+                                error=i18n.error_text(exc, lang))
+    chosen = saved.preferences.get("language", lang)
+    return RedirectResponse(f"/msg/p/{token}?lang={chosen}&saved=1", status_code=303)

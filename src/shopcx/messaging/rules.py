@@ -91,6 +91,23 @@ def backoff(attempts: int) -> timedelta | None:
 ASKED_FOR = frozenset({"verification"})
 
 
+# What a buyer can mute on the preference page, and the message purposes each topic covers. A purpose outside
+# every topic (a ticket reply, a parcel apology, a staff test) is about the buyer's own order or request: only
+# the channel's consent stops it, never a topic.
+TOPICS = {"care": ("care_moment",), "offers": ("care_campaign",), "surveys": ("survey", "survey_reminder")}
+
+
+def topic_of(purpose: str | None) -> str | None:
+    """The topic a message purpose belongs to, or None when no topic covers it."""
+    return next((topic for topic, purposes in TOPICS.items() if purpose in purposes), None)
+
+
+def topic_allows(purpose: str | None, muted: Sequence[str]) -> bool:
+    """Whether a buyer who muted these topics still wants a message of this purpose."""
+    topic = topic_of(purpose)
+    return topic is None or topic not in muted
+
+
 def consent_allows(granted: bool | None, *, require_opt_in: bool) -> bool:
     """A withdrawn consent always stops a message; with opt-in required, so does a missing one (PIPL)."""
     if granted is None:

@@ -26,6 +26,7 @@ from . import links, repository, rules
 from .channels import Outcome, Outgoing, Provider, provider_for
 from .config import get_messaging_settings
 from .models import Message, Suppression
+from .service.preferences import preference_url
 from .service.queueing import is_demo, rights_problem
 from .service.settings import shop_rules
 
@@ -71,14 +72,17 @@ def release_interrupted(now: datetime) -> int:
 
 
 def _prepare(message: Message) -> Outgoing:
-    """The message as it goes out: links tracked and the unsubscribe link added (not on the agents' list, whose
-    text staff paste into a platform chat as it is)."""
+    """The message as it goes out: links tracked, the unsubscribe link added and, on e-mail, the preference page's
+    (neither on the agents' list, whose text staff paste into a platform chat as it is)."""
     if message.channel == "agent" or message.customer_id is None or message.purpose in rules.ASKED_FOR:
         return Outgoing(message.id, message.channel, message.address or "", message.subject, message.body,
                         message.html, {}, None)
     unsubscribe = links.unsubscribe_url(message.id)
-    body = links.track_links(message.body, message.id) + "\n\n" + i18n.t("messaging.footer", message.locale,
-                                                                         url=unsubscribe)
+    footer = i18n.t("messaging.footer", message.locale, url=unsubscribe)
+    if message.channel == "email":  # an SMS stays short: one link, the unsubscribe one
+        footer += "\n" + i18n.t("messaging.footer_preferences", message.locale,
+                                url=preference_url(message.customer_id))
+    body = links.track_links(message.body, message.id) + "\n\n" + footer
     html = links.track_links(message.html, message.id) if message.html else None
     return Outgoing(message.id, message.channel, message.address or "", message.subject, body, html, {}, unsubscribe)
 
@@ -111,7 +115,7 @@ def _claim(now: datetime, batch: int, report: SendReport) -> list[_Claimed] | No
                 problem = rights_problem(people.get(message.customer_id), message.channel,
                                          require_opt_in=shop.require_opt_in if shop else True,
                                          suppressed=(message.channel, message.address) in blocked,
-                                         asked_for=message.purpose in rules.ASKED_FOR)
+                                         purpose=message.purpose)
             if problem is None and shop is not None and message.customer_id is not None \
                     and message.purpose not in rules.ASKED_FOR:
                 release, why = _hold(message, now, shop, history[message.customer_id])

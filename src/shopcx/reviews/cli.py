@@ -16,6 +16,16 @@ from ..core.spreadsheet import csv_row
 reviews_app = typer.Typer(no_args_is_help=True)
 err = Console(stderr=True)
 SHOWN_REJECTS = 20
+NEEDS_NO_DATABASE = {"train", "classify"}  # a file in, a model file out (train --shop checks the schema itself)
+
+
+@reviews_app.callback()
+def _group(ctx: typer.Context) -> None:
+    """The root command leaves the schema check to this group (see shopcx.cli.CHECKS_SCHEMA_ITSELF)."""
+    if ctx.invoked_subcommand not in NEEDS_NO_DATABASE and not ctx.resilient_parsing:
+        from ..cli import require_schema
+
+        require_schema()
 
 
 def register(app: typer.Typer) -> None:

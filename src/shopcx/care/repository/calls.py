@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...customers.models import Customer
+from ...loyalty.models import LoyaltyAccount
 from ...orders.models import Order, Shipment
 from ..tables import CallTask, ParcelScan, VipManager
 
@@ -27,21 +28,40 @@ def managers(session: Session, shop_id: int, customer_ids: list[int]) -> dict[in
     return dict(rows.all())
 
 
+def tiers_of(session: Session, customer_id: int) -> dict[int, str]:
+    """shop id → the customer's loyalty tier there."""
+    rows = session.execute(select(LoyaltyAccount.shop_id, LoyaltyAccount.tier_code)
+                           .where(LoyaltyAccount.customer_id == customer_id))
+    return dict(rows.all())
+
+
+def managed_shops(session: Session, customer_id: int) -> dict[int, int]:
+    """shop id → the customer's VIP manager's user id there."""
+    rows = session.execute(select(VipManager.shop_id, VipManager.user_id).where(VipManager.customer_id == customer_id))
+    return dict(rows.all())
+
+
 def task_by_key(session: Session, shop_id: int, key: str) -> CallTask | None:
     """A call task by its idempotency key."""
     return session.scalar(select(CallTask).where(CallTask.shop_id == shop_id, CallTask.key == key))
 
 
 def tasks(session: Session, shop_id: int | None, *, due_by: date | None, assignee_id: int | None, status: str | None,
-          offset: int, limit: int) -> tuple[list[tuple[CallTask, str | None]], int]:
-    """One page of call tasks with the customer's name, earliest due first, and how many match."""
+          offset: int, limit: int, unassigned: bool = False,
+          customer_id: int | None = None) -> tuple[list[tuple[CallTask, str | None]], int]:
+    """One page of call tasks with the customer's name, earliest due first, and how many match; `assignee_id`
+    keeps one agent's, `unassigned` those nobody owns."""
     where = []
     if shop_id:
         where.append(CallTask.shop_id == shop_id)
     if due_by:
         where.append(CallTask.due_on <= due_by)
     if assignee_id:
-        where.append(or_(CallTask.assignee_id == assignee_id, CallTask.assignee_id.is_(None)))
+        where.append(CallTask.assignee_id == assignee_id)
+    if unassigned:
+        where.append(CallTask.assignee_id.is_(None))
+    if customer_id:
+        where.append(CallTask.customer_id == customer_id)
     if status:
         where.append(CallTask.status == status)
     total = session.scalar(select(func.count()).select_from(CallTask).where(*where)) or 0

@@ -3,35 +3,42 @@ the outcome of each call and the agent's list of what is due today."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from ...core import clock, i18n
 from ...core.errors import InvalidInput, NotFound
+from ...desk.service import promises
 from ...loyalty.service import active
-from ...staff.service import Actor, audit, get_user
+from ...shops import service as shops
+from ...staff.rules import can
+from ...staff.service import Actor, audit, get_user, list_users
 from ..models import callbacks as rules
 from ..repository import calls, occasions
 from ..tables import CallTask, VipManager
 
 LARGE_ORDER_AMOUNT = 100_000  # ¥1,000 by default; a shop passes its own
 REVIEW_DAYS_BEFORE = 14
+PROMISE_DAYS = 7  # a promise said without a date still gets the register's reminder and its deadline
+PROMISE_ORIGIN = "care_call_task"
 
 
 def assign_manager(session: Session, shop, customer_id: int, user_id: int, *, actor: Actor) -> VipManager:
     """Make an agent the customer's VIP manager (replacing any other); their open tasks move to the new manager."""
     actor.require("callbacks:work")
-    get_user(session, user_id)  # NotFound for an unknown user
+    user = get_user(session, user_id)  # NotFound for an unknown user
+    if not user.is_active or not can(user.role, "callbacks:work"):
+        raise InvalidInput("vip_manager_not_agent", f"user_id: {user.username} does not work callbacks",
+                           field="user_id", values={"name": user.display_name})
     manager = calls.manager_of(session, shop.id, customer_id)
     if manager is None:
         manager = VipManager(shop_id=shop.id, customer_id=customer_id, user_id=user_id, assigned_at=clock.now())
         session.add(manager)
     manager.user_id, manager.assigned_at = user_id, clock.now()
     for task, _ in calls.tasks(session, shop.id, due_by=None, assignee_id=None, status="open", offset=0,
-                               limit=1000)[0]:
-        if task.customer_id == customer_id:
-            task.assignee_id = user_id
+                               limit=1000, customer_id=customer_id)[0]:
+        task.assignee_id = user_id
     session.flush()
     audit(session, actor, "care.vip_manager", "customer", customer_id, {"user_id": user_id})
     return manager
@@ -94,13 +101,17 @@ def script(task: CallTask, *, name: str, shop_name: str, locale: str) -> str:
 
 def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Actor, notes: str | None = None,
                    sentiment: str | None = None, promise: str | None = None, call_back_on: date | None = None,
-                   today: date | None = None) -> CallTask:
-    """Store a call's outcome: reached closes the task, no answer retries tomorrow, call back later on the day."""
+                   promise_due: date | None = None, today: date | None = None) -> CallTask:
+    """Store a call's outcome: reached closes the task, no answer retries tomorrow, call back later on the day.
+    A promise made during the call goes into the desk's promise register (due at the end of `promise_due`, by
+    default PROMISE_DAYS from today, in the shop's timezone), linked to the task and the task to it."""
     actor.require("callbacks:work")
     if sentiment and sentiment not in rules.SENTIMENTS:
         raise InvalidInput("invalid_choice", f"sentiment: '{sentiment}' is not one of {', '.join(rules.SENTIMENTS)}",
                            field="sentiment", values={"value": sentiment, "choices": ", ".join(rules.SENTIMENTS)})
     today = today or clock.now().date()
+    if promise_due is not None and promise_due < today:
+        raise InvalidInput("promise_due_past", f"promise_due: {promise_due} has passed", field="promise_due")
     result = rules.apply_outcome(outcome, today, task.attempts, call_back_on=call_back_on)
     task.status, task.due_on, task.attempts = result.status, result.due_on, result.attempts
     task.outcome, task.sentiment = outcome, sentiment or task.sentiment
@@ -109,6 +120,7 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
         task.notes = ((task.notes + "\n") if task.notes else "") + f"[{stamp} {actor.label}] {notes.strip()}"
     if promise and promise.strip():
         task.promise = promise.strip()
+        _register_promise(session, task, task.promise, promise_due or today + timedelta(days=PROMISE_DAYS), actor)
     if task.assignee_id is None and actor.user_id:
         task.assignee_id = actor.user_id
     task.updated_at, task.updated_by = clock.now(), actor.label
@@ -118,11 +130,54 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
     return task
 
 
-def due_list(session: Session, *, shop_id: int | None, today: date, user_id: int | None, offset: int = 0,
-             limit: int = 50) -> tuple[list[tuple[CallTask, str | None]], int]:
-    """Open tasks due by today (the agent's own and unassigned ones when user_id is given)."""
-    return calls.tasks(session, shop_id, due_by=today, assignee_id=user_id, status="open", offset=offset,
-                       limit=limit)
+def _register_promise(session: Session, task: CallTask, what: str, due_on: date, actor: Actor) -> None:
+    tz = shops.get_shop_by_id(session, task.shop_id).timezone
+    row = promises.register_promise(session, shop_id=task.shop_id, customer_id=task.customer_id, what=what,
+                                    due_at=clock.to_utc(datetime.combine(due_on, time(23, 59)), tz),
+                                    origin=PROMISE_ORIGIN, origin_id=task.id, actor=actor,
+                                    order_id=int(task.ref[1:]) if task.ref and task.ref[:1] == "o"
+                                    and task.ref[1:].isdecimal() else None)
+    task.promise_id = row.id
+
+
+def close_promise(session: Session, task: CallTask, *, kept: bool, evidence: str, actor: Actor):
+    """Mark the task's promise kept or broken in the register (a broken one escalates there)."""
+    actor.require("callbacks:work")
+    if task.promise_id is None:
+        raise NotFound("promise_not_found", f"promise: call task {task.id} has no promise", field="promise")
+    return promises.close_promise(session, task.promise_id, kept=kept, evidence=evidence, actor=actor)
+
+
+WHOSE = ("mine", "unassigned", "all")
+
+
+def due_list(session: Session, *, shop_id: int | None, today: date, user_id: int | None, whose: str = "all",
+             offset: int = 0, limit: int = 50) -> tuple[list[tuple[CallTask, str | None]], int]:
+    """Open tasks due by today: `whose` "mine" (assigned to user_id, which a VIP manager's customers' tasks are),
+    "unassigned" (nobody's yet: recording a call takes it) or "all"."""
+    if whose not in WHOSE:
+        raise InvalidInput("invalid_choice", f"whose: '{whose}' is not one of {', '.join(WHOSE)}", field="whose",
+                           values={"value": whose, "choices": ", ".join(WHOSE)})
+    return calls.tasks(session, shop_id, due_by=today, assignee_id=user_id if whose == "mine" else None,
+                       unassigned=whose == "unassigned", status="open", offset=offset, limit=limit)
+
+
+def agents(session: Session) -> list:
+    """The staff who may own callbacks (a VIP manager is one of them), by name."""
+    found = [u for u in list_users(session) if u.is_active and can(u.role, "callbacks:work")]
+    return sorted(found, key=lambda u: (u.display_name or u.username))
+
+
+def vip_standing(session: Session, customer_id: int) -> list[dict]:
+    """Per shop where the customer is in the top tier or has a VIP manager: the shop, their tier and manager."""
+    tiers, managed = calls.tiers_of(session, customer_id), calls.managed_shops(session, customer_id)
+    out = []
+    for shop in shops.list_shops(session):
+        program = active(session, shop.id)
+        top = program.config.tiers[-1].code if program and len(program.config.tiers) > 1 else None
+        if shop.id in managed or (top is not None and tiers.get(shop.id) == top):
+            out.append({"shop": shop, "tier": tiers.get(shop.id), "manager_id": managed.get(shop.id)})
+    return out
 
 
 def task_view(session: Session, task: CallTask, *, now: datetime | None = None) -> dict:
@@ -132,4 +187,5 @@ def task_view(session: Session, task: CallTask, *, now: datetime | None = None) 
     customer = customers_by_id(session, [task.customer_id]).get(task.customer_id)
     return {"task": task, "customer": customer, "orders": calls.recent_orders(session, task.shop_id,
                                                                               task.customer_id),
-            "manager": calls.manager_of(session, task.shop_id, task.customer_id)}
+            "manager": calls.manager_of(session, task.shop_id, task.customer_id),
+            "promise": promises.get_promise(session, task.promise_id) if task.promise_id else None}

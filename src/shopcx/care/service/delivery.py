@@ -1,11 +1,16 @@
 """The bridge to the messaging domain: care hands each rendered message to `messaging.service.queue_messages`,
 which checks the buyer's rights again (erased, consent, suppressed address; demo identities only reach the sandbox),
 and whose sender applies quiet hours and frequency caps and never sends a key twice. Until the messaging domain is
-installed nothing is sent and the queue waits. The sandbox deliverer only records (for --dry-run)."""
+installed nothing is sent and the queue waits. The sandbox deliverer only records (for --dry-run).
+
+The messaging deliverer also answers `deliver.unreachable(session, recipients)` before anything is made for them
+(sending.py): whom messaging would skip (no consent, muted topic, erased, suppressed) and whom the frequency caps
+hold, so no coupon or points are issued for a message that is never sent, or that waits while its coupon runs."""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 
 log = logging.getLogger("shopcx.care")
 PURPOSE = {"campaign": "care_campaign", "moment": "care_moment"}
@@ -27,6 +32,21 @@ def messaging_deliverer():
         queued = messaging.queue_messages(session, drafts)
         return [(q.message.id, q.message.reason if q.message.status == "skipped" else None) for q in queued]
 
+    def unreachable(session, recipients) -> dict:
+        """recipient id → messaging's reason to skip them, or the time the caps let one more message go."""
+        groups = defaultdict(list)
+        for r in recipients:
+            groups[(r.shop_id, r.channel, PURPOSE[r.source])].append(r)
+        out = {}
+        for (shop_id, channel, purpose), rows in groups.items():
+            ids = list({r.customer_id for r in rows})
+            problems = messaging.unreachable(session, shop_id, ids, channel, purpose=purpose)
+            held = messaging.cap_held(session, shop_id, [cid for cid in ids if cid not in problems])
+            out |= {r.id: problems.get(r.customer_id) or held[r.customer_id] for r in rows
+                    if r.customer_id in problems or r.customer_id in held}
+        return out
+
+    deliver.unreachable = unreachable
     return deliver
 
 

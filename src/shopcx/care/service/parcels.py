@@ -1,6 +1,10 @@
 """Delivery care: carrier scans, each parcel's milestones against its promise, the buyer's tracking page by signed
 link, and the staff list of late and stalled parcels.
 
+A parcel that is late or stalled gets one apology message with its tracking link (`apologise_for_late`, run hourly
+by the care job), queued through messaging, which applies the buyer's consent, quiet hours and caps; the message
+key (purpose "care_parcel", the customer, the shipment) makes it one per shipment however often the job runs.
+
 A tracking link is "<order id>.<expiry>" signed with HMAC-SHA256 under the site's key and its own purpose prefix
 (core/tokens.py, clear layout: no other signature made with that key can pass for it); it carries no personal data.
 """
@@ -8,21 +12,25 @@ A tracking link is "<order id>.<expiry>" signed with HMAC-SHA256 under the site'
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from ...core import clock, tokens
+from ...core import clock, i18n, tokens
 from ...core.errors import InvalidInput, NotFound
+from ...messaging import service as messaging
 from ...orders import service as orders
 from ...staff.service import Actor, audit
 from ..models import parcels as rules
-from ..repository import calls
+from ..repository import calls, customers_by_id
 from ..tables import ParcelScan
 
 _PURPOSE = b"shopcx.tracking-link.v1:"
 LINK_DAYS = 60
 STALL_HOURS = 48
 SCAN_STATUSES = ("in_transit", "out_for_delivery")
+APOLOGY_PURPOSE = "care_parcel"
+APOLOGY_CHANNELS = ("email", "sms")  # the first the buyer can be reached on; e-mail when neither (logged as skipped)
 
 
 def tracking_token(order_id: int, *, days: int = LINK_DAYS) -> str:
@@ -91,3 +99,39 @@ def attention(session: Session, shop, *, stall_hours: int = STALL_HOURS, now: da
             out.append({"shipment": shipment, "order": order, "state": state,
                         "token": tracking_token(order.id)})
     return out
+
+
+def apologise_for_late(session: Session, shop, *, stall_hours: int = STALL_HOURS, now: datetime | None = None) -> int:
+    """Queue one apology with the tracking link for each undelivered parcel that is late or stalled (none twice:
+    the message key is per shipment); how many were queued now."""
+    now = now or clock.now()
+    found = []
+    open_ = calls.open_parcels(session, shop.id, shipped_before=now)
+    scans = calls.scans_of(session, [s.id for s, _ in open_])
+    for shipment, order in open_:
+        state = _state(shipment, scans.get(shipment.id, []), now, stall_hours)
+        if order.customer_id is not None and (state.late or state.stalled):
+            found.append((shipment, order, state))
+    if not found:
+        return 0
+    ids = list({order.customer_id for _, order, _ in found})
+    blocked = {channel: messaging.unreachable(session, shop.id, ids, channel, purpose=APOLOGY_PURPOSE)
+               for channel in APOLOGY_CHANNELS}
+    people = customers_by_id(session, ids)
+    drafts = []
+    for shipment, order, state in found:
+        customer = people.get(order.customer_id)
+        locale = messaging.preferred_locale(customer)
+        channel = next((c for c in APOLOGY_CHANNELS if order.customer_id not in blocked[c]), APOLOGY_CHANNELS[0])
+        promised = clock.as_utc(shipment.promised_at)
+        values = {"name": (customer.name if customer else None) or i18n.t("care.parcel.apology_buyer", locale),
+                  "shop": shop.name, "order": order.external_id,
+                  "promised": promised.astimezone(ZoneInfo(shop.timezone)).strftime("%Y-%m-%d %H:%M") if promised
+                  else "—",
+                  "url": f"{messaging.public_url()}/track/{tracking_token(order.id)}?lang={locale}"}
+        kind = "late" if state.late else "stalled"
+        drafts.append(messaging.Draft(shop.id, order.customer_id, APOLOGY_PURPOSE, f"shipment-{shipment.id}", channel,
+                                      i18n.t(f"care.parcel.apology_{kind}", locale, **values),
+                                      i18n.t("care.parcel.apology_subject", locale, **values), locale=locale,
+                                      ref_type="shipment", ref_id=shipment.id))
+    return sum(q.created for q in messaging.queue_messages(session, drafts))

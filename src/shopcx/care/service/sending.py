@@ -3,7 +3,9 @@ language; the batch is then handed to a deliverer, which is the messaging domain
 buyer's rights again, quiet hours, caps, the message log, its own idempotency key).
 
 A deliverer is `deliver(session, items) -> list[(reference, skip reason or None)]` for items of
-(recipient, customer, subject, body). Everything for one batch happens in the caller's transaction, so a crash leaves
+(recipient, customer, subject, body); it may also offer `deliver.unreachable(session, recipients) -> {recipient id:
+skip reason, or the time to wait until}`, asked before any coupon or points are issued (delivery.py).
+Everything for one batch happens in the caller's transaction, so a crash leaves
 the rows queued and the retry repeats them exactly (coupons are issued once per row, the messages keep their keys).
 """
 
@@ -126,6 +128,15 @@ def _prepare(session: Session, recipient: CareRecipient, customer, cache: dict):
     return customer, rendered.subject, rendered.body
 
 
+def _hold_or_skip(recipient: CareRecipient, why: str | datetime) -> None:
+    """Before any offer is issued: skip a person the deliverer will not reach (its reason), or leave them queued
+    until the frequency caps let one more message go (status "queued", counted as such)."""
+    if isinstance(why, datetime):
+        recipient.send_after, recipient.reason = why, "frequency_cap"
+    else:
+        recipient.status, recipient.reason = "skipped", why[:255]
+
+
 def send_due(session: Session, deliver: Deliverer, *, now: datetime | None = None, limit: int = 500,
              source: str | None = None, source_id: int | None = None) -> dict[str, int]:
     """Prepare up to `limit` queued people whose time has come and hand them over in one batch; counts by status."""
@@ -134,7 +145,13 @@ def send_due(session: Session, deliver: Deliverer, *, now: datetime | None = Non
     ready, cache = [], {}
     due = repository.due_recipients(session, now, limit=limit, source=source, source_id=source_id)
     people = repository.customers_by_id(session, [r.customer_id for r in due])
+    check = getattr(deliver, "unreachable", None)
+    blocked = check(session, due) if check and due else {}
     for recipient in due:
+        if recipient.id in blocked:
+            _hold_or_skip(recipient, blocked[recipient.id])
+            counts[recipient.status] = counts.get(recipient.status, 0) + 1
+            continue
         prepared = _prepare(session, recipient, people.get(recipient.customer_id), cache)
         if prepared is None:
             counts[recipient.status] = counts.get(recipient.status, 0) + 1
@@ -146,7 +163,7 @@ def send_due(session: Session, deliver: Deliverer, *, now: datetime | None = Non
             if skipped:
                 recipient.status, recipient.reason = "skipped", skipped[:255]
             else:
-                recipient.status, recipient.sent_at = "sent", clock.now()
+                recipient.status, recipient.sent_at, recipient.reason = "sent", clock.now(), None
             counts[recipient.status] = counts.get(recipient.status, 0) + 1
     session.flush()
     return counts

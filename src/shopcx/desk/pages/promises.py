@@ -83,6 +83,11 @@ def desk_promise_close(request: Request, promise_id: RowId, outcome: str = Form(
                        viewer: Viewer = Writer, session: Session = PageSession):
     """Mark a promise kept or broken, with the evidence; a broken one escalates."""
     ticket_id = promises.get_promise(session, promise_id).ticket_id
+    if ticket_id is None:  # made outside a ticket (a VIP callback): no ticket page to answer with
+        from fastapi.responses import RedirectResponse
+
+        promises.close_promise(session, promise_id, kept=outcome == "kept", evidence=evidence, actor=viewer.actor)
+        return RedirectResponse("/desk/promises", status_code=303)
     return ticket_acted(request, session, viewer, ticket_id, "promise", {"evidence": evidence},
                         lambda: promises.close_promise(session, promise_id, kept=outcome == "kept",
                                                        evidence=evidence, actor=viewer.actor))

@@ -22,11 +22,7 @@ from .tickets import _event
 MAX_WHAT = 500
 
 
-def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetime, actor: Actor,
-                 now: datetime | None = None) -> Promise:
-    """Register a promise made on this ticket (to its buyer, about its order)."""
-    actor.require("desk:write")
-    now = now or clock.now()
+def _checked(what: str, due_at: datetime, now: datetime) -> str:
     text = (what or "").strip()
     if not text:
         raise InvalidInput("required", "what: say what was promised", field="what")
@@ -37,6 +33,15 @@ def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetim
         raise InvalidInput("invalid_date", "due_at: a time with its timezone", field="due_at")
     if due_at <= now:
         raise InvalidInput("promise_due_past", "due_at: a promise is due in the future", field="due_at")
+    return text
+
+
+def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetime, actor: Actor,
+                 now: datetime | None = None) -> Promise:
+    """Register a promise made on this ticket (to its buyer, about its order)."""
+    actor.require("desk:write")
+    now = now or clock.now()
+    text = _checked(what, due_at, now)
     row = Promise(shop_id=ticket.shop_id, ticket_id=ticket.id, customer_id=ticket.customer_id,
                   order_id=ticket.order_id, what=text, due_at=due_at, made_by=actor.label, made_by_id=actor.user_id,
                   made_at=now, status="open")
@@ -44,6 +49,23 @@ def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetim
     session.flush()
     _event(session, ticket, "promise", None, text[:100], actor, now)
     audit(session, actor, "desk.promise_made", "ticket", ticket.id,
+          {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
+    return row
+
+
+def register_promise(session: Session, *, shop_id: int, customer_id: int, what: str, due_at: datetime,
+                     origin: str, origin_id: int, actor: Actor, order_id: int | None = None,
+                     now: datetime | None = None) -> Promise:
+    """Register a promise made outside a ticket (a VIP callback: origin "care_call_task" and its id), so it is
+    reminded, kept or broken and escalated like any other. The caller checked the actor may make it."""
+    now = now or clock.now()
+    text = _checked(what, due_at, now)
+    row = Promise(shop_id=shop_id, ticket_id=None, customer_id=customer_id, order_id=order_id, what=text,
+                  due_at=due_at, made_by=actor.label, made_by_id=actor.user_id, made_at=now, status="open",
+                  origin=origin[:40], origin_id=origin_id)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "desk.promise_made", origin, origin_id,
           {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
     return row
 

@@ -20,6 +20,7 @@ from .settings import shop_rules
 # The consent each channel needs (customers.CONSENT_CHANNELS); the agents' list is a call or a platform chat.
 CONSENT_OF = {"email": "email", "sms": "sms", "wechat": "wechat", "agent": "phone"}
 MAX_BODY = 20_000
+MUTED_KEY = "muted_topics"  # in customer.preferences, written by the preference page
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,23 @@ def consent_of(customer, channel: str) -> bool | None:
     return next((c.granted for c in customer.consents if c.channel == wanted), None)
 
 
+def muted_topics(customer) -> list[str]:
+    """The topics a buyer turned off on their preference page."""
+    muted = (customer.preferences or {}).get(MUTED_KEY) if customer is not None else None
+    return [t for t in muted if t in rules.TOPICS] if isinstance(muted, list) else []
+
+
 def rights_problem(customer, channel: str, *, require_opt_in: bool, suppressed: bool,
-                   asked_for: bool = False) -> str | None:
-    """Why this customer may not get a message on this channel now, or None (demo is not a problem: sandbox); a
-    message the person asked for (rules.ASKED_FOR) needs no consent."""
+                   purpose: str | None = None) -> str | None:
+    """Why this customer may not get a message of this purpose on this channel now, or None (demo is not a
+    problem: sandbox); a message the person asked for (rules.ASKED_FOR) needs no consent."""
     if customer is None or customer.erased_at is not None:
         return "erased"
-    if not asked_for and not rules.consent_allows(consent_of(customer, channel), require_opt_in=require_opt_in):
+    if purpose not in rules.ASKED_FOR and not rules.consent_allows(consent_of(customer, channel),
+                                                                   require_opt_in=require_opt_in):
         return "no_consent"
+    if not rules.topic_allows(purpose, muted_topics(customer)):
+        return "topic_muted"
     if not address_of(customer, channel):
         return "no_address"
     if suppressed:
@@ -120,8 +130,7 @@ def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
         customer = people.get(draft.customer_id)
         address = address_of(customer, draft.channel) if customer else None
         problem = rights_problem(customer, draft.channel, require_opt_in=shop.require_opt_in,
-                                 suppressed=(draft.channel, address) in blocked,
-                                 asked_for=draft.purpose in rules.ASKED_FOR)
+                                 suppressed=(draft.channel, address) in blocked, purpose=draft.purpose)
         message = Message(key=key, shop_id=draft.shop_id, customer_id=draft.customer_id, purpose=draft.purpose,
                           occasion=draft.occasion, channel=draft.channel, address=address,
                           locale=draft.locale or preferred_locale(customer),
@@ -136,9 +145,10 @@ def queue_messages(session: Session, drafts: list[Draft]) -> list[Queued]:
     return out
 
 
-def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel: str) -> dict[int, str]:
-    """The customers a channel may not reach now, with the reason (erased, no_consent, no_address, suppressed), so
-    a caller can leave them out before making anything for them (a survey link, a coupon)."""
+def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel: str,
+                purpose: str | None = None) -> dict[int, str]:
+    """The customers a channel may not reach now, with the reason (erased, no_consent, topic_muted, no_address,
+    suppressed), so a caller can leave them out before making anything for them (a survey link, a coupon)."""
     people = customers.customers_by_ids(session, customer_ids)
     shop = shop_rules(session, shop_id)
     addresses = {cid: address_of(p, channel) for cid, p in people.items()}
@@ -146,10 +156,20 @@ def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel
     out = {}
     for cid in customer_ids:
         problem = rights_problem(people.get(cid), channel, require_opt_in=shop.require_opt_in,
-                                 suppressed=(channel, addresses.get(cid)) in blocked)
+                                 suppressed=(channel, addresses.get(cid)) in blocked, purpose=purpose)
         if problem:
             out[cid] = problem
     return out
+
+
+def cap_held(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, datetime]:
+    """The customers the shop's frequency caps hold now, with when one more message may go to each, so a caller
+    can wait before making anything for them (a coupon whose validity would run while the message waits)."""
+    now = clock.now()
+    caps = shop_rules(session, shop_id).caps
+    history = repository.sent_times(session, customer_ids, now - rules.CAP_WINDOWS[-1][1])
+    held = {cid: rules.cap_release(now, history.get(cid, []), caps) for cid in customer_ids}
+    return {cid: release for cid, release in held.items() if release is not None}
 
 
 def preferred_locale(customer) -> str:

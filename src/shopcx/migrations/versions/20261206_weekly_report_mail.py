@@ -1,14 +1,14 @@
 """weekly report mail: one row per weekly report and staff recipient
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 19:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0025'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

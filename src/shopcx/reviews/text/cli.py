@@ -44,9 +44,9 @@ def _train(input_path: Path | None, shop_code: str | None, text_column: str | No
             spinner.update(STAGE_NOTES.get(stage, stage))
 
         if shop_code is not None:
-            from ...core.db import get_engine as engine
+            from ...cli import require_schema
 
-            engine()
+            require_schema()
             result = train_from_shop(shop_code, model_path=model_path, c=c, on_stage=on_stage)
             category_column = category_column or "product category"
         else:

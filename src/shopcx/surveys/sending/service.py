@@ -130,7 +130,7 @@ def send_invitations(session: Session, survey: Survey, customer_ids: list[int], 
         result.skipped = [(cid, "quota") for cid in ids]
         return result
     # Nobody gets a link they cannot be sent (no consent, erased, suppressed): it would count for the fatigue cap.
-    blocked = messaging.unreachable(session, survey.shop_id, ids, channel)
+    blocked = messaging.unreachable(session, survey.shop_id, ids, channel, purpose="survey")
     result.skipped += [(cid, reason) for cid, reason in blocked.items()]
     ids = [cid for cid in ids if cid not in blocked]
     tired = recently_surveyed(session, survey.shop_id, ids, rules["fatigue_days"])
