@@ -16,6 +16,10 @@ from sqlalchemy import select
 from shopcx.core import clock
 from shopcx.core.settings import get_settings
 from shopcx.imports.models import ImportJob, ImportReject
+from shopcx.messaging import service as messaging
+from shopcx.messaging.channels.lists import SANDBOX
+from shopcx.messaging.models import Message, Suppression
+from shopcx.messaging.sender import send_due
 from shopcx.privacy import erasure, service
 from shopcx.privacy.models import DataRequest, PiiView
 
@@ -30,31 +34,59 @@ def test_deadline_counts_working_days_across_the_national_day_holiday():
     assert service.due_on(date(2026, 9, 28), 15) == date(2026, 10, 23)
 
 
+def _sent_code(session, request_id: int) -> str:
+    """Run the messaging sender and read the code the sandbox provider carried for this request."""
+    report = send_due()
+    assert report.sent >= 1
+    session.expire_all()  # the sender recorded the outcome in its own unit of work
+    [message] = messaging.messages_for(session, "data_request", [request_id])
+    assert (message.status, message.provider, message.purpose) == ("sent", "sandbox", "verification")
+    outgoing = next(o for o in reversed(SANDBOX) if o.id == message.id)
+    assert "/msg/u/" not in outgoing.body and outgoing.unsubscribe_url is None  # not marketing: no footer
+    return re.search(r"\b(\d{6})\b", outgoing.body).group(1)
+
+
 def test_buyer_asks_with_the_code_sent_to_the_phone_on_record(client, session):
     _, customer, _ = _buyer(session)
     page = client.get("/data-request")
     assert page.status_code == 200 and "个人信息请求" in page.text
-    sent = client.post("/data-request", data={"csrf_token": csrf_of(page.text), "kind": "export",
-                                              "contact": PHONE})
-    code = re.search(r'id="sandbox-code">[^<]*?(\d{6})', sent.text).group(1)
-    request_id = int(re.search(r'action="/data-request/(\d+)"', sent.text).group(1))
-    wrong = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "code": "000000"
-                        if code != "000000" else "111111"})
-    assert wrong.status_code == 422 and "验证码不正确" in wrong.text
-    done = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "code": code})
+    # 23:30 in Shanghai, inside the default quiet hours: a code the buyer just asked for is not held till morning.
+    with clock.frozen_at(datetime(2026, 3, 10, 15, 30, tzinfo=UTC)):
+        sent = client.post("/data-request", data={"csrf_token": csrf_of(page.text), "kind": "export",
+                                                  "contact": PHONE})
+        request_id = int(re.search(r'action="/data-request/(\d+)"', sent.text).group(1))
+        code = _sent_code(session, request_id)
+        assert code not in sent.text and "验证码已发送" in sent.text  # the page never shows the code
+        [message] = messaging.messages_for(session, "data_request", [request_id])
+        assert message.channel == "sms" and message.address == "+86" + PHONE and "15 分钟内有效" in message.body
+        wrong = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "code": "000000"
+                            if code != "000000" else "111111"})
+        assert wrong.status_code == 422 and "验证码不正确" in wrong.text
+        done = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "code": code})
     assert done.status_code == 200 and 'id="request-done"' in done.text
     found = session.get(DataRequest, request_id)
     assert found.status == "open" and found.customer_id == customer.id and found.due_on is not None
     assert found.contact_masked and PHONE not in found.contact_masked
-    # An unknown contact gets the same page and no request.
+    # An unknown contact gets the same page, no request and no message.
+    before = session.query(Message).count()
     other = client.post("/data-request", data={"csrf_token": csrf_of(page.text), "kind": "erase",
                                                "contact": "13700000000"})
-    assert other.status_code == 200 and "sandbox-code" not in other.text
+    assert other.status_code == 200 and "验证码已发送" in other.text and session.query(Message).count() == before
 
 
-def test_the_code_is_kept_as_a_hash_under_the_site_key(session):
+def test_the_code_goes_by_e_mail_in_the_page_language_and_is_kept_as_a_hash(session):
     _buyer(session)
-    request, code = service.start_public_request(session, "export", PHONE)
+    # The buyer's address bounced hard before (suppressed): no code can reach it, the message says why.
+    blocked = service.start_public_request(session, "export", EMAIL, locale="en")
+    [message] = messaging.messages_for(session, "data_request", [blocked.id])
+    assert (message.status, message.reason) == ("skipped", "suppressed")
+    session.query(Suppression).delete()
+    request = service.start_public_request(session, "export", EMAIL.upper(), locale="en")
+    [message] = messaging.messages_for(session, "data_request", [request.id])
+    assert (message.channel, message.address, message.locale, message.status) == ("email", EMAIL, "en", "queued")
+    assert message.subject == "Your code for a personal data request"
+    assert message.expires_at == request.code_expires_at
+    code = _sent_code(session, request.id)
     key = get_settings().resolved_secret_key().encode()
     assert request.code_hash == hmac.new(key, f"data-request:{request.id}:{code}".encode(), hashlib.sha256).hexdigest()
 

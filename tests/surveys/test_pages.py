@@ -9,7 +9,6 @@ import io
 import re
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 
 from shopcx.core import clock
@@ -19,6 +18,7 @@ from shopcx.surveys.tables import Survey
 
 from ..factories import make_order, make_shop
 from ..web.conftest import client, login, make_user  # noqa: F401
+from .factories import ecsi_by_hand, ecsi_rows, store_answers
 
 NOW = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 
@@ -156,47 +156,21 @@ def test_every_answer_shows_on_the_customer_page(login, session, shop, buyers):
     assert 'id="customer-surveys"' not in login("owner", username="boss2").get(f"/customers/{buyers[1]}").text
 
 
-def _ecsi_rows(shared_data) -> list[dict[str, int]]:
-    """The 250 ECSI respondents (../shared/data/ecsi_satisfaction); answers of 0 become 1, since the shipped
-    questionnaire asks on 1–10."""
-    path = shared_data / "ecsi_satisfaction" / "satisfaction.csv"
-    with path.open(newline="") as fh:
-        return [{k: max(1, int(v)) for k, v in row.items() if k and k != "gender"} for row in csv.DictReader(fh)]
-
-
 def test_an_ecsi_survey_shows_its_pls_model_and_index(login, session, shop, shared_data):
-    from shopcx.surveys.models import pls
-    from shopcx.surveys.tables import Answer, Response
-
     survey = service.create_from_preset(session, shop.id, "ecsi", actor=SYSTEM)
     version = service.publish(session, survey, actor=SYSTEM)
     owner = login("owner", locale="en")
     assert "at least 30" in owner.get(f"/surveys/{survey.id}").text  # no answers yet: says why, no model
 
-    rows = _ecsi_rows(shared_data)
-    for row in rows:  # stored as if answered through links (complaints left unanswered)
-        response = Response(shop_id=shop.id, survey_id=survey.id, version_id=version.id, locale="zh", partial=False,
-                            anonymous=False, started_at=NOW, updated_at=NOW, submitted_at=NOW)
-        session.add(response)
-        session.flush()
-        session.add_all(Answer(response_id=response.id, question=k, value=v, score=float(v)) for k, v in row.items())
-    session.flush()
+    rows = ecsi_rows(shared_data)
+    store_answers(session, shop.id, survey, version, rows, at=NOW)
     page = owner.get(f"/surveys/{survey.id}").text
 
-    blocks = {b: [k for k in rows[0] if k.rstrip("0123456789") == b.lower()]
-              for b in ("IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY")}
-    spec = {"blocks": {b: {"items": items} for b, items in blocks.items()},
-            "paths": [["IMAG", "EXPE"], ["IMAG", "SAT"], ["IMAG", "LOY"], ["EXPE", "QUAL"], ["EXPE", "VAL"],
-                      ["EXPE", "SAT"], ["QUAL", "VAL"], ["QUAL", "SAT"], ["VAL", "SAT"], ["SAT", "LOY"]],
-            "scheme": "centroid", "scaled": False, "index": "SAT", "scale": [1, 10]}
-    expected = pls.estimate({k: [r[k] for r in rows] for k in rows[0]}, spec)
+    expected, per_person = ecsi_by_hand(rows)
     assert f'id="ecsi-index">{expected.index.mean:.1f}<' in page
     assert f"{expected.path('VAL', 'SAT'):.4f}" in page and 'id="path-SAT-COMP"' not in page
     assert f'id="ecsi-gof">{expected.gof:.3f}<' in page and "250 complete answers" in page
-    # by hand: Σ(w/Σw)·x over the SAT items on 1–10, rescaled to 0–100
-    w = np.array([expected.weights[expected.items.index(k)] for k in blocks["SAT"]])
-    x = np.array([[r[k] for k in blocks["SAT"]] for r in rows])
-    assert expected.index.mean == pytest.approx(((x @ (w / w.sum()) - 1) / 9 * 100).mean(), rel=1e-9)
+    assert expected.index.mean == pytest.approx(per_person.mean(), rel=1e-9)
 
 
 def test_a_change_between_waves_says_whether_it_is_noise(login, session, shop):

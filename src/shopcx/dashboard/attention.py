@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from ..care.service import callbacks as care_calls
 from ..core import clock
+from ..desk.service import promises as desk_promises
 from ..desk.service.views import TicketFilter, badges
 from ..desk.service.views import search as ticket_search
 from ..imports import service as imports
 from ..insights import service as insights
 from ..loyalty import service as loyalty
 from ..loyalty.service.points import adjustments
+from ..messaging import service as messaging
 from ..reviews import service as reviews
 from ..shops.models import Shop
 
 LIMIT = 8  # items per source: the list is for today, the domain page has the rest
 SOON = timedelta(hours=4)  # a ticket whose clock runs out within this is "breaching soon"
 FAILED_IMPORT_DAYS = 7
+FAILED_SEND_DAYS = 7
 
 
 @dataclass
@@ -117,7 +121,44 @@ def _at_risk(session: Session, shops: list[Shop], one: Shop | None) -> list[Item
     return out[:LIMIT]
 
 
-SOURCES: tuple[Callable[..., list[Item]], ...] = (_tickets, _reviews, _approvals, _imports, _at_risk)
+def _promises(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:
+    """Open promises due by the end of the shop's today (past due ones urgent), each on its ticket's page."""
+    out = []
+    for shop in shops if one is None else [one]:
+        end = clock.to_utc(datetime.combine(clock.today_in(shop.timezone) + timedelta(days=1), time()), shop.timezone)
+        rows, _ = desk_promises.open_due(session, shop.id, end, limit=LIMIT)
+        now = clock.now()
+        out += [Item("promise_due", row.what[:60], f"/desk/tickets/{row.ticket_id}" if row.ticket_id
+                     else f"/customers/{row.customer_id}", "desk:write", due_at=clock.as_utc(row.due_at),
+                     urgent=clock.as_utc(row.due_at) <= now) for row in rows]
+    return sorted(out, key=lambda i: i.due_at)[:LIMIT]
+
+
+def _callbacks(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:
+    """Call tasks due by the shop's today (earlier days urgent), each on its task page."""
+    out = []
+    for shop in shops if one is None else [one]:
+        today = clock.today_in(shop.timezone)
+        rows, _ = care_calls.due_list(session, shop_id=shop.id, today=today, user_id=None, limit=LIMIT)
+        out += [Item("callback_due", name or f"#{task.customer_id}", f"/care/callbacks/{task.id}", "callbacks:work",
+                     due_at=clock.to_utc(datetime.combine(task.due_on, time()), shop.timezone),
+                     urgent=task.due_on < today) for task, name in rows]
+    return sorted(out, key=lambda i: i.due_at)[:LIMIT]
+
+
+def _sends(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:
+    """Messages that failed to send in the last days: one item, to the message log filtered to them."""
+    since = clock.now() - timedelta(days=FAILED_SEND_DAYS)
+    _, failed = messaging.list_messages(session, shop_ids=[s.id for s in shops], status="failed",
+                                        failed_since=since, limit=0)
+    if not failed:
+        return []
+    return [Item("send_failed", "", f"/messages?status=failed&days={FAILED_SEND_DAYS}", "messaging:read",
+                 urgent=True, vars={"n": failed, "days": FAILED_SEND_DAYS})]
+
+
+SOURCES: tuple[Callable[..., list[Item]], ...] = (_tickets, _reviews, _promises, _callbacks, _approvals, _imports,
+                                                  _sends, _at_risk)
 
 
 def attention(session: Session, shops: list[Shop], one: Shop | None, *, can: Callable[[str], bool]) -> list[Item]:

@@ -10,22 +10,28 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from ..care.service import callbacks as care_calls
+from ..care.service import campaigns as care_campaigns
 from ..core import clock
 from ..desk.reports import service as desk_reports
+from ..desk.service import promises as desk_promises
 from ..desk.service.views import TicketFilter
 from ..desk.service.views import search as ticket_search
 from ..insights import service as insights
 from ..loyalty import service as loyalty
 from ..loyalty.service import reports as loyalty_reports
+from ..messaging import service as messaging
 from ..reviews import service as reviews
 from ..shops.models import Shop
 from ..surveys import service as surveys
 
 TREND_WEEKS = 12
+FAILED_SEND_DAYS = 7
+UPLIFT_RESAMPLES = 1000  # as the campaign page draws its interval: the same seed and resamples, the same numbers
 
 
 @dataclass
@@ -46,6 +52,7 @@ class Figure:
     n: int | None = None  # how many observations behind the value
     detail: list[dict] = field(default_factory=list)  # rows behind the figure (funnel stages, tier mix)
     target: float | None = None
+    interval: list[float] | None = None  # a 95% interval around the value (campaign uplift), in its unit
 
     @property
     def status(self) -> str | None:
@@ -59,7 +66,7 @@ class Figure:
         return {"key": self.key, "value": self.value, "unit": self.unit, "as_of": self.as_of, "href": self.href,
                 "previous": self.previous, "trend": self.trend, "benchmark": self.benchmark, "n": self.n,
                 "higher_is_better": self.higher_is_better, "target": self.target, "status": self.status,
-                "detail": self.detail}
+                "detail": self.detail, "interval": self.interval}
 
 
 def _shop_query(one: Shop | None) -> str:
@@ -205,10 +212,90 @@ def _surveys(session: Session, shops: list[Shop], one: Shop | None, today: date)
     return found
 
 
-COLLECTORS: tuple[Callable[..., list[Figure]], ...] = (_surveys, _reviews, _desk, _insights, _loyalty)
-ORDER = ("nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics", "sla_compliance", "backlog",
-         "complaint_recovery",
-         "repurchase_rate", "value_at_stake", "lifecycle", "tier_mix", "points_liability")
+def _index(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """The satisfaction index (0–100) of the ECSI survey with the most answers, when its PLS model is estimated
+    (the survey page's own index by wave; a survey that falls back to a plain mean is not an ECSI index)."""
+    best = None
+    for survey, answered in surveys.list_surveys(session, [s.id for s in shops]):
+        if survey.kind != "ecsi" or not answered or (best is not None and answered <= best[0]):
+            continue
+        method, waves = surveys.index_by_wave(session, survey)
+        if method == "pls" and waves:
+            best = (answered, survey, waves)
+    if best is None:
+        return []
+    _, survey, waves = best
+    return [Figure("satisfaction_index", round(waves[-1].index, 1), "index", today.isoformat(),
+                   f"/surveys/{survey.id}", "surveys:read", n=waves[-1].n,
+                   previous=round(waves[-2].index, 1) if len(waves) > 1 else None,
+                   trend=[round(w.index, 1) for w in waves])]
+
+
+def _promises(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Open promises due by the end of today (shop-local) and those already past due, from the desk's register
+    (shown once the register has any promise)."""
+    shop_id = one.id if one is not None else None
+    made = desk_promises.keeping(session, shop_id)["shop"]
+    if not made["kept"] + made["broken"] + made["open"]:
+        return []
+    tz = (one or shops[0]).timezone
+    _, due = desk_promises.open_due(session, shop_id, clock.to_utc(datetime.combine(today + timedelta(days=1),
+                                                                                    time()), tz), limit=0)
+    _, overdue = desk_promises.open_due(session, shop_id, clock.now(), limit=0)
+    href = "/desk/promises" + (f"?shop={one.code}" if one is not None else "")
+    return [Figure("promises_due", due, "count", today.isoformat(), href, "desk:read", higher_is_better=None),
+            Figure("promises_overdue", overdue, "count", today.isoformat(), href, "desk:read",
+                   higher_is_better=False)]
+
+
+def _callbacks(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Open call tasks (回访: VIPs, large orders, resolved complaints) due by each shop's today, from the callbacks
+    list's own call; shown while the shop has any open task."""
+    due = planned = 0
+    for shop in shops:
+        due += care_calls.due_list(session, shop_id=shop.id, today=clock.today_in(shop.timezone), user_id=None,
+                                   limit=0)[1]
+        planned += care_calls.due_list(session, shop_id=shop.id, today=date.max, user_id=None, limit=0)[1]
+    if not planned:
+        return []
+    href = "/care/callbacks?mine=0" + (f"&shop={one.code}" if one is not None else "")
+    return [Figure("callbacks_due", due, "count", today.isoformat(), href, "callbacks:work", higher_is_better=None,
+                   n=planned)]
+
+
+def _sends(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Messages whose sending failed in the last 7 days (the message log filtered the same way)."""
+    ids = [s.id for s in shops]
+    if not sum(messaging.status_counts(session, ids).values()):
+        return []
+    since = clock.now() - timedelta(days=FAILED_SEND_DAYS)
+    _, failed = messaging.list_messages(session, shop_ids=ids, status="failed", failed_since=since, limit=0)
+    href = f"/messages?status=failed&days={FAILED_SEND_DAYS}" + (f"&shop={one.id}" if one is not None else "")
+    return [Figure("failed_sends", failed, "count", today.isoformat(), href, "messaging:read",
+                   higher_is_better=False)]
+
+
+def _uplift(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
+    """Incremental revenue of the campaign that finished last, against its control group, with the 95% interval
+    (the campaign page's own results call)."""
+    campaign = care_campaigns.latest_finished(session, [s.id for s in shops])
+    if campaign is None:
+        return []
+    report = care_campaigns.results(session, campaign, resamples=UPLIFT_RESAMPLES)["uplift"]
+    if report is None:
+        return []
+    return [Figure("campaign_uplift", {campaign.currency: round(report["incremental_revenue"])}, "money",
+                   today.isoformat(), f"/care/campaigns/{campaign.id}", "care:read",
+                   n=report["treated"] + report["control"],
+                   interval=[report["incremental_low"], report["incremental_high"]])]
+
+
+COLLECTORS: tuple[Callable[..., list[Figure]], ...] = (_index, _surveys, _reviews, _desk, _promises, _callbacks,
+                                                       _sends, _insights, _uplift, _loyalty)
+ORDER = ("satisfaction_index", "nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics",
+         "sla_compliance", "backlog", "promises_due", "promises_overdue", "callbacks_due", "failed_sends",
+         "complaint_recovery", "repurchase_rate", "campaign_uplift", "value_at_stake", "lifecycle", "tier_mix",
+         "points_liability")
 
 
 def visible(found: list[Figure], *, can: Callable[[str], bool], targets: dict[str, float] | None) -> list[Figure]:

@@ -10,7 +10,8 @@ from huey import crontab
 
 from ..core import clock, db, jobs
 from ..staff.service import Actor
-from . import snapshots
+from . import delivery, snapshots
+from .models import WeeklyReport
 from .weekly import build_report, due_shops
 
 log = logging.getLogger("shopcx.dashboard")
@@ -18,13 +19,26 @@ WORKER = Actor(label="worker", role="owner")
 
 
 def build_due_reports() -> int:
-    """Build every report that is due now; returns how many were built."""
-    built = 0
+    """Build every report that is due now and mail it; returns how many were built. Each report is committed
+    before its mails go out, and each report's mails are recorded in their own unit of work, so a mail is sent
+    once even when a later shop fails."""
+    built, ids = 0, []
     with db.session_scope(write=True) as session:
         for shop, week_on in due_shops(session, clock.now()):
-            built += build_report(session, shop, week_on, actor=WORKER)[1]
+            report, new = build_report(session, shop, week_on, actor=WORKER)
+            built += new
+            ids.append(report.id)
+    for report_id in ids + unsent_reports():
+        with db.session_scope(write=True) as session:
+            delivery.deliver(session, session.get(WeeklyReport, report_id))
     log.info("weekly reports built: %s", built)
     return built
+
+
+def unsent_reports() -> list[int]:
+    """Recent reports with a mail still to retry (a server that was away)."""
+    with db.session_scope() as session:
+        return delivery.retry_due(session)
 
 
 # Events that change a figure of the home page (orders, refunds, imports, reviews, tickets, tiers, surveys,

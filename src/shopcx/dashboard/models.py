@@ -53,3 +53,21 @@ class HomeSnapshot(Base):
     compute_ms: Mapped[int] = mapped_column(Integer)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)  # set by the outbox when a source changed
     content: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class WeeklyReportMail(Base):
+    """The weekly report mailed to one staff user: one row per report and recipient, so a mail that went out is
+    never sent again (a failed or retried one is tried at the next delivery)."""
+
+    __tablename__ = "weekly_report_mail"
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(BigId, ForeignKey("weekly_report.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("staff_user.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))  # sent, sandbox, retry, failed, bounced
+    reason: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

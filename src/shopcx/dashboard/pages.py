@@ -44,7 +44,18 @@ def shown(figure: loop.Figure, locale: str) -> str:
         return f"{value:+.0f}"
     if figure.unit == "score":
         return f"{value:.2f}"
+    if figure.unit == "index":
+        return f"{value:.1f}"
     return fmt.number(value)
+
+
+def shown_interval(figure: loop.Figure) -> str:
+    """A figure's 95% interval in its own unit ('' when it has none)."""
+    if not figure.interval:
+        return ""
+    low, high = (loop.Figure(figure.key, {c: round(v) for c in figure.value} if figure.unit == "money" else v,
+                             figure.unit, "", "", "") for v in figure.interval)
+    return f"{shown(low, '')} – {shown(high, '')}"
 
 
 def shown_target(figure: loop.Figure, value: float | None) -> str:
@@ -93,7 +104,8 @@ def home(request: Request, shop: str = "", viewer: Viewer = Depends(current_view
              "label": i18n.t("home.chart_orders", viewer.locale)}
     jobs = imports.list_jobs(session, offset=0, limit=5)[0] if viewer.can("imports:run") else []
     context |= {"stats": context["kept"].stats, "months": months, "chart": chart, "jobs": jobs, "tz": tz,
-                "shown": shown, "spark": spark, "direction": direction, "shown_target": shown_target}
+                "shown": shown, "spark": spark, "direction": direction, "shown_target": shown_target,
+                "shown_interval": shown_interval}
     return render(request, "dashboard/home.html", context, viewer=viewer)
 
 

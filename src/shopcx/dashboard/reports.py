@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidInput, NotFound
 from ..shops import service as shops
+from ..staff import service as staff
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
 from ..web.templating import render
-from . import internal, weekly
+from . import delivery, internal, weekly
 from .models import WeeklyReport
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -61,15 +62,30 @@ def dashboard_weekly_xlsx(report_id: RowId, viewer: Viewer = Reader, session: Se
                     headers={"Content-Disposition": f'attachment; filename="weekly-{report.week_on}.xlsx"'})
 
 
+@router.get("/reports/weekly/{report_id}.pdf")
+def dashboard_weekly_pdf(report_id: RowId, viewer: Viewer = Reader, session: Session = PageSession):
+    """The report as a PDF in the viewer's language, with its charts (the same file the e-mail carries)."""
+    report = _report(session, report_id)
+    return Response(delivery.pdf_of(session, report, viewer.locale), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="weekly-{report.week_on}.pdf"'})
+
+
+@router.post("/reports/weekly/{report_id}/send")
+def dashboard_weekly_send(report_id: RowId, viewer: Viewer = Owner, session: Session = PageSession):
+    """Mail the report now to the recipients it has not reached yet (never twice to the same person)."""
+    delivery.deliver(session, _report(session, report_id))
+    return RedirectResponse(f"/reports/weekly/{report_id}#mails", status_code=303)
+
+
 @router.get("/reports/weekly/{report_id}")
 def dashboard_weekly_report(request: Request, report_id: RowId, viewer: Viewer = Reader,
                             session: Session = PageSession):
     """One weekly report: figures against last week, last year and target; movements; causes; worst items."""
     report = _report(session, report_id)
-    rows = {r["key"]: r for r in report.content["figures"]}
     return render(request, "dashboard/weekly.html", {
         "report": report, "shop": shops.get_shop_by_id(session, report.shop_id),
-        "sentences": [weekly.sentence(rows[k], viewer.locale) for k in report.content["movements"]]}, viewer=viewer)
+        "sentences": weekly.sentences(report, viewer.locale), "mails": delivery.mails_of(session, report),
+        "users": {u.id: u for u in staff.list_users(session)}, "shown": weekly.shown}, viewer=viewer)
 
 
 @router.get("/internal/enps")

@@ -14,7 +14,9 @@ from .models import FigureTarget
 # The range a target may take, in the figure's unit (shares 0–1, NPS points, DSR 1–5, counts, minor units).
 RANGES = {"nps": (-100.0, 100.0), "dsr_description": (1.0, 5.0), "dsr_service": (1.0, 5.0),
           "dsr_logistics": (1.0, 5.0), "backlog": (0.0, 1e9), "value_at_stake": (0.0, 1e15),
-          "points_liability": (0.0, 1e15), "lifecycle": (0.0, 1e12), "tier_mix": (0.0, 1e12)}
+          "points_liability": (0.0, 1e15), "lifecycle": (0.0, 1e12), "tier_mix": (0.0, 1e12),
+          "satisfaction_index": (0.0, 100.0), "promises_due": (0.0, 1e9), "promises_overdue": (0.0, 1e9),
+          "callbacks_due": (0.0, 1e9), "failed_sends": (0.0, 1e9), "campaign_uplift": (-1e15, 1e15)}
 SHARE = (0.0, 1.0)
 
 

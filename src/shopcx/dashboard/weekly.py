@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import clock, i18n
+from ..core import clock, i18n, money
 from ..reviews import service as reviews
 from ..shops import service as shops
 from ..shops.models import Shop
@@ -52,19 +52,32 @@ def sentence(row: dict, locale: str) -> str:
     up = row["value"] > row["last_week"]
     better = up if row["higher_is_better"] is not False else not up
     return i18n.t("weekly.moved_" + ("up" if up else "down"), locale,
-                  figure=i18n.t(f"dashboard.figure.{row['key']}", locale), before=_shown(row, "last_week"),
-                  now=_shown(row, "value"),
+                  figure=i18n.t(f"dashboard.figure.{row['key']}", locale), before=shown(row, "last_week"),
+                  now=shown(row, "value"),
                   verdict=i18n.t("weekly.better" if better else "weekly.worse", locale)
                   if row["higher_is_better"] is not None else "")
 
 
-def _shown(row: dict, key: str) -> str:
+def shown(row: dict, key: str) -> str:
+    """A figure's value (or last week's, the target…) as the report prints it; '—' when there is none."""
     value = row[key]
+    if value is None:
+        return "—"
     if row["unit"] == "share":
         return f"{100 * value:.1f}%"
     if row["unit"] == "score":
         return f"{value:.2f}"
+    if row["unit"] == "index":
+        return f"{value:.1f}"
+    if row["unit"] == "money" and row.get("currency"):  # reports before the currency was kept show minor units
+        return money.format_minor(round(value), row["currency"])
     return f"{value:,.0f}"
+
+
+def sentences(report: WeeklyReport, locale: str) -> list[str]:
+    """The report's biggest movements, each in a sentence in locale."""
+    rows = {r["key"]: r for r in report.content["figures"]}
+    return [sentence(rows[k], locale) for k in report.content["movements"]]
 
 
 def _previous(session: Session, shop_id: int, week_on: date) -> WeeklyReport | None:
@@ -84,7 +97,8 @@ def build_report(session: Session, shop: Shop, week_on: date, *, actor: Actor) -
     before = {r["key"]: r["value"] for r in (last_week.content["figures"] if last_week else [])}
     year_ago = {r["key"]: r["value"] for r in (last_year.content["figures"] if last_year else [])}
     rows = [{"key": f.key, "unit": f.unit, "value": _number(f), "as_of": f.as_of, "target": f.target,
-             "higher_is_better": f.higher_is_better, "last_week": before.get(f.key), "last_year": year_ago.get(f.key)}
+             "higher_is_better": f.higher_is_better, "last_week": before.get(f.key), "last_year": year_ago.get(f.key),
+             "currency": next(iter(f.value)) if isinstance(f.value, dict) and len(f.value) == 1 else None}
             for f in current]
     end = week_on + timedelta(days=6)
     start = end - timedelta(days=89)
@@ -131,9 +145,8 @@ def workbook(report: WeeklyReport, locale: str) -> bytes:
         sheet.append([i18n.t(f"dashboard.figure.{r['key']}", locale), r["value"], r["last_week"], r["last_year"],
                       r["target"], r["as_of"]])
     moved = book.create_sheet(i18n.t("weekly.sheet_movements", locale)[:31])
-    rows = {r["key"]: r for r in report.content["figures"]}
-    for key in report.content["movements"]:
-        moved.append([sentence(rows[key], locale)])
+    for text in sentences(report, locale):
+        moved.append([text])
     causes = book.create_sheet(i18n.t("weekly.sheet_causes", locale)[:31])
     for c in report.content["causes"]:
         causes.append([c["driver"], c["total"]])

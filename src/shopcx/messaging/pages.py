@@ -4,13 +4,14 @@ agents' list (messages staff send by platform chat or phone) as an Excel file, t
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ..core import i18n
+from ..core import clock, i18n
 from ..core.errors import InvalidInput
 from ..shops import service as shops
 from ..web.auth import PageSession, Viewer, require
@@ -40,12 +41,15 @@ def _shop(session: Session, raw: str):
 
 
 def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, status: str, channel: str,
-             purpose: str, page: str) -> dict:
+             purpose: str, page: str, days: str = "") -> dict:
     shop, listed = _shop(session, shop_raw)
     ids = [s.id for s in listed]
     number = page_number(page)
+    # ?days=7: only messages whose sending failed in the last 7 days (the home page's "failed sends" card)
+    within = parse_id(days or "")
+    since = clock.now() - timedelta(days=min(within, 366)) if within else None
     rows, total = service.list_messages(session, shop_ids=ids, status=status, channel=channel, purpose=purpose,
-                                        offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+                                        failed_since=since, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     configured = get_messaging_settings()
     return {"shop": shop, "shops": listed, "values": service.current(session, shop.id) if shop else {},
             "rows": rows, "page": Page(number, PAGE_SIZE, total), "counts": service.status_counts(session, ids),
@@ -62,10 +66,10 @@ router = APIRouter()
 
 @router.get("/messages")
 def messaging_home(request: Request, shop: str = "", status: str = "", channel: str = "", purpose: str = "",
-                   page: str = "1", viewer: Viewer = Reader, session: Session = PageSession):
+                   page: str = "1", days: str = "", viewer: Viewer = Reader, session: Session = PageSession):
     """Channel settings, test send and the message log with filters."""
     return render(request, "messaging/home.html",
-                  _context(session, request, viewer, shop, status, channel, purpose, page), viewer=viewer)
+                  _context(session, request, viewer, shop, status, channel, purpose, page, days), viewer=viewer)
 
 
 @router.post("/messages/settings")

@@ -81,10 +81,12 @@ def skip_queued(session: Session, customer_id: int, channel: str, reason: str) -
 
 
 def search(session: Session, *, shop_ids: list[int] | None, status: str | None = None, channel: str | None = None,
-           purpose: str | None = None, customer_id: int | None = None, offset: int = 0,
-           limit: int = 50) -> tuple[list[Message], int]:
+           purpose: str | None = None, customer_id: int | None = None, failed_since: datetime | None = None,
+           offset: int = 0, limit: int = 50) -> tuple[list[Message], int]:
     """Messages newest first, filtered; with the total."""
     stmt = select(Message)
+    if failed_since is not None:
+        stmt = stmt.where(Message.failed_at >= failed_since)
     if shop_ids is not None:
         stmt = stmt.where(or_(Message.shop_id.in_(shop_ids), Message.shop_id.is_(None)))
     if status:

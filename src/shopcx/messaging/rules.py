@@ -85,6 +85,12 @@ def backoff(attempts: int) -> timedelta | None:
     return timedelta(minutes=BACKOFF_MINUTES[min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1])
 
 
+# Messages the person asked for a moment ago (a one-time code to verify their own request): consent to marketing
+# does not govern them, quiet hours and frequency caps would only make the code expire, and an unsubscribe footer
+# or tracked links have no place in them. Erasure, a missing address and suppression still stop them.
+ASKED_FOR = frozenset({"verification"})
+
+
 # What a buyer can mute on the preference page, and the message purposes each topic covers. A purpose outside
 # every topic (a ticket reply, a parcel apology, a staff test) is about the buyer's own order or request: only
 # the channel's consent stops it, never a topic.

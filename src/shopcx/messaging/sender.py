@@ -74,7 +74,7 @@ def release_interrupted(now: datetime) -> int:
 def _prepare(message: Message) -> Outgoing:
     """The message as it goes out: links tracked, the unsubscribe link added and, on e-mail, the preference page's
     (neither on the agents' list, whose text staff paste into a platform chat as it is)."""
-    if message.channel == "agent" or message.customer_id is None:
+    if message.channel == "agent" or message.customer_id is None or message.purpose in rules.ASKED_FOR:
         return Outgoing(message.id, message.channel, message.address or "", message.subject, message.body,
                         message.html, {}, None)
     unsubscribe = links.unsubscribe_url(message.id)
@@ -116,7 +116,8 @@ def _claim(now: datetime, batch: int, report: SendReport) -> list[_Claimed] | No
                                          require_opt_in=shop.require_opt_in if shop else True,
                                          suppressed=(message.channel, message.address) in blocked,
                                          purpose=message.purpose)
-            if problem is None and shop is not None and message.customer_id is not None:
+            if problem is None and shop is not None and message.customer_id is not None \
+                    and message.purpose not in rules.ASKED_FOR:
                 release, why = _hold(message, now, shop, history[message.customer_id])
                 if release is not None:
                     if message.expires_at and release >= message.expires_at:

@@ -1,5 +1,6 @@
 """The buyer's page for a data request: the phone or e-mail on record gets a one-time code; the request opens
-once the code is typed. Until messaging sends codes, the page shows it (sandbox), so nothing is sent anywhere."""
+once the code is typed. The code goes out through the messaging domain (a shop in its sandbox records it there);
+the page never shows it."""
 
 from __future__ import annotations
 
@@ -40,10 +41,10 @@ def privacy_public_ask(request: Request, kind: str = Form(""), contact: str = Fo
                        session: Session = PageSession):
     """Send a one-time code to the contact on record (the same answer whether or not it is on record)."""
     try:
-        found, code = service.start_public_request(session, kind, contact)
+        found = service.start_public_request(session, kind, contact, locale=request_locale(request))
     except ShopCXError as exc:
         return _page(request, {"step": "ask", "error": error_text(exc, request_locale(request))}, exc.status)
-    return _page(request, {"step": "code", "request_id": found.id if found else 0, "sandbox_code": code})
+    return _page(request, {"step": "code", "request_id": found.id if found else 0})
 
 
 @router.post("/data-request/{request_id}")

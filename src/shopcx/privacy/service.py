@@ -10,11 +10,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import clock, tokens
+from ..core import clock, i18n, tokens
 from ..core.calendar import WorkCalendar
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.security import mask_email, mask_phone
 from ..customers import service as customers
+from ..messaging import service as messaging
+from ..shops import service as shops
 from ..staff.service import Actor, audit
 from .models import KINDS, DataRequest, PrivacySettings
 
@@ -87,13 +89,14 @@ def _blank():
     return CustomerIn.model_construct(source=None, external_id=None)
 
 
-def start_public_request(session: Session, kind: str, contact: str) -> tuple[DataRequest | None, str | None]:
-    """A buyer's request from the public page: a one-time code for the contact on record. (None, None) when no
-    customer has that contact: the page says the same either way, so it reveals nothing."""
+def start_public_request(session: Session, kind: str, contact: str, *, locale: str = "zh") -> DataRequest | None:
+    """A buyer's request from the public page: a one-time code sent through the messaging domain (SMS to the
+    phone, e-mail to the address on record) in the page's language. None when no customer has that contact: the
+    page says the same either way, so it reveals nothing."""
     _check_kind(kind)
     customer, masked = _customer_by_contact(session, contact)
     if customer is None:
-        return None, None
+        return None
     code = f"{secrets.randbelow(1_000_000):06d}"
     request = DataRequest(customer_id=customer.id, kind=kind, channel="public", status="unverified",
                           contact_masked=masked, requested_at=clock.now(), attempts=0, result={},
@@ -102,7 +105,21 @@ def start_public_request(session: Session, kind: str, contact: str) -> tuple[Dat
     session.flush()
     request.code_hash = _code_hash(request.id, code)
     session.flush()
-    return request, code
+    _send_code(session, customer, request, code, "email" if "@" in contact else "sms", i18n.normalize_locale(locale))
+    return request
+
+
+def _send_code(session: Session, customer, request: DataRequest, code: str, channel: str, locale: str) -> None:
+    """Queue the code to the buyer (the sender hands it over within a minute; it expires with the code)."""
+    shop_id = next((i.shop_id for i in customer.identities if i.shop_id), None) \
+        or next((s.id for s in shops.list_shops(session)), None)
+    if shop_id is None:  # no shop yet: nobody to send as (the request stays unverified and expires)
+        return
+    messaging.queue_message(session, shop_id=shop_id, customer_id=customer.id, purpose="verification",
+                            occasion=f"data-request-{request.id}", channel=channel, locale=locale,
+                            subject=i18n.t("privacy.code_subject", locale),
+                            body=i18n.t("privacy.code_body", locale, code=code, minutes=CODE_MINUTES),
+                            ref_type="data_request", ref_id=request.id, expires_at=request.code_expires_at)
 
 
 def verify(session: Session, request_id: int, code: str) -> DataRequest:

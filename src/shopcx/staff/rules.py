@@ -63,3 +63,6 @@ SCOPES += ("care:read", "care:write", "callbacks:work")
 # Buyers' data rights (issue 17): owners and managers handle data requests, exports and erasures.
 PERMISSIONS = {role: granted | ({"privacy:manage"} if role in ("owner", "manager") else set())
                for role, granted in PERMISSIONS.items()}
+# The weekly report by e-mail (issue 17): owners and managers receive it, in their own language.
+PERMISSIONS = {role: granted | ({"reports:receive"} if role in ("owner", "manager") else set())
+               for role, granted in PERMISSIONS.items()}

@@ -243,6 +243,14 @@ def campaigns(session: Session, shop_id: int | None, *, offset: int, limit: int)
     return list(rows), total
 
 
+def latest_finished_campaign(session: Session, shop_ids: list[int]) -> CareCampaign | None:
+    """The campaign of these shops that finished sending last (cancelled ones left out)."""
+    return session.scalars(select(CareCampaign).where(CareCampaign.shop_id.in_(shop_ids),
+                                                      CareCampaign.status == "sent",
+                                                      CareCampaign.finished_at.is_not(None))
+                           .order_by(CareCampaign.finished_at.desc(), CareCampaign.id.desc()).limit(1)).first()
+
+
 def moments(session: Session, shop_id: int) -> list[CareMoment]:
     """A shop's care moments."""
     return list(session.scalars(select(CareMoment).where(CareMoment.shop_id == shop_id).order_by(CareMoment.id)))

@@ -242,3 +242,8 @@ def results(session: Session, campaign: CareCampaign, *, resamples: int = 2000) 
     return {"campaign_id": campaign.id, "progress": progress(session, campaign),
             "uplift": uplift_report(session, "campaign", campaign.id, window_days=campaign.window_days,
                                     cost_minor=cost, seed=seed, resamples=resamples)}
+
+
+def latest_finished(session: Session, shop_ids: list[int]) -> CareCampaign | None:
+    """The campaign that finished sending last among these shops (the home page's uplift card)."""
+    return repository.latest_finished_campaign(session, shop_ids)

@@ -129,6 +129,15 @@ def open_for_customer(session: Session, customer_id: int) -> list[Promise]:
                                 .order_by(Promise.due_at)))
 
 
+def open_due(session: Session, shop_id: int | None, until: datetime, *, limit: int = 50) -> tuple[list[Promise], int]:
+    """Open promises due by `until` (past due ones first), the first `limit` of them and how many there are."""
+    where = [Promise.status == "open", Promise.due_at <= until]
+    if shop_id is not None:
+        where.append(Promise.shop_id == shop_id)
+    total = session.scalar(select(func.count(Promise.id)).where(*where)) or 0
+    return list(session.scalars(select(Promise).where(*where).order_by(Promise.due_at, Promise.id).limit(limit))), total
+
+
 def keeping(session: Session, shop_id: int | None = None) -> dict:
     """Promise keeping for the shop (or all shops) and per maker: kept, broken, open and the rate (kept ÷ decided)."""
     query = select(Promise.made_by, Promise.status, func.count(Promise.id)).group_by(Promise.made_by, Promise.status)

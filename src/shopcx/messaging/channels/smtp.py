@@ -101,11 +101,11 @@ class SmtpProvider:
                 self._smtp.close()
             self._smtp = None
 
-    def _hand_over(self, message: Outgoing, data: bytes) -> Outcome:
+    def _hand_over(self, address: str, data: bytes) -> Outcome:
         if self._smtp is None:
             self.open()
         try:
-            refused = self._smtp.sendmail(self.envelope_from, [message.address], data)
+            refused = self._smtp.sendmail(self.envelope_from, [address], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return _by_code(code, text, recipient=True)
@@ -119,13 +119,16 @@ class SmtpProvider:
         return Outcome("sent")
 
     def send(self, message: Outgoing) -> Outcome:
-        data = build_email(message, self.sender)
+        return self.send_bytes(message.address, build_email(message, self.sender))
+
+    def send_bytes(self, address: str, data: bytes) -> Outcome:
+        """Hand over a message already built (a staff report with pictures and attachments) to one address."""
         try:
-            return self._hand_over(message, data)
+            return self._hand_over(address, data)
         except _CONNECTION_ERRORS:
             self._drop()
         try:  # one reconnect: a server that closed an idle connection is common
-            return self._hand_over(message, data)
+            return self._hand_over(address, data)
         except _CONNECTION_ERRORS as exc:
             self._drop()
             return Outcome("retry", f"connection: {type(exc).__name__}: {exc}"[:300])

@@ -6,9 +6,11 @@ from . import preferences
 from .log import list_messages, messages_for, send_test, status_counts
 from .queueing import Draft, Queued, address_of, cap_held, preferred_locale, queue_message, queue_messages, unreachable
 from .settings import ShopRules, current, shop_rules, update_settings
+from .staff_mail import send_staff_mails
 from .tracking import mark_delivered, message_for_unsubscribe, record_bounce, record_click, unsubscribe
 
 __all__ = ["Draft", "Queued", "ShopRules", "address_of", "cap_held", "current", "list_messages", "mark_delivered",
            "message_for_unsubscribe", "messages_for", "preferences", "preferred_locale", "public_url", "queue_message",
-           "queue_messages", "record_bounce", "record_click", "send_test", "shop_rules", "status_counts",
+           "queue_messages", "record_bounce", "record_click", "send_staff_mails", "send_test", "shop_rules",
+           "status_counts",
            "unreachable", "unsubscribe", "update_settings"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from ...core import clock
@@ -15,9 +17,9 @@ from ..models import CHANNELS, STATUSES, Message
 
 
 def list_messages(session: Session, *, shop_ids: list[int] | None, status: str = "", channel: str = "",
-                  purpose: str = "", customer_id: int | None = None, offset: int = 0,
-                  limit: int = 50) -> tuple[list[Message], int]:
-    """The log newest first, filtered by status, channel, purpose or customer."""
+                  purpose: str = "", customer_id: int | None = None, failed_since: datetime | None = None,
+                  offset: int = 0, limit: int = 50) -> tuple[list[Message], int]:
+    """The log newest first, filtered by status, channel, purpose, customer or the time sending failed."""
     if status and status not in STATUSES:
         raise InvalidInput("invalid_message_status", f"status: '{status}' is not one of {', '.join(STATUSES)}",
                            field="status")
@@ -25,7 +27,8 @@ def list_messages(session: Session, *, shop_ids: list[int] | None, status: str =
         raise InvalidInput("invalid_message_channel", f"channel: '{channel}' is not one of {', '.join(CHANNELS)}",
                            field="channel")
     return repository.search(session, shop_ids=shop_ids, status=status or None, channel=channel or None,
-                             purpose=purpose or None, customer_id=customer_id, offset=offset, limit=limit)
+                             purpose=purpose or None, customer_id=customer_id, failed_since=failed_since,
+                             offset=offset, limit=limit)
 
 
 def status_counts(session: Session, shop_ids: list[int] | None) -> dict[str, int]:

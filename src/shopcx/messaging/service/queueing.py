@@ -80,10 +80,11 @@ def muted_topics(customer) -> list[str]:
 def rights_problem(customer, channel: str, *, require_opt_in: bool, suppressed: bool,
                    purpose: str | None = None) -> str | None:
     """Why this customer may not get a message of this purpose on this channel now, or None (demo is not a
-    problem: sandbox)."""
+    problem: sandbox); a message the person asked for (rules.ASKED_FOR) needs no consent."""
     if customer is None or customer.erased_at is not None:
         return "erased"
-    if not rules.consent_allows(consent_of(customer, channel), require_opt_in=require_opt_in):
+    if purpose not in rules.ASKED_FOR and not rules.consent_allows(consent_of(customer, channel),
+                                                                   require_opt_in=require_opt_in):
         return "no_consent"
     if not rules.topic_allows(purpose, muted_topics(customer)):
         return "topic_muted"
