@@ -68,8 +68,9 @@ def _content(home: Home) -> dict:
 
 def _home(row: HomeSnapshot, refreshing: bool) -> Home:
     content = row.content
-    return Home([loop.Figure(**f) for f in content["figures"]], content["stats"], content["months"],
-                row.computed_at, refreshing)
+    known = {f.name for f in dataclasses.fields(loop.Figure)}  # a snapshot kept by an older version reads too
+    figures = [loop.Figure(**{k: v for k, v in f.items() if k in known}) for f in content["figures"]]
+    return Home(figures, content["stats"], content["months"], row.computed_at, refreshing)
 
 
 def _store(scope: str, home: Home, day, took_ms: int) -> None:
