@@ -43,9 +43,10 @@ demo: install
 	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) demo --seed 7 --customers 3000 --skip-existing
 	SHOPCX_DATA_DIR=$(DEMO_DIR) SHOPCX_PORT=$(DEMO_PORT) $(SHOPCX) serve
 
-# The two backends run side by side (one per core); each prints its report when it ends.
+# The two backends run side by side (one per core); each prints its report when it ends. Tests that need one
+# backend are shared out (SHOPCX_TEST_SPLIT: browser tests on SQLite, database-free tests on PostgreSQL).
 test: install browser
-	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
+	SHOPCX_TEST_SPLIT=1 $(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 
 test-sqlite:
 	SHOPCX_TEST_DB=sqlite $(PY) -m pytest
