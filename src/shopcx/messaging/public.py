@@ -80,7 +80,7 @@ def messaging_click(request: Request, token: str, background: BackgroundTasks):
 def _preference_page(request: Request, session: Session, token: str, lang: str, *, status: int = 200,
                      error: str | None = None, shown=None, saved: bool = False) -> Response:
     customer = preferences.customer_for(session, token)
-    stored = preferences.current(customer)
+    stored = preferences.current(customer, require_opt_in=preferences.opt_in_required(session, customer))
     locale = _lang(lang, stored.language)
     return render(request, "messaging/preferences.html", {
         "locale": locale, "csrf": None, "token": token, "form_token": preferences.form_token(token),
