@@ -163,3 +163,30 @@ def test_every_email_footer_links_the_preference_page_next_to_unsubscribe(sessio
     unsubscribe = re.search(r"退订：https://cx\.example\.com(/msg/u/\S+)", text).group(1)
     offered = re.search(r'href="(/msg/p/[^"]+)" id="unsubscribe-preferences"', client.get(unsubscribe).text)
     assert "消息偏好设置" in client.get(offered.group(1).replace("&amp;", "&")).text  # the page offers it too
+
+
+def test_the_unsubscribe_page_offers_the_preference_link_only_within_the_messages_own_links_lifetime(
+        session, shop, make_buyer, client):
+    from shopcx.messaging import links
+
+    buyer = make_buyer(6)
+    sent = {}
+    for days in (preferences.LINK_DAYS + 20, 10):  # one sent long ago, one recently
+        with clock.frozen_at(NOON - timedelta(days=days)):
+            queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="news",
+                                           occasion=f"w{days}", channel="email", body="您好")
+            send_due()
+        sent[days] = links.sign("u", queued.message.id)
+    old, recent = sent[preferences.LINK_DAYS + 20], sent[10]
+    offered = r'href="(/msg/p/[^"]+)" id="unsubscribe-preferences"'
+    page = client.get(f"/msg/u/{old}")
+    assert page.status_code == 200 and "确认退订" in page.text and not re.search(offered, page.text)
+    done = client.post(f"/msg/u/{old}")
+    assert "您已退订" in done.text and not re.search(offered, done.text)  # it still unsubscribes
+    session.expire_all()
+    assert {c.channel: c.granted for c in buyer.consents}["email"] is False
+    # A recent message offers it, expiring when its own footer's link does (not LINK_DAYS from today).
+    link = re.search(offered, client.get(f"/msg/u/{recent}").text).group(1).replace("&amp;", "&")
+    assert "消息偏好设置" in client.get(link).text
+    with clock.frozen_at(NOON + timedelta(days=preferences.LINK_DAYS - 9)):
+        assert client.get(link).status_code == 404

@@ -43,6 +43,19 @@ def preference_token(customer_id: int, *, days: int = LINK_DAYS) -> str:
     return tokens.sign_token(_LINK, customer_id, expires=clock.now() + timedelta(days=days))
 
 
+def preference_token_for_message(message) -> str | None:
+    """The preference link a message's pages (unsubscribe) may offer: valid only as long as the link its own
+    footer carried (LINK_DAYS from when it was sent), None after. A message's own links never expire, so minting a
+    fresh link there would make a months-old e-mail a preference link that never runs out."""
+    sent = clock.as_utc(message.sent_at or message.queued_at)
+    if message.customer_id is None or sent is None:
+        return None
+    expires = sent + timedelta(days=LINK_DAYS)
+    if expires <= clock.now():
+        return None
+    return tokens.sign_token(_LINK, message.customer_id, expires=expires)
+
+
 def preference_url(customer_id: int) -> str:
     """The full address of a fresh preference link (for message footers)."""
     return f"{links.base_url()}/msg/p/{preference_token(customer_id)}"
