@@ -11,8 +11,8 @@ import pytest
 
 from shopcx.care.service import callbacks
 from shopcx.care.tables import CallTask
-from shopcx.core import clock
-from shopcx.core.errors import InvalidInput
+from shopcx.core import clock, i18n
+from shopcx.core.errors import Conflict, InvalidInput
 from shopcx.desk.records import Promise
 from shopcx.desk.service import promises
 from shopcx.loyalty.models import LoyaltyAccount
@@ -84,6 +84,45 @@ def test_a_promise_without_a_date_is_due_in_a_week_and_breaks_there_when_not_kep
         callbacks.record_outcome(session, _task(session, shop, 3), "reached", actor=SYSTEM, promise="x",
                                  promise_due=TODAY - timedelta(days=1), today=TODAY)
     assert err.value.field == "promise_due"
+
+
+def test_a_promise_said_again_on_a_later_call_is_one_promise(session, shop):
+    from shopcx.staff.service import SYSTEM
+
+    task = _task(session, shop, 12)
+    callbacks.record_outcome(session, task, "call_back_later", actor=SYSTEM, promise="补发赠品",
+                             call_back_on=TODAY + timedelta(days=1), today=TODAY)
+    first = task.promise_id
+    callbacks.record_outcome(session, task, "reached", actor=SYSTEM, promise="补发赠品和优惠券",
+                             promise_due=TODAY + timedelta(days=4), today=TODAY + timedelta(days=1))
+    rows = session.query(Promise).filter_by(origin="care_call_task", origin_id=task.id).all()
+    assert [(r.id, r.what, r.status) for r in rows] == [(first, "补发赠品和优惠券", "open")]
+    assert task.promise_id == first and rows[0].due_at == datetime(2026, 12, 10, 15, 59, tzinfo=UTC)
+
+
+def test_a_closed_task_takes_no_outcome_and_no_second_promise(session, shop):
+    from shopcx.staff.service import SYSTEM
+
+    task = _task(session, shop, 15)
+    callbacks.record_outcome(session, task, "reached", actor=SYSTEM, promise="补发赠品", today=TODAY)
+    with pytest.raises(Conflict) as err:
+        callbacks.record_outcome(session, task, "reached", actor=SYSTEM, promise="再送一张券", today=TODAY)
+    assert (err.value.code, err.value.field) == ("call_task_closed", "task")
+    assert session.query(Promise).filter_by(origin="care_call_task", origin_id=task.id).count() == 1
+    assert "回访任务已经结束" in i18n.t("error.call_task_closed", "zh")
+    assert "already closed" in i18n.t("error.call_task_closed", "en")
+
+
+def test_dates_of_a_call_are_the_shops_day_not_the_utc_one(session, shop):
+    from shopcx.staff.service import SYSTEM
+
+    task, other = _task(session, shop, 13), _task(session, shop, 14)
+    with clock.frozen_at(datetime(2026, 12, 6, 17, 0, tzinfo=UTC)):  # 01:00 on 7 December in Shanghai
+        callbacks.record_outcome(session, task, "reached", actor=SYSTEM, promise="回电说明退款")
+        callbacks.record_outcome(session, other, "no_answer", actor=SYSTEM)
+    # A week from the shop's 7 December: the end of the 14th in Shanghai, 15:59 UTC.
+    assert session.get(Promise, task.promise_id).due_at == datetime(2026, 12, 14, 15, 59, tzinfo=UTC)
+    assert other.due_on == date(2026, 12, 8)  # tried again the shop's tomorrow
 
 
 def test_a_vip_manager_owns_the_calls_and_mine_lists_only_them(session, shop, make_user):

@@ -81,3 +81,30 @@ def test_a_campaign_coupon_is_issued_only_to_people_the_message_reaches(session)
     with clock.frozen_at(T0 + timedelta(hours=22, minutes=1)):  # the cap lets one more go: now the coupon
         assert care.send_due(session, deliver) == {"sent": 1}
     assert capped.coupon_code is not None and capped.reason is None
+
+
+def test_two_messages_for_one_person_in_one_batch_pass_a_cap_of_one_once(session):
+    """The caps' pre-check counts each recipient let through in the batch against the next for the same person:
+    with cap_day=1 one coupon is issued, the other message waits for the cap and makes nothing yet."""
+    from shopcx.loyalty.service.spending import coupons
+
+    shop, _ = make_program(session)
+    with clock.frozen_at(T0 - timedelta(days=3)):
+        make_order(session, shop, customer=buyer(1), placed_at=T0 - timedelta(days=3))
+    messaging.update_settings(session, shop.id, {"cap_day": 1, "quiet_start": "00:00", "quiet_end": "00:00"},
+                              actor=SYSTEM)
+    tpl = template(session, shop)
+    for name in ("A", "B"):
+        campaign = care.save_campaign(session, shop, name=name, audience={"channel": "email"}, template_id=tpl.id,
+                                      actor=SYSTEM, control_share=0.0, offer={"kind": "coupon", "amount_off": 1000})
+        care.launch(session, shop, campaign, actor=SYSTEM, now=T0)
+    rows = session.query(CareRecipient).order_by(CareRecipient.id).all()
+    assert len(rows) == 2 and rows[0].customer_id == rows[1].customer_id
+    with clock.frozen_at(T0 + timedelta(minutes=1)):
+        counts = care.send_due(session, messaging_deliverer())
+    assert counts == {"sent": 1, "queued": 1}
+    first, second = rows
+    assert first.coupon_code is not None and second.coupon_code is None
+    assert (second.reason, second.send_after) == ("frequency_cap", T0 + timedelta(days=1, minutes=1))
+    issued, _ = coupons.list_coupons(session, shop.id, limit=50)
+    assert [c.code for c in issued] == [first.coupon_code]

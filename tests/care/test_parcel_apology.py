@@ -22,8 +22,9 @@ from .factories import buyer
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
-def _parcel(session, shop, n: int, *, shipped_hours: int, promised_hours: int, **customer):
-    order = make_order(session, shop, customer=buyer(n, **customer), placed_at=NOW - timedelta(days=5))
+def _parcel(session, shop, n: int, *, shipped_hours: int, promised_hours: int, status: str = "paid", **customer):
+    order = make_order(session, shop, customer=buyer(n, **customer), status=status,
+                       placed_at=NOW - timedelta(hours=shipped_hours + 24))
     shipment = Shipment(order_id=order.id, shipped_at=NOW - timedelta(hours=shipped_hours),
                         promised_at=NOW + timedelta(hours=promised_hours))
     session.add(shipment)
@@ -74,3 +75,18 @@ def test_the_apology_waits_out_quiet_hours_like_every_message(session):
         send_due()
     session.refresh(message)
     assert message.status == "sent"
+
+
+def test_no_apology_for_old_history_or_orders_no_longer_under_way(session):
+    """A year of imported history holds shipments never marked delivered: only a recent parcel of an order still
+    under way is apologised for."""
+    shop, _ = make_program(session)
+    _parcel(session, shop, 7, shipped_hours=24 * 300, promised_hours=-24 * 297)  # shipped ten months ago
+    _parcel(session, shop, 8, shipped_hours=24 * (parcels.APOLOGY_WINDOW_DAYS + 1), promised_hours=-24 * 28)
+    for n, status in enumerate(("cancelled", "refunded", "completed", "delivered"), start=9):
+        _parcel(session, shop, n, shipped_hours=70, promised_hours=-2, status=status)
+    _, recent = _parcel(session, shop, 13, shipped_hours=70, promised_hours=-2, status="shipped")
+    with clock.frozen_at(NOW):
+        assert parcels.apologise_for_late(session, shop) == 1
+    rows = session.query(Message).filter_by(purpose="care_parcel").all()
+    assert [m.ref_id for m in rows] == [recent.id]

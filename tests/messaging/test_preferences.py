@@ -51,7 +51,7 @@ def test_the_page_in_chinese_saves_channels_topics_lunar_birthday_and_language(s
     consents = {c.channel: c for c in buyer.consents}
     assert (consents["email"].granted, consents["email"].source, consents["email"].changed_at) == (
         False, "preference_page", NOON)
-    assert consents["sms"].granted is True and consents["wechat"].granted is False
+    assert consents["sms"].granted is True and "wechat" not in consents  # left off as shown: still never given
     assert buyer.preferences["muted_topics"] == ["offers"] and buyer.preferences["language"] == "en"
     assert (buyer.birthday_on, buyer.birthday_lunar_month, buyer.birthday_lunar_day) == (None, 8, 15)
     audit = session.query(AuditLog).filter_by(action="messaging.preferences", entity_id=str(buyer.id)).one()
@@ -81,6 +81,31 @@ def test_the_page_in_english_refuses_a_bad_birthday_naming_the_field_and_changes
     assert good.status_code == 200 and "Saved." in good.text
     session.expire_all()
     assert buyer.birthday_on == date(1990, 5, 20) and buyer.preferences["muted_topics"] == ["care", "surveys"]
+
+
+def test_a_shop_without_opt_in_shows_a_never_given_consent_on_and_saving_the_language_writes_none(
+        session, shop, make_buyer, client):
+    from shopcx.staff.service import SYSTEM
+
+    service.update_settings(session, shop.id, {"require_opt_in": False}, actor=SYSTEM)
+    buyer = make_buyer(9, consent=None)
+    assert buyer.consents == []
+    token = preferences.preference_token(buyer.id)
+    page = client.get(f"/msg/p/{token}")
+    for channel in preferences.CHANNELS:  # allowed to be sent on, so shown on
+        assert re.search(rf'name="channel_{channel}" value="1"[^>]*checked', page.text)
+    shown = {f"channel_{c}": "1" for c in preferences.CHANNELS} | {"topic_care": "1", "topic_offers": "1",
+                                                                   "topic_surveys": "1"}
+    answer = client.post(f"/msg/p/{token}", data=_form(client, token, language="en", **shown),
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    session.expire_all()
+    assert buyer.consents == [] and buyer.preferences["language"] == "en"  # only the language changed
+    assert service.unreachable(session, shop.id, [buyer.id], "email", purpose="care_campaign") == {}
+    # Unticking one channel records that one refusal, and only it.
+    client.post(f"/msg/p/{token}", data=_form(client, token, language="en", **(shown | {"channel_sms": ""})))
+    session.expire_all()
+    assert [(c.channel, c.granted, c.source) for c in buyer.consents] == [("sms", False, "preference_page")]
 
 
 def test_forged_expired_and_foreign_form_links_get_a_clear_page(session, shop, make_buyer, client):
@@ -138,3 +163,30 @@ def test_every_email_footer_links_the_preference_page_next_to_unsubscribe(sessio
     unsubscribe = re.search(r"退订：https://cx\.example\.com(/msg/u/\S+)", text).group(1)
     offered = re.search(r'href="(/msg/p/[^"]+)" id="unsubscribe-preferences"', client.get(unsubscribe).text)
     assert "消息偏好设置" in client.get(offered.group(1).replace("&amp;", "&")).text  # the page offers it too
+
+
+def test_the_unsubscribe_page_offers_the_preference_link_only_within_the_messages_own_links_lifetime(
+        session, shop, make_buyer, client):
+    from shopcx.messaging import links
+
+    buyer = make_buyer(6)
+    sent = {}
+    for days in (preferences.LINK_DAYS + 20, 10):  # one sent long ago, one recently
+        with clock.frozen_at(NOON - timedelta(days=days)):
+            queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="news",
+                                           occasion=f"w{days}", channel="email", body="您好")
+            send_due()
+        sent[days] = links.sign("u", queued.message.id)
+    old, recent = sent[preferences.LINK_DAYS + 20], sent[10]
+    offered = r'href="(/msg/p/[^"]+)" id="unsubscribe-preferences"'
+    page = client.get(f"/msg/u/{old}")
+    assert page.status_code == 200 and "确认退订" in page.text and not re.search(offered, page.text)
+    done = client.post(f"/msg/u/{old}")
+    assert "您已退订" in done.text and not re.search(offered, done.text)  # it still unsubscribes
+    session.expire_all()
+    assert {c.channel: c.granted for c in buyer.consents}["email"] is False
+    # A recent message offers it, expiring when its own footer's link does (not LINK_DAYS from today).
+    link = re.search(offered, client.get(f"/msg/u/{recent}").text).group(1).replace("&amp;", "&")
+    assert "消息偏好设置" in client.get(link).text
+    with clock.frozen_at(NOON + timedelta(days=preferences.LINK_DAYS - 9)):
+        assert client.get(link).status_code == 404

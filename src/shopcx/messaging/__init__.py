@@ -21,6 +21,8 @@ Other domains call `shopcx.messaging.service` only (STYLE.md: a domain imports a
 - `unreachable(session, shop_id, customer_ids, channel) -> {customer_id: reason}` who may not be reached now
   (leave them out before making a link or a coupon; with `purpose`, a topic the buyer muted counts too);
   `cap_held(session, shop_id, customer_ids) -> {customer_id: release time}` whom the frequency caps hold now;
+  `cap_admit(session, [(shop_id, customer_id), ...]) -> [release time or None]` the same for a batch in order,
+  each one let through counted against the next for that person;
   `address_of(customer, channel)`, `preferred_locale(customer)`.
 - `preferences.preference_url(customer_id)` the buyer's preference page by signed link (channels, topics,
   birthday, language); every e-mail's footer carries one beside the unsubscribe link. Topics (rules.TOPICS:

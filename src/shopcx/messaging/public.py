@@ -25,10 +25,11 @@ def _lang(value: str, fallback: str = i18n.DEFAULT_LOCALE) -> str:
     return value if value in ("zh", "en") else fallback
 
 
-def _page(request: Request, locale: str, state: str, token: str, status: int = 200,
-          customer_id: int | None = None) -> Response:
-    # The buyer who came to stop one channel may rather choose topics or another channel: their preference page.
-    choose = f"/msg/p/{preferences.preference_token(customer_id)}?lang={locale}" if customer_id else None
+def _page(request: Request, locale: str, state: str, token: str, status: int = 200, message=None) -> Response:
+    # The buyer who came to stop one channel may rather choose topics or another channel: their preference page,
+    # while the message's own preference link would still be valid (no new lifetime from an old message).
+    offered = preferences.preference_token_for_message(message) if message is not None else None
+    choose = f"/msg/p/{offered}?lang={locale}" if offered else None
     return render(request, "messaging/unsubscribe.html", {"locale": locale, "csrf": None, "state": state,
                                                           "token": token, "buyer_area": AREA,
                                                           "preferences_path": choose}, status=status)
@@ -42,8 +43,7 @@ def messaging_unsubscribe_page(request: Request, token: str, lang: str = "", ses
     except LinkRefused:
         return _page(request, _lang(lang), "invalid", token, 404)
     locale = _lang(lang, message.locale)
-    return _page(request, locale, "done" if message.unsubscribed_at else "ask", token,
-                 customer_id=message.customer_id)
+    return _page(request, locale, "done" if message.unsubscribed_at else "ask", token, message=message)
 
 
 @router.post("/msg/u/{token}")
@@ -53,7 +53,7 @@ def messaging_unsubscribe(request: Request, token: str, lang: str = "", session:
         message = unsubscribe(session, token)
     except LinkRefused:
         return _page(request, _lang(lang), "invalid", token, 404)
-    return _page(request, _lang(lang, message.locale), "done", token, customer_id=message.customer_id)
+    return _page(request, _lang(lang, message.locale), "done", token, message=message)
 
 
 def _note_click(message_id: int) -> None:
@@ -80,7 +80,7 @@ def messaging_click(request: Request, token: str, background: BackgroundTasks):
 def _preference_page(request: Request, session: Session, token: str, lang: str, *, status: int = 200,
                      error: str | None = None, shown=None, saved: bool = False) -> Response:
     customer = preferences.customer_for(session, token)
-    stored = preferences.current(customer)
+    stored = preferences.current(customer, require_opt_in=preferences.opt_in_required(session, customer))
     locale = _lang(lang, stored.language)
     return render(request, "messaging/preferences.html", {
         "locale": locale, "csrf": None, "token": token, "form_token": preferences.form_token(token),

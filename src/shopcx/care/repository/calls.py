@@ -76,12 +76,18 @@ def recent_orders(session: Session, shop_id: int, customer_id: int, limit: int =
                                 .order_by(Order.placed_at.desc()).limit(limit)))
 
 
-def open_parcels(session: Session, shop_id: int, *, shipped_before: datetime) -> list[tuple[Shipment, Order]]:
-    """Shipped, undelivered parcels of the shop (with their order), shipped before the given time."""
-    rows = session.execute(select(Shipment, Order).join(Order, Order.id == Shipment.order_id)
-                           .where(Order.shop_id == shop_id, Shipment.shipped_at.is_not(None),
-                                  Shipment.shipped_at < shipped_before, Shipment.delivered_at.is_(None))
-                           .order_by(Shipment.promised_at, Shipment.id))
+def open_parcels(session: Session, shop_id: int, *, shipped_before: datetime, shipped_since: datetime | None = None,
+                 order_statuses: tuple[str, ...] | None = None) -> list[tuple[Shipment, Order]]:
+    """Shipped, undelivered parcels of the shop (with their order), shipped before the given time; only those
+    shipped since `shipped_since` and whose order is in one of `order_statuses` when given."""
+    query = (select(Shipment, Order).join(Order, Order.id == Shipment.order_id)
+             .where(Order.shop_id == shop_id, Shipment.shipped_at.is_not(None),
+                    Shipment.shipped_at < shipped_before, Shipment.delivered_at.is_(None)))
+    if shipped_since is not None:
+        query = query.where(Shipment.shipped_at >= shipped_since)
+    if order_statuses is not None:
+        query = query.where(Order.status.in_(order_statuses))
+    rows = session.execute(query.order_by(Shipment.promised_at, Shipment.id))
     return [(s, o) for s, o in rows]
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from ...core import clock, i18n
-from ...core.errors import InvalidInput, NotFound
+from ...core.errors import Conflict, InvalidInput, NotFound
 from ...desk.service import promises
 from ...loyalty.service import active
 from ...shops import service as shops
@@ -104,12 +104,16 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
                    promise_due: date | None = None, today: date | None = None) -> CallTask:
     """Store a call's outcome: reached closes the task, no answer retries tomorrow, call back later on the day.
     A promise made during the call goes into the desk's promise register (due at the end of `promise_due`, by
-    default PROMISE_DAYS from today, in the shop's timezone), linked to the task and the task to it."""
+    default PROMISE_DAYS from today, in the shop's timezone), linked to the task and the task to it; a task's
+    promise still open is restated, not registered twice. A task no longer open takes no outcome."""
     actor.require("callbacks:work")
+    if task.status != "open":
+        raise Conflict("call_task_closed", f"task: call task {task.id} is already {task.status}", field="task")
     if sentiment and sentiment not in rules.SENTIMENTS:
         raise InvalidInput("invalid_choice", f"sentiment: '{sentiment}' is not one of {', '.join(rules.SENTIMENTS)}",
                            field="sentiment", values={"value": sentiment, "choices": ", ".join(rules.SENTIMENTS)})
-    today = today or clock.now().date()
+    tz = shops.get_shop_by_id(session, task.shop_id).timezone
+    today = today or clock.today_in(tz)  # the shop's day, as plan_calls counts it (01:00 in Shanghai is 17:00 UTC)
     if promise_due is not None and promise_due < today:
         raise InvalidInput("promise_due_past", f"promise_due: {promise_due} has passed", field="promise_due")
     result = rules.apply_outcome(outcome, today, task.attempts, call_back_on=call_back_on)
@@ -120,7 +124,8 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
         task.notes = ((task.notes + "\n") if task.notes else "") + f"[{stamp} {actor.label}] {notes.strip()}"
     if promise and promise.strip():
         task.promise = promise.strip()
-        _register_promise(session, task, task.promise, promise_due or today + timedelta(days=PROMISE_DAYS), actor)
+        _register_promise(session, task, task.promise, promise_due or today + timedelta(days=PROMISE_DAYS), tz,
+                          actor)
     if task.assignee_id is None and actor.user_id:
         task.assignee_id = actor.user_id
     task.updated_at, task.updated_by = clock.now(), actor.label
@@ -130,11 +135,13 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
     return task
 
 
-def _register_promise(session: Session, task: CallTask, what: str, due_on: date, actor: Actor) -> None:
-    tz = shops.get_shop_by_id(session, task.shop_id).timezone
+def _register_promise(session: Session, task: CallTask, what: str, due_on: date, tz: str, actor: Actor) -> None:
+    due_at = clock.to_utc(datetime.combine(due_on, time(23, 59)), tz)
+    if task.promise_id is not None and promises.get_promise(session, task.promise_id).status == "open":
+        promises.revise_promise(session, task.promise_id, what=what, due_at=due_at, actor=actor)
+        return
     row = promises.register_promise(session, shop_id=task.shop_id, customer_id=task.customer_id, what=what,
-                                    due_at=clock.to_utc(datetime.combine(due_on, time(23, 59)), tz),
-                                    origin=PROMISE_ORIGIN, origin_id=task.id, actor=actor,
+                                    due_at=due_at, origin=PROMISE_ORIGIN, origin_id=task.id, actor=actor,
                                     order_id=int(task.ref[1:]) if task.ref and task.ref[:1] == "o"
                                     and task.ref[1:].isdecimal() else None)
     task.promise_id = row.id

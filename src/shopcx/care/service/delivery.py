@@ -33,17 +33,19 @@ def messaging_deliverer():
         return [(q.message.id, q.message.reason if q.message.status == "skipped" else None) for q in queued]
 
     def unreachable(session, recipients) -> dict:
-        """recipient id → messaging's reason to skip them, or the time the caps let one more message go."""
+        """recipient id → messaging's reason to skip them, or the time the caps let one more message go. The caps
+        count, in the batch's order, each recipient let through against the next one for the same person."""
         groups = defaultdict(list)
         for r in recipients:
             groups[(r.shop_id, r.channel, PURPOSE[r.source])].append(r)
         out = {}
         for (shop_id, channel, purpose), rows in groups.items():
-            ids = list({r.customer_id for r in rows})
-            problems = messaging.unreachable(session, shop_id, ids, channel, purpose=purpose)
-            held = messaging.cap_held(session, shop_id, [cid for cid in ids if cid not in problems])
-            out |= {r.id: problems.get(r.customer_id) or held[r.customer_id] for r in rows
-                    if r.customer_id in problems or r.customer_id in held}
+            problems = messaging.unreachable(session, shop_id, list({r.customer_id for r in rows}), channel,
+                                             purpose=purpose)
+            out |= {r.id: problems[r.customer_id] for r in rows if r.customer_id in problems}
+        reachable = [r for r in recipients if r.id not in out]
+        held = messaging.cap_admit(session, [(r.shop_id, r.customer_id) for r in reachable]) if reachable else []
+        out |= {r.id: release for r, release in zip(reachable, held, strict=True) if release is not None}
         return out
 
     deliver.unreachable = unreachable

@@ -31,6 +31,12 @@ STALL_HOURS = 48
 SCAN_STATUSES = ("in_transit", "out_for_delivery")
 APOLOGY_PURPOSE = "care_parcel"
 APOLOGY_CHANNELS = ("email", "sms")  # the first the buyer can be reached on; e-mail when neither (logged as skipped)
+# Only parcels shipped in the last APOLOGY_WINDOW_DAYS get an apology: an imported history holds shipments whose
+# delivery was never recorded, and an apology for a parcel sent months ago is noise (or wrong: it did arrive).
+APOLOGY_WINDOW_DAYS = 30
+# Order statuses in which the parcel may still be on its way ("paid": the platform has not yet moved a shipped order
+# on, or only part of it shipped). A cancelled, refunded, delivered or completed order is past apologising for.
+APOLOGY_ORDER_STATUSES = ("paid", "shipped")
 
 
 def tracking_token(order_id: int, *, days: int = LINK_DAYS) -> str:
@@ -102,11 +108,14 @@ def attention(session: Session, shop, *, stall_hours: int = STALL_HOURS, now: da
 
 
 def apologise_for_late(session: Session, shop, *, stall_hours: int = STALL_HOURS, now: datetime | None = None) -> int:
-    """Queue one apology with the tracking link for each undelivered parcel that is late or stalled (none twice:
-    the message key is per shipment); how many were queued now."""
+    """Queue one apology with the tracking link for each undelivered parcel shipped in the last APOLOGY_WINDOW_DAYS
+    whose order is still under way and that is late or stalled (none twice: the message key is per shipment); how
+    many were queued now."""
     now = now or clock.now()
     found = []
-    open_ = calls.open_parcels(session, shop.id, shipped_before=now)
+    open_ = calls.open_parcels(session, shop.id, shipped_before=now,
+                               shipped_since=now - timedelta(days=APOLOGY_WINDOW_DAYS),
+                               order_statuses=APOLOGY_ORDER_STATUSES)
     scans = calls.scans_of(session, [s.id for s, _ in open_])
     for shipment, order in open_:
         state = _state(shipment, scans.get(shipment.id, []), now, stall_hours)

@@ -70,6 +70,25 @@ def register_promise(session: Session, *, shop_id: int, customer_id: int, what: 
     return row
 
 
+def revise_promise(session: Session, promise_id: int, *, what: str, due_at: datetime, actor: Actor,
+                   now: datetime | None = None) -> Promise:
+    """Restate an open promise (a later call on the same callback says it again, perhaps with a new date): the
+    register keeps one promise, not a forgotten first one that would later break and escalate. The caller checked
+    the actor may make it."""
+    now = now or clock.now()
+    text = _checked(what, due_at, now)
+    row = get_promise(session, promise_id, lock=True)
+    if row.status != "open":
+        raise Conflict("promise_closed", f"promise: {row.id} is already {row.status}", field="promise")
+    if clock.as_utc(row.due_at) != due_at:
+        row.reminded_at = None  # a new due time earns a new reminder before it
+    row.what, row.due_at = text, due_at
+    session.flush()
+    audit(session, actor, "desk.promise_revised", row.origin or "ticket", row.origin_id or row.ticket_id,
+          {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
+    return row
+
+
 def get_promise(session: Session, promise_id: int, *, lock: bool = False) -> Promise:
     query = select(Promise).where(Promise.id == promise_id)
     row = session.scalar(query.with_for_update() if lock else query)

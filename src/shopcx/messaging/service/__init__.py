@@ -4,13 +4,22 @@ shopcx.messaging for the public functions)."""
 from ..links import base_url as public_url
 from . import preferences
 from .log import list_messages, messages_for, send_test, status_counts
-from .queueing import Draft, Queued, address_of, cap_held, preferred_locale, queue_message, queue_messages, unreachable
+from .queueing import (
+    Draft,
+    Queued,
+    address_of,
+    cap_admit,
+    cap_held,
+    preferred_locale,
+    queue_message,
+    queue_messages,
+    unreachable,
+)
 from .settings import ShopRules, current, shop_rules, update_settings
 from .staff_mail import send_staff_mails
 from .tracking import mark_delivered, message_for_unsubscribe, record_bounce, record_click, unsubscribe
 
-__all__ = ["Draft", "Queued", "ShopRules", "address_of", "cap_held", "current", "list_messages", "mark_delivered",
-           "message_for_unsubscribe", "messages_for", "preferences", "preferred_locale", "public_url", "queue_message",
-           "queue_messages", "record_bounce", "record_click", "send_staff_mails", "send_test", "shop_rules",
-           "status_counts",
-           "unreachable", "unsubscribe", "update_settings"]
+__all__ = ["Draft", "Queued", "ShopRules", "address_of", "cap_admit", "cap_held", "current", "list_messages",
+           "mark_delivered", "message_for_unsubscribe", "messages_for", "preferences", "preferred_locale", "public_url",
+           "queue_message", "queue_messages", "record_bounce", "record_click", "send_staff_mails", "send_test",
+           "shop_rules", "status_counts", "unreachable", "unsubscribe", "update_settings"]

@@ -20,6 +20,7 @@ from ...customers import service as customers
 from ...customers.schemas import LunarBirthday
 from ...staff.service import Actor, audit
 from .. import links, rules
+from . import settings
 from .queueing import MUTED_KEY, consent_of, muted_topics, preferred_locale
 
 _LINK = b"shopcx.preference-link.v1:"
@@ -40,6 +41,19 @@ class PreferenceLinkRefused(NotFound):
 def preference_token(customer_id: int, *, days: int = LINK_DAYS) -> str:
     """A signed token to one buyer's preference page, valid `days` days."""
     return tokens.sign_token(_LINK, customer_id, expires=clock.now() + timedelta(days=days))
+
+
+def preference_token_for_message(message) -> str | None:
+    """The preference link a message's pages (unsubscribe) may offer: valid only as long as the link its own
+    footer carried (LINK_DAYS from when it was sent), None after. A message's own links never expire, so minting a
+    fresh link there would make a months-old e-mail a preference link that never runs out."""
+    sent = clock.as_utc(message.sent_at or message.queued_at)
+    if message.customer_id is None or sent is None:
+        return None
+    expires = sent + timedelta(days=LINK_DAYS)
+    if expires <= clock.now():
+        return None
+    return tokens.sign_token(_LINK, message.customer_id, expires=expires)
 
 
 def preference_url(customer_id: int) -> str:
@@ -77,19 +91,26 @@ class Preferences:
     language: str = "zh"
 
 
-def current(customer) -> Preferences:
-    """The buyer's stored choices (a consent never given shows as off: nothing is sent without one by default)."""
+def opt_in_required(session: Session, customer) -> bool:
+    """Whether a consent the buyer never gave counts as a no on their page: when any shop that knows them (their
+    identities; the link names no shop) sends only with opt-in, or when no shop does (the default)."""
+    shop_ids = {i.shop_id for i in customer.identities if i.shop_id is not None}
+    if not shop_ids:
+        return bool(settings.DEFAULTS["require_opt_in"])
+    return any(settings.current(session, shop_id)["require_opt_in"] for shop_id in sorted(shop_ids))
+
+
+def current(customer, *, require_opt_in: bool = True) -> Preferences:
+    """The buyer's stored choices. A consent never given shows as the sender treats it (messaging.rules
+    .consent_allows): off where the shop requires opt-in, on where it does not."""
     lunar = customer.birthday_on is None and customer.birthday_lunar_month is not None
     kind = "solar" if customer.birthday_on else "lunar" if lunar else "none"
-    return Preferences(frozenset(c for c in CHANNELS if consent_of_channel(customer, c)),
+    return Preferences(frozenset(c for c in CHANNELS if rules.consent_allows(
+                           consent_of(customer, _MESSAGING_CHANNEL[c]), require_opt_in=require_opt_in)),
                        frozenset(t for t in rules.TOPICS if t not in muted_topics(customer)), kind,
                        customer.birthday_on, customer.birthday_lunar_month if lunar else None,
                        customer.birthday_lunar_day if lunar else None,
                        bool(customer.birthday_is_leap_month) if lunar else False, preferred_locale(customer))
-
-
-def consent_of_channel(customer, channel: str) -> bool:
-    return bool(consent_of(customer, _MESSAGING_CHANNEL[channel]))
 
 
 def _number(text: str, field: str, low: int, high: int, strict: bool) -> int | None:
@@ -150,9 +171,12 @@ def save(session: Session, token: str, form, *, form_token_given: str | None, ip
     if not tokens.form_token_matches(_FORM, token, form_token_given):
         raise PermissionDenied("preference_form_invalid", "the form did not come from this page; reload it")
     wanted = parse_form(form)
-    before = current(customer)
+    before = current(customer, require_opt_in=opt_in_required(session, customer))
+    # Only a channel the buyer switched: one left as shown keeps what it was, so a consent never given stays
+    # unrecorded (still allowed where the shop needs no opt-in) rather than becoming a refusal nobody made.
     for channel in CHANNELS:
-        customers.set_consent(session, customer, channel, channel in wanted.channels, source="preference_page")
+        if (channel in wanted.channels) != (channel in before.channels):
+            customers.set_consent(session, customer, channel, channel in wanted.channels, source="preference_page")
     lunar = LunarBirthday(month=wanted.lunar_month, day=wanted.lunar_day, leap_month=wanted.lunar_leap) \
         if wanted.birthday_kind == "lunar" else None
     customers.set_birthday(session, customer, solar=wanted.birthday, lunar=lunar)

@@ -165,11 +165,25 @@ def unreachable(session: Session, shop_id: int, customer_ids: list[int], channel
 def cap_held(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, datetime]:
     """The customers the shop's frequency caps hold now, with when one more message may go to each, so a caller
     can wait before making anything for them (a coupon whose validity would run while the message waits)."""
+    ids = list(dict.fromkeys(customer_ids))
+    held = zip(ids, cap_admit(session, [(shop_id, cid) for cid in ids]), strict=True)
+    return {cid: release for cid, release in held if release is not None}
+
+
+def cap_admit(session: Session, batch: list[tuple[int, int]]) -> list[datetime | None]:
+    """For a batch of (shop id, customer id) about to be messaged, in order (a customer may come more than once):
+    None for each one the caps let go now, counting the batch's earlier admitted ones as sent now (two messages
+    for one person in one batch must not both pass a cap of one), else when one more may go."""
     now = clock.now()
-    caps = shop_rules(session, shop_id).caps
-    history = repository.sent_times(session, customer_ids, now - rules.CAP_WINDOWS[-1][1])
-    held = {cid: rules.cap_release(now, history.get(cid, []), caps) for cid in customer_ids}
-    return {cid: release for cid, release in held.items() if release is not None}
+    caps = {shop_id: shop_rules(session, shop_id).caps for shop_id in dict.fromkeys(s for s, _ in batch)}
+    history = repository.sent_times(session, [cid for _, cid in batch], now - rules.CAP_WINDOWS[-1][1])
+    out: list[datetime | None] = []
+    for shop_id, cid in batch:
+        release = rules.cap_release(now, history.get(cid, []), caps[shop_id])
+        if release is None:
+            history.setdefault(cid, []).append(now)
+        out.append(release)
+    return out
 
 
 def preferred_locale(customer) -> str:
