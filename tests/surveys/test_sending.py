@@ -147,6 +147,25 @@ def test_an_order_delivered_invites_its_buyer_after_the_delay(session, shop, mak
         assert send_due().sent == 1
 
 
+def test_a_review_received_invites_its_writer_with_the_order(session, shop, make_buyer):
+    """The third outbox trigger of the issue: a review received invites its writer, tied to the reviewed order."""
+    from shopcx.reviews.schemas import ReviewIn
+    from shopcx.reviews.service import reviews
+
+    survey = published(session, shop)
+    sending.update_sending(session, survey, {"trigger": "review_received", "delay_days": 1}, actor=SYSTEM)
+    buyer = make_buyer(51)
+    order = make_order(session, shop, status="completed", customer={"source": "taobao", "external_id": "b51"})
+    jobs.dispatch_outbox()
+    assert messages(session) == []  # the order alone triggers nothing here
+    reviews.record_review(session, shop, ReviewIn(external_id="rv51", order_external_id=order.external_id, stars=2,
+                                                   text="包装破了", reviewed_at=NOON), actor=SYSTEM)
+    jobs.dispatch_outbox()
+    [row] = messages(session)
+    assert row.customer_id == buyer.id and row.next_attempt_at == NOON + timedelta(days=1)
+    assert session.get(Invitation, row.ref_id).order_id == order.id
+
+
 def test_the_sending_page_saves_rules_sends_a_wave_and_exports_links(session, shop, make_buyer, login):
     survey = published(session, shop)
     buyers = [make_buyer(60 + n) for n in range(2)]

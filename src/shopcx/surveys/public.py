@@ -141,8 +141,10 @@ async def surveys_answer_post(request: Request, token: str, session: Session = P
 
 
 def _public_page(session: Session, request: Request, token: str, lang: str, *, values: dict | None = None,
-                 status: int = 200, error: str | None = None, error_field: str | None = None) -> Response:
-    survey, version = service.public_survey(session, token)
+                 status: int = 200, error: str | None = None, error_field: str | None = None,
+                 seen: int | None = None) -> Response:
+    survey, current = service.public_survey(session, token)
+    version = service.answered_version(session, survey, current, seen)
     values = values or {}
     questions = version.questions["questions"]
     return render(request, "surveys/answer.html", {
@@ -150,7 +152,13 @@ def _public_page(session: Session, request: Request, token: str, lang: str, *, v
         "shop_name": session.get(Shop, survey.shop_id).name, "values": values, "points": points,
         "hidden": {q["key"] for q in questions if not shown(q, _plain(values))},
         "message": None, "error": error, "error_field": error_field, "other_lang": "en" if lang == "zh" else "zh",
-        "saved": False}, status=status)
+        "saved": False, "form_version": version.version}, status=status)
+
+
+def _seen_version(form) -> int | None:
+    """The version number the public form was drawn from (a hidden field); anything else is ignored."""
+    raw = str(form.get("_version") or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 6 else None
 
 
 @router.get("/p/{token}")
@@ -169,9 +177,11 @@ async def surveys_public_post(request: Request, token: str, session: Session = P
     form = await request.form()
     locale = _lang(request, str(form.get("lang") or ""))
     values = _values(form)
+    seen = _seen_version(form)
     try:
-        service.answer_public(session, token, values, locale=locale, honeypot=str(form.get("website") or ""),
-                              address=request.client.host if request.client else None)
+        response = service.answer_public(session, token, values, locale=locale, seen_version=seen,
+                                         honeypot=str(form.get("website") or ""),
+                                         address=request.client.host if request.client else None)
     except service.LinkRefused as exc:
         return _closed(request, locale, exc)
     except ShopCXError as exc:
@@ -181,7 +191,10 @@ async def surveys_public_post(request: Request, token: str, session: Session = P
             else i18n.error_text(exc, locale)
         try:
             return _public_page(session, request, token, locale, values=values, status=exc.status, error=text,
-                                error_field=question)
+                                error_field=question, seen=seen)
         except service.LinkRefused as again:
             return _closed(request, locale, again)
-    return render(request, "surveys/thanks.html", {"locale": locale, "csrf": None})
+    survey = session.get(Survey, response.survey_id) if response is not None else None
+    changed = survey is not None and seen is not None and seen != survey.published_version \
+        and response.version_id != service.published(session, survey).id
+    return render(request, "surveys/thanks.html", {"locale": locale, "csrf": None, "changed": changed})

@@ -221,3 +221,27 @@ def parse_answers(doc: Mapping, form: Mapping[str, Any], *, complete: bool) -> d
         out[key] = (value, score)
         plain[key] = value
     return out
+
+
+def readable_answers(doc: Mapping, answers: Mapping[str, Any], locale: str) -> list[dict]:
+    """A stored response as the buyer saw it, in the version's question order: [{"key", "text", "type", "value"}]
+    where a choice's value is its option text (a list for a multiple choice), a matrix's a list of (row text,
+    score), a SERVQUAL pair's {"expectation", "perception"}; answers to keys the version lacks come last as they are
+    (kept, never dropped, so nothing the buyer said disappears from the customer page)."""
+    out, seen = [], set()
+    for q in doc["questions"]:
+        key = q["key"]
+        if key not in answers:
+            continue
+        seen.add(key)
+        value = answers[key]
+        labels = {o["key"]: o["text"][locale] for o in q.get("options", q.get("rows", []))}
+        if q["type"] == "single":
+            value = labels.get(value, value)
+        elif q["type"] == "multiple":
+            value = [labels.get(v, v) for v in value]
+        elif q["type"] == "matrix" and isinstance(value, Mapping):
+            value = [(labels.get(row, row), score) for row, score in value.items()]
+        out.append({"key": key, "text": q["text"][locale], "type": q["type"], "value": value})
+    out += [{"key": k, "text": k, "type": "other", "value": v} for k, v in answers.items() if k not in seen]
+    return out

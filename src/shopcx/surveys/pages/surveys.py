@@ -30,6 +30,7 @@ from ..tables import Response as Answered
 from .base import Reader, Writer, shop_ids
 
 MAX_LINKS = 5000  # one export; a larger wave is sent in parts
+PANEL_ROWS = 100  # the customer page lists every response a person gives in practice; beyond, the latest
 _CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
@@ -94,7 +95,7 @@ def customer_panel(session: Session, customer, viewer: Viewer) -> Panel | None:
     """The customer page's section: every survey this customer answered (never anonymous ones), latest first."""
     if not viewer.can("surveys:read"):
         return None
-    rows = service.customer_answers(session, customer.id)
+    rows = service.customer_answers(session, customer.id, limit=PANEL_ROWS, locale=viewer.locale)
     if not rows:
         return None
     return Panel("surveys/_customer_panel.html", {"rows": rows})

@@ -18,7 +18,15 @@ from .dashboard import ResponseFilter, WaveIndex, charts, filtered_responses, in
 from .followups import FOLLOWUP_HOURS, close_followup, follow_up, followups, promoters
 from .links import LINK_DAYS, IssuedLink, LinkRefused, answer, answers_of, invite, open_link, response_for, token_hash
 from .model import ECSI_BLOCKS, ECSI_PATHS, MIN_MODEL_ROWS, ModelOutcome, ecsi_model
-from .public import PUBLIC_PER_HOUR, address_hash, answer_public, close_public_link, open_public_link, public_survey
+from .public import (
+                    PUBLIC_PER_HOUR,
+                    address_hash,
+                    answer_public,
+                    answered_version,
+                    close_public_link,
+                    open_public_link,
+                    public_survey,
+)
 from .results import (
                     HEADLINE,
                     WaveChange,
@@ -35,8 +43,8 @@ from .surveys import create_from_preset, get_survey, latest_draft, publish, publ
 __all__ = ["Conflict", "DIMENSIONS", "ECSI_BLOCKS", "ECSI_PATHS", "EDITABLE", "FOLLOWUP_HOURS", "HEADLINE",
            "InvalidInput", "IpaOutcome", "IssuedLink", "LINK_DAYS", "LinkRefused", "Linked", "MIN_MODEL_ROWS",
            "ModelOutcome", "PUBLIC_PER_HOUR", "ResponseFilter", "SCALE_NAMES", "SEGMENTS", "SHOW_IF_TARGETS",
-           "TooManyRequests", "WaveChange", "WaveIndex", "address_hash", "answer", "answer_public", "answers_of",
-           "charts", "close_followup", "close_public_link", "create_from_preset", "customer_answers",
+           "TooManyRequests", "WaveChange", "WaveIndex", "address_hash", "answer", "answer_public", "answered_version",
+           "answers_of", "charts", "close_followup", "close_public_link", "create_from_preset", "customer_answers",
            "customer_names", "draft_questions", "ecsi_model", "edit_draft", "filtered_responses", "follow_up",
            "followups", "get_survey", "headline_key", "headline_measures", "imports", "index_by_wave", "invite",
            "ipa_for", "latest_draft", "linked_answers", "list_surveys", "open_link", "open_public_link", "promoters",

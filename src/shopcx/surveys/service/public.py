@@ -58,11 +58,26 @@ def address_hash(address: str | None) -> str:
     return tokens.mac(_ADDRESS, address or "-")
 
 
+def answered_version(session: Session, survey: Survey, current: SurveyVersion, seen: int | None) -> SurveyVersion:
+    """The version a public answer is read against: the one the buyer's form was drawn from (`seen`, sent back with
+    the form) when the shop published a newer one meanwhile, so a survey changed while someone answers neither
+    loses nor misreads what they said; a published version is never edited, so the old questions are still
+    exactly what they saw. A number that is no version this survey ever published falls back to the current."""
+    if seen is None or seen == current.version:
+        return current
+    old = session.scalar(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id,
+                                                      SurveyVersion.version == seen,
+                                                      SurveyVersion.status == "retired"))
+    return old or current
+
+
 def answer_public(session: Session, token: str, form: dict, *, locale: str, address: str | None,
-                  honeypot: str = "") -> Response | None:
-    """Store a final anonymous answer through the public link; None (nothing stored) when the honeypot is filled.
+                  honeypot: str = "", seen_version: int | None = None) -> Response | None:
+    """Store a final anonymous answer through the public link, against the version the buyer saw
+    (`answered_version`); None (nothing stored) when the honeypot is filled.
     TooManyRequests when this address gave PUBLIC_PER_HOUR answers in the last hour."""
-    survey, version = public_survey(session, token)
+    survey, current = public_survey(session, token)
+    version = answered_version(session, survey, current, seen_version)
     if honeypot.strip():
         return None
     now = clock.now()

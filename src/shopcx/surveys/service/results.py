@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from ...customers.models import Customer
 from .. import rules
-from ..questions import SCALES
-from ..tables import Answer, Followup, Response, Survey
+from ..questions import SCALES, readable_answers
+from ..tables import Answer, Followup, Response, Survey, SurveyVersion
 from .surveys import published
 
 HEADLINE = ("csat", "nps", "ces", "enps")
@@ -116,19 +116,22 @@ def servqual_gaps(session: Session, survey: Survey) -> rules.Servqual | None:
 
 
 
-def customer_answers(session: Session, customer_id: int, limit: int = 20) -> list[dict]:
+def customer_answers(session: Session, customer_id: int, limit: int = 20, *, locale: str = "zh") -> list[dict]:
     """A customer's responses (submitted and partial; anonymous ones are never tied to a person), latest first,
-    with the survey and the scores of its headline questions."""
+    with the survey, the scores of its headline questions and every answer as the question it answers
+    (`answers`, read against the version the buyer answered, in `locale`)."""
     found = session.execute(select(Response, Survey).join(Survey, Survey.id == Response.survey_id)
                             .where(Response.customer_id == customer_id, Response.anonymous.is_(False))
                             .order_by(Response.updated_at.desc(), Response.id.desc()).limit(limit)).all()
     out = []
     for response, survey in found:
-        scores = dict(session.execute(select(Answer.question, Answer.score)
-                                      .where(Answer.response_id == response.id, Answer.question.in_(HEADLINE))).all())
+        stored = session.execute(select(Answer.question, Answer.value, Answer.score)
+                                 .where(Answer.response_id == response.id).order_by(Answer.id)).all()
         followup = session.scalar(select(Followup.status).where(Followup.response_id == response.id))
-        out.append({"response": response, "survey": survey, "followup": followup,
-                    "scores": {k: int(v) for k, v in scores.items() if v is not None}})
+        version = session.get(SurveyVersion, response.version_id)
+        out.append({"response": response, "survey": survey, "followup": followup, "version": version.version,
+                    "scores": {k: int(v) for k, _, v in stored if k in HEADLINE and v is not None},
+                    "answers": readable_answers(version.questions, {k: v for k, v, _ in stored}, locale)})
     return out
 
 
