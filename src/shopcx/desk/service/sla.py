@@ -191,6 +191,7 @@ def _due_times(rows: dict[str, TicketSla], calendar, held) -> None:
     for row in rows.values():
         if row.stopped_at is None:
             row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
+            row.warn_at = rules.deadline(calendar, row.started_at, row.target_minutes * rules.WARN_AT, held)
 
 
 def _keep_next_due(session: Session, ticket: Ticket) -> None:
@@ -200,6 +201,9 @@ def _keep_next_due(session: Session, ticket: Ticket) -> None:
 def _next_due(ticket: Ticket, rows: dict[str, TicketSla]) -> None:
     due = [row.due_at for row in rows.values() if row.stopped_at is None and row.due_at]
     ticket.next_due_at = min(due) if due else None
+    # a clock held by an open pause (no due time) is not "breaching soon", even if its warning time has passed
+    warn = [row.warn_at for row in rows.values() if row.stopped_at is None and row.due_at and row.warn_at]
+    ticket.next_warn_at = min(warn) if warn else None
 
 
 def states(session: Session, ticket: Ticket, now: datetime | None = None, *,
