@@ -14,6 +14,7 @@ from shopcx.core import clock
 from shopcx.desk import service as desk
 from shopcx.desk.channels import intake
 from shopcx.desk.reports import service as reports
+from shopcx.desk.service import promises
 from shopcx.staff.service import Actor
 
 from ..factories import make_order, make_shop
@@ -100,3 +101,26 @@ def test_a_manager_sees_every_agent_and_exports_the_list(session, shop, login, c
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "工单号" and len(rows) == 3
     assert sorted(r[5] for r in rows[1:]) == sorted(["物流", "质量"])
+
+
+def test_promise_keeping_for_the_shop_and_in_each_agents_coaching_row(session, shop, login, client):
+    agent = login("agent", username="agent_p")
+    a, b = tickets(session, shop, agent.user.id)
+    maker = Actor(label="Agent 测试", role="agent", user_id=agent.user.id)
+    made = [promises.make_promise(session, a, what=f"三天内补发配件 {n}", due_at=T0 + timedelta(days=3),
+                                  actor=maker, now=T0) for n in range(4)]
+    for row, kept in zip(made[:3], (True, True, False), strict=True):
+        promises.close_promise(session, row.id, kept=kept, evidence="单号 SF123", actor=maker,
+                               now=T0 + timedelta(days=1))
+    session.flush()
+    rep = reports.report(session, shop, days=30, now=T0 + timedelta(days=6))
+    assert rep.promises == {"kept": 2, "broken": 1, "open": 1, "rate": 2 / 3}
+    assert rep.promise_agents == {agent.user.id: {"kept": 2, "broken": 1, "open": 1, "rate": 2 / 3}}
+    client.cookies.clear()
+    boss = login("manager", username="boss_p")
+    with clock.frozen_at(T0 + timedelta(days=6)):
+        page = boss.get("/desk/reports?shop=rep&days=30")
+    card = page.text.split('id="promise-keeping"')[1].split("</section>")[0]
+    assert "承诺兑现" in card and 'id="shop-keeping">66.7%' in card and "data-open>1<" in card
+    row = page.text.split('id="agent-table"')[1].split("</table>")[0]
+    assert "66.7% (2/3)" in row
