@@ -97,7 +97,7 @@ def test_a_manager_sees_every_agent_and_exports_the_list(session, shop, login, c
     with clock.frozen_at(T0 + timedelta(days=6)):
         page = boss.get("/desk/reports?shop=rep&days=30")
         assert "Agent 测试" in page.text and "客服辅导数据" in page.text
-    assert "CSAT" not in page.text.split('id="agent-table"')[1].split("</thead>")[0]  # no English on a zh page
+        assert "CSAT" not in page.text.split('id="agent-table"')[1].split("</thead>")[0]  # no English on a zh page
         got = boss.get("/desk/export.xlsx?status=")
     assert got.status_code == 200, got.text[:300]
     sheet = load_workbook(io.BytesIO(got.content)).active
