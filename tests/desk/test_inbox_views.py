@@ -78,6 +78,18 @@ def test_waiting_on_the_buyer_is_not_breaching_and_their_reply_brings_the_clock_
     assert _soon(session, datetime(2026, 3, 6, 2, 10, tzinfo=UTC)) == ["等买家照片"]
 
 
+def test_tickets_opened_before_warning_times_were_kept_get_them_from_the_job(session, shop):
+    ticket = _ticket(session, shop, "迁移前的工单", THU_10)
+    for row in sla.clocks(session, ticket).values():
+        row.warn_at = None
+    ticket.next_warn_at = None  # as migration 0027 leaves the tickets already open
+    session.flush()
+    assert _soon(session, datetime(2026, 3, 5, 5, 30, tzinfo=UTC)) == []
+    assert sla.fill_warn_times(session) == 1 and sla.fill_warn_times(session) == 0
+    assert ticket.next_warn_at == datetime(2026, 3, 5, 5, 0, tzinfo=UTC)
+    assert _soon(session, datetime(2026, 3, 5, 5, 30, tzinfo=UTC)) == ["迁移前的工单"]
+
+
 def test_the_inbox_views_are_links_with_keys_and_the_list_refreshes_itself(session, shop, login):
     agent = login("agent", locale="zh")
     _ticket(session, shop, "快超时的工单", THU_10)

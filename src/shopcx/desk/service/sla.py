@@ -175,6 +175,16 @@ def retarget(session: Session, ticket: Ticket, now: datetime | None = None) -> N
     refresh(session, ticket)
 
 
+def fill_warn_times(session: Session, *, limit: int = 2000) -> int:
+    """Tickets whose clocks run but have no warning time yet (opened before migration 0027) get their clocks
+    recomputed, so the inbox's "breaching soon" view covers them; the periodic job calls this until none is left."""
+    found = list(session.scalars(select(Ticket).where(Ticket.next_due_at.is_not(None), Ticket.next_warn_at.is_(None))
+                                 .order_by(Ticket.id).limit(limit)))
+    for ticket in found:
+        refresh(session, ticket)
+    return len(found)
+
+
 def refresh(session: Session, ticket: Ticket) -> None:
     """Recompute the due time of every running clock (after a pause began or ended, or a target changed)."""
     _recompute(session, ticket, clocks(session, ticket))

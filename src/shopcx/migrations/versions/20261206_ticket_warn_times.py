@@ -14,8 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Left empty on existing rows: the next recompute of a ticket's clocks (any reply, pause or policy change)
-    # fills them; until then such a ticket shows under "overdue" when late but not under "breaching soon".
+    # Left empty on existing rows: the warning time needs the shop's calendar, so the desk's periodic job
+    # (sla.fill_warn_times) fills them within minutes of the upgrade, as does any recompute of a ticket's clocks.
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_warn_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('ticket_sla', schema=None) as batch_op:
