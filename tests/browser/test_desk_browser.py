@@ -76,3 +76,40 @@ def test_ticket_page_reply_guard_and_layout(browser, desk_server, locale, width)
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / f"ticket-{locale}-{width}.png"), full_page=True)
         assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_inbox_views_and_keys(browser, desk_server, width):  # noqa: F811
+    from playwright.sync_api import expect
+
+    base, ticket_id = desk_server
+    with watched_page(browser, f"desk/inbox-failure-{width}", viewport=WIDTHS[width], locale="zh-CN") as (page,
+                                                                                                     errors):
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "boss")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(base + "/")
+        page.goto(base + "/desk")
+        expect(page.locator("#desk-views a")).to_have_count(5)
+        expect(page.locator("#desk-live")).to_have_count(1)
+        page.keyboard.press("j")  # the first ticket's link takes the focus, Enter opens it
+        focused = page.evaluate("document.activeElement.closest('tr') && "
+                                "document.activeElement.closest('tr').dataset.ticket")
+        assert focused is not None
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.name") == "status"
+        page.locator("#desk-views a[data-view='waiting_buyer']").click()
+        page.wait_for_url(base + "/desk?status=waiting_buyer")
+        expect(page.locator("#desk-views a[aria-current=page]")).to_have_attribute("data-view", "waiting_buyer")
+        page.goto(base + "/desk")
+        page.keyboard.press("j")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/desk/tickets/*")
+        page.goto(base + "/desk")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the inbox scrolls sideways by {overflow}px at {width}"
+        folder = ARTIFACTS / "desk"
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"inbox-zh-{width}.png"), full_page=True)
+        assert errors == []

@@ -96,3 +96,17 @@ def test_replaying_a_ticket_with_the_same_key_makes_no_second_one(client, token,
     assert session.scalar(select(func.count(Ticket.id))) == 1
     other = new(client, headers, key="mail-<20260305.2@example.com>")
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+
+
+def test_the_breaching_soon_view(client, token, shop):
+    headers = token()
+    with clock.frozen_at(THU):
+        made = new(client, headers, priority="normal")
+        assert made.status_code == 201, made.text
+    # normal: first response in 240 working minutes, the warning after 180 (Thu 13:00 Shanghai), due at 14:00
+    for at, expected in ((datetime(2026, 3, 5, 4, 59, tzinfo=UTC), []),
+                         (datetime(2026, 3, 5, 5, 30, tzinfo=UTC), [made.json()["id"]]),
+                         (datetime(2026, 3, 5, 6, 1, tzinfo=UTC), [])):
+        with clock.frozen_at(at):
+            listed = client.get("/api/v1/tickets", params={"breaching_soon": "true"}, headers=headers)
+        assert listed.status_code == 200 and [t["id"] for t in listed.json()["items"]] == expected, at

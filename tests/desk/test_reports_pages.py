@@ -12,9 +12,12 @@ from openpyxl import load_workbook
 
 from shopcx.core import clock
 from shopcx.desk import service as desk
-from shopcx.desk.channels import intake
+from shopcx.desk.channels import hooks, intake
 from shopcx.desk.reports import service as reports
-from shopcx.staff.service import Actor
+from shopcx.desk.service import promises
+from shopcx.reviews import service as reviews
+from shopcx.reviews.schemas import ReviewIn, RevisionIn
+from shopcx.staff.service import SYSTEM, Actor
 
 from ..factories import make_order, make_shop
 from ..web.conftest import client, login, make_user  # noqa: F401
@@ -94,9 +97,58 @@ def test_a_manager_sees_every_agent_and_exports_the_list(session, shop, login, c
     with clock.frozen_at(T0 + timedelta(days=6)):
         page = boss.get("/desk/reports?shop=rep&days=30")
         assert "Agent 测试" in page.text and "客服辅导数据" in page.text
+        assert "CSAT" not in page.text.split('id="agent-table"')[1].split("</thead>")[0]  # no English on a zh page
         got = boss.get("/desk/export.xlsx?status=")
     assert got.status_code == 200, got.text[:300]
     sheet = load_workbook(io.BytesIO(got.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "工单号" and len(rows) == 3
     assert sorted(r[5] for r in rows[1:]) == sorted(["物流", "质量"])
+
+
+def test_promise_keeping_for_the_shop_and_in_each_agents_coaching_row(session, shop, login, client):
+    agent = login("agent", username="agent_p")
+    a, b = tickets(session, shop, agent.user.id)
+    maker = Actor(label="Agent 测试", role="agent", user_id=agent.user.id)
+    made = [promises.make_promise(session, a, what=f"三天内补发配件 {n}", due_at=T0 + timedelta(days=3),
+                                  actor=maker, now=T0) for n in range(4)]
+    for row, kept in zip(made[:3], (True, True, False), strict=True):
+        promises.close_promise(session, row.id, kept=kept, evidence="单号 SF123", actor=maker,
+                               now=T0 + timedelta(days=1))
+    session.flush()
+    rep = reports.report(session, shop, days=30, now=T0 + timedelta(days=6))
+    assert rep.promises == {"kept": 2, "broken": 1, "open": 1, "rate": 2 / 3}
+    assert rep.promise_agents == {agent.user.id: {"kept": 2, "broken": 1, "open": 1, "rate": 2 / 3}}
+    client.cookies.clear()
+    boss = login("manager", username="boss_p")
+    with clock.frozen_at(T0 + timedelta(days=6)):
+        page = boss.get("/desk/reports?shop=rep&days=30")
+    card = page.text.split('id="promise-keeping"')[1].split("</section>")[0]
+    assert "承诺兑现" in card and 'id="shop-keeping">66.7%' in card and "data-open>1<" in card
+    row = page.text.split('id="agent-table"')[1].split("</table>")[0]
+    assert "66.7% (2/3)" in row
+
+
+def test_tickets_from_reviews_beside_what_the_buyer_did_with_the_review(session, shop, login):
+    taken, review_ids = [], []
+    for n, order in enumerate(("RP0", "RP1")):
+        with clock.frozen_at(T0):
+            stored = reviews.record_review(session, shop, ReviewIn(
+                external_id=f"RV{n}", order_external_id=order, stars=1, text="杯子漏水，质量太差", reviewed_at=T0),
+                actor=SYSTEM)
+        taken.append(hooks.take_over_case(session, stored.case_id, actor=BOSS, now=T0 + timedelta(hours=1)))
+        review_ids.append(reviews.get_case(session, stored.case_id).review_id)
+    # the first buyer turns the 差评 into a 好评 two days later; the second never changes it
+    reviews.revise(session, reviews.get_review(session, review_ids[0]),
+                   RevisionIn(rating="good", stars=5, revised_at=T0 + timedelta(days=2)), actor=SYSTEM)
+    session.flush()
+    rep = reports.report(session, shop, days=30, now=T0 + timedelta(days=6))
+    assert rep.review_tickets == 2
+    assert [(v["ticket_id"], v["from"], v["to"], v["improved"]) for v in rep.review_revisions] == [
+        (taken[0].id, "bad", "good", True)]
+    manager = login("manager", username="boss_r")
+    with clock.frozen_at(T0 + timedelta(days=6)):
+        page = manager.get("/desk/reports?shop=rep&days=30")
+    assert "其中 1 张在工单开启后买家修改了评价，1 张评价变好" in page.text
+    table = page.text.split('id="review-revision-table"')[1].split("</table>")[0]
+    assert f"#{taken[0].id}" in table and "差评 → 好评" in table and f"#{taken[1].id}" not in table

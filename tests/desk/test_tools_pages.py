@@ -6,15 +6,17 @@ staffing settings, promise keeping and notices, in zh and en."""
 from __future__ import annotations
 
 import html
+import io
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from shopcx.core import clock
 from shopcx.desk import service as desk
 from shopcx.desk.records import Compensation, DeskAgent, Promise
-from shopcx.desk.service import authority
+from shopcx.desk.service import authority, promises
 from shopcx.staff.service import SYSTEM
 
 from ..factories import make_order
@@ -75,6 +77,37 @@ def test_promises_on_the_ticket_and_customer_pages(session, ticket, login):
     assert 'id="customer-promises"' not in agent.get(f"/customers/{ticket.customer_id}").text
     keeping = agent.get("/desk/promises")
     assert keeping.status_code == 200 and "100%" in keeping.text
+
+
+def test_the_open_promises_listed_soonest_first_and_exported(session, ticket, login, client):
+    maker = SYSTEM
+    with clock.frozen_at(THU):
+        late = promises.make_promise(session, ticket, what="明天前寄出新杯盖", actor=maker,
+                                     due_at=datetime(2026, 3, 6, 10, 0, tzinfo=UTC))
+        later = promises.make_promise(session, ticket, what="下周打 13812345678 回访使用情况", actor=maker,
+                                      due_at=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
+        done = promises.make_promise(session, ticket, what="今天退差价", actor=maker,
+                                     due_at=datetime(2026, 3, 5, 9, 0, tzinfo=UTC))
+        promises.close_promise(session, done.id, kept=True, evidence="退款单 R1", actor=maker)
+    session.flush()
+    agent = login("agent", locale="zh")
+    with clock.frozen_at(datetime(2026, 3, 7, 2, 0, tzinfo=UTC)):  # the first one is past due
+        page = agent.get("/desk/promises")
+        got = agent.get("/desk/promises.xlsx")
+    section = html.unescape(page.text).split('id="open-promises"')[1].split("</section>")[0]
+    assert "(2)" in section and "今天退差价" not in section
+    assert section.index("明天前寄出新杯盖") < section.index("回访使用情况")
+    assert section.count("已超时") == 1 and f'href="/desk/tickets/{ticket.id}"' in section
+    assert got.status_code == 200, got.text[:300]
+    rows = list(load_workbook(io.BytesIO(got.content)).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("工单号", "店铺") and [r[0] for r in rows[1:]] == [late.id, later.id]
+    assert rows[1][6] == ticket.id and "13812345678" in rows[2][3]
+    client.cookies.clear()
+    analyst = login("analyst", username="analyst_p", locale="zh")  # no personal data: the phone is masked
+    with clock.frozen_at(datetime(2026, 3, 7, 2, 0, tzinfo=UTC)):
+        masked = list(load_workbook(io.BytesIO(analyst.get("/desk/promises.xlsx").content)).active
+                      .iter_rows(values_only=True))
+    assert "13812345678" not in str(masked) and "回访使用情况" in str(masked)
 
 
 def test_limits_and_staffing_settings(session, ticket, login, make_user):

@@ -158,10 +158,11 @@ def list_tickets(actor: Reader, session: SessionDep, paging: PageDep,
                  status: Annotated[Status | Literal["active"] | None, Query()] = None,
                  priority: Annotated[Literal["low", "normal", "high", "urgent"] | None, Query()] = None,
                  owner_id: Annotated[int | None, Query(ge=1)] = None,
-                 overdue: bool = False) -> TicketPage:
-    """Tickets, the most urgent first (earliest running SLA due time)."""
+                 overdue: bool = False, breaching_soon: bool = False) -> TicketPage:
+    """Tickets, the most urgent first (earliest running SLA due time); `breaching_soon`: past the warning share
+    of a running clock but not yet due."""
     where = views.TicketFilter(shop_id=shops.get_shop(session, shop).id if shop else None, status=status,
-                               priority=priority, owner_id=owner_id, overdue=overdue)
+                               priority=priority, owner_id=owner_id, overdue=overdue, breaching_soon=breaching_soon)
     rows, total = views.search(session, where, offset=paging.offset, limit=paging.page_size)
     return TicketPage(items=[_out(session, t, actor) for t in rows], total=total, page=paging.page,
                       page_size=paging.page_size)

@@ -43,10 +43,13 @@ def take_over_detractor(session: Session, event: OutboxEvent) -> None:
 
 
 def run_duties(now=None) -> dict:
-    """One pass: the SLA ladder over tickets with running clocks, then the promises due."""
-    from .service import ladder, promises
+    """One pass: warning times for clocks started before they were kept, the SLA ladder over tickets with running
+    clocks, then the promises due."""
+    from .service import ladder, promises, sla
 
     now = now or clock.now()
+    with db.session_scope() as session:
+        sla.fill_warn_times(session)
     with db.session_scope() as session:
         steps = ladder.run(session, now)
     with db.session_scope() as session:

@@ -93,6 +93,9 @@ class Ticket(Base):
     # The earliest due time of the running SLA clocks (None: none running, or all held by a pause), kept by
     # service.sla so the inbox sorts and finds overdue tickets on an index instead of a subquery per row.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest time a running clock reaches its warning share (rules.WARN_AT): the inbox's "breaching soon"
+    # view is next_warn_at <= now < next_due_at, exact in working time and found on columns, not per-row math.
+    next_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TicketMessage(Base):
@@ -152,5 +155,6 @@ class TicketSla(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     target_minutes: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when rules.WARN_AT of the target is used
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,12 +9,15 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, i18n
 from ...core.errors import InvalidInput
 from ...core.face import Panel
 from ...shops import service as shops
+from ...web import exports
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
+from ...web.format import mask_text
+from ...web.sheets import Column, Sheet
 from ...web.templating import render
 from .. import service
 from ..service import notices, promises
@@ -53,9 +56,44 @@ def desk_promises(request: Request, shop: str = "", viewer: Viewer = Reader, ses
     figures = promises.keeping(session, shop_id)
     if not viewer.can("desk:settings"):
         figures["agents"] = {k: v for k, v in figures["agents"].items() if k == viewer.actor.label}
+    pending, pending_total = promises.open_due(session, shop_id, None, limit=OPEN_SHOWN)
     return render(request, "desk/promises.html", {"figures": figures, "shops": shops.list_shops(session),
-                                                  "shop": shop, "notices": notices.for_user(session, viewer.user_id)},
+                                                  "shop": shop, "notices": notices.for_user(session, viewer.user_id),
+                                                  "pending": pending, "pending_total": pending_total,
+                                                  "now": clock.now()},
                   viewer=viewer)
+
+
+OPEN_SHOWN = 50  # the page shows the 50 soonest due; the workbook has them all
+PROMISE_COLUMNS = [Column("id", "desk.export.id", "int", 8), Column("shop", "desk.export.shop", width=14),
+                   Column("due_at", "desk.promise_due", "datetime", 17),
+                   Column("what", "desk.promise_what", width=50),
+                   Column("made_by", "desk.promise_export.made_by", width=14),
+                   Column("made_at", "desk.promise_export.made_at", "datetime", 17),
+                   Column("ticket_id", "desk.promise_export.ticket", "int", 10)]
+
+
+@router.get("/desk/promises.xlsx")
+def desk_promises_export(request: Request, shop: str = "", viewer: Viewer = Reader,
+                         session: Session = PageSession):
+    """The open promises (承诺登记), soonest due first, as an Excel workbook; the promise text is masked for roles
+    that do not see personal data, as the ticket export masks subjects."""
+    shop_id = shops.get_shop(session, shop).id if shop else None
+    shop_rows = {s.id: s for s in shops.list_shops(session)}
+    reveal = viewer.can("pii")
+    first = shop_rows.get(shop_id) or next(iter(shop_rows.values()), None)
+    sheet = Sheet(i18n.t("desk.promises", viewer.locale), PROMISE_COLUMNS, tz=first.timezone if first else "UTC",
+                  locale=viewer.locale, reveal_pii=reveal)
+
+    def rows(s: Session, offset: int, limit: int) -> list[dict]:
+        found, _ = promises.open_due(s, shop_id, None, offset=offset, limit=limit)
+        return [{"id": p.id, "shop": shop_rows[p.shop_id].name, "tz": shop_rows[p.shop_id].timezone,
+                 "due_at": p.due_at, "what": p.what if reveal else mask_text(p.what), "made_by": p.made_by,
+                 "made_at": p.made_at, "ticket_id": p.ticket_id} for p in found]
+
+    _, total = promises.open_due(session, shop_id, None, limit=0)
+    return exports.respond(request, viewer, session, exports.Export("desk_promises", sheet, total, rows,
+                                                                    filters=dict(request.query_params)))
 
 
 @router.post("/desk/notices/read")

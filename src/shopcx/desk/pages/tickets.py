@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -56,19 +57,36 @@ def _form_int(text: str, field: str) -> int | None:
 
 # ---- the list -----------------------------------------------------------------------------------------------------
 
+# The agent's daily views (name, query, access key): each is the list's filters preset, so a view is a link the
+# agent can bookmark and the export under it lists the same tickets.
+INBOX_VIEWS = (("mine", "status=active&owner=me", "m"), ("unassigned", "status=active&owner=none", "u"),
+               ("breaching_soon", "status=active&soon=1", "b"), ("waiting_buyer", "status=waiting_buyer", "w"),
+               ("overdue", "status=active&overdue=1", "o"))
+
+
+def _active_view(status: str, priority: str, owner: str, overdue: str, soon: str) -> str | None:
+    """The view whose preset filters are exactly the ones on screen (none once the agent adds another)."""
+    shown = {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "soon": soon}
+    for name, query, _key in INBOX_VIEWS:
+        if shown == dict.fromkeys(shown, "") | dict(parse_qsl(query)):
+            return name
+    return None
+
 
 def list_context(session: Session, viewer: Viewer, *, status: str, priority: str, owner: str, overdue: str,
-                 shop: str, page: int) -> dict:
+                 shop: str, page: int, soon: str = "") -> dict:
     where = views.TicketFilter(
         shop_id=shops.get_shop(session, shop).id if shop else None,
         status=sla.check_choice(status, (*service.STATUSES, "active"), "status", optional=True),
         priority=sla.check_choice(priority, sla.PRIORITIES, "priority", optional=True),
         owner_id=viewer.user_id if owner == "me" else _form_int(owner, "owner") if owner not in ("", "none") else None,
-        unassigned=owner == "none", overdue=overdue == "1")
+        unassigned=owner == "none", overdue=overdue == "1", breaching_soon=soon == "1")
     rows, total = views.search(session, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return {"warnings": _calendar_warnings(session, viewer), "tickets": rows, "total": total,
             "badges": views.badges(session, rows), "names": _staff_names(session),
-            "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop},
+            "filters": {"status": status, "priority": priority, "owner": owner, "overdue": overdue, "shop": shop,
+                        "soon": soon},
+            "views": INBOX_VIEWS, "active_view": _active_view(status, priority, owner, overdue, soon),
             "statuses": service.STATUSES, "priorities": sla.PRIORITIES, "shops": shops.list_shops(session),
             "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
             "notice_count": len(notices.for_user(session, viewer.user_id)),
@@ -165,10 +183,12 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 @router.get("/desk")
 def desk_tickets(request: Request, status: str = "active", priority: str = "", owner: str = "", overdue: str = "",
-                 shop: str = "", page: int = 1, viewer: Viewer = Reader, session: Session = PageSession):
-    """The ticket list: filters by status, priority, owner and overdue; each row with its SLA badge."""
+                 shop: str = "", soon: str = "", page: int = 1, viewer: Viewer = Reader,
+                 session: Session = PageSession):
+    """The ticket list: filters by status, priority, owner, overdue and breaching soon; each row with its SLA
+    badge. The inbox views are these filters preset."""
     context = list_context(session, viewer, status=status, priority=priority, owner=owner, overdue=overdue,
-                           shop=shop, page=max(1, min(page, 10**6)))
+                           shop=shop, page=max(1, min(page, 10**6)), soon=soon)
     name = "desk/_list_results.html" if is_htmx(request) else "desk/list.html"
     return render(request, name, context, viewer=viewer)
 

@@ -87,10 +87,10 @@ COLUMNS = [Column("id", "desk.export.id", "int", 8), Column("shop", "desk.export
 
 @router.get("/desk/export.xlsx")
 def desk_export(request: Request, status: str = "active", priority: str = "", owner: str = "", overdue: str = "",
-                shop: str = "", viewer: Viewer = Reader, session: Session = PageSession):
+                shop: str = "", soon: str = "", viewer: Viewer = Reader, session: Session = PageSession):
     """The ticket list under its filters as an Excel workbook (texts masked for roles without `pii`)."""
     context = list_context(session, viewer, status=status, priority=priority, owner=owner, overdue=overdue,
-                           shop=shop, page=1)
+                           shop=shop, page=1, soon=soon)
     where = context["where"]
     locale, reveal = viewer.locale, viewer.can("pii")
     shop_rows = {s.id: s for s in shops.list_shops(session)}

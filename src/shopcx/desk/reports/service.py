@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock
 from ...orders import service as orders
-from ..channels.tables import TicketRating
+from .. import playbook
+from ..channels.tables import TicketOrigin, TicketRating
 from ..models import Ticket, TicketSla
+from ..records import Promise
 from . import figures
 
 FINAL = ("resolved", "closed")
@@ -31,6 +33,11 @@ class Report:
     pareto_product: list[tuple[str | None, int, float]]
     pareto_carrier: list[tuple[str | None, int, float]]
     agents: list[figures.AgentFigures]
+    promises: dict  # promises made in the window: kept, broken, open and the keeping rate (kept ÷ decided)
+    promise_agents: dict[int, dict]  # the same per staff member who made them, for the coaching rows
+    # tickets taken over from a 中/差评 care case and what the buyer did with the review after the ticket opened
+    review_tickets: int
+    review_revisions: list[dict]
 
 
 def report(session: Session, shop, *, days: int = 90, now: datetime | None = None) -> Report:
@@ -63,4 +70,43 @@ def report(session: Session, shop, *, days: int = 90, now: datetime | None = Non
         recovery=figures.recovery(complaints, orders.order_times(session, shop.id)),
         pareto_product=figures.pareto([facts[r.order_id][0] for r in with_order]),
         pareto_carrier=figures.pareto([facts[r.order_id][1] for r in with_order]),
-        agents=figures.agent_figures(agents))
+        agents=figures.agent_figures(agents), **_promise_keeping(session, shop.id, since),
+        **_review_revisions(session, {r.id: r.created_at for r in rows}))
+
+
+RANK = {"bad": 0, "neutral": 1, "good": 2}
+
+
+def _review_revisions(session: Session, opened: dict[int, datetime]) -> dict:
+    """Each ticket from a review case whose review was revised after the ticket opened: the latest revision,
+    and whether it moved the review up (差评 → 中评/好评)."""
+    from ...reviews import service as reviews
+
+    origins = dict(session.execute(select(TicketOrigin.ticket_id, TicketOrigin.ref).where(
+        TicketOrigin.kind == "review_case", TicketOrigin.ticket_id.in_(list(opened)))).all()) if opened else {}
+    by_case = reviews.case_revisions(session, [int(ref) for ref in origins.values()])
+    out = []
+    for ticket_id, ref in sorted(origins.items()):
+        after = [r for r in by_case[int(ref)] if r.revised_at >= opened[ticket_id]]
+        if after:
+            first, last = after[0], after[-1]
+            out.append({"ticket_id": ticket_id, "from": first.from_class, "to": last.to_class,
+                        "revised_at": last.revised_at,
+                        "improved": RANK.get(last.to_class, 0) > RANK.get(first.from_class, 0)})
+    return {"review_tickets": len(origins), "review_revisions": out}
+
+
+def _promise_keeping(session: Session, shop_id: int, since: datetime) -> dict:
+    per: dict[int | None, dict[str, int]] = {}
+    for maker, status, count in session.execute(
+            select(Promise.made_by_id, Promise.status, func.count(Promise.id))
+            .where(Promise.shop_id == shop_id, Promise.made_at >= since)
+            .group_by(Promise.made_by_id, Promise.status)):
+        per.setdefault(maker, {"kept": 0, "broken": 0, "open": 0})[status] = count
+
+    def rated(counts: dict[str, int]) -> dict:
+        return counts | {"rate": playbook.keeping_rate(counts["kept"], counts["broken"])}
+
+    total = {s: sum(c[s] for c in per.values()) for s in ("kept", "broken", "open")}
+    return {"promises": rated(total),
+            "promise_agents": {maker: rated(c) for maker, c in per.items() if maker is not None}}

@@ -148,13 +148,16 @@ def open_for_customer(session: Session, customer_id: int) -> list[Promise]:
                                 .order_by(Promise.due_at)))
 
 
-def open_due(session: Session, shop_id: int | None, until: datetime, *, limit: int = 50) -> tuple[list[Promise], int]:
-    """Open promises due by `until` (past due ones first), the first `limit` of them and how many there are."""
-    where = [Promise.status == "open", Promise.due_at <= until]
+def open_due(session: Session, shop_id: int | None, until: datetime | None, *, offset: int = 0,
+             limit: int = 50) -> tuple[list[Promise], int]:
+    """Open promises due by `until` (None: all of them), past due ones first: one page of them and how many
+    there are."""
+    where = [Promise.status == "open"] + ([Promise.due_at <= until] if until is not None else [])
     if shop_id is not None:
         where.append(Promise.shop_id == shop_id)
     total = session.scalar(select(func.count(Promise.id)).where(*where)) or 0
-    return list(session.scalars(select(Promise).where(*where).order_by(Promise.due_at, Promise.id).limit(limit))), total
+    return list(session.scalars(select(Promise).where(*where).order_by(Promise.due_at, Promise.id)
+                                .offset(offset).limit(limit))), total
 
 
 def keeping(session: Session, shop_id: int | None = None) -> dict:

@@ -175,6 +175,16 @@ def retarget(session: Session, ticket: Ticket, now: datetime | None = None) -> N
     refresh(session, ticket)
 
 
+def fill_warn_times(session: Session, *, limit: int = 2000) -> int:
+    """Tickets whose clocks run but have no warning time yet (opened before migration 0027) get their clocks
+    recomputed, so the inbox's "breaching soon" view covers them; the periodic job calls this until none is left."""
+    found = list(session.scalars(select(Ticket).where(Ticket.next_due_at.is_not(None), Ticket.next_warn_at.is_(None))
+                                 .order_by(Ticket.id).limit(limit)))
+    for ticket in found:
+        refresh(session, ticket)
+    return len(found)
+
+
 def refresh(session: Session, ticket: Ticket) -> None:
     """Recompute the due time of every running clock (after a pause began or ended, or a target changed)."""
     _recompute(session, ticket, clocks(session, ticket))
@@ -191,6 +201,7 @@ def _due_times(rows: dict[str, TicketSla], calendar, held) -> None:
     for row in rows.values():
         if row.stopped_at is None:
             row.due_at = rules.deadline(calendar, row.started_at, row.target_minutes, held)
+            row.warn_at = rules.deadline(calendar, row.started_at, row.target_minutes * rules.WARN_AT, held)
 
 
 def _keep_next_due(session: Session, ticket: Ticket) -> None:
@@ -200,6 +211,9 @@ def _keep_next_due(session: Session, ticket: Ticket) -> None:
 def _next_due(ticket: Ticket, rows: dict[str, TicketSla]) -> None:
     due = [row.due_at for row in rows.values() if row.stopped_at is None and row.due_at]
     ticket.next_due_at = min(due) if due else None
+    # a clock held by an open pause (no due time) is not "breaching soon", even if its warning time has passed
+    warn = [row.warn_at for row in rows.values() if row.stopped_at is None and row.due_at and row.warn_at]
+    ticket.next_warn_at = min(warn) if warn else None
 
 
 def states(session: Session, ticket: Ticket, now: datetime | None = None, *,

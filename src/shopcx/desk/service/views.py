@@ -26,6 +26,7 @@ class TicketFilter:
     owner_id: int | None = None
     unassigned: bool = False
     overdue: bool = False
+    breaching_soon: bool = False  # a running clock is past its warning share but not yet due
 
 
 
@@ -49,6 +50,8 @@ def search(session: Session, where: TicketFilter, *, offset: int = 0, limit: int
         conditions.append(Ticket.owner_id == where.owner_id)
     if where.overdue:
         conditions.append(Ticket.next_due_at < now)  # a running clock is past its due time
+    if where.breaching_soon:
+        conditions.extend((Ticket.next_warn_at <= now, Ticket.next_due_at >= now))
     clause = and_(*conditions) if conditions else True
     total = session.scalar(select(func.count(Ticket.id)).where(clause)) or 0
     rows = session.scalars(select(Ticket).where(clause)

@@ -6,6 +6,7 @@ from .care import (
     assign,
     awaiting_rating,
     case_for_review,
+    case_revisions,
     close,
     get_case,
     inbox,
@@ -45,6 +46,7 @@ from .settings import add_template, guard, list_templates, retire_template, sett
 
 __all__ = [
     "add_followup", "add_template", "assign", "awaiting_rating", "bad_rate_ranking", "case_for_review",
+    "case_revisions",
     "class_counts", "class_counts_by", "close", "customers_with_text_good_review", "dsr_forecast", "dsr_series",
     "dsr_summary", "get_case", "get_review", "good_rate_trend", "guard", "inbox", "is_overdue", "late_vs_rating",
     "list_templates", "log_contact", "negatives_by_driver", "open_case", "prefetch", "rating_deadline", "record_review",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...core import clock
@@ -277,3 +278,17 @@ def awaiting_rating(session: Session, shop_id: int, *, offset: int = 0,
     since = clock.now() - timedelta(days=windows.rating_days)
     rows, total = repository.awaiting_rating(session, shop_id, since, offset=offset, limit=limit)
     return [(order, rules.rating_deadline(order.completed_at, windows)) for order in rows], total
+
+
+def case_revisions(session: Session, case_ids: list[int]) -> dict[int, list[ReviewRevision]]:
+    """Per care case, its review's revisions in order (the desk's recovery report links tickets taken over from
+    cases to what the buyer later did with the review)."""
+    out: dict[int, list[ReviewRevision]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return out
+    rows = session.execute(select(ReviewCase.id, ReviewRevision).join(ReviewRevision,
+                                                                      ReviewRevision.review_id == ReviewCase.review_id)
+                           .where(ReviewCase.id.in_(case_ids)).order_by(ReviewRevision.id))
+    for case_id, revision in rows:
+        out[case_id].append(revision)
+    return out
