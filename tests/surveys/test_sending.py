@@ -22,7 +22,7 @@ from shopcx.surveys.tables import Invitation, Response
 
 from ..api.conftest import token  # noqa: F401
 from ..factories import make_order
-from ..messaging.conftest import configured, make_buyer, shop, smtp_server  # noqa: F401
+from ..messaging.conftest import configured, http_provider, make_buyer, shop, smtp_server  # noqa: F401
 from ..web.conftest import client, login, make_user  # noqa: F401
 from .factories import scored_run
 
@@ -61,6 +61,33 @@ def test_invitations_go_out_as_e_mails_with_a_working_personal_link(session, sho
     token = TOKEN.search(row.body).group(1)
     assert surveys.open_link(session, token).id == row.ref_id
     assert "2027-01-05" in row.body  # the link's last day (30 days) in the shop's timezone
+
+
+@pytest.mark.parametrize("channel", ["sms", "wechat"])
+def test_invitations_by_sms_or_webhook_reach_the_provider_with_a_working_link(session, shop, make_buyer,
+                                                                               http_provider, channel):
+    from shopcx.messaging.config import get_messaging_settings
+
+    settings = get_messaging_settings()
+    saved = (settings.wechat_url, settings.wechat_secret)
+    settings.wechat_url, settings.wechat_secret = settings.sms_url, "provider-secret"  # the same local provider
+    try:
+        survey = published(session, shop)
+        buyer = make_buyer(1, consent=None, phone="+8613800138001", source="wechat" if channel == "wechat" else "taobao",
+                           consents={"email": True, "sms": True, "wechat": True})
+        result = sending.send_invitations(session, survey, [buyer.id], wave="2026-12", channel=channel,
+                                          actor=SYSTEM)
+        assert (result.queued, result.skipped) == (1, [])
+        assert send_due().sent == 1
+    finally:
+        settings.wechat_url, settings.wechat_secret = saved
+    [(headers, body)] = http_provider.bodies
+    assert body["channel"] == channel and body["to"] == ("+8613800138001" if channel == "sms" else "b1")
+    assert headers["x-shopcx-signature"] and "/msg/c/" in body["body"] and "2027-01-05" in body["body"]
+    [row] = messages(session)  # the stored text; the provider got it with the link click-tracked
+    invitation = surveys.open_link(session, TOKEN.search(row.body).group(1))
+    assert invitation.customer_id == buyer.id and invitation.channel == {"sms": "sms", "wechat": "webhook"}[channel]
+    assert row.status == "sent" and row.provider == channel and row.ref_id == invitation.id
 
 
 def test_fatigue_cap_across_surveys_and_one_per_wave(session, shop, make_buyer):
