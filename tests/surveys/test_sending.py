@@ -73,7 +73,8 @@ def test_invitations_by_sms_or_webhook_reach_the_provider_with_a_working_link(se
     settings.wechat_url, settings.wechat_secret = settings.sms_url, "provider-secret"  # the same local provider
     try:
         survey = published(session, shop)
-        buyer = make_buyer(1, consent=None, phone="+8613800138001", source="wechat" if channel == "wechat" else "taobao",
+        source = "wechat" if channel == "wechat" else "taobao"  # a WeChat address is the buyer's WeChat identity
+        buyer = make_buyer(1, consent=None, phone="+8613800138001", source=source,
                            consents={"email": True, "sms": True, "wechat": True})
         result = sending.send_invitations(session, survey, [buyer.id], wave="2026-12", channel=channel,
                                           actor=SYSTEM)

@@ -132,7 +132,8 @@ def parse_form(form, *, strict: bool = True) -> Preferences:
     language = form.get("language") or ""
     if language not in LANGUAGES:
         if strict:
-            raise InvalidInput("preference_language_invalid", "language: choose Chinese (zh) or English (en)", field="locale")
+            raise InvalidInput("preference_language_invalid", "language: choose Chinese (zh) or English (en)",
+                               field="locale")
         language = ""
     kind = form.get("birthday_kind") or "none"
     if kind not in BIRTHDAY_KINDS:
