@@ -19,7 +19,8 @@ from shopcx.surveys.tables import Answer, Response
 
 from ..factories import make_order, make_shop
 from ..web.conftest import client, login, make_user  # noqa: F401
-from .test_pages import NOW, _ecsi_rows, _frozen  # noqa: F401
+from .factories import ecsi_rows as _ecsi_rows
+from .test_pages import NOW, _frozen  # noqa: F401
 
 WAVES = {"2026-10": [10, 9, 3, 8, 10], "2026-11": [10, 10, 9, 6, 9, 9]}
 
