@@ -59,6 +59,10 @@ def get_audit(session: Session, audit_id: int) -> DeskAudit:
     return found
 
 
+def score_of(session: Session, audit_id: int) -> DeskAuditScore | None:
+    return session.scalar(select(DeskAuditScore).where(DeskAuditScore.audit_id == audit_id))
+
+
 def auditor_link(found: DeskAudit) -> str:
     """The signed token an outside auditor scores with (`/audit/<token>`)."""
     return links.issue(found.id, days=max(30, (found.due_on - clock.today_in("UTC")).days + 30), purpose=_PURPOSE)
