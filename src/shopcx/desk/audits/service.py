@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock
@@ -98,12 +98,18 @@ def score_audit(session: Session, found: DeskAudit, scores: dict, *, contacted_a
     return row
 
 
-def audits(session: Session, shop_id: int) -> list[tuple[DeskAudit, DeskAuditScore | None]]:
+def audits(session: Session, shop_id: int, *, offset: int = 0,
+           limit: int = 200) -> list[tuple[DeskAudit, DeskAuditScore | None]]:
+    """The shop's plans, latest due first, with their score once done (the page shows the first 200)."""
     plans = list(session.scalars(select(DeskAudit).where(DeskAudit.shop_id == shop_id)
-                                 .order_by(DeskAudit.due_on.desc(), DeskAudit.id.desc()).limit(200)))
+                                 .order_by(DeskAudit.due_on.desc(), DeskAudit.id.desc()).offset(offset).limit(limit)))
     scored = {s.audit_id: s for s in session.scalars(select(DeskAuditScore).where(
         DeskAuditScore.audit_id.in_([p.id for p in plans] or [-1])))}
     return [(p, scored.get(p.id)) for p in plans]
+
+
+def count(session: Session, shop_id: int) -> int:
+    return session.scalar(select(func.count(DeskAudit.id)).where(DeskAudit.shop_id == shop_id)) or 0
 
 
 def _scored(session: Session, shop_id: int, tz: str) -> list[tuple[int | None, str, dict[str, int], int | None]]:
