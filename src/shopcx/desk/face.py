@@ -5,7 +5,7 @@ mystery-shopper audits."""
 from ..core.face import Face, NavEntry
 
 FACE = Face("desk", __package__, models=("models", "records", "channels.tables", "audits.tables"),
-            api=("api", "agent_api", "channels.api"),
+            api=("api", "agent_api", "channels.api", "reports.api", "audits.api"),
             pages=("pages", "channels.pages", "reports.pages", "audits.pages", "public", "audits.public"),
             cli="cli", jobs="jobs", customer_panel="pages.promises:panel",
             review_panel="channels.pages:review_panel",

@@ -174,6 +174,10 @@ API_MIRRORS |= {
     ("POST", "/api/v1/webhooks/{shop_code}/tickets"): None,
     ("POST", "/api/v1/review-cases/{case_id}/ticket"): (("POST", "/desk/review-cases/{case_id}/take-over"),),
     ("PUT", "/api/v1/tickets/{ticket_id}/category"): (("POST", "/desk/tickets/{ticket_id}/assign"),),
+    # reports and mystery-shopper audits: the same figures and rows as their pages
+    ("GET", "/api/v1/desk/reports"): (("GET", "/desk/reports"),),
+    ("GET", "/api/v1/desk/audits"): (("GET", "/desk/audits"),),
+    ("GET", "/api/v1/desk/audits/{audit_id}"): (("GET", "/desk/audits/{audit_id}"),),
 }
 
 # The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.

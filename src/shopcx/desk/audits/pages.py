@@ -13,8 +13,11 @@ from ...core import i18n
 from ...core.errors import InvalidInput, PermissionDenied, ShopCXError
 from ...shops import service as shops
 from ...staff import service as staff
+from ...web import exports
 from ...web.auth import PageSession, Viewer, request_locale, require, verify_csrf
 from ...web.deps import RowId
+from ...web.format import mask_text
+from ...web.sheets import Column, Sheet
 from ...web.templating import render
 from ..channels.links import TicketLinkRefused, form_token, form_token_matches
 from ..pages.tickets import _form_int
@@ -80,6 +83,53 @@ def desk_audit_plan(request: Request, shop: str = Form(""), title: str = Form(""
         return render(request, "desk/audits.html", _context(session, shop, viewer.locale) | {
             "values": values, "error": i18n.error_text(exc, viewer.locale)}, viewer=viewer, status=exc.status)
     return RedirectResponse(f"/desk/audits/{made.id}", status_code=303)
+
+
+AUDIT_COLUMNS = [Column("id", "desk.audit_export.id", "int", 8), Column("title", "desk.audit.plan_title", width=24),
+                 Column("channel", "desk.channel", width=10), Column("due_on", "desk.audit.due_on", "date", 12),
+                 Column("agent", "desk.reports.agent", width=14), Column("auditor", "desk.audit_export.auditor",
+                                                                         width=14),
+                 Column("status", "desk.audit.status", width=10),
+                 *(Column(d, f"desk.audit.dim.{d}", "int", 10) for d in rules.DIMENSIONS),
+                 Column("overall", "desk.audit.overall", "number", 9),
+                 Column("response_minutes", "desk.audit.response_minutes", "int", 12),
+                 Column("contacted_at", "desk.audit.contacted_at", "datetime", 17),
+                 Column("scenario", "desk.audit.scenario", width=40), Column("comment", "desk.audit.comment", width=40)]
+
+
+@router.get("/desk/audits.xlsx")
+def desk_audits_export(request: Request, shop: str = "", viewer: Viewer = Manager, session: Session = PageSession):
+    """The shop's audit plans with their scores as an Excel workbook; the scenario and the auditor's comment are
+    free text, masked (phones, e-mails) for roles without `pii`, as the ticket export masks subjects."""
+    listed = shops.list_shops(session)
+    found = shops.get_shop(session, shop) if shop else (listed[0] if listed else None)
+    locale, reveal = viewer.locale, viewer.can("pii")
+    names = {u.id: u.display_name for u in staff.list_users(session)}
+    whole = i18n.t("desk.audit.whole_desk", locale)
+    sheet = Sheet(i18n.t("desk.audit.plans", locale), AUDIT_COLUMNS, tz=found.timezone if found else "UTC",
+                  locale=locale, reveal_pii=reveal)
+
+    def rows(s: Session, offset: int, limit: int) -> list[dict]:
+        if found is None:
+            return []
+        out = []
+        for a, score in service.audits(s, found.id, offset=offset, limit=limit):
+            dims = {d: getattr(score, d) for d in rules.DIMENSIONS} if score else {}
+            out.append(dims | {
+                "id": a.id, "title": a.title, "channel": i18n.t(f"desk.channel.{a.channel}", locale),
+                "due_on": a.due_on, "agent": whole if a.agent_id is None else names.get(a.agent_id),
+                "auditor": a.auditor_name or names.get(a.auditor_user_id),
+                "status": i18n.t(f"desk.audit.status.{a.status}", locale),
+                "overall": round(rules.overall(dims), 2) if score else None,
+                "response_minutes": score.response_minutes if score else None,
+                "contacted_at": score.contacted_at if score else None,
+                "scenario": a.scenario if reveal else mask_text(a.scenario),
+                "comment": (score.comment if reveal else mask_text(score.comment)) if score else None})
+        return out
+
+    total = service.count(session, found.id) if found else 0
+    return exports.respond(request, viewer, session, exports.Export("desk_audits", sheet, total, rows,
+                                                                    filters=dict(request.query_params)))
 
 
 def _audit_page(request: Request, session: Session, viewer: Viewer, audit_id: int, *, error: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core import clock
@@ -59,6 +59,10 @@ def get_audit(session: Session, audit_id: int) -> DeskAudit:
     return found
 
 
+def score_of(session: Session, audit_id: int) -> DeskAuditScore | None:
+    return session.scalar(select(DeskAuditScore).where(DeskAuditScore.audit_id == audit_id))
+
+
 def auditor_link(found: DeskAudit) -> str:
     """The signed token an outside auditor scores with (`/audit/<token>`)."""
     return links.issue(found.id, days=max(30, (found.due_on - clock.today_in("UTC")).days + 30), purpose=_PURPOSE)
@@ -94,12 +98,18 @@ def score_audit(session: Session, found: DeskAudit, scores: dict, *, contacted_a
     return row
 
 
-def audits(session: Session, shop_id: int) -> list[tuple[DeskAudit, DeskAuditScore | None]]:
+def audits(session: Session, shop_id: int, *, offset: int = 0,
+           limit: int = 200) -> list[tuple[DeskAudit, DeskAuditScore | None]]:
+    """The shop's plans, latest due first, with their score once done (the page shows the first 200)."""
     plans = list(session.scalars(select(DeskAudit).where(DeskAudit.shop_id == shop_id)
-                                 .order_by(DeskAudit.due_on.desc(), DeskAudit.id.desc()).limit(200)))
+                                 .order_by(DeskAudit.due_on.desc(), DeskAudit.id.desc()).offset(offset).limit(limit)))
     scored = {s.audit_id: s for s in session.scalars(select(DeskAuditScore).where(
         DeskAuditScore.audit_id.in_([p.id for p in plans] or [-1])))}
     return [(p, scored.get(p.id)) for p in plans]
+
+
+def count(session: Session, shop_id: int) -> int:
+    return session.scalar(select(func.count(DeskAudit.id)).where(DeskAudit.shop_id == shop_id)) or 0
 
 
 def _scored(session: Session, shop_id: int, tz: str) -> list[tuple[int | None, str, dict[str, int], int | None]]:

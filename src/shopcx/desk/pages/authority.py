@@ -6,10 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 
+from ...core import i18n
 from ...core.money import format_minor, to_minor
+from ...customers import service as customers
 from ...shops import service as shops
+from ...web import exports
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
+from ...web.format import mask_text
+from ...web.sheets import Column, Sheet
 from ...web.templating import render
 from .. import playbook, service
 from ..service import authority
@@ -74,6 +79,46 @@ def desk_approvals(request: Request, viewer: Viewer = Writer, session: Session =
     rows = authority.pending(session)
     return render(request, "desk/approvals.html", {"rows": rows, "shown": shown, "viewer_id": viewer.user_id},
                   viewer=viewer)
+
+
+APPROVAL_COLUMNS = [Column("id", "desk.approval_export.id", "int", 8), Column("ticket_id", "desk.promise_export.ticket",
+                                                                           "int", 8),
+                    Column("shop", "desk.export.shop", width=14),
+                    Column("created_at", "desk.approval_export.requested_at", "datetime", 17),
+                    Column("kind", "desk.comp_kind", width=10), Column("amount", "desk.approval_export.amount",
+                                                                       width=12),
+                    Column("reason", "desk.comp_reason", width=40),
+                    Column("requested_by", "desk.approval_export.requested_by", width=14),
+                    Column("customer", "desk.approval_export.customer", width=14),
+                    Column("phone", "desk.approval_export.phone", width=14, pii="phone")]
+
+
+@router.get("/desk/approvals.xlsx")
+def desk_approvals_export(request: Request, viewer: Viewer = Writer, session: Session = PageSession):
+    """The requests waiting for a decision as an Excel workbook, oldest first as on the page; the buyer's phone
+    and the reason's free text are masked for roles without `pii`."""
+    locale, reveal = viewer.locale, viewer.can("pii")
+    shop_rows = {s.id: s for s in shops.list_shops(session)}
+    waiting = authority.pending(session)
+    buyers = customers.customers_by_ids(session, [c.customer_id for c in waiting if c.customer_id is not None])
+    first = next(iter(shop_rows.values()), None)
+    sheet = Sheet(i18n.t("desk.approvals", locale), APPROVAL_COLUMNS, tz=first.timezone if first else "UTC",
+                  locale=locale, reveal_pii=reveal)
+
+    def rows(s: Session, offset: int, limit: int) -> list[dict]:
+        out = []
+        for c in waiting[offset:offset + limit]:
+            buyer = buyers.get(c.customer_id)
+            buyer = None if buyer is None or buyer.erased_at is not None else buyer  # an erased buyer stays unnamed
+            out.append({"id": c.id, "ticket_id": c.ticket_id, "shop": shop_rows[c.shop_id].name,
+                        "tz": shop_rows[c.shop_id].timezone, "created_at": c.created_at,
+                        "kind": i18n.t(f"desk.comp_kind.{c.kind}", locale),
+                        "amount": shown(c.kind, c.value, c.currency),
+                        "reason": c.reason if reveal else mask_text(c.reason), "requested_by": c.requested_by,
+                        "customer": buyer.name if buyer else None, "phone": buyer.phone if buyer else None})
+        return out
+
+    return exports.respond(request, viewer, session, exports.Export("desk_approvals", sheet, len(waiting), rows))
 
 
 @router.post("/desk/tickets/{ticket_id}/compensation")
