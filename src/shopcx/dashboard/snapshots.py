@@ -119,7 +119,7 @@ def refresh_stale() -> int:
         for row in rows:
             one = None if row.scope == "all" else next((s for s in listed if f"shop:{s.id}" == row.scope), None)
             if row.scope != "all" and one is None:
-                continue  # the shop is gone; its snapshot goes with it at the next refresh of "all"
+                continue  # a removed shop: its snapshot is never shown again, so it is not recomputed
             if _is_stale(row, _today(listed, one), now):
                 due.append((row.scope, one))
     for scope, one in due:
