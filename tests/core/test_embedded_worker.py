@@ -12,7 +12,12 @@ from shopcx.core import db, events, jobs
 
 def test_embedded_worker_dispatches_committed_events(fresh_db_url, engine):
     seen = []
-    jobs.on_event("customer_erased")(lambda session, event: seen.append(event.payload["n"]))
+    jobs.load_handlers()  # the domains' handlers first: the worker's round would otherwise register them after ours
+
+    def handler(session, event):
+        seen.append(event.payload["n"])
+
+    jobs.on_event("customer_erased")(handler)
     own = db.make_engine(fresh_db_url)
     db.use_session_factory(sessionmaker(bind=own, expire_on_commit=False))
     try:
@@ -28,6 +33,6 @@ def test_embedded_worker_dispatches_committed_events(fresh_db_url, engine):
             event = session.scalar(select(events.OutboxEvent))
             assert event.processed_at is not None and event.attempts == 1
     finally:
-        jobs._handlers["customer_erased"].pop()
+        jobs._handlers["customer_erased"].remove(handler)  # this one, not whichever was registered last
         db.use_session_factory(sessionmaker(bind=engine, expire_on_commit=False))
         own.dispose()
