@@ -151,6 +151,12 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def assert_no_sideways_scroll(page, width: int, where: str = "the page") -> None:
+    """The page fits the screen it is drawn on: the document is no wider than the viewport's width."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{where} scrolls sideways at {width}px ({scroll}px wide)"
+
+
 def sign_in_as(page, base: str, username: str) -> None:
     """Sign in from the login page as one of the seeded (or added) staff."""
     page.goto(base + "/login")
@@ -252,8 +258,7 @@ def test_phone_layout_folds_the_navigation(browser, live_server):
         page.click("#customer-table >> text=王小明")
         expect(page.locator("#timeline")).to_be_visible()
         _shot(page, "phone-04-customer")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways ({width}px)"
+        assert_no_sideways_scroll(page, 390)
 
 
 def test_api_docs_draw_without_internet(browser, live_server):

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import _shot, browser, live_server, watched_page  # noqa: F401
+from .test_browser import _shot, assert_no_sideways_scroll, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page scrolls sideways ({width}px)"
 
 
 @pytest.mark.parametrize("lang, texts", [
@@ -29,7 +24,7 @@ def test_a_buyer_complains_on_a_phone(browser, live_server, lang, texts):  # noq
                       locale="zh-CN" if lang == "zh" else "en-US") as (page, errors):
         page.goto(f"{live_server}/help/main?lang={lang}")
         expect(page.locator("#form-title")).to_have_text(texts["title"])
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"])
         page.fill("#in-order", "TB000002")
         page.fill("#in-tail", "12a34")  # the page keeps digits only
         expect(page.locator("#in-tail")).to_have_value("1234")
@@ -39,7 +34,7 @@ def test_a_buyer_complains_on_a_phone(browser, live_server, lang, texts):  # noq
         expect(page.locator("#form-error")).to_contain_text(texts["refused"])
         expect(page.locator("#in-body")).to_have_value("保温杯盖子漏水 / the lid leaks")
         expect(page.locator("#in-order")).to_have_attribute("aria-invalid", "true")
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"])
         _shot(page, f"desk-form-01-phone-{lang}-refused")
         page.fill("#in-tail", "5678")  # 李娜's phone 13912345678 is on TB000002
         page.click("#complaint-submit")
@@ -47,7 +42,7 @@ def test_a_buyer_complains_on_a_phone(browser, live_server, lang, texts):  # noq
         expect(page.locator("#ticket-state")).to_contain_text(texts["state"])
         expect(page.locator("#ticket-thread")).to_contain_text("the lid leaks")
         expect(page.locator("#ticket-thread a")).to_have_attribute("href", "https://pan.example.com/s/leak.mp4")
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"])
         _shot(page, f"desk-form-02-phone-{lang}-status")
         page.fill("#in-reply", "视频已上传 / video uploaded")
         page.click("#reply-submit")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_browser import _shot, _sign_in, browser, live_server, watched_page  # noqa: F401
+from .test_browser import _shot, _sign_in, assert_no_sideways_scroll, browser, live_server, watched_page  # noqa: F401
 from .test_loyalty_browser import loyalty_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -20,11 +20,6 @@ TEXT = {
     "en": {"error": "Tier 2 · Spend to qualify: '1千2' is not a number", "saved": "Draft v2 saved.",
            "published": "The new rules are published", "backtest": "Backtest"},
 }
-
-
-def _no_sideways_scroll(page, width: int, where: str) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{where} scrolls sideways at {width}px ({scroll}px wide)"
 
 
 @pytest.mark.parametrize("device, width", [("desktop", 1366), ("phone", 390)])
@@ -51,7 +46,7 @@ def test_seller_changes_rules_through_the_form_backtests_and_publishes(browser, 
         threshold = page.locator("#f-tiers-1-min_spend_amount")
         expect(threshold).to_have_value("1000")
         expect(page.locator("#f-tiers-2-points_multiplier")).to_have_value("1.5×")
-        _no_sideways_scroll(page, width, "the rules form")
+        assert_no_sideways_scroll(page, width, "the rules form")
         _shot(page, f"{name}-01-form")
 
         threshold.fill("1千2")  # a slip: the error names the field, next to it, and keeps what was typed
@@ -59,7 +54,7 @@ def test_seller_changes_rules_through_the_form_backtests_and_publishes(browser, 
         error = page.locator("#f-tiers-1-min_spend_amount-error")
         expect(error).to_have_text(text["error"])
         expect(page.locator("#f-tiers-1-min_spend_amount")).to_have_value("1千2")
-        _no_sideways_scroll(page, width, "the form with an error")
+        assert_no_sideways_scroll(page, width, "the form with an error")
         _shot(page, f"{name}-02-error")
 
         page.fill("#f-tiers-1-min_spend_amount", "1200")
@@ -76,7 +71,7 @@ def test_seller_changes_rules_through_the_form_backtests_and_publishes(browser, 
         page.click("#rules-backtest")  # one click from the form, nothing saved
         expect(page.locator("#backtest-result h3")).to_contain_text(text["backtest"])
         expect(page.locator("#bt-matrix")).to_be_visible()
-        _no_sideways_scroll(page, width, "the backtest")
+        assert_no_sideways_scroll(page, width, "the backtest")
         _shot(page, f"{name}-03-backtest")
 
         page.click("#publish-form button[type=submit]")
@@ -85,7 +80,7 @@ def test_seller_changes_rules_through_the_form_backtests_and_publishes(browser, 
         expect(page.locator("#tier-table [data-tier=silver]")).to_contain_text("1,200.00")
         expect(page.locator("#earning-facts")).to_contain_text("茶叶 1.5×")
         expect(page.locator("#f-tiers-1-min_spend_amount")).to_have_value("1200")  # the form starts from v2
-        _no_sideways_scroll(page, width, "the published rules")
+        assert_no_sideways_scroll(page, width, "the published rules")
         _shot(page, f"{name}-04-published")
         # The refused save answers 422 (the browser logs it); nothing else may go wrong.
         assert errors == ["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]

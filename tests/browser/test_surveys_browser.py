@@ -7,7 +7,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import _shot, _sign_in, browser, live_server, watched_page  # noqa: F401
+from .test_browser import _shot, _sign_in, assert_no_sideways_scroll, browser, live_server, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -31,11 +31,6 @@ def survey_links(live_server):  # noqa: F811
     return live_server, tokens
 
 
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the survey page scrolls sideways ({width}px)"
-
-
 def _tap(page, question: str, label: str) -> None:
     page.locator(f"#q-{question} label").filter(has_text=label).first.click()
 
@@ -48,7 +43,7 @@ def test_a_buyer_answers_on_a_phone_in_chinese(browser, survey_links):  # noqa: 
                       is_mobile=True) as (page, errors):
         page.goto(f"{base}/s/{token}?lang=zh")
         expect(page.locator("#survey-title")).to_have_text("收货满意度")
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"], "the survey page")
         expect(page.locator("#q-issue")).to_be_hidden()
         _tap(page, "csat", "2")
         expect(page.locator("#q-issue")).to_be_visible()  # a low rating asks what went wrong
@@ -83,7 +78,7 @@ def test_a_buyer_answers_on_a_phone_in_english_with_the_keyboard(browser, survey
         page.goto(f"{base}/s/{token}?lang=en")
         expect(page.locator("#survey-title")).to_have_text("Satisfaction after delivery")
         expect(page.locator("#q-csat legend")).to_contain_text("How satisfied are you with this order overall?")
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"], "the survey page")
         _shot(page, "surveys-03-phone-en")
         # radios in a group: focus the first, arrow keys move the choice
         page.locator("#q-csat input[value='1']").focus()
@@ -119,6 +114,6 @@ def test_staff_see_the_answer_in_the_results_and_on_a_phone(browser, survey_link
         expect(page.locator("#measure-csat .stat-value")).to_have_text("100.0%")
         expect(page.locator("#response-table tbody tr")).to_have_count(1)
         expect(page.locator("#response-table tbody tr")).to_contain_text("王小明")
-        _no_sideways_scroll(page)
+        assert_no_sideways_scroll(page, PHONE["width"], "the survey page")
         _shot(page, "surveys-04-staff-results-phone")
         assert errors == []

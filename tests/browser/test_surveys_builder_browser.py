@@ -8,7 +8,7 @@ import pytest
 
 from shopcx.core import db
 
-from .test_browser import PASSWORD, _shot, browser, live_server, sign_in_as, watched_page  # noqa: F401
+from .test_browser import PASSWORD, _shot, assert_no_sideways_scroll, browser, live_server, sign_in_as, watched_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 SCREENS = {390: {"width": 390, "height": 844}, 1366: {"width": 1366, "height": 900}}
@@ -24,11 +24,6 @@ def staff_en(live_server):  # noqa: F811
         staff.create_user(session, username="boss-en", password=PASSWORD, role="owner", display_name="Anna Lee",
                           locale="en")
     return live_server
-
-
-def _no_sideways_scroll(page, width: int) -> None:
-    now = page.evaluate("document.documentElement.scrollWidth")
-    assert now <= width, f"the page scrolls sideways ({now}px)"
 
 
 @pytest.mark.parametrize(("locale", "width"), [("zh", 1366), ("en", 390)])
@@ -63,7 +58,7 @@ def test_build_a_survey_with_show_if_a_matrix_and_a_servqual_pair_then_publish(b
         add.locator("textarea[name=rows]").fill("pack | 包装 | Packaging\nspeed | 发货速度 | Shipping speed")
         add.locator("select[name=show_if_question]").select_option("csat")
         add.locator("input[name=show_if_values]").fill("1, 2")
-        _no_sideways_scroll(page, width)
+        assert_no_sideways_scroll(page, width)
         add.locator("button[type=submit]").click()
         matrix = page.locator(".sv-builder-q").filter(has_text="parts")
         expect(matrix.locator("h2")).to_contain_text(words["shown"])
@@ -81,7 +76,7 @@ def test_build_a_survey_with_show_if_a_matrix_and_a_servqual_pair_then_publish(b
         add.locator("button[type=submit]").click()
         expect(page.locator(".sv-builder-q").filter(has_text="tidy").locator("select[name=dimension]")) \
             .to_have_value("tangibles")
-        _no_sideways_scroll(page, width)
+        assert_no_sideways_scroll(page, width)
         _shot(page, f"surveys-builder-{locale}-{width}")
 
         page.goto(f"{survey_url}/preview?lang={locale}")  # the buyer's view: the matrix only after a low rating
@@ -90,7 +85,7 @@ def test_build_a_survey_with_show_if_a_matrix_and_a_servqual_pair_then_publish(b
         expect(page.locator("#q-parts")).to_be_visible()
         expect(page.locator("#q-parts")).to_contain_text("发货速度" if locale == "zh" else "Shipping speed")
         expect(page.locator("#q-tidy")).to_be_visible()
-        _no_sideways_scroll(page, width)
+        assert_no_sideways_scroll(page, width)
 
         page.goto(survey_url)
         page.click("#survey-publish button[type=submit]")
