@@ -174,6 +174,21 @@ def test_the_pages_assign_a_manager_filter_mine_and_show_the_promise(session, sh
     assert session.get(Promise, session.get(CallTask, task.id).promise_id).status == "kept"
 
 
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_a_list_longer_than_a_page_links_to_the_next_page(session, shop, login, locale):
+    """26 calls due (the list shows 25 a page): the pager's link is drawn from the page's own address (an error
+    page before the pager was imported with the page's context) and the second page holds the 26th call."""
+    staff = login("manager", username=f"pager{locale}", locale=locale)
+    tasks = [_task(session, shop, 100 + n) for n in range(26)]
+    for whose in ("unassigned", "all"):
+        first = staff.get(f"/care/callbacks?shop={shop.code}&whose={whose}")
+        assert first.status_code == 200, whose
+        assert {"zh": "下一页", "en": "Next"}[locale] in first.text
+        assert f"whose={whose}&amp;page=2" in first.text or f"page=2&amp;shop={shop.code}" in first.text
+        second = staff.get(f"/care/callbacks?shop={shop.code}&whose={whose}&page=2")
+        shown = [t for t in tasks if f"/care/callbacks/{t.id}\"" in second.text]
+        assert second.status_code == 200 and len(shown) == 1
+
 def test_the_desk_closes_a_callback_promise_that_has_no_ticket(session, shop, login):
     from shopcx.staff.service import SYSTEM
 

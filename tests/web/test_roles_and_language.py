@@ -108,3 +108,18 @@ def test_errors_translate_by_code_and_never_mix_languages():
     assert i18n.error_text(InvalidInput("something_new", "field: explained"), "zh") == \
         "操作没有完成（错误代码 something_new）。"
     assert i18n.error_text(InvalidInput("something_new", "field: explained"), "en") == "field: explained"
+
+
+def test_every_template_that_draws_the_pager_gives_it_the_pages_context():
+    """The pager's links are built from the page's own address (`request`): a template that imports it without
+    the page's context renders until a list has a second page and then fails (the callbacks list did)."""
+    from pathlib import Path
+
+    import shopcx
+
+    root = Path(shopcx.__file__).parent
+    imports = re.compile(r"{%-?\s*from\s+\"_macros.html\"\s+import\s+([^%]*?)\s*-?%}")
+    missing = [str(path.relative_to(root)) for path in root.rglob("*.html")
+               for names in imports.findall(path.read_text(encoding="utf-8"))
+               if re.search(r"\bpager\b", names) and not names.endswith("with context")]
+    assert missing == []
