@@ -89,3 +89,28 @@ def test_the_same_over_the_api(session, client, token):
     assert body["entries"][0]["who"] == "user:agent7"
     refused = client.get(f"/api/v1/customers/{customer.id}/timeline", headers=token("orders:read"))
     assert refused.status_code == 403
+
+
+def test_codes_are_named_in_the_page_language(session):
+    """Statuses, channels, sources, ledger kinds and reasons and tiers read as words in each language (they were
+    codes on the Chinese page: "sms 营销许可：撤回（来源 staff）", "— → member（join）"); the API keeps the codes."""
+    from shopcx.loyalty.service import active, enrol
+
+    customer, _ticket = _customer_with_history(session)
+    program = active(session, _ticket.shop_id)
+    with clock.frozen_at(datetime(2026, 3, 9, 2, tzinfo=UTC)):
+        enrol(session, program, customer.id)
+    session.flush()
+    entries = activity.timeline(session, customer.id, can=lambda p: True)
+    entry_tier = program.config.tiers[0]
+    said = {lang: {e.label.removeprefix("timeline."): activity.sentence(e, lang) for e in entries}
+            for lang in ("zh", "en")}
+    assert said["zh"]["consent"] == "短信 营销许可：撤回（来源 员工修改）"
+    assert said["en"]["consent"] == "SMS marketing consent: withdrawn (source: by staff)"
+    assert said["zh"]["order"] == "下单 TL-1，实付 ¥49.90（交易成功）"
+    assert said["en"]["order"].endswith("(Completed)")
+    assert said["zh"]["ticket"] == "新建工单「换货」（电话）"
+    assert said["zh"]["tier"] == f"— → {entry_tier.name_zh}（入会）"
+    assert said["en"]["tier"] == f"— → {entry_tier.name_en} (joined)"
+    tier = next(e for e in entries if e.kind == "tier")
+    assert (tier.vars["to"], tier.vars["reason"]) == (entry_tier.code, "join")  # what the API gives

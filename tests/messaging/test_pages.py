@@ -51,6 +51,7 @@ def test_analyst_reads_the_log_but_cannot_change(session, shop, make_buyer, logi
     analyst = login("analyst")
     page = analyst.get("/messages?status=sent")
     assert page.status_code == 200 and "sandbox" in page.text and 'name="quiet_start"' in page.text
+    assert "问卷邀请" in page.text  # the purpose by its name, not "survey"
     assert analyst.post("/messages/settings", {"shop": shop.id}).status_code == 403
     assert analyst.get("/messages?status=nonsense").status_code == 422
 

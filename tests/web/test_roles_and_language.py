@@ -123,3 +123,27 @@ def test_every_template_that_draws_the_pager_gives_it_the_pages_context():
                for names in imports.findall(path.read_text(encoding="utf-8"))
                if re.search(r"\bpager\b", names) and not names.endswith("with context")]
     assert missing == []
+
+
+def test_every_audited_kind_of_record_has_a_name_in_both_languages():
+    """The audit log names the record each entry is about ("积分奖励 #5", not "loyalty_reward #5"): every kind of
+    record the code writes to the log (the entity argument of each `audit(...)` call) has a name in zh and en."""
+    from pathlib import Path
+
+    import shopcx
+
+    root = Path(shopcx.__file__).parent
+    call = re.compile(r"\baudit\(\s*session,\s*[^,]+,\s*f?\"[^\"]+\"(?:\s+if\s+[^,]+?\s+else\s+\"[^\"]+\")?,"
+                      r"\s*\"([a-z_]+)\"")
+    entities = {name for path in root.rglob("*.py") for name in call.findall(path.read_text(encoding="utf-8"))}
+    assert {"shop", "loyalty_reward", "ticket", "export"} <= entities  # the pattern finds the calls
+    missing = sorted(f"{locale}:{name}" for name in entities for locale in i18n.LOCALES
+                     if not i18n.has(f"entity.{name}", locale))
+    assert missing == []
+
+
+def test_every_shop_platform_has_a_name_in_both_languages():
+    from shopcx.shops.models import PLATFORMS
+
+    assert [f"{locale}:{p}" for p in PLATFORMS for locale in i18n.LOCALES if not i18n.has(f"platform.{p}", locale)] \
+        == []

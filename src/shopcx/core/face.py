@@ -44,7 +44,9 @@ class TimelineEntry:
     """One thing on a customer's timeline: when, its kind (order, delivery, refund, review, care, ticket, note,
     survey, points, tier, consent, message), a label key and its values, who did it (an actor label; None: the
     customer or an import), the page that shows it, the customer's response (their words or score), and what
-    staff wrote (a note, a reply)."""
+    staff wrote (a note, a reply). `words` says how a value that is a code is named for people: the catalog key
+    prefix that names it (`{"reason": "loyalty.reason."}`) or its names by language (`{"to": {"zh": …, "en": …}}`);
+    the API gives the codes themselves."""
 
     at: datetime
     kind: str
@@ -54,6 +56,7 @@ class TimelineEntry:
     href: str | None = None
     response: str | None = None
     detail: str | None = None
+    words: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"at": self.at.isoformat(), "kind": self.kind, "label": self.label, "vars": self.vars,

@@ -17,5 +17,6 @@ def entries(session: Session, customer_id: int, limit: int) -> list[TimelineEntr
     out = [TimelineEntry(customer.created_at, "consent", "timeline.created", {}, href=None)]
     for c in session.scalars(select(CustomerConsent).where(CustomerConsent.customer_id == customer_id).limit(limit)):
         out.append(TimelineEntry(c.changed_at, "consent", "timeline.consent",
-                                 {"channel": c.channel, "granted": c.granted, "source": c.source or ""}))
+                                 {"channel": c.channel, "granted": c.granted, "source": c.source or ""},
+                                 words={"channel": "channel.", "source": "source."}))
     return out

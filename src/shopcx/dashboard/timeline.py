@@ -39,11 +39,23 @@ def _word(value, locale: str) -> str:
     return i18n.t(key, locale) if i18n.has(key, locale) else str(value)
 
 
+def _named(word, value, locale: str):
+    """A code named by the entry's `words` (a catalog prefix or names by language), or None."""
+    if isinstance(word, dict):
+        return word.get(locale) or None
+    if isinstance(word, str) and isinstance(value, str) and i18n.has(word + value, locale):
+        return i18n.t(word + value, locale)
+    return None
+
+
 def sentence(entry: TimelineEntry, locale: str) -> str:
     """The entry as one line in the viewer's language (money formatted, codes named)."""
     values = {}
     for key, value in entry.vars.items():
-        if isinstance(value, bool):
+        named = _named(entry.words.get(key), value, locale)
+        if named is not None:
+            values[key] = named
+        elif isinstance(value, bool):
             values[key] = _word("yes" if value else "no", locale)
         elif key == "amount":
             values[key] = fmt.money(value, entry.vars.get("currency"))

@@ -17,7 +17,8 @@ def entries(session: Session, customer_id: int, limit: int) -> list[TimelineEntr
                                                  .order_by(Ticket.created_at.desc()).limit(limit))}
     out = [TimelineEntry(t.created_at, "ticket", "timeline.ticket",
                          {"subject": t.subject, "status": t.status, "channel": t.channel},
-                         who=t.created_by, href=f"/desk/tickets/{t.id}") for t in tickets.values()]
+                         who=t.created_by, href=f"/desk/tickets/{t.id}",
+                         words={"status": "desk.status.", "channel": "desk.channel."}) for t in tickets.values()]
     if tickets:
         rows = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id.in_(tickets))
                                .order_by(TicketMessage.created_at.desc()).limit(limit))

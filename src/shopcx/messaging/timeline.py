@@ -18,5 +18,7 @@ def entries(session: Session, customer_id: int, limit: int) -> list[TimelineEntr
         response = "unsubscribed" if m.unsubscribed_at else "clicked" if m.clicked_at else None
         out.append(TimelineEntry(m.sent_at or m.queued_at, "message", "timeline.message",
                                  {"channel": m.channel, "purpose": m.purpose, "status": m.status},
-                                 href=None, response=response, detail=m.subject or None))
+                                 href=None, response=response, detail=m.subject or None,
+                                 words={"channel": "messaging.channel.", "purpose": "messaging.purpose.",
+                                        "status": "messaging.status."}))
     return out

@@ -16,7 +16,8 @@ def entries(session: Session, customer_id: int, limit: int) -> list[TimelineEntr
     ids = {o.id: o for o in orders}
     out = [TimelineEntry(o.placed_at, "order", "timeline.order",
                          {"number": o.external_id, "amount": o.paid_amount, "currency": o.currency,
-                          "status": o.status}, who=None, href=f"/orders/{o.id}") for o in orders]
+                          "status": o.status}, who=None, href=f"/orders/{o.id}", words={"status": "status."})
+           for o in orders]
     if not ids:
         return out
     for s in session.scalars(select(Shipment).where(Shipment.order_id.in_(ids), Shipment.delivered_at.is_not(None))):

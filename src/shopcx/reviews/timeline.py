@@ -30,5 +30,7 @@ def entries(session: Session, customer_id: int, limit: int) -> list[TimelineEntr
                                .where(ReviewCase.customer_id == customer_id)
                                .order_by(ReviewContact.at.desc()).limit(limit)).scalars()
     out += [TimelineEntry(c.at, "care", "timeline.care_contact", {"channel": c.channel, "result": c.result},
-                          who=c.actor, href=f"/reviews/{c.review_id}", response=c.note) for c in contacts]
+                          who=c.actor, href=f"/reviews/{c.review_id}", response=c.note,
+                          words={"channel": "review.contact.channel.", "result": "review.contact.result."})
+            for c in contacts]
     return out
