@@ -74,6 +74,27 @@ def test_buyer_asks_with_the_code_sent_to_the_phone_on_record(client, session):
     assert other.status_code == 200 and "验证码已发送" in other.text and session.query(Message).count() == before
 
 
+def test_a_buyer_chooses_english_and_every_step_stays_in_it(client, session):
+    """The page offers the other language; the choice rides along in the forms, so the code's message, the next
+    step and an error are all in English (the page followed only the staff's interface cookie before)."""
+    _, _, _ = _buyer(session)
+    page = client.get("/data-request")
+    assert 'href="?lang=en"' in page.text
+    english = client.get("/data-request?lang=en")
+    assert english.status_code == 200 and "Your personal data" in english.text and "个人信息请求" not in english.text
+    assert 'name="lang" value="en"' in english.text
+    with clock.frozen_at(datetime(2026, 3, 10, 3, 0, tzinfo=UTC)):
+        sent = client.post("/data-request", data={"csrf_token": csrf_of(english.text), "kind": "export",
+                                                  "contact": PHONE, "lang": "en"})
+        request_id = int(re.search(r'action="/data-request/(\d+)"', sent.text).group(1))
+        [message] = messaging.messages_for(session, "data_request", [request_id])
+        assert message.locale == "en" and 'name="lang" value="en"' in sent.text and "验证码" not in sent.text
+        wrong = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "lang": "en",
+                                                                 "code": "000000" if _sent_code(session, request_id)
+                                                                 != "000000" else "111111"})
+    assert wrong.status_code == 422 and "验证码" not in wrong.text and 'lang="en"' in wrong.text
+
+
 def test_the_code_goes_by_e_mail_in_the_page_language_and_is_kept_as_a_hash(session):
     _buyer(session)
     # The buyer's address bounced hard before (suppressed): no code can reach it, the message says why.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import PermissionDenied
-from ..core.i18n import normalize_locale
+from ..core.i18n import LOCALES, normalize_locale
 from ..core.security import new_token
 from ..core.settings import get_settings
 from ..staff import service as staff
@@ -99,6 +99,11 @@ def request_locale(request: Request) -> str:
     """The interface language: the signed-in user's, else the cookie's, else the default."""
     locale = getattr(request.state, "locale", None)
     return locale or normalize_locale(request.cookies.get(LOCALE_COOKIE) or get_settings().default_locale)
+
+
+def buyer_locale(request: Request, chosen: str | None) -> str:
+    """A buyer page's language: the one the buyer chose on it (?lang= or a form field), else the interface's."""
+    return chosen if chosen in LOCALES else request_locale(request)
 
 
 def current_viewer(request: Request, session: Session = PageSession) -> Viewer:
