@@ -44,8 +44,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + security.hmac_sha256_hex(secret, timestamp.encode() + b"." + body)
 
 
-def render(session: Session, event: OutboxEvent, *, pii: bool) -> str:
-    """The JSON body of one desk event for a subscriber with (or without) `pii`."""
+def render(session: Session, event: OutboxEvent, *, pii: bool) -> tuple[str, int | None]:
+    """The JSON body of one desk event for a subscriber with (or without) `pii`, and the buyer it is about."""
     from ...shops import service as shops
     from ..agent_api import promise_out
     from ..api import message_out, ticket_out
@@ -62,10 +62,12 @@ def render(session: Session, event: OutboxEvent, *, pii: bool) -> str:
     if change.get("message_id"):
         message = session.get(TicketMessage, change["message_id"])
         body["message"] = message_out(message, reader).model_dump(mode="json") if message is not None else None
+    customer_id = ticket.customer_id if ticket is not None else None
     if payload.get("promise_id"):
         promise = session.get(Promise, payload["promise_id"])
         body["promise"] = promise_out(promise, reader).model_dump(mode="json") if promise is not None else None
-    return json.dumps(body, ensure_ascii=False)
+        customer_id = customer_id or (promise.customer_id if promise is not None else None)
+    return json.dumps(body, ensure_ascii=False), customer_id
 
 
 def prepare(session: Session, event: OutboxEvent) -> list[int]:
@@ -76,15 +78,16 @@ def prepare(session: Session, event: OutboxEvent) -> list[int]:
                                                       DeskWebhook.is_active.is_(True)).order_by(DeskWebhook.id))
     given = set(session.scalars(select(DeskWebhookDelivery.webhook_id)
                                 .where(DeskWebhookDelivery.event_id == event.id)))
-    bodies: dict[bool, str] = {}
+    bodies: dict[bool, tuple[str, int | None]] = {}
     rows = []
     for hook in hooks:
         if kind not in (hook.events or ()) or hook.id in given:
             continue
         if hook.pii not in bodies:
             bodies[hook.pii] = render(session, event, pii=hook.pii)
-        rows.append(DeskWebhookDelivery(webhook_id=hook.id, event_id=event.id, event_type=kind,
-                                        body=bodies[hook.pii], status="pending", attempts=0, next_attempt_at=now,
+        body, customer_id = bodies[hook.pii]
+        rows.append(DeskWebhookDelivery(webhook_id=hook.id, event_id=event.id, event_type=kind, body=body,
+                                        customer_id=customer_id, status="pending", attempts=0, next_attempt_at=now,
                                         created_at=now))
     session.add_all(rows)
     session.flush()

@@ -43,6 +43,8 @@ class DeskWebhookDelivery(Base):
     webhook_id: Mapped[int] = mapped_column(ForeignKey("desk_webhook.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(BigInteger)  # the outbox event's id: "evt_<id>" for the receiver
     event_type: Mapped[str] = mapped_column(String(40))
+    # The buyer the event is about (the ticket's or the promise's): a buyer's erasure scrubs the bodies kept here.
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

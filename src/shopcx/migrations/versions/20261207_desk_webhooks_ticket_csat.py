@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('webhook_id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.BigInteger(), nullable=False),
     sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('webhook_id', 'event_id', name=op.f('uq_desk_webhook_delivery_webhook_id_event_id'))
     )
     with op.batch_alter_table('desk_webhook_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_desk_webhook_delivery_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_desk_webhook_delivery_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_desk_webhook_delivery_webhook_id'), ['webhook_id'], unique=False)
 
@@ -74,6 +76,7 @@ def downgrade() -> None:
     with op.batch_alter_table('desk_webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_desk_webhook_delivery_webhook_id'))
         batch_op.drop_index('ix_desk_webhook_delivery_due')
+        batch_op.drop_index(batch_op.f('ix_desk_webhook_delivery_customer_id'))
     op.drop_table('desk_webhook_delivery')
     with op.batch_alter_table('desk_webhook', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_desk_webhook_shop_id'))
