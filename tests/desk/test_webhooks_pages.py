@@ -125,3 +125,19 @@ def test_the_api_twin_adds_lists_changes_and_retries(session, shop, client, toke
     assert client.get("/api/v1/shops/whp/desk/webhooks", headers=token("desk:read", "desk:write")).status_code == 403
     missing = client.post("/api/v1/shops/whp/desk/webhooks/deliveries/999/retry", headers=headers)
     assert missing.status_code == 404 and missing.json()["field"] == "delivery"
+
+
+def test_the_log_pages_fifty_at_a_time_and_the_pager_swaps_the_log_alone(session, shop, login):
+    from shopcx.desk.webhooks import service
+
+    hook, _ = service.save_subscription(session, shop, url="https://erp.example.com/d", events=["ticket.created"],
+                                        actor=MANAGER)
+    session.add_all([DeskWebhookDelivery(webhook_id=hook.id, event_id=n, event_type="ticket.created", body="{}",
+                                         status="delivered", attempts=1, created_at=THU) for n in range(1, 52)])
+    session.flush()
+    manager = login("manager")
+    first = manager.get(PAGE)
+    assert first.text.count("data-delivery=") == 50 and "第 1 / 2 页" in text_of(first)
+    second = manager.htmx_get(PAGE + "&page=2", target="log")
+    assert second.status_code == 200 and second.text.count("data-delivery=") == 1 and "<html" not in second.text
+    assert 'data-delivery="' in second.text and "evt_1<" in second.text  # the oldest, on the last page

@@ -12,7 +12,8 @@ from ...core.errors import ShopCXError
 from ...shops import service as shops
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.deps import RowId
-from ...web.templating import render
+from ...web.pagination import Page, page_number
+from ...web.templating import is_htmx, render
 from ..pages.tickets import _shop
 from . import service
 
@@ -20,25 +21,25 @@ Manager = Depends(require("desk:settings"))
 PAGE_SIZE = 50
 
 
-def webhooks_context(session: Session, shop_code: str, page: int = 1) -> dict:
+def webhooks_context(session: Session, shop_code: str, page: str | int | None = 1) -> dict:
     shop = _shop(session, shop_code)
-    hooks = service.subscriptions(session, shop.id)
-    page = max(page, 1)
-    rows, total = service.deliveries(session, shop.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return {"shop": shop, "shops": shops.list_shops(session), "hooks": hooks, "urls": {h.id: h.url for h in hooks},
-            "deliveries": rows, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total,
-            "events": service.EVENTS, "errors": {}, "values": {}, "done": None, "secret": None, "tab": "webhooks"}
+    number = page_number(page)
+    rows, total = service.deliveries(session, shop.id, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return {"shop": shop, "shops": shops.list_shops(session), "hooks": service.subscriptions(session, shop.id),
+            "deliveries": rows, "page": Page(number, PAGE_SIZE, total), "events": service.EVENTS, "errors": {},
+            "values": {}, "done": None, "secret": None, "tab": "webhooks"}
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 @router.get("/desk/settings/webhooks")
-def desk_webhooks(request: Request, shop: str = "", page: int = 1, done: str = "", viewer: Viewer = Manager,
+def desk_webhooks(request: Request, shop: str = "", page: str = "1", done: str = "", viewer: Viewer = Manager,
                   session: Session = PageSession):
-    """The shop's webhook subscriptions and their delivery log."""
-    return render(request, "desk/webhooks.html", webhooks_context(session, shop, page) | {"done": done or None},
-                  viewer=viewer)
+    """The shop's webhook subscriptions and their delivery log (the log alone for the pager's HTMX request)."""
+    context = webhooks_context(session, shop, page) | {"done": done or None}
+    template = "desk/_webhook_log.html" if is_htmx(request) else "desk/webhooks.html"
+    return render(request, template, context, viewer=viewer)
 
 
 async def _save(request: Request, viewer: Viewer, session: Session, webhook_id: int | None):
