@@ -22,10 +22,10 @@ from shopcx.reviews import service as reviews
 from shopcx.reviews.schemas import ContactIn, ReviewIn
 from shopcx.staff.service import SYSTEM, Actor
 from shopcx.surveys import service as surveys
-from shopcx.surveys.tables import Answer, Response
 
 from ..factories import make_order, make_shop
 from ..web.conftest import client, login, make_user  # noqa: F401
+from .factories import csat_answer
 
 AT = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)  # Thu 5 Mar 2026 10:00 in Shanghai
 MANAGER = Actor(label="经理", role="manager")
@@ -157,16 +157,10 @@ def test_a_form_ticket_shows_its_links_the_status_page_rating_and_the_csat_after
     assert 'data-rating="4"' in page.text and 'data-csat' not in page.text
     survey = surveys.create_from_preset(session, shop.id, "csat_delivery", actor=SYSTEM)
     surveys.publish(session, survey, actor=SYSTEM)
-    version = surveys.published(session, survey)
-    for score, at in ((1, AT - timedelta(days=1)), (2, AT + timedelta(days=1))):  # before the close, then after
-        response = Response(shop_id=shop.id, survey_id=survey.id, version_id=version.id,
-                            customer_id=ticket.customer_id, order_id=ticket.order_id, wave="w", locale="zh",
-                            partial=False, anonymous=False, source="link", started_at=at, updated_at=at,
-                            submitted_at=at)
-        session.add(response)
-        session.flush()
-        session.add(Answer(response_id=response.id, question="csat", value=score, score=float(score)))
-    session.flush()
+    # an answer after delivery, before the complaint; then the one to the survey the ticket's closing sent
+    for score, at, about in ((1, AT - timedelta(days=1), None), (2, AT + timedelta(days=1), ticket.id)):
+        csat_answer(session, survey, customer_id=ticket.customer_id, order_id=ticket.order_id, score=score, at=at,
+                    ticket_id=about)
     page = owner.get(f"/desk/tickets/{ticket.id}")
     assert 'data-csat="2"' in page.text and f'href="/surveys/{survey.id}/responses"' in page.text
     assert session.scalar(select(TicketRating).where(TicketRating.ticket_id == ticket.id)).score == 4

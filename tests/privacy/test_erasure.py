@@ -109,3 +109,18 @@ def test_export_holds_everything_about_the_buyer(session):
     assert tables["customer"][0]["phone"] == "+8613912345678" and tables["order"][0]["external_id"] == "PV-1"
     assert all(m["kind"] != "note" for m in tables["ticket_message"])  # staff notes are internal
     assert archive.read("customer.csv").decode("utf-8-sig").startswith("id,")
+
+
+def test_what_the_desk_webhooks_keep_of_the_buyer_is_scrubbed_too(session):
+    from shopcx.core import jobs
+    from shopcx.desk.webhooks import service as hooks
+
+    shop, customer, ticket = _buyer(session)
+    hooks.save_subscription(session, shop, url="http://127.0.0.1:9/erp", events=["ticket.replied"], pii=True,
+                            actor=OWNER)
+    desk.add_message(session, ticket, "reply", "您好，已为您安排换货", actor=OWNER)
+    session.flush()
+    jobs.dispatch_outbox()  # the body is kept for its tries (the receiver is not listening)
+    assert any(found.startswith("desk_webhook_delivery.body") for found in leftovers(session, [NAME]))
+    erasure.erase_customer(session, customer.id, actor=OWNER, confirmed=True)
+    assert leftovers(session, [PHONE, EMAIL, NAME, NICK]) == []

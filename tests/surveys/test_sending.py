@@ -158,6 +158,7 @@ def test_a_wave_to_a_seeded_sample(session, shop, make_buyer):
     result = sending.send_wave(session, survey, segment, wave="2026-Q4", sample=4, seed=42, actor=SYSTEM)
     invited = set(session.scalars(select(Invitation.customer_id).where(Invitation.wave == "2026-Q4")))
     assert result.queued == 4 and invited == set(sending.draw_sample(segment, 4, 42))
+    assert set(session.scalars(select(Invitation.ticket_id).where(Invitation.wave == "2026-Q4"))) == {None}
 
 
 def test_an_order_delivered_invites_its_buyer_after_the_delay(session, shop, make_buyer):
@@ -307,4 +308,6 @@ def test_a_closed_ticket_invites_the_complainant_to_the_effort_survey_once(sessi
     jobs.dispatch_outbox()
     jobs.dispatch_outbox()
     [row] = messages(session)
-    assert row.customer_id == buyer.id and session.get(Invitation, row.ref_id).survey_id == survey.id
+    invitation = session.get(Invitation, row.ref_id)
+    assert row.customer_id == buyer.id and invitation.survey_id == survey.id
+    assert (invitation.ticket_id, invitation.ticket_known) == (ticket.id, True)  # the desk shows its answer exactly

@@ -13,7 +13,7 @@ from .db import Base, BigId, UTCDateTime
 TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
           "order_cancelled", "order_refunded", "orders_imported", "customer_erased",
           "review_received", "review_revised", "member_tier_changed", "referral_rewarded",
-          "survey_detractor", "ticket_closed")
+          "survey_detractor", "ticket_closed", "desk_event")
 
 
 class OutboxEvent(Base):

@@ -18,6 +18,7 @@ from ..staff.service import Actor
 from ..web.api import API_ERRORS, SessionDep, bearer_scheme
 from ..web.deps import RowId, require_scope
 from . import service
+from .api import masked
 from .service import answers, authority, promises
 
 Reader = Annotated[Actor, Depends(require_scope("desk:read"))]
@@ -112,10 +113,12 @@ def _compensation(row) -> CompensationOut:
                            decided_by=row.decided_by, issued_ref=row.issued_ref)
 
 
-def _promise(row) -> PromiseOut:
+def promise_out(row, actor: Actor) -> PromiseOut:
+    """A promise as the API shows it to this caller: what and the evidence masked without `pii`, like a ticket's
+    text (the outgoing webhooks draw the same)."""
     return PromiseOut(id=row.id, ticket_id=row.ticket_id, customer_id=row.customer_id, order_id=row.order_id,
-                      what=row.what, due_at=row.due_at, made_by=row.made_by, status=row.status, evidence=row.evidence,
-                      origin=row.origin, origin_id=row.origin_id)
+                      what=masked(row.what, actor), due_at=row.due_at, made_by=row.made_by, status=row.status,
+                      evidence=masked(row.evidence, actor), origin=row.origin, origin_id=row.origin_id)
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["desk"])
@@ -170,20 +173,21 @@ def decide_compensation(compensation_id: RowId, data: DecisionIn, actor: Writer,
 @router.get("/tickets/{ticket_id}/promises", response_model=list[PromiseOut])
 def list_promises(ticket_id: RowId, actor: Reader, session: SessionDep) -> list[PromiseOut]:
     """The promises made on this ticket."""
-    return [_promise(row) for row in promises.for_ticket(session, service.get_ticket(session, ticket_id))]
+    return [promise_out(row, actor) for row in promises.for_ticket(session, service.get_ticket(session, ticket_id))]
 
 
 @router.post("/tickets/{ticket_id}/promises", status_code=201, response_model=PromiseOut)
 def make_promise(ticket_id: RowId, data: PromiseIn, actor: Writer, session: SessionDep) -> PromiseOut:
     """Register a promise to the ticket's buyer, due at a future time."""
-    return _promise(promises.make_promise(session, service.get_ticket(session, ticket_id), what=data.what,
-                                          due_at=data.due_at, actor=actor))
+    return promise_out(promises.make_promise(session, service.get_ticket(session, ticket_id), what=data.what,
+                                             due_at=data.due_at, actor=actor), actor)
 
 
 @router.post("/promises/{promise_id}/close", response_model=PromiseOut)
 def close_promise(promise_id: RowId, data: CloseIn, actor: Writer, session: SessionDep) -> PromiseOut:
     """Kept or broken, with the evidence; a broken promise escalates."""
-    return _promise(promises.close_promise(session, promise_id, kept=data.kept, evidence=data.evidence, actor=actor))
+    return promise_out(promises.close_promise(session, promise_id, kept=data.kept, evidence=data.evidence,
+                                              actor=actor), actor)
 
 
 @router.get("/promises/keeping")

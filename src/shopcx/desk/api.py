@@ -108,30 +108,34 @@ class TicketPage(BaseModel):
     page_size: int
 
 
-def _masked(text: str | None, actor: Actor) -> str | None:
+def masked(text: str | None, actor: Actor) -> str | None:
     return text if actor.allows("pii") else mask_text(text)
 
 
-def _out(session, ticket, actor: Actor, *, detail: bool = False) -> TicketOut | TicketDetailOut:
+def ticket_out(session, ticket, actor: Actor, *, detail: bool = False) -> TicketOut | TicketDetailOut:
+    """A ticket as the API shows it to this caller: text masked without `pii` (the outgoing webhooks draw the same)."""
     shop = shops.get_shop_by_id(session, ticket.shop_id)
     clocks = [ClockOut(metric=metric, status=s.status, due_at=s.due_at, paused=s.paused, stopped=s.stopped,
                        elapsed_minutes=round(s.elapsed_minutes, 2), target_minutes=s.target_minutes)
               for metric, s in sorted(service.states(session, ticket).items())]
-    values = dict(id=ticket.id, shop=shop.code, channel=ticket.channel, subject=_masked(ticket.subject, actor),
+    values = dict(id=ticket.id, shop=shop.code, channel=ticket.channel, subject=masked(ticket.subject, actor),
                   status=ticket.status, priority=ticket.priority, category=ticket.category, owner_id=ticket.owner_id,
-                  team=ticket.team, tags=list(ticket.tags or ()), root_cause=_masked(ticket.root_cause, actor),
+                  team=ticket.team, tags=list(ticket.tags or ()), root_cause=masked(ticket.root_cause, actor),
                   customer_id=ticket.customer_id, order_id=ticket.order_id, shipment_id=ticket.shipment_id,
                   created_at=ticket.created_at, updated_at=ticket.updated_at,
                   first_response_at=ticket.first_response_at, resolved_at=ticket.resolved_at, clocks=clocks)
     if not detail:
         return TicketOut(**values)
-    messages = []
-    for m in service.thread(session, ticket):
-        body = _masked(m.body, actor)
-        # the values hold the buyer's words: given only to whoever may read the body unmasked
-        messages.append(MessageOut(id=m.id, kind=m.kind, body=body, author=m.author, created_at=m.created_at,
-                                   code=m.code, params=m.params if body == m.body else None))
-    return TicketDetailOut(**values, messages=messages)
+    return TicketDetailOut(**values, messages=[message_out(m, actor) for m in service.thread(session, ticket)])
+
+
+def message_out(message, actor: Actor) -> MessageOut:
+    """One entry of the thread as the API shows it to this caller (the outgoing webhooks draw the same)."""
+    body = masked(message.body, actor)
+    # the values hold the buyer's words: given only to whoever may read the body unmasked
+    return MessageOut(id=message.id, kind=message.kind, body=body, author=message.author,
+                      created_at=message.created_at, code=message.code,
+                      params=message.params if body == message.body else None)
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer_scheme)], responses=API_ERRORS, tags=["desk"])
@@ -149,7 +153,7 @@ def create_ticket(shop_code: str, data: TicketIn, actor: Writer, session: Sessio
                                    order=data.order, customer_id=data.customer_id, priority=data.priority,
                                    category=data.category, tags=data.tags, assign=data.assign, external_key=data.key,
                                    actor=actor)
-    return _out(session, ticket, actor, detail=True)
+    return ticket_out(session, ticket, actor, detail=True)
 
 
 @router.get("/tickets", response_model=TicketPage)
@@ -164,14 +168,14 @@ def list_tickets(actor: Reader, session: SessionDep, paging: PageDep,
     where = views.TicketFilter(shop_id=shops.get_shop(session, shop).id if shop else None, status=status,
                                priority=priority, owner_id=owner_id, overdue=overdue, breaching_soon=breaching_soon)
     rows, total = views.search(session, where, offset=paging.offset, limit=paging.page_size)
-    return TicketPage(items=[_out(session, t, actor) for t in rows], total=total, page=paging.page,
+    return TicketPage(items=[ticket_out(session, t, actor) for t in rows], total=total, page=paging.page,
                       page_size=paging.page_size)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
 def get_ticket(ticket_id: RowId, actor: Reader, session: SessionDep) -> TicketDetailOut:
     """One ticket with its thread and SLA clocks."""
-    return _out(session, service.get_ticket(session, ticket_id), actor, detail=True)
+    return ticket_out(session, service.get_ticket(session, ticket_id), actor, detail=True)
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=TicketDetailOut, status_code=201, responses=CONFLICT)
@@ -179,7 +183,7 @@ def add_message(ticket_id: RowId, data: MessageIn, actor: Writer, session: Sessi
     """A public reply (checked by the outgoing-text guard), an internal note, or the buyer's words."""
     ticket = service.get_ticket(session, ticket_id)
     service.add_message(session, ticket, data.kind, data.body, actor=actor)
-    return _out(session, ticket, actor, detail=True)
+    return ticket_out(session, ticket, actor, detail=True)
 
 
 @router.post("/tickets/{ticket_id}/transition", response_model=TicketDetailOut, responses=CONFLICT)
@@ -187,4 +191,4 @@ def transition(ticket_id: RowId, data: TransitionIn, actor: Writer, session: Ses
     """Move the ticket: new→open→waiting_buyer/waiting_us→resolved (root cause)→closed; resolved→reopened."""
     ticket = service.get_ticket(session, ticket_id)
     service.transition(session, ticket, data.status, root_cause=data.root_cause, actor=actor)
-    return _out(session, ticket, actor, detail=True)
+    return ticket_out(session, ticket, actor, detail=True)

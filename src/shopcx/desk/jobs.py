@@ -1,6 +1,7 @@
 """The desk's work on the worker: every five minutes the SLA warnings and the escalation ladder, promise reminders
-and broken promises (each in its own transaction; a step already taken is never repeated); and a survey detractor
-taken over as a ticket."""
+and broken promises (each in its own transaction; a step already taken is never repeated); a survey detractor
+taken over as a ticket; and the outgoing webhooks: each desk event becomes its subscribers' deliveries, sent right
+after, and every minute the deliveries due for another try."""
 
 from __future__ import annotations
 
@@ -42,6 +43,23 @@ def take_over_detractor(session: Session, event: OutboxEvent) -> None:
         surveys.close_followup(session, [shop.id], case.id, note, actor=SYSTEM)
 
 
+@jobs.on_event("desk_event")
+def deliver_desk_event(session: Session, event: OutboxEvent) -> None:
+    """One delivery per subscriber of the event (never a second for one already given), sent after commit."""
+    from .webhooks import delivery
+
+    ids = delivery.prepare(session, event)
+    if ids:
+        jobs.defer(lambda: delivery.send_due(ids=ids))
+
+
+def send_webhooks() -> dict:
+    """The deliveries due for another try (backoff after a failure)."""
+    from .webhooks import delivery
+
+    return delivery.send_due()
+
+
 def run_duties(now=None) -> dict:
     """One pass: warning times for clocks started before they were kept, the SLA ladder over tickets with running
     clocks, then the promises due."""
@@ -62,3 +80,4 @@ def run_duties(now=None) -> dict:
 def register_periodic() -> None:
     """Register the desk's duties on the queue; core.jobs.register_periodic calls this."""
     jobs.queue().periodic_task(crontab(minute="*/5"), name="desk_duties")(run_duties)
+    jobs.queue().periodic_task(crontab(minute="*"), name="desk_webhooks")(send_webhooks)

@@ -181,3 +181,23 @@ def choose(candidates: Sequence[Candidate], *, category: str | None, at: datetim
     if method == "least_loaded":
         return min(pool, key=lambda c: (c.load, c.user_id)).user_id
     return next((c.user_id for c in pool if last_user_id is None or c.user_id > last_user_id), pool[0].user_id)
+
+
+# ---- outgoing webhooks --------------------------------------------------------------------------------------------
+
+WEBHOOK_BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360, 720)  # after the 1st … 7th failed try; the 8th is the last
+
+
+def webhook_retry_in(attempts: int) -> timedelta | None:
+    """The wait before the next try of a delivery that has failed `attempts` times (temporarily: a 5xx, 408, 429, a
+    timeout, a refused connection); None once it has had its last try (8 tries over about 21 hours)."""
+    if attempts < 1 or attempts > len(WEBHOOK_BACKOFF_MINUTES):
+        return None
+    return timedelta(minutes=WEBHOOK_BACKOFF_MINUTES[attempts - 1])
+
+
+def webhook_outcome(status_code: int) -> str:
+    """delivered for a 2xx answer; retry for 408, 429 and 5xx (the receiver may recover); failed for any other."""
+    if 200 <= status_code < 300:
+        return "delivered"
+    return "retry" if status_code in (408, 429) or status_code >= 500 else "failed"

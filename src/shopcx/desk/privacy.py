@@ -1,7 +1,10 @@
 """The desk's part of a buyer's data rights: export their tickets with the thread and history; erase the buyer's
-own words and every mention of their name, phone or e-mail in subjects, replies, notes and root causes."""
+own words and every mention of their name, phone or e-mail in subjects, replies, notes and root causes, and in the
+bodies the outgoing webhooks keep."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core.privacy import ERASED, Erasure
 from ..core.rows import row_dict
 from .models import Ticket, TicketEvent, TicketMessage
+from .webhooks.tables import DeskWebhookDelivery
 
 
 def _tickets(session: Session, customer_id: int) -> list[Ticket]:
@@ -30,6 +34,9 @@ def erase(session: Session, erasure: Erasure) -> None:
             m.body = ERASED if m.kind == "buyer" else erasure.scrub(m.body)
         for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(ids))):
             e.before, e.after = erasure.scrub(e.before), erasure.scrub(e.after)
+    # what the outgoing webhooks keep (and may still send) of the buyer's tickets and promises
+    for d in session.scalars(select(DeskWebhookDelivery).where(DeskWebhookDelivery.customer_id == erasure.customer_id)):
+        d.body = json.dumps(erasure.scrub_json(json.loads(d.body)), ensure_ascii=False)
     session.flush()
 
 

@@ -180,6 +180,17 @@ API_MIRRORS |= {
     ("GET", "/api/v1/desk/audits/{audit_id}"): (("GET", "/desk/audits/{audit_id}"),),
 }
 
+# The desk's outgoing webhooks (issue 15): managers, as the webhooks tab of the desk settings.
+_HOOKS, _HOOKS_PAGE = "/api/v1/shops/{shop_code}/desk/webhooks", ("GET", "/desk/settings/webhooks")
+API_MIRRORS |= {
+    ("GET", _HOOKS): (_HOOKS_PAGE,),
+    ("POST", _HOOKS): (("POST", "/desk/settings/webhooks"),),
+    ("PUT", f"{_HOOKS}/{{webhook_id}}"): (("POST", "/desk/settings/webhooks/{webhook_id}"),),
+    ("GET", f"{_HOOKS}/deliveries"): (_HOOKS_PAGE,),
+    ("POST", f"{_HOOKS}/deliveries/{{delivery_id}}/retry"): (
+        ("POST", "/desk/settings/webhooks/deliveries/{delivery_id}/retry"),),
+}
+
 # The home page (issue 17): any signed-in viewer; each figure and item is filtered by the scope its page needs.
 API_MIRRORS |= {
     ("GET", "/api/v1/home"): (("GET", "/"),),

@@ -86,6 +86,11 @@ class Invitation(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id", ondelete="SET NULL"))
+    # The desk's ticket whose closing sent this invitation (its CSAT is that ticket's, exactly).
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    # False only on invitations made before ticket_id existed (migration 0028): which ticket such an answer rates,
+    # if any, is inferred (same buyer and order, answered after the close); on every later one ticket_id says it.
+    ticket_known: Mapped[bool] = mapped_column(Boolean, default=True)
     channel: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     wave: Mapped[str] = mapped_column(String(20))

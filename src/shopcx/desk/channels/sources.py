@@ -1,13 +1,12 @@
 """What the ticket page shows of where a ticket came from: its origin (the review, the survey answer, the mail, the
 form) with a link to it, the buyer's attachments (links, kept files, refused files), the mails that reached it, and
-how the buyer rated the handling (the status page's one question, or a CSAT survey answered after the ticket closed).
+how the buyer rated the handling (the status page's one question, or the CSAT survey its closing sent).
 
 Read-only: the page and the API draw the same `TicketSources`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -28,15 +27,6 @@ class Origin:
 
 
 @dataclass
-class Csat:
-    """A CSAT answer (1–5) the buyer gave in a survey after the ticket closed."""
-
-    score: int
-    survey: object  # the surveys domain's Survey (its id and names in zh and en)
-    at: datetime
-
-
-@dataclass
 class TicketSources:
     origin: Origin
     attachments: list[TicketAttachment] = field(default_factory=list)
@@ -44,7 +34,7 @@ class TicketSources:
     mails: list[DeskInboundMail] = field(default_factory=list)
     mail_of: dict[int, DeskInboundMail] = field(default_factory=dict)  # message id -> the mail it came in
     rating: TicketRating | None = None
-    csat: Csat | None = None
+    csat: object | None = None  # the surveys domain's TicketCsat (score, survey, at)
     limit_mb: int = 20  # the mail-in limit a refused file was over (mail.MAX_ATTACHMENT)
 
 
@@ -75,20 +65,13 @@ def _survey_href(session: Session, ticket: Ticket, response_id: int) -> str | No
     return f"/surveys/{found['survey'].id}/responses" if found else None
 
 
-def _csat_after_close(session: Session, ticket: Ticket) -> Csat | None:
-    """The first CSAT score the buyer submitted after the ticket closed (on its order, or on no order)."""
+def _csat(session: Session, ticket: Ticket):
+    """The CSAT answer that rates this ticket: the one to the invitation its closing sent (older invitations: the
+    first the buyer submitted after the close, on its order or on no order); see surveys.ticket_csat."""
     from ...surveys import service as surveys
 
-    if ticket.customer_id is None or ticket.closed_at is None:
-        return None
-    found = [a for a in surveys.customer_answers(session, ticket.customer_id, limit=100)
-             if "csat" in a["scores"] and a["response"].submitted_at is not None
-             and a["response"].submitted_at >= ticket.closed_at
-             and a["response"].order_id in (None, ticket.order_id)]
-    if not found:
-        return None
-    first = min(found, key=lambda a: a["response"].submitted_at)
-    return Csat(first["scores"]["csat"], first["survey"], first["response"].submitted_at)
+    closed = surveys.ClosedTicket(ticket.id, ticket.customer_id, ticket.order_id, ticket.closed_at)
+    return surveys.ticket_csat(session, [closed]).get(ticket.id)
 
 
 def sources_of(session: Session, ticket: Ticket) -> TicketSources:
@@ -113,7 +96,7 @@ def sources_of(session: Session, ticket: Ticket) -> TicketSources:
     from .mail import MAX_ATTACHMENT
 
     return TicketSources(_origin(session, ticket, mails), attachments, by_message, mails, mail_of, rating,
-                         _csat_after_close(session, ticket), MAX_ATTACHMENT // 1048576)
+                         _csat(session, ticket), MAX_ATTACHMENT // 1048576)
 
 
 def attachment_file(session: Session, attachment_id: int) -> TicketAttachment:

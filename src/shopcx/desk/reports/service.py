@@ -1,5 +1,6 @@
 """The desk's report figures for one shop over a window of days, read from the tickets, their SLA clocks and
-ratings, and the shop's orders (through the orders service); the page and its charts draw the same call."""
+ratings (the status page's, else the CSAT survey sent on close), and the shop's orders (through the orders and
+surveys services); the page and its charts draw the same call."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...core import clock
 from ...orders import service as orders
+from ...surveys import service as surveys
 from .. import playbook
 from ..channels.tables import TicketOrigin, TicketRating
 from ..models import Ticket, TicketSla
@@ -45,7 +47,8 @@ def report(session: Session, shop, *, days: int = 90, now: datetime | None = Non
     now = now or clock.now()
     since = now - timedelta(days=days)
     rows = session.execute(select(Ticket.id, Ticket.category, Ticket.status, Ticket.created_at, Ticket.customer_id,
-                                  Ticket.resolved_at, Ticket.order_id, Ticket.owner_id, Ticket.first_response_at)
+                                  Ticket.resolved_at, Ticket.order_id, Ticket.owner_id, Ticket.first_response_at,
+                                  Ticket.closed_at)
                            .where(Ticket.shop_id == shop.id, Ticket.created_at >= since)).all()
     ids = [r.id for r in rows]
     clocks = [(m, stopped, due, breached) for m, stopped, due, breached in session.execute(
@@ -55,6 +58,10 @@ def report(session: Session, shop, *, days: int = 90, now: datetime | None = Non
     ratings = dict(session.execute(select(TicketRating.ticket_id, TicketRating.score)
                                    .join(Ticket, Ticket.id == TicketRating.ticket_id)
                                    .where(Ticket.shop_id == shop.id, Ticket.created_at >= since)).all())
+    # the buyer's rating on the status page, else the CSAT answer to the survey the ticket's closing sent
+    csats = surveys.ticket_csat(session, [surveys.ClosedTicket(r.id, r.customer_id, r.order_id, r.closed_at)
+                                          for r in rows if r.closed_at is not None])
+    ratings = {ticket_id: c.score for ticket_id, c in csats.items()} | ratings
     open_at = list(session.scalars(select(Ticket.created_at).where(Ticket.shop_id == shop.id,
                                                                    Ticket.status.not_in(FINAL))))
     facts = orders.order_facts(session, {r.order_id for r in rows if r.order_id is not None})

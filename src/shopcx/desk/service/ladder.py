@@ -18,7 +18,9 @@ from ..records import SlaEscalation
 from . import notices, sla
 from .calendar import shop_calendar
 from .staffing import leads_of
-from .tickets import _event
+from .tickets import _event, hook
+
+HOOKED = {"warning": "ticket.sla_warning", "breach": "ticket.sla_breached"}  # the steps subscribers can follow
 
 
 def _audience(session: Session, ticket: Ticket, who: str) -> list[int]:
@@ -52,6 +54,8 @@ def escalate_ticket(session: Session, ticket: Ticket, now: datetime, calendar=No
             for user_id in users:
                 notices.to_user(session, ticket, user_id, f"sla_{step}", {"metric": metric}, now=now)
             _event(session, ticket, "sla", metric, step, SYSTEM, now)
+            if step in HOOKED:
+                hook(session, ticket.shop_id, HOOKED[step], ticket_id=ticket.id, metric=metric)
             if step == "breach":
                 rows[metric].breached = True
             taken.append((metric, step))

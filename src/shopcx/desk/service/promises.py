@@ -17,7 +17,7 @@ from .. import playbook
 from ..models import Ticket
 from ..records import Promise
 from . import notices
-from .tickets import _event
+from .tickets import _event, hook
 
 MAX_WHAT = 500
 
@@ -48,6 +48,7 @@ def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetim
     session.add(row)
     session.flush()
     _event(session, ticket, "promise", None, text[:100], actor, now)
+    hook(session, ticket.shop_id, "promise.registered", ticket_id=ticket.id, promise_id=row.id)
     audit(session, actor, "desk.promise_made", "ticket", ticket.id,
           {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
     return row
@@ -65,6 +66,7 @@ def register_promise(session: Session, *, shop_id: int, customer_id: int, what: 
                   origin=origin[:40], origin_id=origin_id)
     session.add(row)
     session.flush()
+    hook(session, shop_id, "promise.registered", promise_id=row.id)
     audit(session, actor, "desk.promise_made", origin, origin_id,
           {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
     return row
@@ -117,6 +119,7 @@ def _close(session: Session, row: Promise, status: str, evidence: str, actor: Ac
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         _event(session, ticket, "promise", "open", status, actor, now)
+    hook(session, row.shop_id, f"promise.{status}", ticket_id=row.ticket_id, promise_id=row.id)
     audit(session, actor, f"desk.promise_{status}", "ticket", row.ticket_id,
           {"promise_id": row.id, "evidence": evidence})
     if status == "broken":

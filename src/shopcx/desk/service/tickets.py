@@ -14,6 +14,7 @@ from ...core.errors import Conflict, InvalidInput, NotFound
 from ...core.outgoing import check_outgoing
 from ...staff.service import Actor, audit
 from ..models import Ticket, TicketEvent, TicketMessage, TicketPause
+from ..webhooks.service import emit as hook
 from . import sla
 
 STATUSES = ("new", "open", "waiting_buyer", "waiting_us", "resolved", "closed", "reopened")
@@ -125,6 +126,7 @@ def create_ticket(session: Session, shop, *, channel: str, subject: str, body: s
     session.add(TicketMessage(ticket_id=ticket.id, kind="buyer", body=body, author_id=None,
                               author=f"{channel}:{actor.label}", created_at=now))
     _event(session, ticket, "status", None, "new", actor, now)
+    hook(session, shop.id, "ticket.created", ticket_id=ticket.id)
     from .. import playbook
     from .members import membership  # read once: the tier's "priority service" benefit and its SLA targets
 
@@ -182,6 +184,7 @@ def transition(session: Session, ticket: Ticket, target: str, *, actor: Actor, r
         ticket.resolved_at = None
         sla.resume_clock(session, ticket, "resolution")
     _event(session, ticket, "status", current, target, actor, now)
+    hook(session, ticket.shop_id, "ticket.status_changed", ticket_id=ticket.id, **{"from": current, "to": target})
     session.flush()
     sla.refresh(session, ticket)
     audit(session, actor, "desk.ticket_status", "ticket", ticket.id, {"from": current, "to": target})
@@ -222,6 +225,8 @@ def add_message(session: Session, ticket: Ticket, kind: str, body: str, *, actor
     session.add(message)
     ticket.updated_at = now
     session.flush()
+    if kind == "reply":
+        hook(session, ticket.shop_id, "ticket.replied", ticket_id=ticket.id, message_id=message.id)
     return message
 
 
@@ -235,6 +240,8 @@ def assign(session: Session, ticket: Ticket, owner_id: int | None, *, actor: Act
         raise InvalidInput("invalid_owner", f"owner: no active staff member with id {owner_id}", field="owner")
     if owner_id != ticket.owner_id:
         _event(session, ticket, "owner", ticket.owner_id, owner_id, actor, now)
+        hook(session, ticket.shop_id, "ticket.assigned", ticket_id=ticket.id,
+             **{"from": ticket.owner_id, "to": owner_id})
         ticket.owner_id = owner_id
     if team is not None and (team.strip() or None) != ticket.team:
         _event(session, ticket, "team", ticket.team, team.strip() or None, actor, now)

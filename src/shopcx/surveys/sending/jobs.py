@@ -30,7 +30,8 @@ def _on(trigger: str, session: Session, event: OutboxEvent) -> None:
         delay = session.get(SurveySending, survey.id).delay_days
         order_id = event.aggregate_id if event.aggregate == "order" else payload.get("order_id")
         send_invitations(session, survey, [customer_id], wave=f"auto-{now:%Y-%m}", actor=SYSTEM,
-                         not_before=now + timedelta(days=delay), order_id=order_id)
+                         not_before=now + timedelta(days=delay), order_id=order_id,
+                         ticket_id=event.aggregate_id if event.aggregate == "ticket" else None)
 
 
 @jobs.on_event("order_delivered")
@@ -47,7 +48,8 @@ def on_review_received(session: Session, event: OutboxEvent) -> None:
 
 @jobs.on_event("ticket_closed")
 def on_ticket_closed(session: Session, event: OutboxEvent) -> None:
-    """A ticket closed: the complainant gets the CES/CSAT survey (once the desk emits ticket_closed)."""
+    """A ticket closed: the complainant gets the CES/CSAT survey, its invitation naming the ticket (the desk shows
+    the answer on that ticket and in its reports)."""
     _on("ticket_closed", session, event)
 
 

@@ -116,9 +116,11 @@ def invitation_texts(survey: Survey, shop_name: str, name: str, url: str, expire
 
 def send_invitations(session: Session, survey: Survey, customer_ids: list[int], *, wave: str, actor: Actor,
                      channel: str | None = None, not_before: datetime | None = None,
-                     order_id: int | None = None, locale: str | None = None) -> SendResult:
+                     order_id: int | None = None, locale: str | None = None,
+                     ticket_id: int | None = None) -> SendResult:
     """Personal links for these customers, each queued as a message through messaging (fatigue cap and quota
-    first; consent, quiet hours and caps are messaging's)."""
+    first; consent, quiet hours and caps are messaging's); `order_id` and `ticket_id` are what the invitation
+    is about (the desk's ticket whose closing sent it)."""
     rules = settings_of(session, survey)
     channel = channel or rules["channel"]
     if channel not in SEND_CHANNELS:
@@ -145,8 +147,9 @@ def send_invitations(session: Session, survey: Survey, customer_ids: list[int], 
     people = customers.customers_by_ids(session, [link.customer_id for link in links])
     drafts = []
     for link in links:
-        if order_id is not None:
-            session.get(Invitation, link.invitation_id).order_id = order_id
+        if order_id is not None or ticket_id is not None:
+            invitation = session.get(Invitation, link.invitation_id)
+            invitation.order_id, invitation.ticket_id = order_id, ticket_id
         lang = locale or messaging.preferred_locale(people.get(link.customer_id))
         subject, body = invitation_texts(survey, shop.name, link.customer_name, f"{base}/s/{link.token}",
                                          link.expires_at, shop.timezone, lang, reminder=False)

@@ -29,6 +29,8 @@ from .public import (
 )
 from .results import (
                     HEADLINE,
+                    ClosedTicket,
+                    TicketCsat,
                     WaveChange,
                     customer_answers,
                     customer_names,
@@ -36,17 +38,19 @@ from .results import (
                     list_surveys,
                     responses,
                     servqual_gaps,
+                    ticket_csat,
                     wave_changes,
 )
 from .surveys import create_from_preset, get_survey, latest_draft, publish, published, save_draft, versions
 
-__all__ = ["Conflict", "DIMENSIONS", "ECSI_BLOCKS", "ECSI_PATHS", "EDITABLE", "FOLLOWUP_HOURS", "HEADLINE",
-           "InvalidInput", "IpaOutcome", "IssuedLink", "LINK_DAYS", "LinkRefused", "Linked", "MIN_MODEL_ROWS",
-           "ModelOutcome", "PUBLIC_PER_HOUR", "ResponseFilter", "SCALE_NAMES", "SEGMENTS", "SHOW_IF_TARGETS",
-           "TooManyRequests", "WaveChange", "WaveIndex", "address_hash", "answer", "answer_public", "answered_version",
-           "answers_of", "charts", "close_followup", "close_public_link", "create_from_preset", "customer_answers",
-           "customer_names", "draft_questions", "ecsi_model", "edit_draft", "filtered_responses", "follow_up",
-           "followups", "get_survey", "headline_key", "headline_measures", "imports", "index_by_wave", "invite",
-           "ipa_for", "latest_draft", "linked_answers", "list_surveys", "open_link", "open_public_link", "promoters",
-           "public_survey", "publish", "published", "response_for", "responses", "save_draft", "segments",
-           "servqual_gaps", "servqual_means", "show_if_text", "token_hash", "versions", "wave_changes", "wave_names"]
+__all__ = ["ClosedTicket", "Conflict", "DIMENSIONS", "ECSI_BLOCKS", "ECSI_PATHS", "EDITABLE", "FOLLOWUP_HOURS",
+           "HEADLINE", "InvalidInput", "IpaOutcome", "IssuedLink", "LINK_DAYS", "LinkRefused", "Linked",
+           "MIN_MODEL_ROWS", "ModelOutcome", "PUBLIC_PER_HOUR", "ResponseFilter", "SCALE_NAMES", "SEGMENTS",
+           "SHOW_IF_TARGETS", "TicketCsat", "TooManyRequests", "WaveChange", "WaveIndex", "address_hash", "answer",
+           "answer_public", "answered_version", "answers_of", "charts", "close_followup", "close_public_link",
+           "create_from_preset", "customer_answers", "customer_names", "draft_questions", "ecsi_model", "edit_draft",
+           "filtered_responses", "follow_up", "followups", "get_survey", "headline_key", "headline_measures",
+           "imports", "index_by_wave", "invite", "ipa_for", "latest_draft", "linked_answers", "list_surveys",
+           "open_link", "open_public_link", "promoters", "public_survey", "publish", "published", "response_for",
+           "responses", "save_draft", "segments", "servqual_gaps", "servqual_means", "show_if_text", "ticket_csat",
+           "token_hash", "versions", "wave_changes", "wave_names"]

@@ -4,6 +4,7 @@ SERVQUAL gaps and a customer's answers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from ...customers.models import Customer
 from .. import rules
 from ..questions import SCALES, readable_answers
-from ..tables import Answer, Followup, Response, Survey, SurveyVersion
+from ..tables import Answer, Followup, Invitation, Response, Survey, SurveyVersion
 from .surveys import published
 
 HEADLINE = ("csat", "nps", "ces", "enps")
@@ -141,3 +142,50 @@ def customer_names(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Customer.id, Customer.name, Customer.nickname).where(Customer.id.in_(ids)))
     return {i: name or nick or f"#{i}" for i, name, nick in rows}
+
+
+@dataclass
+class TicketCsat:
+    """The CSAT answer (1–5) that rates one desk ticket."""
+
+    score: int
+    survey: Survey
+    at: datetime  # when the buyer submitted it
+
+
+@dataclass
+class ClosedTicket:
+    """What ticket_csat needs of a desk ticket (the desk's table is the desk's to read)."""
+
+    id: int
+    customer_id: int | None
+    order_id: int | None
+    closed_at: datetime | None
+
+
+def ticket_csat(session: Session, tickets: list[ClosedTicket]) -> dict[int, TicketCsat]:
+    """Each ticket's CSAT: the first submitted answer to the invitation its closing sent (invitation.ticket_id).
+    For invitations made before invitations named their ticket (ticket_known false) only, the old inference: the
+    first CSAT the same buyer submitted after the close, on the ticket's order or on no order."""
+    ids = [t.id for t in tickets]
+    if not ids:
+        return {}
+    scored = (select(Invitation.ticket_id, Response.customer_id, Response.order_id, Response.submitted_at, Survey,
+                     Answer.score)
+              .join(Response, Response.invitation_id == Invitation.id).join(Survey, Survey.id == Response.survey_id)
+              .join(Answer, Answer.response_id == Response.id)
+              .where(Answer.question == "csat", Answer.score.is_not(None), Response.submitted_at.is_not(None),
+                     Response.anonymous.is_(False)).order_by(Response.submitted_at, Response.id))
+    found: dict[int, TicketCsat] = {}
+    for ticket_id, _, _, at, survey, score in session.execute(scored.where(Invitation.ticket_id.in_(ids))):
+        found.setdefault(ticket_id, TicketCsat(int(score), survey, at))
+    legacy = [t for t in tickets if t.id not in found and t.customer_id is not None and t.closed_at is not None]
+    if legacy:
+        rows = session.execute(scored.where(Invitation.ticket_known.is_(False),
+                                            Response.customer_id.in_({t.customer_id for t in legacy}))).all()
+        for ticket in legacy:
+            hit = next((r for r in rows if r.customer_id == ticket.customer_id and r.submitted_at >= ticket.closed_at
+                        and r.order_id in (None, ticket.order_id)), None)
+            if hit is not None:
+                found[ticket.id] = TicketCsat(int(hit.score), hit.Survey, hit.submitted_at)
+    return found
