@@ -40,10 +40,17 @@ def _shop(session: Session, raw: str):
     return next((s for s in listed if s.id == parse_id(raw or "")), listed[0] if listed else None), listed
 
 
+def log_scope(listed: list, raw: str) -> list[int]:
+    """The shops whose messages the log lists: the one asked for by ?shop=<id>, else every shop (the home page's
+    card for one shop links here with its id, the all-shops card without)."""
+    chosen = parse_id(raw or "")
+    return [s.id for s in listed if s.id == chosen] or [s.id for s in listed]
+
+
 def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, status: str, channel: str,
              purpose: str, page: str, days: str = "") -> dict:
     shop, listed = _shop(session, shop_raw)
-    ids = [s.id for s in listed]
+    ids = log_scope(listed, shop_raw)
     number = page_number(page)
     # ?days=7: only messages whose sending failed in the last 7 days (the home page's "failed sends" card)
     within = parse_id(days or "")
@@ -57,7 +64,7 @@ def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, 
                                                                     "purpose": purpose},
             "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
             "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
-            "tz": shop.timezone if shop else None,
+            "tz": shop.timezone if shop else None, "scoped": len(ids) < len(listed),
             "result": request.query_params.get("result", "")}
 
 
