@@ -178,6 +178,11 @@ def due_list(session: Session, *, shop_id: int | None, today: date, user_id: int
                        unassigned=whose == "unassigned", status="open", offset=offset, limit=limit)
 
 
+def done_by_agent(session: Session, shop_id: int, since: datetime) -> dict[int, int]:
+    """Per staff member, the shop's call tasks they closed since `since` (coaching: callbacks done)."""
+    return calls.done_by_assignee(session, shop_id, since)
+
+
 def agents(session: Session) -> list:
     """The staff who may own callbacks (a VIP manager is one of them), by name."""
     found = [u for u in list_users(session) if u.is_active and can(u.role, "callbacks:work")]
