@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import clock, i18n
 from ..core.errors import InvalidInput
 from ..shops import service as shops
+from ..web import exports
 from ..web.auth import PageSession, Viewer, require
 from ..web.deps import parse_id
 from ..web.pagination import Page, page_number
@@ -116,9 +117,12 @@ def messaging_agent_list(request: Request, viewer: Viewer = Reader, session: Ses
                                     limit=AGENT_LIST_MAX)
     sheet = Sheet(i18n.t("messaging.agent_list", viewer.locale), AGENT_COLUMNS,
                   tz=shop.timezone if shop else "UTC", locale=viewer.locale, reveal_pii=viewer.can("pii"))
-    out = io.BytesIO()
-    write(sheet, ({"id": m.id, "customer": m.customer_id, "address": m.address, "subject": m.subject,
-                   "body": m.body, "queued_at": m.queued_at} for m in rows), out)
+    out, seen = io.BytesIO(), set()
+    write(sheet, exports.counting(({"id": m.id, "customer": m.customer_id, "address": m.address,
+                                    "subject": m.subject, "body": m.body, "queued_at": m.queued_at} for m in rows),
+                                  lambda row: row["customer"], seen), out)
+    # The agents need the buyers' addresses and the texts as they are: the file is one PII view in the log.
+    exports.log_view(session, viewer.actor.label, "agent_list", seen, ["address", "text"], request.url.path)
     name = quote("agent-list.xlsx")
     return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
