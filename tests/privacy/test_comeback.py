@@ -66,8 +66,8 @@ def test_a_webhook_for_an_erased_platform_customer_makes_a_new_one_with_the_new_
 CUSTOMERS = """external_id,source,name,phone,email,consent_email
 C001,,王芳,13800138000,wang.fang@example.com,{consent}
 """
-ORDERS = """order_id,placed_at,customer_id,customer_name,phone,email,sku,product_name,quantity,unit_price,status,currency
-{order},2026-03-0{day} 10:15:00,C001,王芳,13800138000,wang.fang@example.com,CUP-1,保温杯,1,49.90,completed,CNY
+ORDERS = ("order_id,placed_at,customer_id,customer_name,phone,email,sku,product_name,quantity,unit_price,status,"
+          "currency\n") + """{order},2026-03-0{day} 10:15:00,C001,王芳,13800138000,wang.fang@example.com,CUP-1,保温杯,1,49.90,completed,CNY
 """
 
 
