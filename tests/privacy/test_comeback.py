@@ -67,8 +67,8 @@ CUSTOMERS = """external_id,source,name,phone,email,consent_email
 C001,,王芳,13800138000,wang.fang@example.com,{consent}
 """
 ORDERS = ("order_id,placed_at,customer_id,customer_name,phone,email,sku,product_name,quantity,unit_price,status,"
-          "currency\n") + """{order},2026-03-0{day} 10:15:00,C001,王芳,13800138000,wang.fang@example.com,CUP-1,保温杯,1,49.90,completed,CNY
-"""
+          "currency\n{order},2026-03-0{day} 10:15:00,C001,王芳,13800138000,wang.fang@example.com,CUP-1,保温杯,1,"
+          "49.90,completed,CNY\n")
 
 
 def test_an_import_never_matches_the_erased_record_and_a_new_consent_makes_a_new_customer(session, tmp_path: Path):
