@@ -88,25 +88,40 @@ def test_callbacks_due_today(session, loop_shop):
 
 
 def test_failed_sends_in_the_last_seven_days(session, loop_shop, configured, smtp_server, login):
-    def send(at, answer=None):
+    other = make_shop(session, code="other", name="别家店")
+    session.flush()
+
+    def send(at, answer=None, shop=loop_shop):
         if answer:
             smtp_server.inbox.answers.append(answer)
         with clock.frozen_at(at):
-            return messaging.send_test(session, shop_id=loop_shop.id, channel="email", address="me@example.com",
+            return messaging.send_test(session, shop_id=shop.id, channel="email", address="me@example.com",
                                        subject="测试", body="测试", actor=MANAGER)
 
     assert send(NOW - timedelta(days=8), "554 5.0.0 rejected").status == "failed"  # before the 7 days
     assert send(NOW - timedelta(days=2), "554 5.0.0 rejected").status == "failed"
     assert send(NOW - timedelta(hours=1), "554 5.0.0 rejected").status == "failed"
     assert send(NOW - timedelta(minutes=30)).status == "sent"
+    assert send(NOW - timedelta(hours=2), "554 5.0.0 rejected", shop=other).status == "failed"  # another shop's
     found = _figures(session, loop_shop)
     assert found["failed_sends"].value == 2 and found["failed_sends"].higher_is_better is False
+    assert found["failed_sends"].href == f"/messages?status=failed&days=7&shop={loop_shop.id}"
     items = [i for i in _items(session, loop_shop) if i.kind == "send_failed"]
-    assert [(i.vars, i.href) for i in items] == [({"n": 2, "days": 7}, "/messages?status=failed&days=7")]
-    # The message log the card links to lists the same two.
+    assert [(i.vars, i.href) for i in items] == [({"n": 2, "days": 7}, found["failed_sends"].href)]
+    # All shops: the other shop's failure counts too, and the card links to the log of every shop.
     with clock.frozen_at(NOW):
-        log = login("owner").get(found["failed_sends"].href).text
-    assert log.count('<td data-label="消息编号">') == 2
+        every = {f.key: f for f in loop.figures(session, [loop_shop, other], None, **EVERYTHING)}
+        every_items = [i for i in attention.attention(session, [loop_shop, other], None, **EVERYTHING)
+                       if i.kind == "send_failed"]
+    assert (every["failed_sends"].value, every["failed_sends"].href) == (3, "/messages?status=failed&days=7")
+    assert [(i.vars["n"], i.href) for i in every_items] == [(3, every["failed_sends"].href)]
+    # The message log each card links to lists the same messages as the card counts: the shop's two, all three.
+    owner = login("owner")
+    with clock.frozen_at(NOW):
+        one_log = owner.get(found["failed_sends"].href).text
+        all_log = owner.get(every["failed_sends"].href).text
+    assert one_log.count('<td data-label="消息编号">') == 2
+    assert all_log.count('<td data-label="消息编号">') == 3
 
 
 def test_campaign_uplift_of_the_latest_finished_campaign_with_its_interval(session, login):

@@ -13,7 +13,10 @@ from .db import Base, BigId, UTCDateTime
 TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
           "order_cancelled", "order_refunded", "orders_imported", "customer_erased",
           "review_received", "review_revised", "member_tier_changed", "referral_rewarded",
-          "survey_detractor", "ticket_closed", "desk_event")
+          "survey_detractor", "ticket_closed", "desk_event",
+          # the desk's promise register, the care callbacks and the message log changed (the home page's work
+          # figures: promises due and overdue, callbacks due, failed sends)
+          "promise_changed", "callbacks_changed", "messages_settled")
 
 
 class OutboxEvent(Base):

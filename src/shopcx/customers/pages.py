@@ -113,7 +113,8 @@ def customer_export(request: Request, q: str = "", tag: str = "", shop: str = ""
 
     _, total = repository.search(session, flt, offset=0, limit=0)
     return exports.respond(request, viewer, session, exports.Export(
-        "customers", sheet, total, rows, filters={k: v for k, v in request.query_params.items()}))
+        "customers", sheet, total, rows, filters={k: v for k, v in request.query_params.items()},
+        customer_key="id"))
 
 
 def _fragment(request: Request, name: str, context: dict, viewer: Viewer):

@@ -34,7 +34,9 @@ def erase(session: Session, erasure: Erasure) -> None:
     c.preferences = {}
     c.erased_at = c.updated_at = clock.now()
     for identity in session.scalars(select(CustomerIdentity).where(CustomerIdentity.customer_id == c.id)):
-        digest = hashlib.sha256(f"{identity.source}:{identity.external_id}".encode()).hexdigest()[:32]
+        # The customer's id in the hash: a buyer who came back under the same platform id and is erased again
+        # gets another hash, not a duplicate of (source, external id).
+        digest = hashlib.sha256(f"{c.id}:{identity.source}:{identity.external_id}".encode()).hexdigest()[:32]
         identity.external_id = f"erased:{digest}"
     for model in (CustomerTag, CustomerAnniversary):
         for row in session.scalars(select(model).where(model.customer_id == c.id)):

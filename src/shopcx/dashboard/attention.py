@@ -21,14 +21,13 @@ from ..imports import service as imports
 from ..insights import service as insights
 from ..loyalty import service as loyalty
 from ..loyalty.service.points import adjustments
-from ..messaging import service as messaging
 from ..reviews import service as reviews
 from ..shops.models import Shop
+from . import figures
 
 LIMIT = 8  # items per source: the list is for today, the domain page has the rest
 SOON = timedelta(hours=4)  # a ticket whose clock runs out within this is "breaching soon"
 FAILED_IMPORT_DAYS = 7
-FAILED_SEND_DAYS = 7
 
 
 @dataclass
@@ -147,14 +146,13 @@ def _callbacks(session: Session, shops: list[Shop], one: Shop | None) -> list[It
 
 
 def _sends(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:
-    """Messages that failed to send in the last days: one item, to the message log filtered to them."""
-    since = clock.now() - timedelta(days=FAILED_SEND_DAYS)
-    _, failed = messaging.list_messages(session, shop_ids=[s.id for s in shops], status="failed",
-                                        failed_since=since, limit=0)
-    if not failed:
+    """Messages that failed to send in the last days: one item, the home page's card (the same call and scope),
+    to the message log filtered to them."""
+    card = next(iter(figures.failed_sends(session, [one] if one is not None else shops, one)), None)
+    if card is None or not card.value:
         return []
-    return [Item("send_failed", "", f"/messages?status=failed&days={FAILED_SEND_DAYS}", "messaging:read",
-                 urgent=True, vars={"n": failed, "days": FAILED_SEND_DAYS})]
+    return [Item("send_failed", "", card.href, "messaging:read", urgent=True,
+                 vars={"n": card.value, "days": figures.FAILED_SEND_DAYS})]
 
 
 SOURCES: tuple[Callable[..., list[Item]], ...] = (_tickets, _reviews, _promises, _callbacks, _approvals, _imports,

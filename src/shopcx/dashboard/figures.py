@@ -263,14 +263,16 @@ def _callbacks(session: Session, shops: list[Shop], one: Shop | None, today: dat
                    n=planned)]
 
 
-def _sends(session: Session, shops: list[Shop], one: Shop | None, today: date) -> list[Figure]:
-    """Messages whose sending failed in the last 7 days (the message log filtered the same way)."""
+def failed_sends(session: Session, shops: list[Shop], one: Shop | None, today: date | None = None) -> list[Figure]:
+    """Messages whose sending failed in the last 7 days, in the scope of the page (one shop or all); the card links
+    to the message log with the same filter and scope (messaging.pages.log_scope), and today's list reads this."""
     ids = [s.id for s in shops]
     if not sum(messaging.status_counts(session, ids).values()):
         return []
     since = clock.now() - timedelta(days=FAILED_SEND_DAYS)
     _, failed = messaging.list_messages(session, shop_ids=ids, status="failed", failed_since=since, limit=0)
     href = f"/messages?status=failed&days={FAILED_SEND_DAYS}" + (f"&shop={one.id}" if one is not None else "")
+    today = today or clock.today_in(one.timezone if one is not None else shops[0].timezone)
     return [Figure("failed_sends", failed, "count", today.isoformat(), href, "messaging:read",
                    higher_is_better=False)]
 
@@ -291,7 +293,7 @@ def _uplift(session: Session, shops: list[Shop], one: Shop | None, today: date) 
 
 
 COLLECTORS: tuple[Callable[..., list[Figure]], ...] = (_index, _surveys, _reviews, _desk, _promises, _callbacks,
-                                                       _sends, _insights, _uplift, _loyalty)
+                                                       failed_sends, _insights, _uplift, _loyalty)
 ORDER = ("satisfaction_index", "nps", "csat", "good_rate", "dsr_description", "dsr_service", "dsr_logistics",
          "sla_compliance", "backlog", "promises_due", "promises_overdue", "callbacks_due", "failed_sends",
          "complaint_recovery", "repurchase_rate", "campaign_uplift", "value_at_stake", "lifecycle", "tier_mix",

@@ -42,10 +42,13 @@ def unsent_reports() -> list[int]:
 
 
 # Events that change a figure of the home page (orders, refunds, imports, reviews, tickets, tiers, surveys,
-# referrals, erasures). Changes without an event are caught by the snapshot's age (snapshots.MAX_AGE).
+# referrals, erasures, promises, callbacks, sends). Changes without an event (time passing: a promise falls
+# overdue, a ticket's clock runs out) are caught by the snapshot's age (snapshots.MAX_AGE). Today's list is read
+# on every view, so it needs no marking.
 FIGURE_TOPICS = ("order_created", "order_paid", "order_shipped", "order_delivered", "order_completed",
                  "order_cancelled", "order_refunded", "orders_imported", "review_received", "review_revised",
-                 "ticket_closed", "member_tier_changed", "survey_detractor", "referral_rewarded", "customer_erased")
+                 "ticket_closed", "member_tier_changed", "survey_detractor", "referral_rewarded", "customer_erased",
+                 "promise_changed", "callbacks_changed", "messages_settled")
 
 
 def _figures_changed(session, event) -> None:

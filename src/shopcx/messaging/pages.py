@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import clock, i18n
 from ..core.errors import InvalidInput
 from ..shops import service as shops
+from ..web import exports
 from ..web.auth import PageSession, Viewer, require
 from ..web.deps import parse_id
 from ..web.pagination import Page, page_number
@@ -40,10 +41,17 @@ def _shop(session: Session, raw: str):
     return next((s for s in listed if s.id == parse_id(raw or "")), listed[0] if listed else None), listed
 
 
+def log_scope(listed: list, raw: str) -> list[int]:
+    """The shops whose messages the log lists: the one asked for by ?shop=<id>, else every shop (the home page's
+    card for one shop links here with its id, the all-shops card without)."""
+    chosen = parse_id(raw or "")
+    return [s.id for s in listed if s.id == chosen] or [s.id for s in listed]
+
+
 def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, status: str, channel: str,
              purpose: str, page: str, days: str = "") -> dict:
     shop, listed = _shop(session, shop_raw)
-    ids = [s.id for s in listed]
+    ids = log_scope(listed, shop_raw)
     number = page_number(page)
     # ?days=7: only messages whose sending failed in the last 7 days (the home page's "failed sends" card)
     within = parse_id(days or "")
@@ -57,7 +65,7 @@ def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, 
                                                                     "purpose": purpose},
             "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
             "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
-            "tz": shop.timezone if shop else None,
+            "tz": shop.timezone if shop else None, "scoped": len(ids) < len(listed),
             "result": request.query_params.get("result", "")}
 
 
@@ -109,9 +117,12 @@ def messaging_agent_list(request: Request, viewer: Viewer = Reader, session: Ses
                                     limit=AGENT_LIST_MAX)
     sheet = Sheet(i18n.t("messaging.agent_list", viewer.locale), AGENT_COLUMNS,
                   tz=shop.timezone if shop else "UTC", locale=viewer.locale, reveal_pii=viewer.can("pii"))
-    out = io.BytesIO()
-    write(sheet, ({"id": m.id, "customer": m.customer_id, "address": m.address, "subject": m.subject,
-                   "body": m.body, "queued_at": m.queued_at} for m in rows), out)
+    out, seen = io.BytesIO(), set()
+    write(sheet, exports.counting(({"id": m.id, "customer": m.customer_id, "address": m.address,
+                                    "subject": m.subject, "body": m.body, "queued_at": m.queued_at} for m in rows),
+                                  lambda row: row["customer"], seen), out)
+    # The agents need the buyers' addresses and the texts as they are: the file is one PII view in the log.
+    exports.log_view(session, viewer.actor.label, "agent_list", seen, ["address", "text"], request.url.path)
     name = quote("agent-list.xlsx")
     return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -72,6 +72,12 @@ def write_outcomes(session: Session, rows: list[dict]) -> None:
         session.execute(update(Message), rows)
 
 
+def shops_of(session: Session, message_ids: list[int]) -> set[int | None]:
+    """The shops of these messages (None: a message of no shop, such as a staff test)."""
+    return set(session.scalars(select(Message.shop_id).where(Message.id.in_(message_ids)).distinct())) \
+        if message_ids else set()
+
+
 def skip_queued(session: Session, customer_id: int, channel: str, reason: str) -> int:
     """Stop the queued messages of one customer on one channel (they unsubscribed)."""
     result = session.execute(update(Message).where(Message.customer_id == customer_id, Message.channel == channel,

@@ -26,6 +26,7 @@ from . import links, repository, rules
 from .channels import Outcome, Outgoing, Provider, provider_for
 from .config import get_messaging_settings
 from .models import Message, Suppression
+from .service.log import announce_settled
 from .service.preferences import preference_url
 from .service.queueing import is_demo, rights_problem
 from .service.settings import shop_rules
@@ -68,6 +69,7 @@ def release_interrupted(now: datetime) -> int:
         for message in stale:
             message.status, message.failed_at = "failed", now
             message.reason = "interrupted: the sender stopped while sending; not sent again to avoid a double"
+        announce_settled(session, [message.id for message in stale])
         return len(stale)
 
 
@@ -162,6 +164,7 @@ def _record(results: list[tuple[_Claimed, Outcome, str]], report: SendReport) ->
     with db.session_scope(write=True) as session:
         rows = [_outcome_row(item, outcome, name, now, item.attempts) for item, outcome, name in results]
         repository.write_outcomes(session, rows)
+        announce_settled(session, [row["id"] for row in rows if row["status"] != "queued"])
         bounced = {(item.outgoing.channel, item.outgoing.address): outcome.reason
                    for item, outcome, _ in results if outcome.status == "bounced"}
         known = repository.suppressed(session, bounced)

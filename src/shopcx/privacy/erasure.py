@@ -8,7 +8,7 @@ import json
 import zipfile
 from datetime import timedelta
 
-from sqlalchemy import Text, cast, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import domains
@@ -127,6 +127,23 @@ def log_pii_view(session: Session, actor_label: str, customer_id: int, fields: l
         session.add(PiiView(at=clock.now(), actor=actor_label, customer_id=customer_id, fields=",".join(fields),
                             place=place[:200]))
         session.flush()
+
+
+def log_export_view(session: Session, actor_label: str, export: str, customers: int, fields: list[str],
+                    place: str) -> None:
+    """Record that a staff member took an export showing customers' contacts or words unmasked: one row per file,
+    naming the export and how many customers it carried (not one row per customer)."""
+    if fields and customers:
+        session.add(PiiView(at=clock.now(), actor=actor_label, customer_id=None, customers=customers,
+                            fields=",".join(fields)[:80], place=f"{export} {place}"[:200]))
+        session.flush()
+
+
+def pii_log(session: Session, *, offset: int = 0, limit: int = 50) -> tuple[list[PiiView], int]:
+    """Every view of personal data by staff, newest first (the privacy page's log): one page and the total."""
+    total = session.scalar(select(func.count(PiiView.id))) or 0
+    return list(session.scalars(select(PiiView).order_by(PiiView.at.desc(), PiiView.id.desc())
+                                .offset(offset).limit(limit))), total
 
 
 def pii_views(session: Session, customer_id: int, limit: int = 50) -> list[PiiView]:

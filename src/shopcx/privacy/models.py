@@ -40,7 +40,8 @@ class DataRequest(Base):
 
 
 class PiiView(Base):
-    """A staff member saw a customer's full phone or e-mail (who, whose, what, where, when)."""
+    """A staff member saw a customer's full phone or e-mail (who, whose, what, where, when); or took an export with
+    them unmasked: one row for the file, naming the export (`place`) and how many customers it carried."""
 
     __tablename__ = "pii_view"
 
@@ -50,6 +51,7 @@ class PiiView(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
     fields: Mapped[str] = mapped_column(String(80))
     place: Mapped[str] = mapped_column(String(200))
+    customers: Mapped[int | None] = mapped_column(Integer)  # an export's customers (customer_id is then empty)
 
 
 class PrivacySettings(Base):

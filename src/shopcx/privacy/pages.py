@@ -11,12 +11,14 @@ from ..core import clock
 from ..core.errors import InvalidInput
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.deps import RowId, parse_id
+from ..web.pagination import Page, page_number
 from ..web.templating import render
 from . import erasure, service
 from .models import KINDS, STATUSES
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Manager = Depends(require("privacy:manage"))
+VIEWS_PAGE = 50
 
 
 def _int(raw: str, field: str) -> int:
@@ -33,6 +35,16 @@ def privacy_requests(request: Request, status: str = "", viewer: Viewer = Manage
     return render(request, "privacy/requests.html", {
         "rows": rows, "total": total, "status": status, "statuses": STATUSES[1:], "kinds": KINDS,
         "settings": service.settings_of(session), "today": clock.today_in("Asia/Shanghai")}, viewer=viewer)
+
+
+@router.get("/privacy/views")
+def privacy_views(request: Request, page: str = "1", viewer: Viewer = Manager, session: Session = PageSession):
+    """Who saw whose full contact details, when and where: a customer's page, or an export (one row per file,
+    with how many customers it carried)."""
+    number = page_number(page)
+    rows, total = erasure.pii_log(session, offset=(number - 1) * VIEWS_PAGE, limit=VIEWS_PAGE)
+    return render(request, "privacy/views.html", {"rows": rows, "page": Page(number, VIEWS_PAGE, total)},
+                  viewer=viewer)
 
 
 @router.post("/privacy/requests")

@@ -3,4 +3,5 @@
 from ..core.face import Face, NavEntry
 
 FACE = Face("shops", __package__, models=("models",), api=("api",), pages=("pages",), cli="cli",
-            nav=(NavEntry("shops", "shops_page", "orders:write", place="user"),), entity_links="links:entity_links")
+            nav=(NavEntry("shops", "shops_page", "orders:write", place="user"),), entity_links="links:entity_links",
+            privacy="privacy")

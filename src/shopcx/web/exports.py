@@ -2,7 +2,9 @@
 the page shows its progress, then offers the file to the person who asked for it (for a day).
 
 A list page builds an `Export` (its sheet and a function that reads its rows in pages) and returns `respond(...)`.
-Every export is audited with its row count, since contact data may leave the system with it."""
+Every export is audited with its row count, since contact data may leave the system with it; one that shows
+personal data unmasked (contacts, or buyers' words) is also one PII view in the privacy log, naming the export and
+how many customers it carried."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +49,33 @@ class Export:
     total: int
     rows: Callable[[Session, int, int], list[dict]]
     filters: dict | None = None
+    personal: tuple[str, ...] = ()  # personal data shown unmasked to `pii` viewers beyond the pii columns ("text")
+    customer_key: str = "customer_id"  # the row key naming whose data a row is (counted for the PII log)
 
     def filename(self) -> str:
         return f"shopcx-{self.name.replace('_', '-')}-{clock.now().date().isoformat()}.xlsx"
+
+    def unmasked(self) -> list[str]:
+        """What the file shows of people unmasked (phone, email, text); empty when masked or nothing personal."""
+        if not self.sheet.reveal_pii:
+            return []
+        return sorted({c.pii for c in self.sheet.columns if c.pii} | set(self.personal))
+
+
+def counting(rows: Iterable, key: Callable, seen: set) -> Iterator:
+    """The rows unchanged, noting in `seen` whose each one is (`key(row)`; None: nobody's)."""
+    for row in rows:
+        who = key(row)
+        if who is not None:
+            seen.add(who)
+        yield row
+
+
+def log_view(session: Session, actor_label: str, name: str, seen: set, fields: list[str], place: str) -> None:
+    """The export as one PII view (privacy log): who, which export, how many customers, what was shown."""
+    from ..privacy.erasure import log_export_view
+
+    log_export_view(session, actor_label, name, len(seen), fields, place)
 
 
 def all_rows(export: Export, session: Session) -> Iterator[dict]:
@@ -108,8 +134,12 @@ def write_in_background(job_id: str, export: Export, state: dict) -> None:
 
     try:
         target = _folder() / f"{job_id}.xlsx"
+        seen: set = set()
         with db.session_scope() as session, open(target.with_suffix(".part"), "wb") as handle:
-            written = write(export.sheet, all_rows(export, session), handle, progress=tick)
+            rows = counting(all_rows(export, session), lambda row: row.get(export.customer_key), seen)
+            written = write(export.sheet, rows, handle, progress=tick)
+            if state.get("pii"):
+                log_view(session, state["actor"], export.name, seen, state["pii"], state["place"])
         os.replace(target.with_suffix(".part"), target)
         _save_state(job_id, state | {"status": "done", "done": written, "total": written})
     except Exception as exc:  # recorded for the page; the log has the traceback
@@ -143,16 +173,20 @@ def respond(request: Request, viewer: Viewer, session: Session, export: Export) 
     """The file now (short lists) or the progress page of a background export (long ones); audited."""
     staff.audit(session, viewer.actor, "export.run", "export", export.name,
                 {"rows": export.total, "filters": export.filters or {}, "contacts": export.sheet.reveal_pii})
+    shown, place = export.unmasked(), request.url.path
     if export.total <= INLINE_ROWS:
-        handle = tempfile.TemporaryFile()
-        write(export.sheet, all_rows(export, session), handle)
+        handle, seen = tempfile.TemporaryFile(), set()
+        write(export.sheet, counting(all_rows(export, session), lambda row: row.get(export.customer_key), seen),
+              handle)
+        if shown:
+            log_view(session, viewer.actor.label, export.name, seen, shown, place)
         handle.seek(0)
         return _download(handle, export.filename())
     _sweep()
     job_id = uuid.uuid4().hex
     state = {"status": "running", "done": 0, "total": export.total, "user_id": viewer.user_id,
              "name": export.name, "filename": export.filename(), "title": export.sheet.title,
-             "started_at": clock.now().isoformat()}
+             "started_at": clock.now().isoformat(), "pii": shown, "actor": viewer.actor.label, "place": place}
     _save_state(job_id, state)
     runner(job_id, export, state)
     return render(request, "export_progress.html", {"job_id": job_id, "job": load_state(job_id)}, viewer=viewer,

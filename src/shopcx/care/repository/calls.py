@@ -70,6 +70,15 @@ def tasks(session: Session, shop_id: int | None, *, due_by: date | None, assigne
     return [(task, name) for task, name in rows], total
 
 
+def done_by_assignee(session: Session, shop_id: int, since: datetime) -> dict[int, int]:
+    """assignee → call tasks done (closed by a reached call or a refusal) since `since`."""
+    stmt = (select(CallTask.assignee_id, func.count(CallTask.id))
+            .where(CallTask.shop_id == shop_id, CallTask.status == "done", CallTask.updated_at >= since,
+                   CallTask.assignee_id.is_not(None))
+            .group_by(CallTask.assignee_id))
+    return dict(session.execute(stmt).all())
+
+
 def recent_orders(session: Session, shop_id: int, customer_id: int, limit: int = 5) -> list[Order]:
     """The customer's latest orders in the shop."""
     return list(session.scalars(select(Order).where(Order.shop_id == shop_id, Order.customer_id == customer_id)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from ...core import clock, i18n
+from ...core import clock, events, i18n
 from ...core.errors import Conflict, InvalidInput, NotFound
 from ...desk.service import promises
 from ...loyalty.service import active
@@ -83,7 +83,15 @@ def plan_calls(session: Session, shop, *, today: date | None = None, large_order
     for cid, tid in resolved:
         made["complaint"] += _create(session, shop, "complaint", cid, f"t{tid}", today + timedelta(days=1), owners)
     session.flush()
+    if any(made.values()):
+        _changed(session, shop.id)
     return made
+
+
+def _changed(session: Session, shop_id: int) -> None:
+    """`callbacks_changed`: tasks were planned or a call's outcome moved one (the home page's callbacks due,
+    dashboard/snapshots.py); one event per planning run, not per task."""
+    events.emit(session, "callbacks_changed", "care_call_task", None, shop_id=shop_id)
 
 
 def get_task(session: Session, task_id: int) -> CallTask:
@@ -130,6 +138,7 @@ def record_outcome(session: Session, task: CallTask, outcome: str, *, actor: Act
         task.assignee_id = actor.user_id
     task.updated_at, task.updated_by = clock.now(), actor.label
     session.flush()
+    _changed(session, task.shop_id)
     audit(session, actor, "care.callback_outcome", "care_call_task", task.id,
           {"outcome": outcome, "status": task.status})
     return task
@@ -167,6 +176,11 @@ def due_list(session: Session, *, shop_id: int | None, today: date, user_id: int
                            values={"value": whose, "choices": ", ".join(WHOSE)})
     return calls.tasks(session, shop_id, due_by=today, assignee_id=user_id if whose == "mine" else None,
                        unassigned=whose == "unassigned", status="open", offset=offset, limit=limit)
+
+
+def done_by_agent(session: Session, shop_id: int, since: datetime) -> dict[int, int]:
+    """Per staff member, the shop's call tasks they closed since `since` (coaching: callbacks done)."""
+    return calls.done_by_assignee(session, shop_id, since)
 
 
 def agents(session: Session) -> list:

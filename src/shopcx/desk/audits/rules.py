@@ -54,3 +54,13 @@ def trend(rows: list[tuple[int | None, str, dict[str, int], int | None]]) -> dic
         return [round(sum(v) / len(v), 2) if (v := by_month.get(m)) else None for m in months]
 
     return {"months": months, "all": line(every), "agents": {agent: line(by_month) for agent, by_month in per.items()}}
+
+
+def by_agent(rows: list[tuple[int | None, str, dict[str, int], int | None]]) -> dict[int, tuple[float, int]]:
+    """rows as for `by_agent_month` -> {agent: (mean overall score, audits)}; audits of the whole desk (agent None)
+    belong to no one."""
+    grouped: dict[int, list[float]] = {}
+    for agent, _, scores, _ in rows:
+        if agent is not None:
+            grouped.setdefault(agent, []).append(overall(scores))
+    return {agent: (sum(values) / len(values), len(values)) for agent, values in grouped.items()}

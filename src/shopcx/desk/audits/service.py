@@ -112,12 +112,17 @@ def count(session: Session, shop_id: int) -> int:
     return session.scalar(select(func.count(DeskAudit.id)).where(DeskAudit.shop_id == shop_id)) or 0
 
 
-def _scored(session: Session, shop_id: int, tz: str) -> list[tuple[int | None, str, dict[str, int], int | None]]:
-    """Every scored audit of the shop as (agent, month of the contact in `tz`, scores, response minutes)."""
+def _scored(session: Session, shop_id: int, tz: str,
+            since: datetime | None = None) -> list[tuple[int | None, str, dict[str, int], int | None]]:
+    """Every scored audit of the shop (contacted since `since`) as (agent, month of the contact in `tz`, scores,
+    response minutes)."""
     from zoneinfo import ZoneInfo
 
-    rows = session.execute(select(DeskAudit.agent_id, DeskAuditScore).join(
-        DeskAuditScore, DeskAuditScore.audit_id == DeskAudit.id).where(DeskAudit.shop_id == shop_id)).all()
+    stmt = select(DeskAudit.agent_id, DeskAuditScore).join(
+        DeskAuditScore, DeskAuditScore.audit_id == DeskAudit.id).where(DeskAudit.shop_id == shop_id)
+    if since is not None:
+        stmt = stmt.where(DeskAuditScore.contacted_at >= since)
+    rows = session.execute(stmt).all()
     zone = ZoneInfo(tz)
     return [(agent, clock.as_utc(s.contacted_at).astimezone(zone).strftime("%Y-%m"),
              {d: getattr(s, d) for d in rules.DIMENSIONS}, s.response_minutes) for agent, s in rows]
@@ -126,6 +131,11 @@ def _scored(session: Session, shop_id: int, tz: str) -> list[tuple[int | None, s
 def results(session: Session, shop_id: int, tz: str = "UTC") -> dict:
     """Per agent (None: the whole desk), per month of the contact, per dimension: the means (rules.by_agent_month)."""
     return rules.by_agent_month(_scored(session, shop_id, tz))
+
+
+def agent_scores(session: Session, shop_id: int, since: datetime) -> dict[int, tuple[float, int]]:
+    """Per agent, the mean overall score of the audits of them contacted since `since`, and how many (coaching)."""
+    return rules.by_agent(_scored(session, shop_id, "UTC", since))
 
 
 def trend(session: Session, shop_id: int, tz: str = "UTC") -> dict:

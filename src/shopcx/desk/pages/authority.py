@@ -115,7 +115,8 @@ def desk_approvals_export(request: Request, viewer: Viewer = Writer, session: Se
                         "kind": i18n.t(f"desk.comp_kind.{c.kind}", locale),
                         "amount": shown(c.kind, c.value, c.currency),
                         "reason": c.reason if reveal else mask_text(c.reason), "requested_by": c.requested_by,
-                        "customer": buyer.name if buyer else None, "phone": buyer.phone if buyer else None})
+                        "customer": buyer.name if buyer else None, "phone": buyer.phone if buyer else None,
+                        "customer_id": buyer.id if buyer else None})
         return out
 
     return exports.respond(request, viewer, session, exports.Export("desk_approvals", sheet, len(waiting), rows))

@@ -89,11 +89,12 @@ def desk_promises_export(request: Request, shop: str = "", viewer: Viewer = Read
         found, _ = promises.open_due(s, shop_id, None, offset=offset, limit=limit)
         return [{"id": p.id, "shop": shop_rows[p.shop_id].name, "tz": shop_rows[p.shop_id].timezone,
                  "due_at": p.due_at, "what": p.what if reveal else mask_text(p.what), "made_by": p.made_by,
-                 "made_at": p.made_at, "ticket_id": p.ticket_id} for p in found]
+                 "made_at": p.made_at, "ticket_id": p.ticket_id, "customer_id": p.customer_id} for p in found]
 
     _, total = promises.open_due(session, shop_id, None, limit=0)
     return exports.respond(request, viewer, session, exports.Export("desk_promises", sheet, total, rows,
-                                                                    filters=dict(request.query_params)))
+                                                                    filters=dict(request.query_params),
+                                                                    personal=("text",)))
 
 
 @router.post("/desk/notices/read")

@@ -108,8 +108,10 @@ def desk_export(request: Request, status: str = "active", priority: str = "", ow
                  "priority": i18n.t(f"desk.priority.{t.priority}", locale),
                  "status": i18n.t(f"desk.status.{t.status}", locale), "owner": names.get(t.owner_id),
                  "first_response_at": t.first_response_at, "resolved_at": t.resolved_at,
-                 "root_cause": t.root_cause if reveal else mask_text(t.root_cause)} for t in found]
+                 "root_cause": t.root_cause if reveal else mask_text(t.root_cause),
+                 "customer_id": t.customer_id} for t in found]
 
     return exports.respond(request, viewer, session, exports.Export("desk_tickets", sheet, context["total"], rows,
-                                                                    filters=dict(request.query_params)))
+                                                                    filters=dict(request.query_params),
+                                                                    personal=("text",)))
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, events
 from ...core.errors import Conflict, InvalidInput, NotFound
 from ...staff.service import SYSTEM, Actor, audit
 from .. import playbook
@@ -36,6 +36,12 @@ def _checked(what: str, due_at: datetime, now: datetime) -> str:
     return text
 
 
+def _changed(session: Session, row: Promise) -> None:
+    """`promise_changed`: a promise was registered, restated, kept or broken (the home page's promises due and
+    overdue, dashboard/snapshots.py)."""
+    events.emit(session, "promise_changed", "promise", row.id, shop_id=row.shop_id, status=row.status)
+
+
 def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetime, actor: Actor,
                  now: datetime | None = None) -> Promise:
     """Register a promise made on this ticket (to its buyer, about its order)."""
@@ -47,6 +53,7 @@ def make_promise(session: Session, ticket: Ticket, *, what: str, due_at: datetim
                   made_at=now, status="open")
     session.add(row)
     session.flush()
+    _changed(session, row)
     _event(session, ticket, "promise", None, text[:100], actor, now)
     hook(session, ticket.shop_id, "promise.registered", ticket_id=ticket.id, promise_id=row.id)
     audit(session, actor, "desk.promise_made", "ticket", ticket.id,
@@ -67,6 +74,7 @@ def register_promise(session: Session, *, shop_id: int, customer_id: int, what: 
     session.add(row)
     session.flush()
     hook(session, shop_id, "promise.registered", promise_id=row.id)
+    _changed(session, row)
     audit(session, actor, "desk.promise_made", origin, origin_id,
           {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
     return row
@@ -86,6 +94,7 @@ def revise_promise(session: Session, promise_id: int, *, what: str, due_at: date
         row.reminded_at = None  # a new due time earns a new reminder before it
     row.what, row.due_at = text, due_at
     session.flush()
+    _changed(session, row)
     audit(session, actor, "desk.promise_revised", row.origin or "ticket", row.origin_id or row.ticket_id,
           {"promise_id": row.id, "what": text, "due_at": due_at.isoformat()})
     return row
@@ -116,6 +125,7 @@ def close_promise(session: Session, promise_id: int, *, kept: bool, evidence: st
 
 def _close(session: Session, row: Promise, status: str, evidence: str, actor: Actor, now: datetime) -> None:
     row.status, row.evidence, row.closed_by, row.closed_at = status, evidence, actor.label, now
+    _changed(session, row)
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         _event(session, ticket, "promise", "open", status, actor, now)

@@ -18,6 +18,7 @@ from ...core.errors import NotFound
 from ...core.money import exponent
 from ...core.security import mask_email, mask_phone
 from ...core.spreadsheet import xlsx_cell
+from ...web import exports
 from ...web.auth import PageSession, Viewer, require, verify_csrf
 from ...web.templating import SECURITY_HEADERS
 from .. import service as insights
@@ -141,8 +142,15 @@ def export(request: Request, which: str, run: str = "", viewer: Viewer = Depends
         raise NotFound("analysis_run_not_found", "there is no analysis yet; run `shopcx analyze` first")
     header, rows = insights.export_rows(session, chosen, which)
     title = i18n.t(f"insights.export_{which}", viewer.locale)[:24]
+    shown = [name for name in _PII if name in header] if viewer.can("pii") else []
+    seen: set = set()
+    if shown and "customer_id" in header:
+        at = list(header).index("customer_id")
+        rows = exports.counting(rows, lambda row: row[at], seen)
     handle = workbook_file(title, list(header), rows, currency=chosen.currency, locale=viewer.locale,
                            reveal_pii=viewer.can("pii"))
+    if shown:  # the at-risk and key-customer lists with their contacts: one PII view for the file
+        exports.log_view(session, viewer.actor.label, f"insights_{which}", seen, shown, request.url.path)
     filename = f"shopcx-{which.replace('_', '-')}-{chosen.as_of_on.isoformat()}.xlsx"
     return StreamingResponse(_chunks(handle), media_type=XLSX, headers=SECURITY_HEADERS | {
         "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ...core import clock
+from ...core import clock, events
 from ...core.errors import InvalidInput
 from ...core.outgoing import check_outgoing
 from ...staff.service import Actor, audit
@@ -14,6 +14,13 @@ from .. import repository
 from ..channels import Outgoing, provider_for
 from ..config import get_messaging_settings
 from ..models import CHANNELS, STATUSES, Message
+
+
+def announce_settled(session: Session, message_ids: list[int]) -> None:
+    """`messages_settled` for each shop whose messages just got an outcome (sent, failed, bounced): one event per
+    shop and batch, not per message, so the home page's failed sends are current (dashboard/snapshots.py)."""
+    for shop_id in repository.shops_of(session, message_ids):
+        events.emit(session, "messages_settled", "message", None, shop_id=shop_id, messages=len(message_ids))
 
 
 def list_messages(session: Session, *, shop_ids: list[int] | None, status: str = "", channel: str = "",
@@ -65,6 +72,7 @@ def send_test(session: Session, *, shop_id: int | None, channel: str, address: s
     audit(session, actor, "messaging.test_send", "message", message.id, {"channel": channel,
                                                                          "status": message.status})
     session.flush()
+    announce_settled(session, [message.id])
     return message
 
 

@@ -10,6 +10,7 @@ from ...core import clock
 from ...customers import service as customers
 from .. import links, repository
 from ..models import Message, Suppression
+from .log import announce_settled
 from .queueing import CONSENT_OF
 
 AFTER_SENT = ("sent", "delivered", "clicked")
@@ -76,4 +77,5 @@ def record_bounce(session: Session, channel: str, address: str, reason: str, *, 
         message = session.get(Message, message_id)
         if message is not None and message.address == address:
             message.status, message.reason, message.failed_at = "bounced", reason[:300], clock.now()
+            announce_settled(session, [message.id])
     session.flush()
