@@ -100,6 +100,26 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
             "guest_lines": guest_lines, "customers_with_orders": customers_with_orders}
 
 
+def buyer_counts(session: Session, shop_id: int) -> tuple[int, int]:
+    """(customers with at least one order in the shop, those with two or more), counted in the database."""
+    per = (select(func.count(Order.id).label("n")).where(Order.shop_id == shop_id, Order.customer_id.is_not(None))
+           .group_by(Order.customer_id).subquery())
+    buyers, repeat = session.execute(select(func.count(), func.coalesce(func.sum(case((per.c.n >= 2, 1), else_=0)),
+                                                                          0)).select_from(per)).one()
+    return int(buyers), int(repeat)
+
+
+def last_order_times(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, datetime]:
+    """customer id -> the moment of their latest order in the shop (customers without one are left out)."""
+    out: dict[int, datetime] = {}
+    for start in range(0, len(customer_ids), 1000):
+        out |= dict(session.execute(select(Order.customer_id, func.max(Order.placed_at))
+                                    .where(Order.shop_id == shop_id,
+                                           Order.customer_id.in_(customer_ids[start:start + 1000]))
+                                    .group_by(Order.customer_id)).all())
+    return out
+
+
 def search_products(session: Session, shop_id: int, *, query: str | None = None, category: str | None = None,
                     active: bool | None = None, offset: int, limit: int) -> tuple[list[Product], int]:
     """One page of a shop's products by SKU, and the total count."""

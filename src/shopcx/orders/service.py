@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from ..core import clock, db, events
@@ -279,12 +281,15 @@ def default_currency() -> str:
     return get_settings().default_currency
 
 
-def order_times(session: Session, shop_id: int) -> list[tuple[int, object]]:
-    """(customer id, placed_at) of every order of a shop that has a customer: repurchase figures read these."""
-    from sqlalchemy import select
+def buyer_counts(session: Session, shop_id: int) -> tuple[int, int]:
+    """(customers who ordered from the shop, those who ordered twice or more): the repurchase rate's parts."""
+    return repository.buyer_counts(session, shop_id)
 
-    return [tuple(row) for row in session.execute(
-        select(Order.customer_id, Order.placed_at).where(Order.shop_id == shop_id, Order.customer_id.is_not(None)))]
+
+def last_order_times(session: Session, shop_id: int, customer_ids) -> dict[int, datetime]:
+    """customer id -> when their latest order in the shop was placed (UTC; none: left out)."""
+    return {customer: clock.as_utc(at) for customer, at in
+            repository.last_order_times(session, shop_id, sorted(set(customer_ids))).items()}
 
 
 def order_facts(session: Session, order_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
