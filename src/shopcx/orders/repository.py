@@ -9,7 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from ..core.search import contains
-from .models import Order, OrderLine, Product, Refund
+from .models import Order, OrderLine, Product, Refund, Shipment
 from .rules import PAID_STATUSES
 
 
@@ -117,6 +117,25 @@ def last_order_times(session: Session, shop_id: int, customer_ids: list[int]) ->
                                     .where(Order.shop_id == shop_id,
                                            Order.customer_id.in_(customer_ids[start:start + 1000]))
                                     .group_by(Order.customer_id)).all())
+    return out
+
+
+def order_facts(session: Session, order_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """order id -> (its first line's name, its latest shipment's carrier), read as plain rows (no order objects
+    with their lines, refunds and history: a report reads thousands)."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(order_ids), 1000):
+        chunk = order_ids[start:start + 1000]
+        first = (select(OrderLine.order_id, func.min(OrderLine.line_no).label("line_no"))
+                 .where(OrderLine.order_id.in_(chunk)).group_by(OrderLine.order_id).subquery())
+        names = dict(session.execute(select(OrderLine.order_id, OrderLine.name).join(
+            first, (first.c.order_id == OrderLine.order_id) & (first.c.line_no == OrderLine.line_no))).all())
+        latest = (select(func.max(Shipment.id)).where(Shipment.order_id.in_(chunk))
+                  .group_by(Shipment.order_id).scalar_subquery())
+        carriers = dict(session.execute(select(Shipment.order_id, Shipment.carrier).where(Shipment.id.in_(latest)))
+                        .all())
+        found = session.scalars(select(Order.id).where(Order.id.in_(chunk)))
+        out |= {oid: (names.get(oid), carriers.get(oid)) for oid in found}
     return out
 
 

@@ -294,10 +294,4 @@ def last_order_times(session: Session, shop_id: int, customer_ids) -> dict[int, 
 
 def order_facts(session: Session, order_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
     """order id -> (name of its first line's product, carrier of its latest shipment), for root-cause counts."""
-    from sqlalchemy import select
-
-    out: dict[int, tuple[str | None, str | None]] = {}
-    for order in session.scalars(select(Order).where(Order.id.in_(order_ids or {-1}))):
-        line = order.lines[0].name if order.lines else None
-        out[order.id] = (line, order.shipments[-1].carrier if order.shipments else None)
-    return out
+    return repository.order_facts(session, sorted(order_ids))
