@@ -34,12 +34,14 @@ def test_recovery_by_resolution_time_beside_the_shop_rate():
     # only bought before; 4 is unresolved and bought after. Customer 5 never complained, ordered twice.
     complaints = [(1, T0, T0 + 5 * H), (2, T0, T0 + 10 * H), (3, T0, T0 + 2 * D), (4, T0, None),
                   (1, T0 + 9 * D, T0 + 20 * D)]  # a second complaint of 1: only the first counts
-    orders = [(1, T0 - D), (1, T0 + 5 * D), (2, T0 - 3 * D), (3, T0 - D), (3, T0 + 8 * D), (4, T0 + D),
-              (5, T0 - 9 * D), (5, T0 - 2 * D), (6, T0 - D)]
-    rec = figures.recovery(complaints, orders)
+    # Orders: 1 at T0 − 1 d and T0 + 5 d, 2 at T0 − 3 d, 3 at T0 − 1 d and T0 + 8 d, 4 at T0 + 1 d, 5 twice before
+    # T0, 6 once: the complainants' latest orders, and 6 buyers of whom 1, 3 and 5 ordered twice.
+    last = {1: T0 + 5 * D, 2: T0 - 3 * D, 3: T0 + 8 * D, 4: T0 + D}
+    rec = figures.recovery(complaints, last, 6, 3)
     assert rec.buckets == {"le1d": (2, 1, 0.5), "d1_3": (1, 1, 1.0), "unresolved": (1, 1, 1.0)}
-    # buyers 1..6 = 6; with ≥2 orders: 1, 3, 5 -> 3/6
     assert rec.shop_rate == 0.5 and rec.shop_customers == 6
+    # a latest order placed at the very moment the ticket opened is not "after" it
+    assert figures.recovery([(2, T0, T0 + H)], {2: T0}, 1, 0).buckets == {"le1d": (1, 0, 0.0)}
 
 
 def test_pareto_sorts_and_accumulates():

@@ -66,6 +66,22 @@ def test_stats_counts_net_revenue(session):
     assert figures["net_revenue_minor"] == 2 * 9980 - 1000 and figures["currency"] == "CNY"
 
 
+def test_buyer_counts_and_last_order_times_are_counted_in_the_database(session):
+    # Shop A: buyer a orders on 1 and 5 March, b on 2 March, c on 3 and 4 March, and a guest order without a
+    # customer; buyer a also orders once in shop B (counted there, not in A).
+    shop, other = make_shop(session, code="buyers_a"), make_shop(session, code="buyers_b")
+    day = lambda d: datetime(2026, 3, d, 2, 0, tzinfo=timezone.utc)  # noqa: E731
+    who = {k: {"source": "taobao", "external_id": f"buyer-{k}", "name": k} for k in "abc"}
+    ids = {key: make_order(session, shop, customer=who[key], placed_at=day(d)).customer_id
+           for key, d in (("a", 1), ("a", 5), ("b", 2), ("c", 3), ("c", 4))}
+    make_order(session, shop, customer=None, placed_at=day(6))
+    make_order(session, other, customer=who["a"], placed_at=day(9))
+    assert orders.buyer_counts(session, shop.id) == (3, 2)  # a, b, c; a and c twice
+    assert orders.buyer_counts(session, other.id) == (1, 0)
+    assert orders.last_order_times(session, shop.id, [ids["a"], ids["b"], ids["b"], 10**9]) == {
+        ids["a"]: day(5), ids["b"]: day(2)}
+
+
 def test_a_cancelled_order_counts_neither_its_payment_nor_its_refunds(session):
     shop = make_shop(session, code="cancelshop")
     make_order(session, shop)

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from ..core.search import contains
-from .models import Order, OrderLine, Product, Refund
+from .models import Order, OrderLine, Product, Refund, Shipment
 from .rules import PAID_STATUSES
 
 
@@ -98,6 +98,45 @@ def totals(session: Session, shop_id: int | None = None) -> dict:
     customers_with_orders = session.scalar(scoped(select(func.count(func.distinct(Order.customer_id))))) or 0
     return {"orders_by_kind": orders_by_kind, "lines": lines, "paid": paid, "refunds": refunds,
             "guest_lines": guest_lines, "customers_with_orders": customers_with_orders}
+
+
+def buyer_counts(session: Session, shop_id: int) -> tuple[int, int]:
+    """(customers with at least one order in the shop, those with two or more), counted in the database."""
+    per = (select(func.count(Order.id).label("n")).where(Order.shop_id == shop_id, Order.customer_id.is_not(None))
+           .group_by(Order.customer_id).subquery())
+    buyers, repeat = session.execute(select(func.count(), func.coalesce(func.sum(case((per.c.n >= 2, 1), else_=0)),
+                                                                          0)).select_from(per)).one()
+    return int(buyers), int(repeat)
+
+
+def last_order_times(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, datetime]:
+    """customer id -> the moment of their latest order in the shop (customers without one are left out)."""
+    out: dict[int, datetime] = {}
+    for start in range(0, len(customer_ids), 1000):
+        out |= dict(session.execute(select(Order.customer_id, func.max(Order.placed_at))
+                                    .where(Order.shop_id == shop_id,
+                                           Order.customer_id.in_(customer_ids[start:start + 1000]))
+                                    .group_by(Order.customer_id)).all())
+    return out
+
+
+def order_facts(session: Session, order_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """order id -> (its first line's name, its latest shipment's carrier), read as plain rows (no order objects
+    with their lines, refunds and history: a report reads thousands)."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(order_ids), 1000):
+        chunk = order_ids[start:start + 1000]
+        first = (select(OrderLine.order_id, func.min(OrderLine.line_no).label("line_no"))
+                 .where(OrderLine.order_id.in_(chunk)).group_by(OrderLine.order_id).subquery())
+        names = dict(session.execute(select(OrderLine.order_id, OrderLine.name).join(
+            first, (first.c.order_id == OrderLine.order_id) & (first.c.line_no == OrderLine.line_no))).all())
+        latest = (select(func.max(Shipment.id)).where(Shipment.order_id.in_(chunk))
+                  .group_by(Shipment.order_id).scalar_subquery())
+        carriers = dict(session.execute(select(Shipment.order_id, Shipment.carrier).where(Shipment.id.in_(latest)))
+                        .all())
+        found = session.scalars(select(Order.id).where(Order.id.in_(chunk)))
+        out |= {oid: (names.get(oid), carriers.get(oid)) for oid in found}
+    return out
 
 
 def search_products(session: Session, shop_id: int, *, query: str | None = None, category: str | None = None,

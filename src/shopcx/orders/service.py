@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from ..core import clock, db, events
@@ -279,20 +281,17 @@ def default_currency() -> str:
     return get_settings().default_currency
 
 
-def order_times(session: Session, shop_id: int) -> list[tuple[int, object]]:
-    """(customer id, placed_at) of every order of a shop that has a customer: repurchase figures read these."""
-    from sqlalchemy import select
+def buyer_counts(session: Session, shop_id: int) -> tuple[int, int]:
+    """(customers who ordered from the shop, those who ordered twice or more): the repurchase rate's parts."""
+    return repository.buyer_counts(session, shop_id)
 
-    return [tuple(row) for row in session.execute(
-        select(Order.customer_id, Order.placed_at).where(Order.shop_id == shop_id, Order.customer_id.is_not(None)))]
+
+def last_order_times(session: Session, shop_id: int, customer_ids) -> dict[int, datetime]:
+    """customer id -> when their latest order in the shop was placed (UTC; none: left out)."""
+    return {customer: clock.as_utc(at) for customer, at in
+            repository.last_order_times(session, shop_id, sorted(set(customer_ids))).items()}
 
 
 def order_facts(session: Session, order_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
     """order id -> (name of its first line's product, carrier of its latest shipment), for root-cause counts."""
-    from sqlalchemy import select
-
-    out: dict[int, tuple[str | None, str | None]] = {}
-    for order in session.scalars(select(Order).where(Order.id.in_(order_ids or {-1}))):
-        line = order.lines[0].name if order.lines else None
-        out[order.id] = (line, order.shipments[-1].carrier if order.shipments else None)
-    return out
+    return repository.order_facts(session, sorted(order_ids))

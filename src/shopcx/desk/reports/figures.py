@@ -66,12 +66,11 @@ class Recovery:
     shop_customers: int
 
 
-def recovery(complaints: list[tuple[int, datetime, datetime | None]], orders: list[tuple[int, datetime]]) -> Recovery:
-    """complaints: (customer, opened, resolved or None) — a customer's first complaint counts; orders: (customer,
-    placed_at). Rate per resolution bucket beside the shop's repurchase rate."""
-    by_customer: dict[int, list[datetime]] = {}
-    for customer, placed in orders:
-        by_customer.setdefault(customer, []).append(placed)
+def recovery(complaints: list[tuple[int, datetime, datetime | None]], last_orders: dict[int, datetime],
+             buyers: int, repeat: int) -> Recovery:
+    """complaints: (customer, opened, resolved or None) — a customer's first complaint counts; last_orders: each
+    complainant's latest order (bought again = it was placed after the ticket opened); buyers, repeat: the shop's
+    customers with ≥1 and ≥2 orders. Rate per resolution bucket beside the shop's repurchase rate."""
     first: dict[int, tuple[datetime, datetime | None]] = {}
     for customer, opened, resolved in sorted(complaints, key=lambda c: c[1]):
         first.setdefault(customer, (opened, resolved))
@@ -79,12 +78,10 @@ def recovery(complaints: list[tuple[int, datetime, datetime | None]], orders: li
     for customer, (opened, resolved) in first.items():
         row = counts.setdefault(resolution_bucket(opened, resolved), [0, 0])
         row[0] += 1
-        row[1] += any(placed > opened for placed in by_customer.get(customer, ()))
+        row[1] += customer in last_orders and last_orders[customer] > opened
     order = [name for _, name in RESOLUTION_BUCKETS] + ["unresolved"]
     buckets = {name: (counts[name][0], counts[name][1], counts[name][1] / counts[name][0])
                for name in order if name in counts}
-    buyers = len(by_customer)
-    repeat = sum(len(times) >= 2 for times in by_customer.values())
     return Recovery(buckets, repeat / buyers if buyers else None, buyers)
 
 
