@@ -59,6 +59,23 @@ def test_who_may_open_care(login, shop):
     assert login("analyst", username="an").get("/care").status_code == 200
 
 
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_an_estimated_count_says_it_is_one(login, shop, locale, monkeypatch):
+    from shopcx.care.models import audience
+    from shopcx.care.service import campaigns
+
+    # Thresholds shrunk so six buyers behave like a million: any audience is "large", the sample is 4 of 6 ids.
+    monkeypatch.setattr(audience, "EXACT_BELOW", 0)
+    for name, value in (("EXACT_BELOW", 0), ("PILOT_SIZE", 2), ("SAMPLE_SIZE", 3)):
+        monkeypatch.setattr(campaigns, name, value)
+    staff = login("owner", locale=locale)
+    count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})
+    words = {"zh": ("约 ", "95% 区间", "随机抽取的 3 位顾客"), "en": ("About ", "95% interval", "random sample of 3")}
+    assert count.status_code == 200 and 'id="audience-count"' in count.text and 'data-estimate="1"' in count.text
+    for word in words[locale]:
+        assert word in count.text
+
+
 def test_live_count_then_save_and_launch(login, shop, session):
     staff = login("owner")
     count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})

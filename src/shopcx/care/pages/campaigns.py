@@ -65,7 +65,7 @@ async def care_audience_count(request: Request, shop: str = "", viewer: Viewer =
     """The live count of the builder's audience (an HTMX fragment)."""
     chosen, _ = chosen_shop(session, shop)
     counted = service.count(session, chosen, await audience_from(request))
-    return render(request, "care/_count.html", {"count": counted["count"]}, viewer=viewer)
+    return render(request, "care/_count.html", {"counted": counted}, viewer=viewer)
 
 
 @router.post("/care/campaigns")
