@@ -1,6 +1,7 @@
 """Messaging use cases, re-exported for the faces and other domains (see the package docstring of
 shopcx.messaging for the public functions)."""
 
+from ..html import html_alternative
 from ..links import base_url as public_url
 from ..rules import topic_of
 from . import preferences
@@ -22,7 +23,7 @@ from .staff_mail import send_staff_mails
 from .tracking import mark_delivered, message_for_unsubscribe, record_bounce, record_click, unsubscribe
 
 __all__ = ["MUTED_KEY", "Draft", "Queued", "ShopRules", "address_of", "cap_admit", "cap_held", "current",
-           "list_messages", "mark_delivered", "message_for_unsubscribe", "messages_for", "preferences",
-           "preferred_locale", "public_url", "queue_message", "queue_messages", "record_bounce", "record_click",
-           "send_staff_mails", "send_test", "shop_rules", "status_counts", "topic_of", "unreachable", "unsubscribe",
-           "update_settings"]
+           "html_alternative", "list_messages", "mark_delivered", "message_for_unsubscribe", "messages_for",
+           "preferences", "preferred_locale", "public_url", "queue_message", "queue_messages", "record_bounce",
+           "record_click", "send_staff_mails", "send_test", "shop_rules", "status_counts", "topic_of", "unreachable",
+           "unsubscribe", "update_settings"]
