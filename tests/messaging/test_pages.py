@@ -108,3 +108,29 @@ def test_a_tracked_link_records_the_click_and_redirects(session, shop, make_buye
     assert row.status == "clicked" and row.clicked_at == NOON
     forged = links.sign("c", queued.message.id, "https://evil.example.com")[:-1] + "0"
     assert client.get(f"/msg/c/{forged}", follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_staff_copy_the_buyers_preference_link_from_the_customer_page(session, shop, make_buyer, login, locale):
+    import re
+
+    from shopcx.messaging.service import preferences
+    from shopcx.staff.models import AuditLog
+
+    buyer = make_buyer(7)
+    words = {"zh": ("消息偏好设置链接", "为该买家生成链接", "有效期至"), "en": ("Preference page link",
+                                                               "Make a link for this buyer", "Works until")}
+    agent = login("agent", locale=locale)
+    page = agent.get(f"/customers/{buyer.id}")
+    assert page.status_code == 200 and 'id="preference-link"' in page.text and words[locale][1] in page.text
+    assert "/msg/p/" not in page.text  # a link is made only when asked for (and audited then)
+    made = agent.htmx_post(f"/messages/preference-link/{buyer.id}", {})
+    assert made.status_code == 200 and words[locale][0] in made.text and words[locale][2] in made.text
+    token = re.search(r'value="https?://[^"]*/msg/p/([^"]+)"', made.text).group(1)
+    assert preferences.customer_for(session, token).id == buyer.id
+    assert session.query(AuditLog).filter_by(action="messaging.preference_link", entity_id=str(buyer.id)).count() == 1
+    # Operations (no personal data) and analysts neither see the section nor can make a link.
+    for role in ("operations", "analyst"):
+        other = login(role, username=f"{role}-{locale}", locale=locale)
+        assert 'id="preference-link"' not in other.get(f"/customers/{buyer.id}").text
+        assert other.htmx_post(f"/messages/preference-link/{buyer.id}", {}).status_code == 403
