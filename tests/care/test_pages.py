@@ -119,3 +119,26 @@ def test_tracking_link_page_and_forged_link(client, login, shop, session):
     staff = login("agent")
     listed = staff.get(f"/care/parcels?shop={shop.code}")
     assert order.external_id in listed.text
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh", ("未发送的人及原因", "买家未同意通过此渠道接收消息")),
+                                               ("en", ("Not sent, and why", "No consent for this channel"))])
+def test_a_campaign_says_in_words_why_people_were_not_sent(login, shop, session, locale, words):
+    from shopcx.care import service as care
+    from shopcx.care.service.delivery import messaging_deliverer
+    from shopcx.care.tables import CareRecipient
+    from shopcx.customers import service as customers
+    from shopcx.staff.service import SYSTEM
+
+    tpl_id = session.execute(__import__("sqlalchemy").text("select id from care_template")).scalar()
+    campaign = care.save_campaign(session, shop, name="Why", audience={"channel": "email"}, template_id=tpl_id,
+                                  actor=SYSTEM, control_share=0.0)
+    care.launch(session, shop, campaign, actor=SYSTEM, now=NOW)
+    first = session.query(CareRecipient).filter_by(source_id=campaign.id).order_by(CareRecipient.id).first()
+    customers.set_consent(session, customers.get_customer(session, first.customer_id), "email", False, source="buyer")
+    with clock.frozen_at(NOW + timedelta(minutes=1)):
+        care.send_due(session, messaging_deliverer())
+    page = login("owner", locale=locale).get(f"/care/campaigns/{campaign.id}").text
+    assert 'id="not-sent"' in page and 'title="no_consent"' in page
+    for word in words:
+        assert word in page

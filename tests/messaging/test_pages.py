@@ -134,3 +134,22 @@ def test_staff_copy_the_buyers_preference_link_from_the_customer_page(session, s
         other = login(role, username=f"{role}-{locale}", locale=locale)
         assert 'id="preference-link"' not in other.get(f"/customers/{buyer.id}").text
         assert other.htmx_post(f"/messages/preference-link/{buyer.id}", {}).status_code == 403
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh", ("买家未同意通过此渠道接收消息", "等待店铺免打扰时段结束")),
+                                               ("en", ("No consent for this channel",
+                                                       "Waiting for the end of the shop&#39;s quiet hours"))])
+def test_the_log_gives_reasons_in_words(session, shop, make_buyer, login, locale, words):
+    refused = make_buyer(8, consent=False)
+    waiting = make_buyer(9)
+    service.queue_message(session, shop_id=shop.id, customer_id=refused.id, purpose="survey", occasion="w",
+                          channel="email", body="您好")
+    with clock.frozen_at(datetime(2026, 12, 6, 14, 30, tzinfo=UTC)):  # 22:30 in Shanghai: quiet hours
+        service.queue_message(session, shop_id=shop.id, customer_id=waiting.id, purpose="survey", occasion="w",
+                              channel="email", body="您好")
+        send_due()
+    page = login("owner", locale=locale).get("/messages").text
+    for word in words:
+        assert word in page
+    assert ">no_consent<" not in page and ">quiet_hours<" not in page
+    assert 'title="no_consent"' in page  # the code stays on hand for support

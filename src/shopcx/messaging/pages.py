@@ -59,6 +59,7 @@ def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, 
             "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
             "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
             "tz": shop.timezone if shop else None,
+            "reasons": {m.id: service.reason_words(m.reason, viewer.locale) for m in rows},
             "result": request.query_params.get("result", "")}
 
 

@@ -116,6 +116,7 @@ def care_campaign(request: Request, campaign_id: RowId, viewer: Viewer = Reader,
     results = service.results(session, campaign, resamples=1000)
     return render(request, "care/campaign.html", area("campaigns", chosen, listed, viewer) | {
         "campaign": campaign, "results": results, "report": results["uplift"], "chart": _chart(results["uplift"]),
+        "not_sent": campaign_service.not_sent(session, campaign, viewer.locale),
         "template": service.get_template(session, campaign.template_id) if campaign.template_id else None},
         viewer=viewer)
 

@@ -148,6 +148,19 @@ def group_counts(session: Session, source: str, source_id: int) -> dict[tuple[st
     return {(g, s): n for g, s, n in rows}
 
 
+def reason_counts(session: Session, source: str, source_id: int) -> list[tuple[str, str, int]]:
+    """(status, reason, people) of the treated people not sent (skipped, failed, held, or queued and waiting with a
+    reason), most people first."""
+    n = func.count().label("n")
+    rows = session.execute(select(CareRecipient.status, CareRecipient.reason, n)
+                           .where(CareRecipient.source == source, CareRecipient.source_id == source_id,
+                                  CareRecipient.reason.is_not(None), CareRecipient.grp == "treatment",
+                                  CareRecipient.status.in_(("skipped", "failed", "held", "queued")))
+                           .group_by(CareRecipient.status, CareRecipient.reason)
+                           .order_by(n.desc(), CareRecipient.reason))
+    return [(status, reason, count) for status, reason, count in rows]
+
+
 def due_recipients(session: Session, now: datetime, *, limit: int, source: str | None = None,
                    source_id: int | None = None) -> list[CareRecipient]:
     """Queued treatment rows whose time has come, oldest first."""

@@ -196,7 +196,7 @@ def cancel(session: Session, campaign: CareCampaign, *, actor: Actor) -> CareCam
     """Stop a campaign: what is still queued is held, never sent."""
     actor.require("care:write")
     for row in repository.recipients_of(session, "campaign", campaign.id, status="queued"):
-        row.status, row.reason = "held", "campaign cancelled"
+        row.status, row.reason = "held", "campaign_cancelled"
     campaign.status, campaign.finished_at = "cancelled", clock.now()
     session.flush()
     audit(session, actor, "care.campaign_cancel", "care_campaign", campaign.id)
@@ -213,6 +213,17 @@ def progress(session: Session, campaign: CareCampaign) -> dict:
             out[status] += n
     out["done"] = out["sent"] + out["skipped"] + out["failed"] + out["held"]
     return out
+
+
+REASON_LABELS = ("care.reason", "messaging.reason")
+
+
+def not_sent(session: Session, campaign: CareCampaign, locale: str) -> list[dict]:
+    """Why treated people were not sent (or are still waiting), in the reader's words, with how many."""
+    from ...messaging.service import reason_words
+
+    return [{"status": status, "reason": reason, "words": reason_words(reason, locale, REASON_LABELS), "people": n}
+            for status, reason, n in repository.reason_counts(session, "campaign", campaign.id)]
 
 
 def uplift_report(session: Session, source: str, source_id: int, *, window_days: int, cost_minor: int,

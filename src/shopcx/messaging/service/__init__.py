@@ -3,6 +3,7 @@ shopcx.messaging for the public functions)."""
 
 from ..html import html_alternative
 from ..links import base_url as public_url
+from ..reasons import reason_words
 from ..rules import topic_of
 from . import preferences
 from .log import list_messages, messages_for, send_test, status_counts
@@ -24,6 +25,6 @@ from .tracking import mark_delivered, message_for_unsubscribe, record_bounce, re
 
 __all__ = ["MUTED_KEY", "Draft", "Queued", "ShopRules", "address_of", "cap_admit", "cap_held", "current",
            "html_alternative", "list_messages", "mark_delivered", "message_for_unsubscribe", "messages_for",
-           "preferences", "preferred_locale", "public_url", "queue_message", "queue_messages", "record_bounce",
-           "record_click", "send_staff_mails", "send_test", "shop_rules", "status_counts", "topic_of", "unreachable",
-           "unsubscribe", "update_settings"]
+           "preferences", "preferred_locale", "public_url", "queue_message", "queue_messages", "reason_words",
+           "record_bounce", "record_click", "send_staff_mails", "send_test", "shop_rules", "status_counts",
+           "topic_of", "unreachable", "unsubscribe", "update_settings"]
