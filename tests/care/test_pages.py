@@ -70,7 +70,8 @@ def test_an_estimated_count_says_it_is_one(login, shop, locale, monkeypatch):
         monkeypatch.setattr(campaigns, name, value)
     staff = login("owner", locale=locale)
     count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})
-    words = {"zh": ("约 ", "95% 区间", "随机抽取的 3 位顾客"), "en": ("About ", "95% interval", "random sample of 3")}
+    words = {"zh": ("约 ", "95% 区间", "随机抽取的 3 个顾客编号"),
+             "en": ("About ", "95% interval", "random sample of 3 customer ids")}
     assert count.status_code == 200 and 'id="audience-count"' in count.text and 'data-estimate="1"' in count.text
     for word in words[locale]:
         assert word in count.text
