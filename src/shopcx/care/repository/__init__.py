@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Text, and_, bindparam, case, cast, exists, false, func, literal, select
+from sqlalchemy import BigInteger, Text, and_, bindparam, cast, exists, false, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,12 +24,12 @@ CONSENT_FOR = {"email": "email", "sms": "sms", "wechat": "wechat", "agent": "pho
 
 def muted(dialect: str, key: str, topic: str):
     """True for a customer whose preferences list `topic` under `key` (the topics muted on the preference page,
-    a JSON list in customer.preferences). PostgreSQL reads the JSON only where its text names the key, so the
-    customers who never muted anything (nearly all) cost a LIKE on a short text, not a JSON parse."""
+    a JSON list in customer.preferences). PostgreSQL reads the JSON only where its text names the key (the two
+    conditions of one AND are evaluated in order), so the customers who never muted anything (nearly all) cost a
+    LIKE on a short text, not a JSON parse, and the planner, which estimates a LIKE as rare, keeps its plan."""
     if dialect == "postgresql":
         listed = cast(Customer.preferences, JSONB)[key].contains([topic])
-        return case((cast(Customer.preferences, Text).like(f'%"{key}"%'), func.coalesce(listed, false())),
-                    else_=false())
+        return and_(cast(Customer.preferences, Text).like(f'%"{key}"%'), func.coalesce(listed, false()))
     items = func.json_each(Customer.preferences, f"$.{key}").table_valued("value")
     return and_(func.json_type(Customer.preferences, f"$.{key}") == "array",
                 exists(select(literal(1)).select_from(items).where(items.c.value == topic)))
