@@ -6,7 +6,8 @@ template using the name, the tier line and the shop; quiet hours and caps off fo
 (1) care: launch (the seeded draw, one bulk insert), then render every treated person's message in their language
 and hand it to messaging's queue, in batches of 1,000, each its own transaction; (2) the messaging sender
 (`messaging.sender.send_due`, the worker's job) over one SMTP connection to aiosmtpd; (3) raw smtplib sending the
-same stored messages over one connection, with the same bytes building (`build_email`) and no database. Resident
+same stored messages (text and HTML alternative) over one connection, with the same bytes building (`build_email`)
+and no database. Resident
 memory is sampled after each batch of (1) and (2): it should stay flat.
 """
 
@@ -126,11 +127,11 @@ def run(n: int) -> dict:
             sender_s = time.perf_counter() - start
             received = handler.count
             with db.session_scope() as session:
-                rows = session.execute(text("SELECT id, address, subject, body FROM message WHERE status = 'sent' "
-                                            "ORDER BY id")).all()
+                rows = session.execute(text("SELECT id, address, subject, body, html FROM message "
+                                            "WHERE status = 'sent' ORDER BY id")).all()
         finally:
             dbs.drop()
-    outgoing = [Outgoing(id=r[0], channel="email", address=r[1], subject=r[2], body=r[3]) for r in rows]
+    outgoing = [Outgoing(id=r[0], channel="email", address=r[1], subject=r[2], body=r[3], html=r[4]) for r in rows]
     import smtplib
 
     start = time.perf_counter()

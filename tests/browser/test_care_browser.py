@@ -73,3 +73,62 @@ def test_campaign_builder_live_count_and_tracking_page(browser, live_server, loc
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         _shot(page, f"care-tracking-{locale}-{size}")
         assert errors == []
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_estimate_reasons_and_preference_link_on_a_phone(browser, live_server, locale, monkeypatch):
+    """An estimated live count (thresholds shrunk so the seeded buyers count as many), a campaign's not-sent reasons
+    in words and the customer page's preference link, each at 390 px without scrolling sideways."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from shopcx.care.models import audience
+    from shopcx.care.service import campaigns
+    from shopcx.customers.models import Customer
+
+    from .test_browser import assert_no_sideways_scroll
+
+    monkeypatch.setattr(audience, "EXACT_BELOW", 0)
+    for name, value in (("EXACT_BELOW", 0), ("PILOT_SIZE", 1), ("SAMPLE_SIZE", 1)):
+        monkeypatch.setattr(campaigns, name, value)
+    base = live_server
+    _template_and_link()
+    english = locale == "en-US"
+    with watched_page(browser, f"failure-care-words-{locale}", locale=locale, **PHONE) as (page, errors):
+        _sign_in(page, base)
+        if english:
+            page.goto(base + "/")
+            page.click("label.nav-button")
+            page.click("form[action='/locale'] button[value=en]")
+        page.goto(base + "/care")
+        page.uncheck("input[name=consent]")
+        count = page.locator("#audience-count")
+        expect(count).to_contain_text("About" if english else "约")
+        expect(count).to_contain_text("95%")
+        assert_no_sideways_scroll(page, 390, "the builder with an estimate")
+        _shot(page, f"care-estimate-{locale}-phone")
+        page.fill("input[name=name]", "Why")
+        page.click("#campaign-save")
+        page.wait_for_url("**/care/campaigns/*")
+        page.click("#launch")
+        expect(page.locator("#campaign-progress")).to_be_visible()
+        from shopcx.care import service as care
+        from shopcx.care.service.delivery import messaging_deliverer
+
+        with db.session_scope() as session:  # the seeded buyers gave no e-mail consent: messaging skips them
+            care.send_due(session, messaging_deliverer())
+        page.reload()
+        expect(page.locator("#not-sent")).to_contain_text(
+            "No consent for this channel" if english else "买家未同意通过此渠道接收消息")
+        assert_no_sideways_scroll(page, 390, "the campaign page")
+        _shot(page, f"care-not-sent-{locale}-phone")
+        with db.session_scope() as session:
+            customer_id = session.scalar(select(Customer.id).order_by(Customer.id).limit(1))
+        page.goto(base + f"/customers/{customer_id}")
+        page.click("#preference-link-make")
+        expect(page.locator("#preference-link-url")).to_be_visible()
+        assert "/msg/p/" in page.locator("#preference-link-url").input_value()
+        expect(page.locator("#preference-link")).to_contain_text("Works until" if english else "有效期至")
+        assert_no_sideways_scroll(page, 390, "the customer page with the preference link")
+        _shot(page, f"customer-preference-link-{locale}-phone")
+        assert errors == []

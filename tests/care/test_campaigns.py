@@ -1,6 +1,7 @@
 """Campaigns on the database: the live count, the seeded control group stored per person, idempotent queuing,
 sending with a coupon through loyalty, and the uplift report over the window."""
 
+import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -147,3 +148,61 @@ def test_audience_reads_the_shops_latest_analysis(session):
     assert care.count(session, shop, {"segments": ["At risk"], "p_alive_max": 0.3})["count"] == 2
     assert care.count(session, shop, {"stages": ["at_risk"], "clv_min_amount": 2000})["count"] == 2
     assert care.count(session, shop, {"last_order_min_days": 40, "consent": False})["count"] == 4
+
+
+def _customer_of(session, n):
+    from shopcx.customers.models import Customer, CustomerIdentity
+
+    cid = session.query(CustomerIdentity.customer_id).filter_by(external_id=f"care-buyer-{n}").scalar()
+    return session.get(Customer, cid)
+
+
+def test_buyers_who_muted_offers_are_in_neither_group(session):
+    from shopcx.customers import service as customers
+
+    shop = _shop_with_buyers(session, n=8)  # buyers 1–3 and 5–7 consented to e-mail (every fourth did not)
+    customers.set_preferences(session, _customer_of(session, 2), {"muted_topics": ["offers"]})
+    customers.set_preferences(session, _customer_of(session, 6), {"muted_topics": ["surveys", "offers"]})
+    customers.set_preferences(session, _customer_of(session, 4), {"muted_topics": ["offers"]})  # no consent anyway
+    customers.set_preferences(session, _customer_of(session, 3), {"muted_topics": ["care"]})  # birthdays, not offers
+    customers.set_preferences(session, _customer_of(session, 5), {"language": "en", "note": "offers"})
+    # By hand: consented 1, 2, 3, 5, 6, 7 minus the two who muted offers (2, 6) = 1, 3, 5, 7; without the consent
+    # condition all 8 minus 2, 4, 6 = 5.
+    assert care.count(session, shop, {"channel": "email"}) == {"count": 4, "estimate": False, "run_id": None}
+    assert care.count(session, shop, {"channel": "email", "consent": False})["count"] == 5
+    tpl = template(session, shop)
+    campaign = care.save_campaign(session, shop, name="Offers", audience={"channel": "email"}, template_id=tpl.id,
+                                  actor=SYSTEM, control_share=0.5)
+    drawn = care.launch(session, shop, campaign, actor=SYSTEM, now=T0)
+    rows = session.query(CareRecipient).filter_by(source="campaign", source_id=campaign.id).all()
+    expected = {_customer_of(session, n).id for n in (1, 3, 5, 7)}
+    assert drawn["audience"] == 4 and {r.customer_id for r in rows} == expected
+    # Left out before the draw: everyone else keeps the group their seeded bucket gives, whatever it is.
+    for row in rows:
+        assert (row.grp == "control") == (stats.control_bucket(row.customer_id, campaign.seed) < 0.5)
+    assert drawn["treatment"] + drawn["control"] == 4
+
+
+def test_a_broad_audience_over_many_customers_is_an_estimate_labelled_as_one(session, monkeypatch):
+    from shopcx.care.models import audience as model
+    from shopcx.care.service import campaigns
+
+    shop = _shop_with_buyers(session, n=80)  # buyer i consented unless i % 4 == 0: 60 of 80
+    for name, value in (("EXACT_BELOW", 20), ("PILOT_SIZE", 10), ("SAMPLE_SIZE", 30)):
+        monkeypatch.setattr(campaigns, name, value)
+    monkeypatch.setattr(model, "EXACT_BELOW", 20)
+    ids = {_customer_of(session, n).id: n for n in range(80)}
+    bounds = (min(ids), max(ids))
+    sample = model.plan_sample(bounds, shop.id, 30)
+    hits = sum(1 for cid in sample.ids if cid in ids and ids[cid] % 4 != 0)
+    share = stats.wilson_interval(hits, 30)
+    span = bounds[1] - bounds[0] + 1
+    got = care.count(session, shop, {"channel": "email"})
+    assert got == {"count": round(hits / 30 * span), "estimate": True, "low": math.floor(share.low * span),
+                   "high": math.ceil(share.high * span), "sampled": 30, "run_id": None}
+    assert got["low"] <= 60 <= got["high"]  # the true count inside its interval
+    assert care.count(session, shop, {"channel": "email"}, exact=True) == {"count": 60, "estimate": False,
+                                                                         "run_id": None}
+    # A small audience is always counted exactly (nobody is tagged "none").
+    assert care.count(session, shop, {"channel": "agent", "tags": ["none"]}) == {"count": 0, "estimate": False,
+                                                                               "run_id": None}

@@ -13,6 +13,7 @@ from shopcx.staff.service import SYSTEM
 
 from ..factories import make_order
 from ..loyalty.factories import make_program
+from ..messaging.conftest import configured, smtp_server  # noqa: F401 (fixtures used as test arguments)
 from .factories import buyer, template
 
 T0 = datetime(2026, 5, 4, 2, 0, tzinfo=timezone.utc)
@@ -108,3 +109,36 @@ def test_two_messages_for_one_person_in_one_batch_pass_a_cap_of_one_once(session
     assert (second.reason, second.send_after) == ("frequency_cap", T0 + timedelta(days=1, minutes=1))
     issued, _ = coupons.list_coupons(session, shop.id, limit=50)
     assert [c.code for c in issued] == [first.coupon_code]
+
+
+def test_a_campaign_email_is_text_and_html_each_with_the_unsubscribe_and_preference_links(
+        session, configured, smtp_server):  # noqa: F811 (the fixtures imported above)
+    import re
+
+    from shopcx.messaging.sender import send_due
+    from shopcx.messaging.service import preferences
+
+    shop, _ = make_program(session)
+    with clock.frozen_at(T0 - timedelta(days=3)):
+        make_order(session, shop, customer=buyer(1), placed_at=T0 - timedelta(days=3))
+    messaging.update_settings(session, shop.id, {"quiet_start": "00:00", "quiet_end": "00:00"}, actor=SYSTEM)
+    campaign = care.save_campaign(session, shop, name="HTML", audience={"channel": "email"},
+                                  template_id=template(session, shop).id, actor=SYSTEM, control_share=0.0)
+    care.launch(session, shop, campaign, actor=SYSTEM, now=T0)
+    with clock.frozen_at(T0 + timedelta(minutes=1)):
+        assert care.send_due(session, messaging_deliverer()) == {"sent": 1}
+        session.commit()
+        assert send_due().sent == 1
+    (mail,) = smtp_server.inbox.to("b1@example.com")
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    page = mail.get_body(("html",)).get_content()
+    assert "顾客1，" in text and "顾客1，" in page  # the same words in both
+    for part in (text, page):
+        assert "https://cx.example.com/msg/u/" in part
+    assert re.search(r'<a href="https://cx\.example\.com/msg/u/[^"]+" style="color:#666;">退订</a>', page)
+    token = re.search(r'<a href="https://cx\.example\.com/msg/p/([^"]+)" style="color:#666;">选择您想收到的消息</a>',
+                      page).group(1)
+    with clock.frozen_at(T0 + timedelta(minutes=2)):  # a preference link is valid for 180 days
+        assert preferences.customer_for(session, token).name == "顾客1"
+    assert re.search(r"选择您想收到的消息：https://cx\.example\.com/msg/p/\S+", text)

@@ -121,3 +121,25 @@ def test_audience_parse():
     with pytest.raises(InvalidInput) as err:
         audience.parse_audience({"clv_min_amount": "lots"})
     assert err.value.field == "clv_min_amount"
+
+
+def test_audience_estimate_from_a_sample_by_hand():
+    # 10,000 of 1,000,000 ids drawn without replacement, the same for the same shop every time.
+    sample = audience.plan_sample((1, 1_000_000), 7, 10_000)
+    assert len(sample.ids) == len(set(sample.ids)) == 10_000 and sample.span == 1_000_000
+    assert 1 <= min(sample.ids) and max(sample.ids) <= 1_000_000
+    assert audience.plan_sample((1, 1_000_000), 7, 10_000) == sample
+    assert audience.plan_sample((1, 1_000_000), 8, 10_000) != sample
+    assert sample.first(1_000).ids == sample.ids[:1_000]
+    # 7,000 of them in the audience: p = 0.7, Wilson 95% (z = 1.959964): centre 0.7 + z²/20,000 = 0.700192,
+    # half-width z·√(0.21/10,000 + z²/(4·10⁸)) = 0.008984, denominator 1 + z²/10,000 = 1.000384
+    # → 0.690943 … 0.708903 of 1,000,000.
+    guess = audience.estimate(7_000, sample)
+    assert (guess.count, guess.low, guess.high, guess.sampled) == (700_000, 690_942, 708_904, 10_000)
+    # Ids 1,000,001–2,000,000 held by nobody: each sampled id is still a unit, so half the share, the same count.
+    wide = audience.Sample(tuple(range(1, 20_001, 2)), 2_000_000)
+    assert audience.estimate(3_500, wide).count == 700_000
+    # Fewer ids than 100,000 (or than two samples' worth): counted exactly, no sample.
+    assert audience.plan_sample((1, 99_999), 7, 10_000) is None
+    assert audience.plan_sample((5, 150_004), 7, 100_000) is None
+    assert audience.plan_sample(None, 7) is None

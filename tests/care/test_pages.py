@@ -59,6 +59,24 @@ def test_who_may_open_care(login, shop):
     assert login("analyst", username="an").get("/care").status_code == 200
 
 
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_an_estimated_count_says_it_is_one(login, shop, locale, monkeypatch):
+    from shopcx.care.models import audience
+    from shopcx.care.service import campaigns
+
+    # Thresholds shrunk so six buyers behave like a million: any audience is "large", the sample is 4 of 6 ids.
+    monkeypatch.setattr(audience, "EXACT_BELOW", 0)
+    for name, value in (("EXACT_BELOW", 0), ("PILOT_SIZE", 2), ("SAMPLE_SIZE", 3)):
+        monkeypatch.setattr(campaigns, name, value)
+    staff = login("owner", locale=locale)
+    count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})
+    words = {"zh": ("约 ", "95% 区间", "随机抽取的 3 个顾客编号"),
+             "en": ("About ", "95% interval", "random sample of 3 customer ids")}
+    assert count.status_code == 200 and 'id="audience-count"' in count.text and 'data-estimate="1"' in count.text
+    for word in words[locale]:
+        assert word in count.text
+
+
 def test_live_count_then_save_and_launch(login, shop, session):
     staff = login("owner")
     count = staff.htmx_post(f"/care/audience-count?shop={shop.code}", {"channel": "email", "consent": "on"})
@@ -102,3 +120,26 @@ def test_tracking_link_page_and_forged_link(client, login, shop, session):
     staff = login("agent")
     listed = staff.get(f"/care/parcels?shop={shop.code}")
     assert order.external_id in listed.text
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh", ("未发送的人及原因", "买家未同意通过此渠道接收消息")),
+                                               ("en", ("Not sent, and why", "No consent for this channel"))])
+def test_a_campaign_says_in_words_why_people_were_not_sent(login, shop, session, locale, words):
+    from shopcx.care import service as care
+    from shopcx.care.service.delivery import messaging_deliverer
+    from shopcx.care.tables import CareRecipient
+    from shopcx.customers import service as customers
+    from shopcx.staff.service import SYSTEM
+
+    tpl_id = session.execute(__import__("sqlalchemy").text("select id from care_template")).scalar()
+    campaign = care.save_campaign(session, shop, name="Why", audience={"channel": "email"}, template_id=tpl_id,
+                                  actor=SYSTEM, control_share=0.0)
+    care.launch(session, shop, campaign, actor=SYSTEM, now=NOW)
+    first = session.query(CareRecipient).filter_by(source_id=campaign.id).order_by(CareRecipient.id).first()
+    customers.set_consent(session, customers.get_customer(session, first.customer_id), "email", False, source="buyer")
+    with clock.frozen_at(NOW + timedelta(minutes=1)):
+        care.send_due(session, messaging_deliverer())
+    page = login("owner", locale=locale).get(f"/care/campaigns/{campaign.id}").text
+    assert 'id="not-sent"' in page and 'title="no_consent"' in page
+    for word in words:
+        assert word in page

@@ -40,3 +40,15 @@ def test_test_send_to_an_address(session, configured, smtp_server):
     smtp_server.inbox.refuse.add("nobody@example.com")
     refused = runner.invoke(app, ["messages", "test", "--to", "nobody@example.com"])
     assert refused.exit_code == 1 and "550" in refused.output
+
+
+def test_send_names_skip_reasons_in_words(session, shop, make_buyer, configured, smtp_server):
+    from shopcx.customers import service as customers
+
+    buyer = make_buyer(4)
+    service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="survey", occasion="w",
+                          channel="email", body="您好")
+    customers.set_consent(session, buyer, "email", False, source="buyer")  # withdrawn after queueing
+    done = runner.invoke(app, ["messages", "send"])
+    assert done.exit_code == 0, done.output
+    assert "1 skipped" in done.output and "no_consent: 1 (No consent for this channel)" in done.output

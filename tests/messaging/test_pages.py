@@ -109,3 +109,48 @@ def test_a_tracked_link_records_the_click_and_redirects(session, shop, make_buye
     assert row.status == "clicked" and row.clicked_at == NOON
     forged = links.sign("c", queued.message.id, "https://evil.example.com")[:-1] + "0"
     assert client.get(f"/msg/c/{forged}", follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_staff_copy_the_buyers_preference_link_from_the_customer_page(session, shop, make_buyer, login, locale):
+    import re
+
+    from shopcx.messaging.service import preferences
+    from shopcx.staff.models import AuditLog
+
+    buyer = make_buyer(7)
+    words = {"zh": ("消息偏好设置链接", "为该买家生成链接", "有效期至"), "en": ("Preference page link",
+                                                               "Make a link for this buyer", "Works until")}
+    agent = login("agent", locale=locale)
+    page = agent.get(f"/customers/{buyer.id}")
+    assert page.status_code == 200 and 'id="preference-link"' in page.text and words[locale][1] in page.text
+    assert "/msg/p/" not in page.text  # a link is made only when asked for (and audited then)
+    made = agent.htmx_post(f"/messages/preference-link/{buyer.id}", {})
+    assert made.status_code == 200 and words[locale][0] in made.text and words[locale][2] in made.text
+    token = re.search(r'value="https?://[^"]*/msg/p/([^"]+)"', made.text).group(1)
+    assert preferences.customer_for(session, token).id == buyer.id
+    assert session.query(AuditLog).filter_by(action="messaging.preference_link", entity_id=str(buyer.id)).count() == 1
+    # Operations (no personal data) and analysts neither see the section nor can make a link.
+    for role in ("operations", "analyst"):
+        other = login(role, username=f"{role}-{locale}", locale=locale)
+        assert 'id="preference-link"' not in other.get(f"/customers/{buyer.id}").text
+        assert other.htmx_post(f"/messages/preference-link/{buyer.id}", {}).status_code == 403
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh", ("买家未同意通过此渠道接收消息", "等待店铺免打扰时段结束")),
+                                               ("en", ("No consent for this channel",
+                                                       "Waiting for the end of the shop&#39;s quiet hours"))])
+def test_the_log_gives_reasons_in_words(session, shop, make_buyer, login, locale, words):
+    refused = make_buyer(8, consent=False)
+    waiting = make_buyer(9)
+    service.queue_message(session, shop_id=shop.id, customer_id=refused.id, purpose="survey", occasion="w",
+                          channel="email", body="您好")
+    with clock.frozen_at(datetime(2026, 12, 6, 14, 30, tzinfo=UTC)):  # 22:30 in Shanghai: quiet hours
+        service.queue_message(session, shop_id=shop.id, customer_id=waiting.id, purpose="survey", occasion="w",
+                              channel="email", body="您好")
+        send_due()
+    page = login("owner", locale=locale).get("/messages").text
+    for word in words:
+        assert word in page
+    assert ">no_consent<" not in page and ">quiet_hours<" not in page
+    assert 'title="no_consent"' in page  # the code stays on hand for support

@@ -90,9 +90,12 @@ def _shop_of_campaign(session: Session, campaign):
 
 
 @router.post(f"{BASE}/audience/count")
-def care_api_count(shop_code: str, audience: dict[str, Any], actor: Reader, session: SessionDep) -> dict:
-    """How many customers an audience holds now."""
-    return service.count(session, shops.get_shop(session, shop_code), audience)
+def care_api_count(shop_code: str, audience: dict[str, Any], actor: Reader, session: SessionDep,
+                   exact: bool = False) -> dict:
+    """How many customers an audience holds now. Over a large customer base a broad audience is estimated from a
+    random sample ("estimate": true, with "low"–"high", its 95% interval, and "sampled"); ?exact=true counts every
+    customer, however long that takes."""
+    return service.count(session, shops.get_shop(session, shop_code), audience, exact=exact)
 
 
 @router.get(f"{BASE}/campaigns")

@@ -1,5 +1,5 @@
-"""Messaging over JSON: the message log (`messaging:read`) and queueing one message (`messaging:write`), the same
-service calls as the pages and the other domains."""
+"""Messaging over JSON: the message log (`messaging:read`), queueing one message and a buyer's preference link
+(`messaging:write`), the same service calls as the pages and the other domains."""
 
 from __future__ import annotations
 
@@ -52,3 +52,10 @@ def messaging_api_queue(data: MessageIn, actor: Writer, session: SessionDep) -> 
     shops.get_shop_by_id(session, data.shop_id)
     queued = service.queue_message(session, **data.model_dump())
     return {"created": queued.created, **_out(queued.message)}
+
+
+@router.post("/customers/{customer_id}/preference-link",
+             summary="A fresh preference page link for a buyer, to send them (needs messaging:write and pii; audited)")
+def messaging_api_preference_link(customer_id: int, actor: Writer, session: SessionDep) -> dict:
+    url, expires = service.preferences.link_for_staff(session, customer_id, actor=actor)
+    return {"customer_id": customer_id, "url": url, "expires_on": expires}

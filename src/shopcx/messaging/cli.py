@@ -20,6 +20,7 @@ def send(limit: int = typer.Option(0, help="Stop after this many messages (0: al
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .reasons import reason_words
     from .sender import send_due
 
     started = time.perf_counter()
@@ -36,7 +37,7 @@ def send(limit: int = typer.Option(0, help="Stop after this many messages (0: al
               f"bounced, {report.skipped:,} skipped, {report.deferred:,} deferred in {seconds:.1f} s",
               soft_wrap=True, highlight=False)
     for reason, count in sorted(report.reasons.items()):
-        err.print(f"  {reason}: {count:,}", soft_wrap=True, highlight=False)
+        err.print(f"  {reason}: {count:,} ({reason_words(reason, 'en')})", soft_wrap=True, highlight=False)
 
 
 @messages_app.command("test")

@@ -7,4 +7,4 @@ from ..core.face import Face, NavEntry
 FACE = Face("messaging", __package__, models=("models",), api=("api",), pages=("pages", "public"), cli="cli",
             jobs="jobs",
             nav=(NavEntry("messaging", "messaging_home", "messaging:read", place="user"),),
-            timeline="timeline:entries", privacy="privacy")
+            timeline="timeline:entries", privacy="privacy", customer_panel="pages:preference_panel")

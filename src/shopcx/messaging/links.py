@@ -11,7 +11,8 @@ from ..core.errors import NotFound
 from .config import get_messaging_settings
 
 _PURPOSE = b"shopcx-message:"
-_URL = re.compile(r"https?://[^\s<>\"'）)】]+")
+# A web address in a text ends at a space, a quote, a bracket or Chinese punctuation (请看 https://x.cn/a。).
+ADDRESS = re.compile(r"https?://[^\s<>\"'）)】，。！？；：、」』]+")
 MAX_TOKEN = 4000
 
 
@@ -50,4 +51,4 @@ def tracked(message_id: int, url: str) -> str:
 
 def track_links(text: str, message_id: int) -> str:
     """Every http(s) address in a text replaced by its tracked redirect."""
-    return _URL.sub(lambda m: tracked(message_id, m.group(0)), text)
+    return ADDRESS.sub(lambda m: tracked(message_id, m.group(0)), text)

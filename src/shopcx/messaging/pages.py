@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from ..core import clock, i18n
 from ..core.errors import InvalidInput
+from ..core.face import Panel
 from ..shops import service as shops
 from ..web import exports
 from ..web.auth import PageSession, Viewer, require
-from ..web.deps import parse_id
+from ..web.deps import RowId, parse_id
 from ..web.pagination import Page, page_number
 from ..web.sheets import XLSX, Column, Sheet, write
-from ..web.templating import render
+from ..web.templating import is_htmx, render
 from . import service
 from .config import get_messaging_settings
 from .models import CHANNELS, STATUSES
@@ -66,6 +67,7 @@ def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, 
             "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
             "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
             "tz": shop.timezone if shop else None, "scoped": len(ids) < len(listed),
+            "reasons": {m.id: service.reason_words(m.reason, viewer.locale) for m in rows},
             "result": request.query_params.get("result", "")}
 
 
@@ -107,6 +109,25 @@ def messaging_test(request: Request, shop: str = Form(""), channel: str = Form("
                                 actor=viewer.actor)
     return RedirectResponse(f"/messages?shop={chosen.id if chosen else ''}&result=test_{message.status}",
                             status_code=303)
+
+
+def preference_panel(session: Session, customer, viewer: Viewer) -> Panel | None:
+    """The customer page's section: a button that makes the buyer's preference link to copy to them (only for staff
+    who may hand it over, service.preferences.LINK_PERMISSIONS)."""
+    if customer.erased_at is not None or not all(viewer.can(p) for p in service.preferences.LINK_PERMISSIONS):
+        return None
+    return Panel("messaging/_preference_link.html", {"customer_id": customer.id, "url": None})
+
+
+@router.post("/messages/preference-link/{customer_id}")
+def messaging_preference_link(request: Request, customer_id: RowId, viewer: Viewer = Worker,
+                              session: Session = PageSession):
+    """A fresh preference link for this buyer, shown to copy (the making of it is in the audit log)."""
+    url, expires = service.preferences.link_for_staff(session, customer_id, actor=viewer.actor)
+    panel = Panel("messaging/_preference_link.html", {"customer_id": customer_id, "url": url, "expires": expires})
+    if not is_htmx(request):
+        return RedirectResponse(f"/customers/{customer_id}", status_code=303)
+    return render(request, "messaging/_preference_link.html", {"panel": panel}, viewer=viewer)
 
 
 @router.get("/messages/agent-list.xlsx")

@@ -25,6 +25,7 @@ from ..customers import service as customers
 from . import links, repository, rules
 from .channels import Outcome, Outgoing, Provider, provider_for
 from .config import get_messaging_settings
+from .html import track_html, with_footer
 from .models import Message, Suppression
 from .service.log import announce_settled
 from .service.preferences import preference_url
@@ -74,18 +75,21 @@ def release_interrupted(now: datetime) -> int:
 
 
 def _prepare(message: Message) -> Outgoing:
-    """The message as it goes out: links tracked, the unsubscribe link added and, on e-mail, the preference page's
-    (neither on the agents' list, whose text staff paste into a platform chat as it is)."""
+    """The message as it goes out: links tracked, the unsubscribe link added and, on e-mail, the preference page's,
+    to the text and to the HTML alike (neither on the agents' list, whose text staff paste into a platform chat as
+    it is)."""
     if message.channel == "agent" or message.customer_id is None or message.purpose in rules.ASKED_FOR:
         return Outgoing(message.id, message.channel, message.address or "", message.subject, message.body,
                         message.html, {}, None)
     unsubscribe = links.unsubscribe_url(message.id)
     footer = i18n.t("messaging.footer", message.locale, url=unsubscribe)
+    footer_links = [(i18n.t("messaging.footer_link_unsubscribe", message.locale), unsubscribe)]
     if message.channel == "email":  # an SMS stays short: one link, the unsubscribe one
-        footer += "\n" + i18n.t("messaging.footer_preferences", message.locale,
-                                url=preference_url(message.customer_id))
+        preferences = preference_url(message.customer_id)
+        footer += "\n" + i18n.t("messaging.footer_preferences", message.locale, url=preferences)
+        footer_links.append((i18n.t("messaging.footer_link_preferences", message.locale), preferences))
     body = links.track_links(message.body, message.id) + "\n\n" + footer
-    html = links.track_links(message.html, message.id) if message.html else None
+    html = with_footer(track_html(message.html, message.id), footer_links) if message.html else None
     return Outgoing(message.id, message.channel, message.address or "", message.subject, body, html, {}, unsubscribe)
 
 

@@ -202,6 +202,8 @@ API_MIRRORS |= {
 API_MIRRORS |= {
     ("GET", "/api/v1/messages"): (("GET", "/messages"),),
     ("POST", "/api/v1/messages"): "messaging:write",
+    ("POST", "/api/v1/customers/{customer_id}/preference-link"): (
+        ("POST", "/messages/preference-link/{customer_id}"),),
     ("GET", "/api/v1/surveys/{survey_id}/sending"): (("GET", "/surveys/{survey_id}/sending"),),
     ("PUT", "/api/v1/surveys/{survey_id}/sending"): (("POST", "/surveys/{survey_id}/sending"),),
     ("POST", "/api/v1/surveys/{survey_id}/waves"): (("POST", "/surveys/{survey_id}/sending/wave"),),

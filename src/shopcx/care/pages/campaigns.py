@@ -65,7 +65,7 @@ async def care_audience_count(request: Request, shop: str = "", viewer: Viewer =
     """The live count of the builder's audience (an HTMX fragment)."""
     chosen, _ = chosen_shop(session, shop)
     counted = service.count(session, chosen, await audience_from(request))
-    return render(request, "care/_count.html", {"count": counted["count"]}, viewer=viewer)
+    return render(request, "care/_count.html", {"counted": counted}, viewer=viewer)
 
 
 @router.post("/care/campaigns")
@@ -116,6 +116,7 @@ def care_campaign(request: Request, campaign_id: RowId, viewer: Viewer = Reader,
     results = service.results(session, campaign, resamples=1000)
     return render(request, "care/campaign.html", area("campaigns", chosen, listed, viewer) | {
         "campaign": campaign, "results": results, "report": results["uplift"], "chart": _chart(results["uplift"]),
+        "not_sent": campaign_service.not_sent(session, campaign, viewer.locale),
         "template": service.get_template(session, campaign.template_id) if campaign.template_id else None},
         viewer=viewer)
 

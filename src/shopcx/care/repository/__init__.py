@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import BigInteger, Text, and_, bindparam, cast, exists, false, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,13 +22,29 @@ from ..tables import CareCampaign, CareMoment, CareRecipient, CareTemplate, Prod
 CONSENT_FOR = {"email": "email", "sms": "sms", "wechat": "wechat", "agent": "phone"}
 
 
+def muted(dialect: str, key: str, topic: str):
+    """True for a customer whose preferences list `topic` under `key` (the topics muted on the preference page,
+    a JSON list in customer.preferences). PostgreSQL reads the JSON only where its text names the key (the two
+    conditions of one AND are evaluated in order), so the customers who never muted anything (nearly all) cost a
+    LIKE on a short text, not a JSON parse, and the planner, which estimates a LIKE as rare, keeps its plan."""
+    if dialect == "postgresql":
+        listed = cast(Customer.preferences, JSONB)[key].contains([topic])
+        return and_(cast(Customer.preferences, Text).like(f'%"{key}"%'), func.coalesce(listed, false()))
+    items = func.json_each(Customer.preferences, f"$.{key}").table_valued("value")
+    return and_(func.json_type(Customer.preferences, f"$.{key}") == "array",
+                exists(select(literal(1)).select_from(items).where(items.c.value == topic)))
+
+
 def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, columns=None,
-                    run_of_shop: bool = False):
+                    run_of_shop: bool = False, muted_topic=None):
     """SELECT customer ids (or `columns`) of the audience: the scored customers of the run when the filter reads
-    scores, else the shop's customers; never erased ones. A run of this shop only scored its customers, and a tier
-    is a membership of this shop, so either makes the shop's identity check unnecessary (the costly part)."""
+    scores, else the shop's customers; never erased ones, nor (with `muted_topic`, an expression from `muted`)
+    those who muted the message's topic. A run of this shop only scored its customers, and a tier is a
+    membership of this shop, so either makes the shop's identity check unnecessary (the costly part)."""
     cols = columns if columns is not None else (Customer.id,)
     stmt = select(*cols).select_from(Customer).where(Customer.erased_at.is_(None))
+    if muted_topic is not None:
+        stmt = stmt.where(~muted_topic)
     in_shop = exists().where(CustomerIdentity.customer_id == Customer.id, CustomerIdentity.shop_id == shop_id)
     if needs_scores(audience):
         if run_id is None:
@@ -61,16 +78,42 @@ def audience_select(shop_id: int, run_id: int | None, audience: Audience, *, col
 
 
 def count_audience(session: Session, shop_id: int, run_id: int | None, audience: Audience, *,
-                   run_of_shop: bool = False) -> int:
+                   run_of_shop: bool = False, muted_topic: str | None = None) -> int:
     """How many customers the audience holds now."""
-    inner = audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop).subquery()
+    inner = audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop,
+                            muted_topic=_muted_of(session, muted_topic)).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
+def sample_audience(session: Session, shop_id: int, run_id: int | None, audience: Audience, *, ids: Sequence[int],
+                    run_of_shop: bool = False, muted_topic: str | None = None) -> int:
+    """How many customers of the audience have one of these ids (a sample, written into the query as numbers)."""
+    picked = Customer.id.in_(bindparam("sample_ids", sorted(ids), type_=BigInteger, expanding=True,
+                                       literal_execute=True))
+    inner = audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop,
+                            muted_topic=_muted_of(session, muted_topic)).where(picked)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def customer_ids_range(session: Session) -> tuple[int, int] | None:
+    """The lowest and highest customer id (the primary key's two ends: no scan), None without customers."""
+    low, high = session.execute(select(func.min(Customer.id), func.max(Customer.id))).one()
+    return None if low is None else (int(low), int(high))
+
+
+def _muted_of(session: Session, topic: str | None):
+    if topic is None:
+        return None
+    from ...messaging.service import MUTED_KEY
+
+    return muted(session.get_bind().dialect.name, MUTED_KEY, topic)
+
+
 def audience_ids(session: Session, shop_id: int, run_id: int | None, audience: Audience, *,
-                 run_of_shop: bool = False) -> list[int]:
+                 run_of_shop: bool = False, muted_topic: str | None = None) -> list[int]:
     """The audience's customer ids, ascending."""
-    return list(session.scalars(audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop)
+    return list(session.scalars(audience_select(shop_id, run_id, audience, run_of_shop=run_of_shop,
+                                                muted_topic=_muted_of(session, muted_topic))
                                 .order_by(Customer.id)))
 
 
@@ -103,6 +146,19 @@ def group_counts(session: Session, source: str, source_id: int) -> dict[tuple[st
                            .where(CareRecipient.source == source, CareRecipient.source_id == source_id)
                            .group_by(CareRecipient.grp, CareRecipient.status))
     return {(g, s): n for g, s, n in rows}
+
+
+def reason_counts(session: Session, source: str, source_id: int) -> list[tuple[str, str, int]]:
+    """(status, reason, people) of the treated people not sent (skipped, failed, held, or queued and waiting with a
+    reason), most people first."""
+    n = func.count().label("n")
+    rows = session.execute(select(CareRecipient.status, CareRecipient.reason, n)
+                           .where(CareRecipient.source == source, CareRecipient.source_id == source_id,
+                                  CareRecipient.reason.is_not(None), CareRecipient.grp == "treatment",
+                                  CareRecipient.status.in_(("skipped", "failed", "held", "queued")))
+                           .group_by(CareRecipient.status, CareRecipient.reason)
+                           .order_by(n.desc(), CareRecipient.reason))
+    return [(status, reason, count) for status, reason, count in rows]
 
 
 def due_recipients(session: Session, now: datetime, *, limit: int, source: str | None = None,

@@ -18,9 +18,20 @@ from ...core.errors import InvalidInput, NotFound
 from ...insights import service as insights
 from ...staff.service import Actor, audit
 from .. import repository, rules
-from ..models.audience import Audience, needs_scores, parse_audience
+from ..models.audience import (
+    EXACT_BELOW,
+    PILOT_SIZE,
+    SAMPLE_SIZE,
+    Audience,
+    Estimate,
+    estimate,
+    needs_scores,
+    parse_audience,
+    plan_sample,
+)
 from ..tables import CareCampaign
 from .base import CareError, check_name, check_share
+from .delivery import PURPOSE
 from .templates import get_template
 
 OFFER_KINDS = ("none", "coupon", "points")
@@ -38,11 +49,34 @@ def _run(session: Session, shop, audience: Audience) -> tuple[int | None, bool]:
     return run.id, run.shop_id == shop.id
 
 
-def count(session: Session, shop, data: dict | Audience) -> dict:
-    """The live count of an audience (and the run its scores come from)."""
+def offers_topic() -> str:
+    """The preference-page topic a campaign message belongs to ("offers"): buyers who muted it are left out of
+    the audience before the draw, so they are in neither group (messaging would skip them at sending anyway)."""
+    from ...messaging.service import topic_of
+
+    return topic_of(PURPOSE["campaign"])
+
+
+def count(session: Session, shop, data: dict | Audience, *, exact: bool = False) -> dict:
+    """The live count of an audience (and the run its scores come from). Over a large customer base a broad
+    audience is estimated from a sample and says so (`estimate`, with `low`–`high`, its 95% interval, and the
+    sample's size); `exact` counts every customer however long it takes. Launching always uses the exact audience."""
     audience = data if isinstance(data, Audience) else parse_audience(data)
     run_id, own = _run(session, shop, audience)
-    return {"count": repository.count_audience(session, shop.id, run_id, audience, run_of_shop=own),
+    scope = {"run_of_shop": own, "muted_topic": offers_topic()}
+    bounds = None if exact else repository.customer_ids_range(session)
+    sample = plan_sample(bounds, shop.id, SAMPLE_SIZE)
+    if sample is not None:
+        def look(sample) -> Estimate:
+            return estimate(repository.sample_audience(session, shop.id, run_id, audience, ids=sample.ids, **scope),
+                            sample)
+
+        if look(sample.first(PILOT_SIZE)).high >= EXACT_BELOW:  # it may be large: the full sample tells
+            guess = look(sample)
+            if guess.low >= EXACT_BELOW:
+                return {"count": guess.count, "estimate": True, "low": guess.low, "high": guess.high,
+                        "sampled": guess.sampled, "run_id": run_id}
+    return {"count": repository.count_audience(session, shop.id, run_id, audience, **scope), "estimate": False,
             "run_id": run_id}
 
 
@@ -129,7 +163,7 @@ def launch(session: Session, shop, campaign: CareCampaign, *, actor: Actor, now:
     start = max(now, campaign.scheduled_at or now)
     audience = parse_audience(campaign.audience)
     run_id, own = _run(session, shop, audience)
-    ids = repository.audience_ids(session, shop.id, run_id, audience, run_of_shop=own)
+    ids = repository.audience_ids(session, shop.id, run_id, audience, run_of_shop=own, muted_topic=offers_topic())
     per_hour = campaign.throttle_per_hour
     queued = treated = 0
     rows = []
@@ -162,7 +196,7 @@ def cancel(session: Session, campaign: CareCampaign, *, actor: Actor) -> CareCam
     """Stop a campaign: what is still queued is held, never sent."""
     actor.require("care:write")
     for row in repository.recipients_of(session, "campaign", campaign.id, status="queued"):
-        row.status, row.reason = "held", "campaign cancelled"
+        row.status, row.reason = "held", "campaign_cancelled"
     campaign.status, campaign.finished_at = "cancelled", clock.now()
     session.flush()
     audit(session, actor, "care.campaign_cancel", "care_campaign", campaign.id)
@@ -179,6 +213,17 @@ def progress(session: Session, campaign: CareCampaign) -> dict:
             out[status] += n
     out["done"] = out["sent"] + out["skipped"] + out["failed"] + out["held"]
     return out
+
+
+REASON_LABELS = ("care.reason", "messaging.reason")
+
+
+def not_sent(session: Session, campaign: CareCampaign, locale: str) -> list[dict]:
+    """Why treated people were not sent (or are still waiting), in the reader's words, with how many."""
+    from ...messaging.service import reason_words
+
+    return [{"status": status, "reason": reason, "words": reason_words(reason, locale, REASON_LABELS), "people": n}
+            for status, reason, n in repository.reason_counts(session, "campaign", campaign.id)]
 
 
 def uplift_report(session: Session, source: str, source_id: int, *, window_days: int, cost_minor: int,

@@ -1,4 +1,5 @@
-"""The bridge to the messaging domain: care hands each rendered message to `messaging.service.queue_messages`,
+"""The bridge to the messaging domain: care hands each rendered message to `messaging.service.queue_messages`
+(an e-mail as text with a simple HTML alternative; the sender adds the unsubscribe and preference links to both),
 which checks the buyer's rights again (erased, consent, suppressed address; demo identities only reach the sandbox),
 and whose sender applies quiet hours and frequency caps and never sends a key twice. Until the messaging domain is
 installed nothing is sent and the queue waits. The sandbox deliverer only records (for --dry-run).
@@ -27,7 +28,9 @@ def messaging_deliverer():
         drafts = [messaging.Draft(shop_id=r.shop_id, customer_id=r.customer_id, purpose=PURPOSE[r.source],
                                   occasion=f"{r.source_id}:{r.occasion}", channel=r.channel, body=body,
                                   subject=subject, locale=r.language, ref_type="care_recipient", ref_id=r.id,
-                                  not_before=r.send_after)
+                                  not_before=r.send_after,
+                                  html=messaging.html_alternative(body, r.language or "zh")
+                                  if r.channel == "email" else None)
                   for r, _customer, subject, body in items]
         queued = messaging.queue_messages(session, drafts)
         return [(q.message.id, q.message.reason if q.message.status == "skipped" else None) for q in queued]

@@ -57,7 +57,7 @@ def _issue_offer(session: Session, shop, recipient: CareRecipient, offer: dict, 
         return ""
     program = active(session, shop.id)
     if program is None:
-        raise SkipMessage("no loyalty program for the offer")
+        raise SkipMessage("no_loyalty_program")
     account = enrol(session, program, recipient.customer_id)
     if offer["kind"] == "coupon":
         if not recipient.coupon_code:
@@ -93,7 +93,7 @@ def _prepare(session: Session, recipient: CareRecipient, customer, cache: dict):
     `cache` holds what the batch shares: sources, shops, templates and loyalty programs."""
     source = _cached(cache, (recipient.source, recipient.source_id), lambda: _source(session, recipient))
     if source is None or (isinstance(source, CareCampaign) and source.status == "cancelled"):
-        recipient.status, recipient.reason = "held", "campaign cancelled"
+        recipient.status, recipient.reason = "held", "campaign_cancelled"
         return None
     if customer is None or customer.erased_at is not None:
         recipient.status, recipient.reason = "skipped", "erased"
@@ -102,7 +102,7 @@ def _prepare(session: Session, recipient: CareRecipient, customer, cache: dict):
     program = _cached(cache, ("program", shop.id), lambda: active(session, shop.id))
     try:
         if source.template_id is None:
-            raise SkipMessage("no template")
+            raise SkipMessage("no_template")
         template = _cached(cache, ("template", source.template_id),
                            lambda: get_template(session, source.template_id))
         label = source.name if isinstance(source, CareCampaign) else f"care {source.kind}"

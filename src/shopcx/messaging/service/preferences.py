@@ -61,6 +61,22 @@ def preference_url(customer_id: int) -> str:
     return f"{links.base_url()}/msg/p/{preference_token(customer_id)}"
 
 
+# Who may hand a buyer their preference link: staff who message buyers (messaging:write) and may see their contact
+# details (pii: the page shows the buyer's name and birthday, and whoever holds the link can change their choices).
+LINK_PERMISSIONS = ("messaging:write", "pii")
+
+
+def link_for_staff(session: Session, customer_id: int, *, actor: Actor) -> tuple[str, date]:
+    """A fresh preference link for staff to copy to the buyer (a chat, a call), recorded in the audit log, and the
+    last day it works; PermissionDenied without LINK_PERMISSIONS, NotFound for an erased or unknown buyer."""
+    for permission in LINK_PERMISSIONS:
+        actor.require(permission)
+    customer = customers.get_customer(session, customer_id)
+    expires = clock.now() + timedelta(days=LINK_DAYS)
+    audit(session, actor, "messaging.preference_link", "customer", customer.id, {"expires_at": expires.isoformat()})
+    return preference_url(customer.id), expires.date()
+
+
 def form_token(token: str) -> str:
     """What the page's form must send back: derived from the link, so only its holder can post."""
     return tokens.form_token(_FORM, token)

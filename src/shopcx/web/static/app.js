@@ -28,6 +28,27 @@
   document.addEventListener("DOMContentLoaded", function () { labelCells(document); });
   document.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target.parentElement || document); });
 
+  // Copy a signed link (<button data-copy="#input">): the Clipboard API where the page is secure, else select
+  // the text for the user.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var input = document.querySelector(button.getAttribute("data-copy"));
+    if (!input) { return; }
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = button.getAttribute("data-copied") || label;
+      window.setTimeout(function () { button.textContent = label; }, 1600);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+    } else {
+      input.focus();
+      input.select();
+      try { if (document.execCommand("copy")) { done(); } } catch (ignored) { /* the text stays selected */ }
+    }
+  });
+
   // A new request clears the previous error message.
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");

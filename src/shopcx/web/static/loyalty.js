@@ -1,30 +1,10 @@
-/* Loyalty pages: copy the member link, one submit per redeem button, and the liability charts (ECharts).
+/* Loyalty pages: one submit per redeem button, and the liability charts (ECharts).
    No inline scripts (the CSP forbids them): charts read the JSON their page embedded next to them. */
 (function () {
   "use strict";
 
   var MUTED = "#64748b", GRID = "#e2e8f0", BLUE = "#2563eb", AMBER = "#f59e0b";
   var TIER_COLORS = ["#94a3b8", "#64748b", "#d97706", "#7c3aed", "#0f766e", "#be123c"];
-
-  // Copy a signed link: the Clipboard API where the page is secure, else select the text for the user.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (!button) { return; }
-    var input = document.querySelector(button.getAttribute("data-copy"));
-    if (!input) { return; }
-    var done = function () {
-      var label = button.textContent;
-      button.textContent = button.getAttribute("data-copied") || label;
-      window.setTimeout(function () { button.textContent = label; }, 1600);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
-    } else {
-      input.focus();
-      input.select();
-      try { if (document.execCommand("copy")) { done(); } } catch (ignored) { /* the text stays selected */ }
-    }
-  });
 
   // A second tap while the first redeem is on its way does nothing (the server would answer it once anyway).
   document.addEventListener("submit", function (event) {
