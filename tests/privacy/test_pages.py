@@ -79,7 +79,7 @@ def test_a_buyer_chooses_english_and_every_step_stays_in_it(client, session):
     step and an error are all in English (the page followed only the staff's interface cookie before)."""
     _, _, _ = _buyer(session)
     page = client.get("/data-request")
-    assert 'href="?lang=en"' in page.text
+    assert 'href="/data-request?lang=en"' in page.text
     english = client.get("/data-request?lang=en")
     assert english.status_code == 200 and "Your personal data" in english.text and "个人信息请求" not in english.text
     assert 'name="lang" value="en"' in english.text
@@ -89,6 +89,7 @@ def test_a_buyer_chooses_english_and_every_step_stays_in_it(client, session):
         request_id = int(re.search(r'action="/data-request/(\d+)"', sent.text).group(1))
         [message] = messaging.messages_for(session, "data_request", [request_id])
         assert message.locale == "en" and 'name="lang" value="en"' in sent.text and "验证码" not in sent.text
+        assert "?lang=" not in sent.text  # no switch mid-way: the code step is a POST's answer
         wrong = client.post(f"/data-request/{request_id}", data={"csrf_token": csrf_of(sent.text), "lang": "en",
                                                                  "code": "000000" if _sent_code(session, request_id)
                                                                  != "000000" else "111111"})
