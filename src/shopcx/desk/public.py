@@ -14,18 +14,14 @@ from sqlalchemy.orm import Session
 from ..core import i18n
 from ..core.errors import NotFound, PermissionDenied, ShopCXError
 from ..shops import service as shops
-from ..web.auth import PageSession, request_locale
+from ..web.auth import PageSession, buyer_locale
 from ..web.deps import client_ip
 from ..web.templating import render
 from .channels import intake, links
 
 router = APIRouter(include_in_schema=False)
-LANGS = ("zh", "en")
 RATING = (1, 2, 3, 4, 5)
 
-
-def _lang(request: Request, value: str | None) -> str:
-    return value if value in LANGS else (request_locale(request) if request_locale(request) in LANGS else "zh")
 
 
 def _gone(request: Request, lang: str, code: str) -> Response:
@@ -42,7 +38,7 @@ def _form(request: Request, shop, lang: str, values: dict, *, error: str | None 
 @router.get("/help/{shop_code}")
 def desk_complaint_form(request: Request, shop_code: str, lang: str = "", session: Session = PageSession):
     """The public complaint form of one shop."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     try:
         shop = shops.get_shop(session, shop_code)
     except NotFound:
@@ -56,7 +52,7 @@ def desk_complaint_post(request: Request, shop_code: str, lang: str = Form(""), 
                         contact: str = Form(""), links_text: str = Form("", alias="links"),
                         website: str = Form(""), session: Session = PageSession):
     """Open a ticket from the form and go to its status page (the buyer keeps that link)."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     try:
         shop = shops.get_shop(session, shop_code)
     except NotFound:
@@ -89,7 +85,7 @@ def _status(session: Session, request: Request, token: str, lang: str, *, messag
 @router.get("/t/{token}")
 def desk_ticket_status(request: Request, token: str, lang: str = "", sent: str = "", session: Session = PageSession):
     """The buyer's view of their ticket."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     try:
         return _status(session, request, token, locale,
                        message=i18n.t("desk.buyer.sent", locale) if sent else None)
@@ -119,7 +115,7 @@ def _act(request: Request, session: Session, token: str, lang: str, form_token: 
 def desk_ticket_reply(request: Request, token: str, body: str = Form(""), links_text: str = Form("", alias="links"),
                       form_token: str = Form(""), lang: str = Form(""), session: Session = PageSession):
     """The buyer writes again on their ticket."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     return _act(request, session, token, locale, form_token,
                 lambda: intake.buyer_reply(session, token, body, links_text, ip=client_ip(request)),
                 "desk.buyer.replied", {"body": body, "links": links_text})
@@ -129,7 +125,7 @@ def desk_ticket_reply(request: Request, token: str, body: str = Form(""), links_
 def desk_ticket_rate(request: Request, token: str, score: str = Form(""), comment: str = Form(""),
                      form_token: str = Form(""), lang: str = Form(""), session: Session = PageSession):
     """The one-question rating of a resolved ticket."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     return _act(request, session, token, locale, form_token,
                 lambda: intake.rate(session, token, score, comment), "desk.buyer.rated",
                 {"score": score, "comment": comment})

@@ -15,19 +15,15 @@ from sqlalchemy.orm import Session
 from ..core import i18n
 from ..core.errors import Conflict, ShopCXError
 from ..shops.models import Shop
-from ..web.auth import PageSession, request_locale
+from ..web.auth import PageSession, buyer_locale
 from ..web.templating import render
 from . import service
 from .questions import SCALES, SERVQUAL_SCALE, shown
 from .tables import Survey, SurveyVersion
 
 router = APIRouter(include_in_schema=False)
-LANGS = ("zh", "en")
 BUYER_ERRORS = ("answer_missing", "invalid_answer")  # shown beside the question, in the buyer's words
 
-
-def _lang(request: Request, value: str | None) -> str:
-    return value if value in LANGS else (request_locale(request) if request_locale(request) in LANGS else "zh")
 
 
 def points(q: dict) -> list[int]:
@@ -102,7 +98,7 @@ def _closed(request: Request, lang: str, exc: ShopCXError) -> Response:
 @router.get("/s/{token}")
 def surveys_answer_page(request: Request, token: str, lang: str = "", session: Session = PageSession):
     """The survey as the buyer sees it, with what they saved before."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     try:
         return _page(session, request, token, locale)
     except (service.LinkRefused, Conflict) as exc:
@@ -113,7 +109,7 @@ def surveys_answer_page(request: Request, token: str, lang: str = "", session: S
 async def surveys_answer_post(request: Request, token: str, session: Session = PageSession):
     """Save a partial answer (`action=save`) or submit the final one (`action=submit`)."""
     form = await request.form()
-    locale = _lang(request, str(form.get("lang") or ""))
+    locale = buyer_locale(request, str(form.get("lang") or ""))
     values = _values(form)
     final = form.get("action") == "submit"
     try:
@@ -164,7 +160,7 @@ def _seen_version(form) -> int | None:
 @router.get("/p/{token}")
 def surveys_public_page(request: Request, token: str, lang: str = "", session: Session = PageSession):
     """The survey at its public link: anonymous, one final answer per visit."""
-    locale = _lang(request, lang)
+    locale = buyer_locale(request, lang)
     try:
         return _public_page(session, request, token, locale)
     except service.LinkRefused as exc:
@@ -175,7 +171,7 @@ def surveys_public_page(request: Request, token: str, lang: str = "", session: S
 async def surveys_public_post(request: Request, token: str, session: Session = PageSession):
     """Submit an anonymous answer through the public link (honeypot `website`; a rate limit per address)."""
     form = await request.form()
-    locale = _lang(request, str(form.get("lang") or ""))
+    locale = buyer_locale(request, str(form.get("lang") or ""))
     values = _values(form)
     seen = _seen_version(form)
     try:
