@@ -59,7 +59,7 @@ def test_coaching_privacy_log_and_scoped_messages_on_a_phone(browser, staff_serv
         expect(page.locator("#pii-view-table")).to_contain_text(words["views"])
         assert_no_sideways_scroll(page, PHONE["width"], "the PII log")
         _shot(page, f"staff/pii-views-{locale}")
-        page.goto(base + f"/messages?status=failed&days=7&shop={shop_id}")
+        page.goto(base + f"/messages?status=undelivered&days=7&shop={shop_id}")
         expect(page.locator("#messaging-log")).to_be_visible()
         assert_no_sideways_scroll(page, PHONE["width"], "the message log")
         _shot(page, f"staff/messages-{locale}")

@@ -102,26 +102,30 @@ def test_failed_sends_in_the_last_seven_days(session, loop_shop, configured, smt
     assert send(NOW - timedelta(days=2), "554 5.0.0 rejected").status == "failed"
     assert send(NOW - timedelta(hours=1), "554 5.0.0 rejected").status == "failed"
     assert send(NOW - timedelta(minutes=30)).status == "sent"
+    bounced = send(NOW - timedelta(minutes=20))
+    with clock.frozen_at(NOW - timedelta(minutes=10)):  # accepted, then the receiving server's report: it bounced
+        messaging.record_bounce(session, "email", bounced.address, "550 5.1.1 mailbox gone", message_id=bounced.id)
     assert send(NOW - timedelta(hours=2), "554 5.0.0 rejected", shop=other).status == "failed"  # another shop's
     found = _figures(session, loop_shop)
-    assert found["failed_sends"].value == 2 and found["failed_sends"].higher_is_better is False
-    assert found["failed_sends"].href == f"/messages?status=failed&days=7&shop={loop_shop.id}"
+    assert found["failed_sends"].value == 3 and found["failed_sends"].higher_is_better is False
+    assert found["failed_sends"].href == f"/messages?status=undelivered&days=7&shop={loop_shop.id}"
     items = [i for i in _items(session, loop_shop) if i.kind == "send_failed"]
-    assert [(i.vars, i.href) for i in items] == [({"n": 2, "days": 7}, found["failed_sends"].href)]
+    assert [(i.vars, i.href) for i in items] == [({"n": 3, "days": 7}, found["failed_sends"].href)]
     # All shops: the other shop's failure counts too, and the card links to the log of every shop.
     with clock.frozen_at(NOW):
         every = {f.key: f for f in loop.figures(session, [loop_shop, other], None, **EVERYTHING)}
         every_items = [i for i in attention.attention(session, [loop_shop, other], None, **EVERYTHING)
                        if i.kind == "send_failed"]
-    assert (every["failed_sends"].value, every["failed_sends"].href) == (3, "/messages?status=failed&days=7")
-    assert [(i.vars["n"], i.href) for i in every_items] == [(3, every["failed_sends"].href)]
-    # The message log each card links to lists the same messages as the card counts: the shop's two, all three.
+    assert (every["failed_sends"].value, every["failed_sends"].href) == (4, "/messages?status=undelivered&days=7")
+    assert [(i.vars["n"], i.href) for i in every_items] == [(4, every["failed_sends"].href)]
+    # The message log each card links to lists the same messages as the card counts: the shop's three, all four.
     owner = login("owner")
     with clock.frozen_at(NOW):
         one_log = owner.get(found["failed_sends"].href).text
         all_log = owner.get(every["failed_sends"].href).text
-    assert one_log.count('<td data-label="消息编号">') == 2
-    assert all_log.count('<td data-label="消息编号">') == 3
+    assert one_log.count('<td data-label="消息编号">') == 3
+    assert all_log.count('<td data-label="消息编号">') == 4
+    assert '<option value="undelivered" selected>未送达（失败或退回）' in one_log
 
 
 def test_campaign_uplift_of_the_latest_finished_campaign_with_its_interval(session, login):

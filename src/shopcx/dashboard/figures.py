@@ -264,14 +264,15 @@ def _callbacks(session: Session, shops: list[Shop], one: Shop | None, today: dat
 
 
 def failed_sends(session: Session, shops: list[Shop], one: Shop | None, today: date | None = None) -> list[Figure]:
-    """Messages whose sending failed in the last 7 days, in the scope of the page (one shop or all); the card links
-    to the message log with the same filter and scope (messaging.pages.log_scope), and today's list reads this."""
+    """Messages that did not arrive in the last 7 days (refused when sent or bounced later), in the scope of the page
+    (one shop or all); the card links to the message log with the same filter and scope (messaging.pages.log_scope),
+    and today's list reads this."""
     ids = [s.id for s in shops]
     if not sum(messaging.status_counts(session, ids).values()):
         return []
     since = clock.now() - timedelta(days=FAILED_SEND_DAYS)
-    _, failed = messaging.list_messages(session, shop_ids=ids, status="failed", failed_since=since, limit=0)
-    href = f"/messages?status=failed&days={FAILED_SEND_DAYS}" + (f"&shop={one.id}" if one is not None else "")
+    _, failed = messaging.list_messages(session, shop_ids=ids, status="undelivered", failed_since=since, limit=0)
+    href = f"/messages?status=undelivered&days={FAILED_SEND_DAYS}" + (f"&shop={one.id}" if one is not None else "")
     today = today or clock.today_in(one.timezone if one is not None else shops[0].timezone)
     return [Figure("failed_sends", failed, "count", today.isoformat(), href, "messaging:read",
                    higher_is_better=False)]

@@ -12,6 +12,9 @@ from ..core.db import Base, BigId, UTCDateTime
 
 STATUSES = ("queued", "sending", "sent", "delivered", "bounced", "failed", "skipped", "clicked", "unsubscribed")
 CHANNELS = ("email", "sms", "wechat", "agent")
+# What the log can filter by besides one status: "undelivered" is every message that did not arrive (refused when
+# sent, or bounced later), the home page's card of failed sends.
+STATUS_GROUPS = {"undelivered": ("failed", "bounced")}
 
 
 class Message(Base):

@@ -23,7 +23,7 @@ from ..web.sheets import XLSX, Column, Sheet, write
 from ..web.templating import is_htmx, render
 from . import service
 from .config import get_messaging_settings
-from .models import CHANNELS, STATUSES
+from .models import CHANNELS, STATUS_GROUPS, STATUSES
 
 Reader = Depends(require("messaging:read"))
 Writer = Depends(require("messaging:settings"))
@@ -60,10 +60,11 @@ def _context(session: Session, request: Request, viewer: Viewer, shop_raw: str, 
     rows, total = service.list_messages(session, shop_ids=ids, status=status, channel=channel, purpose=purpose,
                                         failed_since=since, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     configured = get_messaging_settings()
+    counts = service.status_counts(session, ids)
     return {"shop": shop, "shops": listed, "values": service.current(session, shop.id) if shop else {},
-            "rows": rows, "page": Page(number, PAGE_SIZE, total), "counts": service.status_counts(session, ids),
-            "statuses": STATUSES, "channels": CHANNELS, "filters": {"status": status, "channel": channel,
-                                                                    "purpose": purpose},
+            "rows": rows, "page": Page(number, PAGE_SIZE, total), "counts": counts, "statuses": STATUSES,
+            "groups": {g: sum(counts.get(s, 0) for s in members) for g, members in STATUS_GROUPS.items()},
+            "channels": CHANNELS, "filters": {"status": status, "channel": channel, "purpose": purpose},
             "smtp": configured.smtp_host, "sms": bool(configured.sms_url), "wechat": bool(configured.wechat_url),
             "can_write": viewer.can("messaging:settings"), "can_work": viewer.can("messaging:write"),
             "tz": shop.timezone if shop else None, "scoped": len(ids) < len(listed),

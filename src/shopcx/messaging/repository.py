@@ -86,7 +86,7 @@ def skip_queued(session: Session, customer_id: int, channel: str, reason: str) -
     return result.rowcount or 0
 
 
-def search(session: Session, *, shop_ids: list[int] | None, status: str | None = None, channel: str | None = None,
+def search(session: Session, *, shop_ids: list[int] | None, statuses: tuple[str, ...] = (), channel: str | None = None,
            purpose: str | None = None, customer_id: int | None = None, failed_since: datetime | None = None,
            offset: int = 0, limit: int = 50) -> tuple[list[Message], int]:
     """Messages newest first, filtered; with the total."""
@@ -95,8 +95,8 @@ def search(session: Session, *, shop_ids: list[int] | None, status: str | None =
         stmt = stmt.where(Message.failed_at >= failed_since)
     if shop_ids is not None:
         stmt = stmt.where(or_(Message.shop_id.in_(shop_ids), Message.shop_id.is_(None)))
-    if status:
-        stmt = stmt.where(Message.status == status)
+    if statuses:
+        stmt = stmt.where(Message.status.in_(statuses))
     if channel:
         stmt = stmt.where(Message.channel == channel)
     if purpose:

@@ -13,7 +13,7 @@ from ...staff.service import Actor, audit
 from .. import repository
 from ..channels import Outgoing, provider_for
 from ..config import get_messaging_settings
-from ..models import CHANNELS, STATUSES, Message
+from ..models import CHANNELS, STATUS_GROUPS, STATUSES, Message
 
 
 def announce_settled(session: Session, message_ids: list[int]) -> None:
@@ -26,14 +26,17 @@ def announce_settled(session: Session, message_ids: list[int]) -> None:
 def list_messages(session: Session, *, shop_ids: list[int] | None, status: str = "", channel: str = "",
                   purpose: str = "", customer_id: int | None = None, failed_since: datetime | None = None,
                   offset: int = 0, limit: int = 50) -> tuple[list[Message], int]:
-    """The log newest first, filtered by status, channel, purpose, customer or the time sending failed."""
-    if status and status not in STATUSES:
-        raise InvalidInput("invalid_message_status", f"status: '{status}' is not one of {', '.join(STATUSES)}",
+    """The log newest first, filtered by status (or a group of them, models.STATUS_GROUPS), channel, purpose,
+    customer or the time sending failed."""
+    if status and status not in STATUSES and status not in STATUS_GROUPS:
+        raise InvalidInput("invalid_message_status",
+                           f"status: '{status}' is not one of {', '.join((*STATUSES, *STATUS_GROUPS))}",
                            field="status")
     if channel and channel not in CHANNELS:
         raise InvalidInput("invalid_message_channel", f"channel: '{channel}' is not one of {', '.join(CHANNELS)}",
                            field="channel")
-    return repository.search(session, shop_ids=shop_ids, status=status or None, channel=channel or None,
+    statuses = STATUS_GROUPS.get(status, (status,) if status else ())
+    return repository.search(session, shop_ids=shop_ids, statuses=statuses, channel=channel or None,
                              purpose=purpose or None, customer_id=customer_id, failed_since=failed_since,
                              offset=offset, limit=limit)
 
