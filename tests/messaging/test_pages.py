@@ -72,6 +72,33 @@ def test_agents_list_exports_and_is_ticked_off(session, shop, make_buyer, login)
     assert session.get(Message, queued.message.id).status == "delivered"
 
 
+def test_the_agents_list_masks_contacts_for_readers_without_pii(session, shop, make_buyer, login):
+    from sqlalchemy import select
+
+    from shopcx.privacy.models import PiiView
+
+    buyer = make_buyer(5, source="shopify", external_id="buyer5@example.com")
+    queued = service.queue_message(session, shop_id=shop.id, customer_id=buyer.id, purpose="care", occasion="w",
+                                   channel="agent", body="买家留言：请回电 13800138000 或发邮件 zhang.san@example.com")
+    send_due()
+
+    def rows(who) -> list[tuple]:  # one signed-in client: each role's file is taken right after its sign-in
+        sheet = who.get("/messages/agent-list.xlsx")
+        assert sheet.status_code == 200
+        return list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+
+    agent = login("agent")
+    agent_rows = rows(agent)
+    analyst_rows = rows(login("analyst"))
+    assert agent_rows[1][0] == analyst_rows[1][0] == queued.message.id
+    assert agent_rows[1][2] == "shopify:buyer5@example.com" and "13800138000" in agent_rows[1][4]
+    assert analyst_rows[1][2] == "shopify:b***@example.com"
+    assert analyst_rows[1][4] == "买家留言：请回电 138****8000 或发邮件 z***@example.com"
+    # Only the agent's file showed contacts, so only it is a PII view in the privacy log.
+    logged = session.scalars(select(PiiView.actor).where(PiiView.place.endswith("/messages/agent-list.xlsx"))).all()
+    assert len(logged) == 1 and agent.user.username in logged[0]
+
+
 def test_test_send_from_the_page_goes_to_the_sandbox_without_smtp(session, shop, login):
     owner = login("owner")
     answer = owner.post("/messages/test", {"shop": shop.id, "channel": "email", "to": "me@example.com"})

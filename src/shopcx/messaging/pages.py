@@ -31,9 +31,9 @@ Worker = Depends(require("messaging:write"))
 PAGE_SIZE = 50
 AGENT_LIST_MAX = 5000
 AGENT_COLUMNS = [Column("id", "messaging.col.id", "int", 10), Column("customer", "messaging.col.customer", "int", 12),
-                 Column("address", "messaging.col.address", "text", 28),
+                 Column("address", "messaging.col.address", "text", 28, pii="identity"),
                  Column("subject", "messaging.col.subject", "text", 30),
-                 Column("body", "messaging.col.body", "text", 80),
+                 Column("body", "messaging.col.body", "text", 80, pii="text"),
                  Column("queued_at", "messaging.col.queued_at", "datetime", 20)]
 
 
@@ -143,8 +143,10 @@ def messaging_agent_list(request: Request, viewer: Viewer = Reader, session: Ses
     write(sheet, exports.counting(({"id": m.id, "customer": m.customer_id, "address": m.address,
                                     "subject": m.subject, "body": m.body, "queued_at": m.queued_at} for m in rows),
                                   lambda row: row["customer"], seen), out)
-    # The agents need the buyers' addresses and the texts as they are: the file is one PII view in the log.
-    exports.log_view(session, viewer.actor.label, "agent_list", seen, ["address", "text"], request.url.path)
+    # Agents (who hold `pii`) need the buyers' addresses and the texts as they are: their file is one PII view in
+    # the log. Other readers of the log get the contacts masked, and nothing is logged for them.
+    if viewer.can("pii"):
+        exports.log_view(session, viewer.actor.label, "agent_list", seen, ["address", "text"], request.url.path)
     name = quote("agent-list.xlsx")
     return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -16,19 +16,20 @@ from openpyxl.utils import get_column_letter
 
 from ..core import clock, i18n
 from ..core.money import exponent
-from ..core.security import mask_email, mask_phone
+from ..core.security import mask_email, mask_identity, mask_phone, mask_text
 from ..core.spreadsheet import xlsx_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_ROWS = 1_048_575  # Excel's row limit less the header; longer lists continue on another sheet
 KINDS = ("text", "int", "money", "date", "datetime", "percent", "number")
-_MASKS = {"phone": mask_phone, "email": mask_email}
+_MASKS = {"phone": mask_phone, "email": mask_email, "identity": mask_identity, "text": mask_text}
 
 
 @dataclass(frozen=True)
 class Column:
     """One column: the row key, its header's label key, how values are shown, its width in characters, and
-    `pii` ("phone"/"email") when the value is masked for roles without `pii`. Money columns read the minor units
+    `pii` ("phone", "email", "identity": a platform id that may be a contact, "text": contacts inside free text)
+    when the value is masked for roles without `pii`. Money columns read the minor units
     from `key` and the currency from the row's `currency` (or the sheet's); times show in the row's `tz` (or the
     sheet's)."""
 
