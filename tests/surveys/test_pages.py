@@ -41,8 +41,11 @@ def buyers(session, shop):
 
 
 def links_of(response) -> list[dict]:
+    """The links file's rows by column (its headers are in the reader's language: English here)."""
     assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    head, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert head == ["Customer no.", "Customer", "Survey link", "Valid until", "Note"]
+    return [dict(zip(("customer_id", "customer", "link", "expires_at", "note"), row, strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize("role", ["owner", "manager", "operations", "analyst"])
@@ -81,7 +84,7 @@ def test_from_template_to_links_to_results(login, session, shop, buyers, client)
     assert [int(r["customer_id"]) for r in rows] == buyers and rows[0]["customer"] == "王芳"
     assert all("/s/" in r["link"] and r["expires_at"].startswith("2026-12-20") for r in rows)
     again = links_of(owner.post(f"/surveys/{survey.id}/links", {"customers": str(buyers[0]), "wave": "2026-12"}))
-    assert again[0]["link"] == "" and again[0]["note"] == "already_invited"
+    assert again[0]["link"] == "" and again[0]["note"] == "No link: already has one in this wave"
 
     for row, score in zip(rows, ("5", "4", "2"), strict=True):
         path = row["link"].split("testserver", 1)[1]

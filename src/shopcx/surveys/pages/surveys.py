@@ -55,17 +55,17 @@ def customer_ids(text: str) -> list[int]:
 
 
 def links_csv(request: Request, issued, skipped, locale: str) -> bytes:
-    """The links as a CSV with a BOM (Excel opens it in UTF-8), then the customers left out and why."""
+    """The links as a CSV with a BOM (Excel opens it in UTF-8), then the customers left out and why, in the
+    reader's language."""
     base = str(request.base_url).rstrip("/")
     out = io.StringIO()
     writer = csv.writer(out)
-    head = ("客户编号", "客户", "问卷链接", "有效期至", "备注") if locale == "zh" else \
-        ("customer_id", "customer", "link", "expires_at", "note")
-    writer.writerow(head)
+    writer.writerow([i18n.t(f"surveys.links_col.{c}", locale) for c in ("customer_id", "customer", "link",
+                                                                        "expires_at", "note")])
     for x in issued:
         writer.writerow((x.customer_id, x.customer_name, f"{base}/s/{x.token}", x.expires_at.isoformat(), ""))
     for cid, reason in skipped:
-        writer.writerow((cid, "", "", "", reason))
+        writer.writerow((cid, "", "", "", i18n.t(f"surveys.links_skip.{reason}", locale)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
