@@ -67,8 +67,9 @@ def test_an_export_with_contacts_is_one_pii_view_naming_it_and_its_customers(ses
     assert owner.get(f"/customers/{orders[2].customer_id}").status_code == 200
     page = owner.get("/privacy/views").text
     assert "导出 · 3 位顾客" in page and "导出 · 2 位顾客" in page
+    assert "邮箱、电话" in page and "email,phone" not in page  # what was shown, in the page's words
     assert "desk_promises /desk/promises.xlsx" in page and f'href="/customers/{orders[2].customer_id}"' in page
     assert page.index(f"/customers/{orders[2].customer_id}\"") < page.index("导出 · 2 位顾客")
     english = login("owner", username="px-owner3", locale="en").get("/privacy/views").text
-    assert "Export · 3 customers" in english
+    assert "Export · 3 customers" in english and "e-mail, phone" in english
     assert login("agent", username="px-agent").get("/privacy/views").status_code == 403

@@ -132,8 +132,12 @@ def test_past_jobs_are_listed(login, shop_data, inline_runner, data_dir):
     assert "second.csv" in home and "已完成" in home
 
 
-def test_raw_rows_are_masked_for_roles_without_pii(login, make_user, client, shop_data, inline_runner,
+def test_raw_rows_are_masked_for_roles_without_pii(login, make_user, client, session, shop_data, inline_runner,
                                                    data_dir):
+    from sqlalchemy import select
+
+    from shopcx.privacy.models import PiiView
+
     from .conftest import sign_in
 
     content = ("order_id,placed_at,customer_id,customer_name,phone,email,sku,quantity,unit_price\n"
@@ -149,6 +153,11 @@ def test_raw_rows_are_masked_for_roles_without_pii(login, make_user, client, sho
     sign_in(client, make_user("owner", username="boss").username)
     assert "13712345678" in client.get(f"/imports/{job_id}/rejects.csv").text
     assert "qian.qi@example.com" in client.get(f"/imports/{job_id}/progress").text
+    # Only the unmasked file is a PII view: who took it, its one rejected row, "raw rows" in the page's words.
+    views = session.scalars(select(PiiView)).all()
+    assert [(v.actor, v.customers, v.fields, v.place) for v in views] == [
+        ("user:boss", 1, "rows", f"import_rejects /imports/{job_id}/rejects.csv")]
+    assert "原始数据行" in client.get("/privacy/views").text
 
 
 def test_imports_need_the_imports_permission(login, shop_data, data_dir):

@@ -19,6 +19,7 @@ from ..core.errors import InvalidInput, PermissionDenied
 from ..core.settings import get_settings
 from ..shops import service as shops
 from ..staff import service as staff
+from ..web import exports
 from ..web.auth import PageSession, Viewer, require, verify_csrf
 from ..web.format import mask_text
 from ..web.pagination import Page, page_number
@@ -241,6 +242,9 @@ def reject_report(job_id: int, viewer: Viewer = Depends(require("imports:run")),
     """The rejected rows as CSV (UTF-8 with BOM for Excel); raw contacts masked for roles without 'pii'."""
     job = imports.get_job(session, job_id)
     reveal = viewer.can("pii")
+    if reveal:  # the rows as the file had them, contacts and all: one PII view in the privacy log
+        exports.log_view(session, viewer.actor.label, "import_rejects", range(job.rejected_rows or 0), ["rows"],
+                         f"/imports/{job_id}/rejects.csv")
 
     def body() -> Iterator[bytes]:
         # The request's session is closed once this handler returns; the stream reads with its own.

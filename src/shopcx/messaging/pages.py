@@ -146,7 +146,7 @@ def messaging_agent_list(request: Request, viewer: Viewer = Reader, session: Ses
     # Agents (who hold `pii`) need the buyers' addresses and the texts as they are: their file is one PII view in
     # the log. Other readers of the log get the contacts masked, and nothing is logged for them.
     if viewer.can("pii"):
-        exports.log_view(session, viewer.actor.label, "agent_list", seen, ["address", "text"], request.url.path)
+        exports.log_view(session, viewer.actor.label, "agent_list", seen, ["identity", "text"], request.url.path)
     name = quote("agent-list.xlsx")
     return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +71,9 @@ def counting(rows: Iterable, key: Callable, seen: set) -> Iterator:
         yield row
 
 
-def log_view(session: Session, actor_label: str, name: str, seen: set, fields: list[str], place: str) -> None:
-    """The export as one PII view (privacy log): who, which export, how many customers, what was shown."""
+def log_view(session: Session, actor_label: str, name: str, seen: Sized, fields: list[str], place: str) -> None:
+    """The export as one PII view (privacy log): who, which export, how many customers (or rows of people) it
+    carried, what was shown."""
     from ..privacy.erasure import log_export_view
 
     log_export_view(session, actor_label, name, len(seen), fields, place)
