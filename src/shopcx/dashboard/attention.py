@@ -50,9 +50,10 @@ def _tickets(session: Session, shops: list[Shop], one: Shop | None) -> list[Item
     """Open tickets whose SLA clock is breached or runs out within SOON."""
     now = clock.now()
     rows, _ = ticket_search(session, TicketFilter(shop_id=one.id if one else None, status="active"), limit=LIMIT * 3)
+    marks = badges(session, rows, now)  # the whole page at once: one calendar per shop, not one per ticket
     out = []
     for ticket in rows:
-        badge = badges(session, [ticket], now).get(ticket.id)
+        badge = marks.get(ticket.id)
         if not badge or badge["paused"] or badge["due_at"] is None or badge["due_at"] > now + SOON:
             continue
         out.append(Item("ticket_sla", ticket.subject, f"/desk/tickets/{ticket.id}", "desk:write",

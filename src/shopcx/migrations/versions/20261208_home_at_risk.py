@@ -1,4 +1,5 @@
-"""home at risk: today's list's customers newly at risk, kept per pair of finished analysis runs
+"""home at risk: today's list's customers newly at risk, kept per pair of finished analysis runs; the reviews
+inbox's class index also by time (a class inside the revision window)
 
 Revision ID: 0031
 Revises: 0030
@@ -29,8 +30,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('run_id', 'previous_run_id', name=op.f('uq_home_at_risk_run_id_previous_run_id'))
     )
     op.create_index(op.f('ix_home_at_risk_previous_run_id'), 'home_at_risk', ['previous_run_id'], unique=False)
+    op.create_index('ix_review_rating_class_reviewed_at', 'review', ['rating_class', 'reviewed_at'], unique=False)
+    op.drop_index('ix_review_rating_class', table_name='review')
 
 
 def downgrade() -> None:
+    op.create_index('ix_review_rating_class', 'review', ['rating_class'], unique=False)
+    op.drop_index('ix_review_rating_class_reviewed_at', table_name='review')
     op.drop_index(op.f('ix_home_at_risk_previous_run_id'), table_name='home_at_risk')
     op.drop_table('home_at_risk')
