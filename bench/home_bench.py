@@ -132,10 +132,13 @@ def measure_pages(n: int) -> dict:
 def fresh_figures(repeats: int) -> dict:
     """What the worker does when a kept snapshot is stale: compute every figure of the all-shops scope, timed
     `repeats` times; then each service call alone once (the figures' collectors, the order totals, the months,
-    and each source of today's list, which every view reads live)."""
+    and each source of today's list, which every view reads live; its customers newly at risk are kept per pair
+    of analysis runs, so `at_risk.compute` is what the first view or the worker does once per pair, and
+    `today.at_risk` what every view does)."""
     from shopcx.core.settings import get_settings
-    from shopcx.dashboard import attention, snapshots
+    from shopcx.dashboard import at_risk, attention, snapshots
     from shopcx.dashboard import figures as loop
+    from shopcx.insights import service as insights
     from shopcx.orders import service as orders
     from shopcx.shops import service as shops
     from shopcx.web.pages import monthly_figures
@@ -146,9 +149,14 @@ def fresh_figures(repeats: int) -> dict:
         for _ in range(repeats):
             took.append(snapshots.compute(session, listed, None)[1])
         today = clock.today_in(listed[0].timezone)
-        calls = {f"figures.{c.__name__[1:]}": (lambda c=c: c(session, listed, None, today)) for c in loop.COLLECTORS}
+        calls = {f"figures.{c.__name__.lstrip('_')}": (lambda c=c: c(session, listed, None, today))
+                 for c in loop.COLLECTORS}
         calls["orders.stats"] = lambda: orders.stats(session)
         calls["monthly_figures"] = lambda: monthly_figures(session, get_settings().default_timezone)
+        run = insights.latest_run(session)
+        previous = insights.previous_run(session, run) if run is not None else None
+        if previous is not None:
+            calls["at_risk.compute"] = lambda: at_risk.compute(session, run, previous)
         calls |= {f"today.{s.__name__[1:]}": (lambda s=s: s(session, listed, None)) for s in attention.SOURCES}
         parts = {}
         for name, call in calls.items():

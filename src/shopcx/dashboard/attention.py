@@ -18,12 +18,11 @@ from ..desk.service import promises as desk_promises
 from ..desk.service.views import TicketFilter, badges
 from ..desk.service.views import search as ticket_search
 from ..imports import service as imports
-from ..insights import service as insights
 from ..loyalty import service as loyalty
 from ..loyalty.service.points import adjustments
 from ..reviews import service as reviews
 from ..shops.models import Shop
-from . import figures
+from . import at_risk, figures
 
 LIMIT = 8  # items per source: the list is for today, the domain page has the rest
 SOON = timedelta(hours=4)  # a ticket whose clock runs out within this is "breaching soon"
@@ -51,9 +50,10 @@ def _tickets(session: Session, shops: list[Shop], one: Shop | None) -> list[Item
     """Open tickets whose SLA clock is breached or runs out within SOON."""
     now = clock.now()
     rows, _ = ticket_search(session, TicketFilter(shop_id=one.id if one else None, status="active"), limit=LIMIT * 3)
+    marks = badges(session, rows, now)  # the whole page at once: one calendar per shop, not one per ticket
     out = []
     for ticket in rows:
-        badge = badges(session, [ticket], now).get(ticket.id)
+        badge = marks.get(ticket.id)
         if not badge or badge["paused"] or badge["due_at"] is None or badge["due_at"] > now + SOON:
             continue
         out.append(Item("ticket_sla", ticket.subject, f"/desk/tickets/{ticket.id}", "desk:write",
@@ -66,8 +66,8 @@ def _reviews(session: Session, shops: list[Shop], one: Shop | None) -> list[Item
     """中/差评 inside their revision window that still need an action (the reviews inbox, 差评 first)."""
     out = []
     for rating_class in ("bad", "neutral"):
-        entries, _, _ = reviews.inbox(session, shop_id=one.id if one else None, rating_class=rating_class,
-                                      limit=LIMIT)
+        entries = reviews.inbox_head(session, shop_id=one.id if one else None, rating_class=rating_class,
+                                     limit=LIMIT)
         for entry in entries:
             text = (entry.review.text or "").strip()
             out.append(Item(f"review_{rating_class}", text[:60] or entry.review.external_id,
@@ -98,26 +98,12 @@ def _imports(session: Session, shops: list[Shop], one: Shop | None) -> list[Item
 
 
 def _at_risk(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:
-    """Key customers of the latest run who were not at risk in the run before (newly at risk), by value at stake."""
-    run = insights.latest_run(session, one.code if one else None)
-    if run is None:
-        return []
-    previous = insights.previous_run(session, run)
-    if previous is None:
-        return []
-    life = insights.lifecycle(session, run)
-    if not any(m["to"] == "at_risk" and m["from"] != "at_risk" for m in life["movements"]):
-        return []
-    rows, _ = insights.at_risk(session, run, limit=LIMIT * 3)
-    out = []
-    for row in rows:
-        trend = insights.customer_trend(session, row["customer_id"])
-        before = next((t for t in trend if t["run_id"] == previous.id), None)
-        if before is not None and before["stage"] != "at_risk":
-            out.append(Item("newly_at_risk", row["name"] or f"#{row['customer_id']}",
-                            f"/customers/{row['customer_id']}", "customers:read",
-                            vars={"amount": row["value_at_stake_amount"], "currency": run.currency}))
-    return out[:LIMIT]
+    """Key customers of the latest run who were not at risk in the run before (newly at risk), by value at stake;
+    kept per pair of runs (at_risk.py), names as they are now."""
+    run, rows = at_risk.newly_at_risk(session, one)
+    return [Item("newly_at_risk", row["name"] or f"#{row['customer_id']}", f"/customers/{row['customer_id']}",
+                 "customers:read", vars={"amount": row["value_at_stake_amount"], "currency": run.currency})
+            for row in rows][:LIMIT]
 
 
 def _promises(session: Session, shops: list[Shop], one: Shop | None) -> list[Item]:

@@ -10,7 +10,7 @@ from huey import crontab
 
 from ..core import clock, db, jobs
 from ..staff.service import Actor
-from . import delivery, snapshots
+from . import at_risk, delivery, snapshots
 from .models import WeeklyReport
 from .weekly import build_report, due_shops
 
@@ -64,6 +64,9 @@ def refresh_home_snapshots() -> int:
     refreshed = snapshots.refresh_stale()
     if refreshed:
         log.info("home snapshots recomputed: %s", refreshed)
+    kept = at_risk.warm()  # after an analysis, its customers newly at risk before anyone opens the page
+    if kept:
+        log.info("home at-risk lists kept: %s", kept)
     return refreshed
 
 

@@ -1,5 +1,5 @@
 """Dashboard tables: the owner's target per figure (per shop, or for all shops when shop_id is null), the weekly
-reports, and the home page's kept figures."""
+reports, the home page's kept figures and its kept list of customers newly at risk."""
 
 from __future__ import annotations
 
@@ -71,3 +71,19 @@ class WeeklyReportMail(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HomeAtRisk(Base):
+    """Today's list's customers newly at risk between two finished analysis runs (at_risk.py): ids and values at
+    stake only, in the at-risk page's order; runs never change once finished, so a pair is computed once."""
+
+    __tablename__ = "home_at_risk"
+    __table_args__ = (UniqueConstraint("run_id", "previous_run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("analysis_run.id", ondelete="CASCADE"))
+    previous_run_id: Mapped[int] = mapped_column(BigId, ForeignKey("analysis_run.id", ondelete="CASCADE"),
+                                                 index=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    compute_ms: Mapped[int] = mapped_column(Integer)
+    customers: Mapped[list] = mapped_column(JSON, default=list)  # [[customer_id, value_at_stake_amount], …]

@@ -42,6 +42,8 @@ class Review(Base):
         UniqueConstraint("shop_id", "platform", "external_id"),
         Index("ix_review_shop_reviewed_on", "shop_id", "reviewed_on"),
         Index("ix_review_customer_reviewed_at", "customer_id", "reviewed_at"),
+        # The inbox reads one class inside the revision window: a few weeks of it, not every review of the class.
+        Index("ix_review_rating_class_reviewed_at", "rating_class", "reviewed_at"),
         CheckConstraint("rating_class IN ('good', 'neutral', 'bad')", name="rating_class"),
         CheckConstraint("first_class IN ('good', 'neutral', 'bad')", name="first_class"),
         _one_to_five("stars"), _one_to_five("dsr_description"), _one_to_five("dsr_service"),
@@ -58,7 +60,7 @@ class Review(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
     stars: Mapped[int | None] = mapped_column(SmallInteger)
     platform_class: Mapped[str | None] = mapped_column(String(8))  # 好/中/差 as the platform stated it
-    rating_class: Mapped[str] = mapped_column(String(8), index=True)
+    rating_class: Mapped[str] = mapped_column(String(8))
     first_class: Mapped[str] = mapped_column(String(8))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     dsr_description: Mapped[int | None] = mapped_column(SmallInteger)

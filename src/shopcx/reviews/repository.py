@@ -292,13 +292,19 @@ def inbox(session: Session, flt: InboxFilter, *, offset: int, limit: int) -> tup
                                                                                             ReviewCase | None]], int]:
     """Reviews that need action: 差评 first, then 中评, then 好评; within a class the earliest deadline first."""
     total = session.scalar(_inbox_stmt(select(func.count(Review.id)), flt)) or 0
+    return inbox_rows(session, flt, offset=offset, limit=limit), total
+
+
+def inbox_rows(session: Session, flt: InboxFilter, *, offset: int,
+               limit: int) -> list[tuple[Review, ReviewCase | None]]:
+    """One page of `inbox` without the count."""
     rank = case((Review.rating_class == "bad", 0), (Review.rating_class == "neutral", 1), else_=2)
     hidden_first = case((Review.hidden_negative.is_(True), 0), else_=1)
     stmt = (_inbox_stmt(select(Review, ReviewCase), flt)
             .order_by(rank, hidden_first, ReviewCase.due_at.is_(None), ReviewCase.due_at, Review.reviewed_at,
                       Review.id)
             .offset(offset).limit(limit))
-    return [(review, case_) for review, case_ in session.execute(stmt)], total
+    return [(review, case_) for review, case_ in session.execute(stmt)]
 
 
 def inbox_counts(session: Session, flt: InboxFilter, now: datetime) -> dict[str, int]:

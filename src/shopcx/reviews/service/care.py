@@ -245,6 +245,24 @@ def inbox(session: Session, *, shop_id: int | None = None, rating_class: str | N
           offset: int = 0, limit: int = 50) -> tuple[list[InboxEntry], int, dict[str, int]]:
     """Reviews within the revision window that need action, 差评 first; with counts per class and overdue."""
     now = clock.now()
+    flt, windows = _inbox_filter(session, now, shop_id=shop_id, rating_class=rating_class, owner_id=owner_id,
+                                 overdue=overdue, hidden_negative=hidden_negative)
+    rows, total = repository.inbox(session, flt, offset=offset, limit=limit)
+    return _entries(rows, windows, now), total, repository.inbox_counts(session, flt, now)
+
+
+def inbox_head(session: Session, *, shop_id: int | None = None, rating_class: str | None = None,
+               limit: int = 50) -> list[InboxEntry]:
+    """The inbox's first `limit` entries (its filter and order) without counting the rest: for the home page's
+    list, which shows a few and links to the inbox."""
+    now = clock.now()
+    flt, windows = _inbox_filter(session, now, shop_id=shop_id, rating_class=rating_class)
+    return _entries(repository.inbox_rows(session, flt, offset=0, limit=limit), windows, now)
+
+
+def _inbox_filter(session: Session, now: datetime, *, shop_id: int | None, rating_class: str | None,
+                  owner_id: int | None = None, overdue: bool = False,
+                  hidden_negative: bool | None = None) -> tuple[repository.InboxFilter, rules.PlatformWindows]:
     if shop_id:
         platform = _shop_platform(session, shop_id)
         windows = settings_for(session, shop_id, platform).windows
@@ -253,7 +271,11 @@ def inbox(session: Session, *, shop_id: int | None = None, rating_class: str | N
     since = now - timedelta(days=max(windows.revision_days, 1))
     flt = repository.InboxFilter(shop_id=shop_id, since=since, rating_class=rating_class, owner_id=owner_id,
                                  overdue_at=now if overdue else None, hidden_negative=hidden_negative)
-    rows, total = repository.inbox(session, flt, offset=offset, limit=limit)
+    return flt, windows
+
+
+def _entries(rows: list[tuple[Review, ReviewCase | None]], windows: rules.PlatformWindows,
+             now: datetime) -> list[InboxEntry]:
     entries = []
     for review, found in rows:
         action = action_for(review)
@@ -261,7 +283,7 @@ def inbox(session: Session, *, shop_id: int | None = None, rating_class: str | N
             None if review.rating_class == "good" else rules.revision_deadline(review.reviewed_at, windows))
         entries.append(InboxEntry(review=review, case=found, action=action, revision_due_at=deadline,
                                   overdue=is_overdue(found, now)))
-    return entries, total, repository.inbox_counts(session, flt, now)
+    return entries
 
 
 def _shop_platform(session: Session, shop_id: int) -> str:
