@@ -421,19 +421,30 @@ def negative_aspects(session: Session, scope: Scope, first: date, last: date) ->
         yield cls, bool(hidden), list(aspects or [])
 
 
-def delivery_rows(session: Session, scope: Scope, first: date, last: date) -> Iterator[tuple]:
-    """(review id, stars, class, dsr_logistics, reviewed_at, shipment id, promised_at, delivered_at) per review ×
-    shipment, ordered by review; shipment columns are None for an order without shipments. Default good reviews
-    are left out."""
+def delivery_groups(session: Session, scope: Scope, first: date, last: date) -> list[tuple]:
+    """(group, class, reviews, Σ stars, stars counted, Σ 物流服务, 物流服务 counted) of the window's reviews (default
+    good reviews left out) by their order's delivery: "no_shipment", "no_promise" (no parcel had a promised time),
+    "late" (a parcel came after its promised time, or had not come by the review: orders.rules.shipment_is_late,
+    here in SQL) or "on_time". Counted in the database: a million-customer shop has ~10⁵ reviews in a window."""
     parcels = Shipment.order_id == Review.order_id
     if scope.carrier:  # for one carrier, only its parcels decide whether the order was late
         parcels = and_(parcels, Shipment.carrier == scope.carrier)
-    stmt = (select(Review.id, Review.stars, Review.rating_class, Review.dsr_logistics, Review.reviewed_at,
-                   Shipment.id, Shipment.promised_at, Shipment.delivered_at)
-            .select_from(Review).outerjoin(Shipment, parcels))
-    stmt = _scoped(stmt, scope).where(Review.reviewed_on >= first, Review.reviewed_on <= last,
-                                      Review.is_default.is_(False)).order_by(Review.id)
-    yield from session.execute(stmt.execution_options(yield_per=10_000))
+    late = and_(Shipment.promised_at.is_not(None),
+                func.coalesce(Shipment.delivered_at, Review.reviewed_at) > Shipment.promised_at)
+    per_review = (select(Review.id, Review.stars, Review.rating_class, Review.dsr_logistics,
+                         func.count(Shipment.id).label("parcels"), func.count(Shipment.promised_at).label("promised"),
+                         func.max(case((late, 1), else_=0)).label("late"))
+                  .select_from(Review).outerjoin(Shipment, parcels))
+    per_review = (_scoped(per_review, scope)
+                  .where(Review.reviewed_on >= first, Review.reviewed_on <= last, Review.is_default.is_(False))
+                  .group_by(Review.id, Review.stars, Review.rating_class, Review.dsr_logistics).subquery())
+    r = per_review.c
+    group = case((r.parcels == 0, "no_shipment"), (r.promised == 0, "no_promise"), (r.late == 1, "late"),
+                 else_="on_time").label("delivery")
+    stmt = (select(group, r.rating_class, func.count(), func.coalesce(func.sum(r.stars), 0), func.count(r.stars),
+                   func.coalesce(func.sum(r.dsr_logistics), 0), func.count(r.dsr_logistics))
+            .group_by(group, r.rating_class))
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def negative_rows(session: Session, scope: Scope, first: date, last: date) -> Iterator[tuple]:

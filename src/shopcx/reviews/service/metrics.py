@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from ...core import clock
 from ...core.errors import InvalidInput
-from ...orders.rules import shipment_is_late
 from ...shops.models import Shop
 from .. import repository, rules
 from ..repository import Scope
@@ -240,37 +239,15 @@ def late_vs_rating(session: Session, shop: Shop, *, start: date | None = None, e
     groups = {name: {"reviews": 0, "stars_total": 0, "stars_count": 0, "logistics_total": 0, "logistics_count": 0,
                      "good": 0, "neutral": 0, "bad": 0}
               for name in ("late", "on_time", "no_promise", "no_shipment")}
-
-    def settle(stars, cls, logistics, reviewed_at, shipments) -> None:
-        if not shipments:
-            name = "no_shipment"
-        elif all(promised is None for promised, _ in shipments):
-            name = "no_promise"
-        elif any(shipment_is_late(promised, delivered, reviewed_at) for promised, delivered in shipments):
-            name = "late"
-        else:
-            name = "on_time"
+    for name, cls, reviews, stars_total, stars_count, logistics_total, logistics_count in \
+            repository.delivery_groups(session, sc, start, end):
         g = groups[name]
-        g["reviews"] += 1
-        g[cls] += 1
-        if stars is not None:
-            g["stars_total"] += stars
-            g["stars_count"] += 1
-        if logistics is not None:
-            g["logistics_total"] += logistics
-            g["logistics_count"] += 1
-
-    current_id, current = None, None
-    for review_id, stars, cls, logistics, reviewed_at, shipment_id, promised, delivered in \
-            repository.delivery_rows(session, sc, start, end):
-        if review_id != current_id:
-            if current is not None:
-                settle(*current)
-            current_id, current = review_id, (stars, cls, logistics, reviewed_at, [])
-        if shipment_id is not None:
-            current[4].append((promised, delivered))
-    if current is not None:
-        settle(*current)
+        g["reviews"] += reviews
+        g[cls] += reviews
+        g["stars_total"] += int(stars_total)
+        g["stars_count"] += stars_count
+        g["logistics_total"] += int(logistics_total)
+        g["logistics_count"] += logistics_count
     rows = []
     for name, g in groups.items():
         rows.append({"group": name, "reviews": g["reviews"], "good": g["good"], "neutral": g["neutral"],
