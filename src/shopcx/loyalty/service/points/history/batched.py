@@ -106,8 +106,7 @@ class _Member:
     # tiers (members/tiers.py), in memory
     def window_totals(self, as_of: date) -> tuple[int, int]:
         sim = self.sim
-        start = rules.window_start(sim.config.qualification.window, as_of, self.joined_on)
-        low, high = sim.midnight(start), sim.midnight(as_of + timedelta(days=1))
+        low, high = sim.window(as_of, self.joined_on)
         spend = orders = 0
         for at, amount, count in self.activity:
             if low <= at < high:
@@ -227,11 +226,14 @@ class _Member:
 
     # the calendar (daily.py), in memory
     def next_day(self, after: date) -> date | None:
-        days = [first for _, _, first in self.pending]
-        days += [max(lot["expires_on"], after + timedelta(days=1)) for lot in self.lots if lot["expires_on"]]
+        day = min([first for _, _, first in self.pending]) if self.pending else None
+        if self.lots and self.lots[0]["expires_on"] is not None:  # the open lots are in expiry order, never last
+            expiry = max(self.lots[0]["expires_on"], after + timedelta(days=1))
+            day = expiry if day is None else min(day, expiry)
         if self.reviews_matter():
-            days.append(self.sim.next_review(after))
-        return min(days) if days else None
+            review = self.sim.next_review(after)
+            day = review if day is None else min(day, review)
+        return day
 
     def reviews_matter(self) -> bool:
         """Whether a review can change anything but the review day. In a rolling window a review never upgrades
@@ -275,8 +277,12 @@ class _Member:
                                                at=at, points=-settle, detail={"settled_shortfall": settle})
                         self.consume(paid_back, settle, lots)
                         self.row["shortfall"] -= settle
-        for lot in sorted((lot for lot in self.lots if lot["expires_on"] and lot["expires_on"] <= day),
-                          key=lambda x: x["id"]):
+        expiring = []
+        for lot in self.lots:  # in expiry order: the lots expiring today come first
+            if lot["expires_on"] is None or lot["expires_on"] > day:
+                break
+            expiring.append(lot)
+        for lot in sorted(expiring, key=lambda x: x["id"]):
             amount = lot["remaining"]
             entry = self.entry(kind="expire", key=f"expire:{lot['id']}", reason="expiry", at=at, points=-amount,
                                detail={"lot_id": lot["id"], "expires_on": lot["expires_on"].isoformat()})
@@ -329,6 +335,8 @@ class _Replay:
         self._midnights: dict[date, datetime] = {}
         self._next_reviews: dict[date, date] = {}
         self._review_days: dict[date, bool] = {}
+        self._windows: dict[tuple[date, date | None], tuple[datetime, datetime]] = {}
+        self._expiries: dict[date, date | None] = {}
 
     def day(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -352,8 +360,21 @@ class _Replay:
             known = self._review_days[day] = review_day(self.config, day)
         return known
 
+    def window(self, as_of: date, joined_on: date) -> tuple[datetime, datetime]:
+        """The qualification window holding `as_of`, as UTC moments [from, to)."""
+        key = (as_of, joined_on if self.config.qualification.window == "anniversary" else None)
+        bounds = self._windows.get(key)
+        if bounds is None:
+            start = rules.window_start(self.config.qualification.window, as_of, joined_on)
+            bounds = self._windows[key] = (self.midnight(start), self.midnight(as_of + timedelta(days=1)))
+        return bounds
+
     def expiry(self, available: date) -> date | None:
-        return rules.lot_expires_on(self.config.expiry.mode, self.config.expiry.months, available)
+        expires = self._expiries.get(available, False)
+        if expires is False:
+            expires = self._expiries[available] = rules.lot_expires_on(self.config.expiry.mode,
+                                                                       self.config.expiry.months, available)
+        return expires
 
     def code(self) -> str:
         while True:  # 32 letters: a random byte modulo 32 is uniform

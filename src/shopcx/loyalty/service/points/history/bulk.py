@@ -4,16 +4,18 @@ SQLAlchemy would store them.
 On PostgreSQL most of a COPY's time goes to the foreign-key triggers, one lookup per row and key. When the
 database role may set `session_replication_role` (as `pg_restore --disable-triggers` does), the COPY runs without
 row triggers and each foreign key is then checked once for the whole batch: one statement per key that finds the
-referenced rows and locks them `FOR KEY SHARE`, as the triggers would, and refuses the batch if any is missing.
-Without that right the COPY runs with its triggers, only slower."""
+referenced rows and locks them `FOR KEY SHARE`, as the triggers would, and refuses the batch if any is missing
+(rows the writer itself inserted in this transaction, an account, an earn, a lot, exist and are invisible to others:
+they are not looked up again). Without that right the COPY runs with its triggers, only slower."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -38,6 +40,7 @@ class Ids:
     def __init__(self, session: Session, raw, table: str):
         self.raw, self.table, self.free, self.block = raw, table, [], 1_000
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.sequence: str | None = None
         if not self.postgres:
             self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
 
@@ -47,13 +50,16 @@ class Ids:
             return self.next - 1
         if not self.free:
             with self.raw.cursor() as cursor:
-                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
-                               "FROM generate_series(1, %s)", (self.block,))
+                if self.sequence is None:  # looked up once: called in the select list it would run for every id
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (self.table,))
+                    self.sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (self.sequence, self.block))
                 self.free = [row[0] for row in reversed(cursor.fetchall())]
             self.block = min(self.block * 2, 50_000)
         return self.free.pop()
 
 
+_REFERENCED = ("loyalty_account", "points_entry", "points_lot")  # the tables whose rows the others point at
 _MODELS = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
            "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
 
@@ -73,6 +79,8 @@ class BulkWriter:
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self._thread: ThreadPoolExecutor | None = None
         self._writing: Future | None = None
+        self._converted: dict[str, dict] = {"datetime": {}, "date": {}}  # SQLite: values as stored
+        self._written: dict[str, set[int]] = defaultdict(set)  # PostgreSQL: ids of the referenced rows written
 
     def add(self, table: str, **values) -> dict:
         values["id"] = self.ids[table].take()
@@ -114,15 +122,7 @@ class BulkWriter:
             chunk = rows.get(name)
             if not chunk:
                 continue
-            columns = [c.name for c in model.__table__.columns]
-            convert = [(i, kind) for i, kind in enumerate(_kind(c.type) for c in model.__table__.columns) if kind]
-            values = []
-            for row in chunk:
-                value = [row.get(c) for c in columns]
-                for i, kind in convert:
-                    if value[i] is not None:
-                        value[i] = _to_db(value[i], kind, self.postgres)
-                values.append(value)
+            columns, values = self._values(model, chunk)
             if self.postgres:
                 batches.append((model, columns, values))
             else:
@@ -131,10 +131,43 @@ class BulkWriter:
                                    f"VALUES ({', '.join('?' * len(columns))})", values)
                 cursor.close()
         if batches:
-            _copy(self.raw, batches)
+            _copy(self.raw, batches, self._written)
+
+    def _values(self, model: type, chunk: list[dict]) -> tuple[list[str], list]:
+        """The rows as value lists in column order, converted column by column: many rows share one moment or day
+        (a payment, a midnight), so each distinct value is converted once."""
+        columns, get, kinds = _layout(model)
+        convert = [(i, kind) for i, kind in kinds if kind == "json" or not self.postgres]
+        if not convert:
+            return columns, [get(row) for row in chunk]
+        values = [list(get(row)) for row in chunk]
+        for i, kind in convert:
+            if kind == "json":
+                for value in values:
+                    if value[i] is not None:
+                        value[i] = json.dumps(value[i]) if value[i] else "{}"
+                continue
+            known = self._converted[kind]
+            to_db = _sqlite_datetime if kind == "datetime" else date.isoformat
+            for value in values:
+                v = value[i]
+                if v is not None:
+                    text_value = known.get(v)
+                    if text_value is None:
+                        text_value = known[v] = to_db(v)
+                    value[i] = text_value
+        return columns, values
 
 
-def _copy(raw, batches: list[tuple[type, list[str], list[list]]]) -> None:
+@lru_cache(maxsize=None)
+def _layout(model: type) -> tuple[list[str], itemgetter, list[tuple[int, str]]]:
+    """A table's columns, a getter of their values from a row dict, and the columns whose values need converting."""
+    columns = [c.name for c in model.__table__.columns]
+    kinds = [(i, kind) for i, kind in enumerate(_kind(c.type) for c in model.__table__.columns) if kind]
+    return columns, itemgetter(*columns), kinds
+
+
+def _copy(raw, batches: list[tuple[type, list[str], list[list]]], written: dict[str, set[int]]) -> None:
     """COPY each table's rows; without row triggers when allowed, then one reference check per foreign key."""
     unchecked = _without_row_triggers(raw)
     for model, columns, values in batches:
@@ -144,20 +177,31 @@ def _copy(raw, batches: list[tuple[type, list[str], list[list]]]) -> None:
                 copy.write_row(value)
     if not unchecked:
         return
+    for model, columns, values in batches:
+        if model.__tablename__ in _REFERENCED:
+            at = columns.index("id")
+            written[model.__tablename__].update(value[at] for value in values)
     raw.execute("SET LOCAL session_replication_role = origin")
+    checked: dict[str, set[int]] = defaultdict(set)
     for model, columns, values in batches:
         for key in model.__table__.foreign_keys:
             at = columns.index(key.parent.name)
-            wanted = sorted({value[at] for value in values if value[at] is not None})
+            target = key.column.table.name
+            # rows this writer inserted in this transaction exist and no other transaction can delete them; a
+            # row another key of this batch already found is locked already
+            ours = written.get(target, set()) if key.column.name == "id" else set()
+            seen = checked[target]
+            wanted = sorted({value[at] for value in values
+                             if value[at] is not None and value[at] not in ours and value[at] not in seen})
             if not wanted:
                 continue
-            target = key.column.table.name
             found = raw.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} "  # noqa: S608 (names from metadata)
                                 f"WHERE {key.column.name} = ANY(%s) FOR KEY SHARE) AS referenced",
                                 (wanted,)).fetchone()[0]
             if found != len(wanted):
                 raise LoyaltyError("ledger_inconsistent", f"history replay: {len(wanted) - found} "
                                    f"{model.__tablename__}.{key.parent.name} value(s) not found in {target}")
+            checked[target].update(wanted)
 
 
 def _without_row_triggers(raw) -> bool:
@@ -192,17 +236,6 @@ def _kind(column_type) -> str | None:
 _UTC = ZoneInfo("UTC")
 
 
-def _to_db(value, kind: str, postgres: bool):
-    if kind == "json":
-        return json.dumps(value) if value else "{}"
-    if postgres:
-        return value
-    if kind == "datetime":
-        return _sqlite_datetime(value)
-    return value.isoformat()
-
-
-@lru_cache(maxsize=65_536)
 def _sqlite_datetime(value: datetime) -> str:
-    """How SQLAlchemy stores a UTC datetime in SQLite (many rows share one moment: a payment, a midnight)."""
+    """How SQLAlchemy stores a UTC datetime in SQLite."""
     return value.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
