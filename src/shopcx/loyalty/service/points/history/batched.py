@@ -69,11 +69,14 @@ class _Member:
                   "shortfall": shortfall, "reason": reason, "idempotency_key": key, "order_id": None,
                   "order_line_no": None, "source_type": None, "source_id": None, "parent_id": None,
                   "rule_version": None, "detail": {}, "note": None, "actor": None, "created_at": at,
-                  "earned_on": None} | fields
-        self.row["balance"] += points
-        self.row["pending_balance"] += pending
-        self.row["updated_at"] = at
-        return self.sim.out.add("points_entry", **values)
+                  "earned_on": None}
+        if fields:
+            values.update(fields)
+        row = self.row
+        row["balance"] += points
+        row["pending_balance"] += pending
+        row["updated_at"] = at
+        return self.sim.out.append("points_entry", values)
 
     def new_lot(self, entry: dict, points: int, expires_on: date | None, at: datetime) -> dict:
         lot = self.sim.out.add("points_lot", account_id=self.id, entry_id=entry["id"], points=points,
@@ -253,7 +256,7 @@ class _Member:
     def calendar(self, day: date) -> None:
         sim = self.sim
         at = sim.midnight(day)
-        due = [p for p in self.pending if p[2] <= day]
+        due = [p for p in self.pending if p[2] <= day] if self.pending else None
         if due:
             self.pending = [p for p in self.pending if p[2] > day]
             for earn, available, _ in due:
@@ -289,7 +292,8 @@ class _Member:
             lot["remaining"] = 0
             sim.out.add("points_allocation", entry_id=entry["id"], lot_id=lot["id"], points=amount)
             self.row["lifetime_expired"] += amount
-        self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
+        if expiring:
+            self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
         if sim.review_day(day):
             self.review(day, at)
 

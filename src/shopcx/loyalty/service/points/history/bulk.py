@@ -85,6 +85,10 @@ class BulkWriter:
         self._types: dict[str, list[int]] = {}  # PostgreSQL: each table's column type oids, for the binary COPY
 
     def add(self, table: str, **values) -> dict:
+        return self.append(table, values)
+
+    def append(self, table: str, values: dict) -> dict:
+        """`add` with the row's dict itself (kept and given its id)."""
         values["id"] = self.ids[table].take()
         self.rows[table].append(values)
         return values
