@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .....core import clock
@@ -419,7 +419,7 @@ class _Replay:
     def load(self, customer_ids: list[int]) -> dict[int, list[ReplayOrder]]:
         """The customers' qualifying orders with lines, refunds and deliveries, in a handful of queries."""
         s, ids = self.session, customer_ids
-        where = (*qualifying_orders(self.program), Order.customer_id.in_(ids))
+        where = (*qualifying_orders(self.program), _among(s, Order.customer_id, ids))
         orders: dict[int, ReplayOrder] = {}
         for row in s.execute(select(Order.id, Order.customer_id, Order.external_id, Order.status, Order.paid_amount,
                                     Order.shipping_amount, Order.goods_amount, Order.refunded_amount, Order.paid_at,
@@ -485,6 +485,14 @@ class _Replay:
                 return max(last, until)
             member.calendar(day)
             last = day
+
+
+def _among(session: Session, column, ids: list[int]):
+    """`column IN ids`; on PostgreSQL `= ANY` of one array parameter: a parameter per customer rendered in each of
+    the five load queries cost 0.05 of the load's 0.13 CPU-s there (on SQLite a JSON list saves nothing)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 _CHUNK = 250  # customers whose rows are handed to the writer at a time
