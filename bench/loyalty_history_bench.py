@@ -161,8 +161,9 @@ def main() -> None:
     print("batched replay (target >= 5,000 orders/s); reference: the per-order path, same shop, same process")
     for r in results:
         b = r["batched"]
+        server = f"{b['server_cpu_s']} s" if r["backend"] == "postgresql" else "none (in-process)"
         print(f"  {r['backend']:<11}{b['orders_per_s']:>7,} orders/s wall ({r['ratio']}x the per-order path), "
-              f"CPU {b['client_cpu_s']} s client + {b['server_cpu_s']} s server = {b['orders_per_cpu_s']:,} "
+              f"CPU {b['client_cpu_s']} s client + {server} server = {b['orders_per_cpu_s']:,} "
               f"orders per CPU-second, load average {b['load'][0]} -> {b['load'][1]} on {os.cpu_count()} CPUs")
     print(json.dumps(results))
 
