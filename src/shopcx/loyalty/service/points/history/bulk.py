@@ -202,7 +202,7 @@ def _copy(raw, batches: list[tuple[type, list[str], list[list]]], written: dict[
             at = columns.index("id")
             written[model.__tablename__].update(value[at] for value in values)
     raw.execute("SET LOCAL session_replication_role = origin")
-    checked: dict[str, set[int]] = defaultdict(set)
+    checked: dict[tuple[str, str], set[int]] = defaultdict(set)
     for model, columns, values in batches:
         for key in model.__table__.foreign_keys:
             at = columns.index(key.parent.name)
@@ -210,7 +210,7 @@ def _copy(raw, batches: list[tuple[type, list[str], list[list]]], written: dict[
             # rows this writer inserted in this transaction exist and no other transaction can delete them; a
             # row another key of this batch already found is locked already
             ours = written.get(target, set()) if key.column.name == "id" else set()
-            seen = checked[target]
+            seen = checked[target, key.column.name]
             wanted = sorted({value[at] for value in values
                              if value[at] is not None and value[at] not in ours and value[at] not in seen})
             if not wanted:
@@ -221,7 +221,7 @@ def _copy(raw, batches: list[tuple[type, list[str], list[list]]], written: dict[
             if found != len(wanted):
                 raise LoyaltyError("ledger_inconsistent", f"history replay: {len(wanted) - found} "
                                    f"{model.__tablename__}.{key.parent.name} value(s) not found in {target}")
-            checked[target].update(wanted)
+            seen.update(wanted)
 
 
 def _without_row_triggers(raw) -> bool:
