@@ -419,7 +419,7 @@ class _Replay:
     def load(self, customer_ids: list[int]) -> dict[int, list[ReplayOrder]]:
         """The customers' qualifying orders with lines, refunds and deliveries, in a handful of queries."""
         s, ids = self.session, customer_ids
-        where = (*qualifying_orders(self.program), _among(s, Order.customer_id, ids))
+        where = (*_by_customer(s, qualifying_orders(self.program)), _among(s, Order.customer_id, ids))
         orders: dict[int, ReplayOrder] = {}
         for row in s.execute(select(Order.id, Order.customer_id, Order.external_id, Order.status, Order.paid_amount,
                                     Order.shipping_amount, Order.goods_amount, Order.refunded_amount, Order.paid_at,
@@ -485,6 +485,19 @@ class _Replay:
                 return max(last, until)
             member.calendar(day)
             last = day
+
+
+def _by_customer(session: Session, where: tuple) -> tuple:
+    """The qualifying-order conditions for a query by customer. SQLite, without statistics, read a chunk's orders
+    through the shop's (or the status) index, every order of the shop for each chunk of customers in each of the
+    five load queries (a 10,000-customer shop cost twice as much per order as 3,000). The same conditions written
+    so that no index serves them (`shop_id + 0`, `status || ''`) leave it the customer index."""
+    if session.get_bind().dialect.name == "postgresql":
+        return where
+    unindexed = {"shop_id": lambda column: column + 0, "status": lambda column: column.concat("")}
+    return tuple(condition.operator(unindexed[condition.left.key](condition.left), condition.right)
+                 if getattr(getattr(condition, "left", None), "key", None) in unindexed else condition
+                 for condition in where)
 
 
 def _among(session: Session, column, ids: list[int]):
