@@ -1,19 +1,24 @@
-"""Rows written in bulk with ids reserved ahead: COPY on PostgreSQL, executemany on SQLite, values converted as
-SQLAlchemy would store them.
+"""Rows written in bulk with ids reserved ahead: a binary COPY on PostgreSQL (the driver's dumpers take the values
+as they are, the JSON as json.dumps writes it), executemany on SQLite with values converted as SQLAlchemy would
+store them.
 
 On PostgreSQL most of a COPY's time goes to the foreign-key triggers, one lookup per row and key. When the
 database role may set `session_replication_role` (as `pg_restore --disable-triggers` does), the COPY runs without
 row triggers and each foreign key is then checked once for the whole batch: one statement per key that finds the
-referenced rows and locks them `FOR KEY SHARE`, as the triggers would, and refuses the batch if any is missing.
-Without that right the COPY runs with its triggers, only slower."""
+referenced rows and locks them `FOR KEY SHARE`, as the triggers would, and refuses the batch if any is missing
+(rows the writer itself inserted in this transaction, an account, an earn, a lot, exist and are invisible to others:
+they are not looked up again). Without that right the COPY runs with its triggers, only slower."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
+from itertools import count
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -33,27 +38,30 @@ from ..ledger import LoyaltyError
 
 class Ids:
     """Row ids for one table, reserved ahead: max+1 on SQLite (the write lock is held), the sequence on PostgreSQL
-    (in blocks that double up to 50,000; ids left unused are only a gap in the sequence)."""
+    (a first block of the expected size, then blocks that double up to 50,000; ids left unused are only a gap in the
+    sequence)."""
 
     def __init__(self, session: Session, raw, table: str):
-        self.raw, self.table, self.free, self.block = raw, table, [], 1_000
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        if not self.postgres:
-            self.next = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
+        self.raw, self.table, self.block = raw, table, 1_000
+        if session.get_bind().dialect.name == "postgresql":
+            self.take = self._reserved().__next__
+        else:
+            first = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1  # noqa: S608 (fixed names)
+            self.take = count(first).__next__
 
-    def take(self) -> int:
-        if not self.postgres:
-            self.next += 1
-            return self.next - 1
-        if not self.free:
+    def _reserved(self) -> Iterator[int]:
+        with self.raw.cursor() as cursor:  # looked up once: called in the select list it would run for every id
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (self.table,))
+            sequence = cursor.fetchone()[0]
+        while True:
             with self.raw.cursor() as cursor:
-                cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{self.table}', 'id')) "  # noqa: S608
-                               "FROM generate_series(1, %s)", (self.block,))
-                self.free = [row[0] for row in reversed(cursor.fetchall())]
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, self.block))
+                reserved = [row[0] for row in cursor.fetchall()]
             self.block = min(self.block * 2, 50_000)
-        return self.free.pop()
+            yield from reserved
 
 
+_REFERENCED = ("loyalty_account", "points_entry", "points_lot")  # the tables whose rows the others point at
 _MODELS = {"loyalty_account": LoyaltyAccount, "points_entry": PointsEntry, "points_lot": PointsLot,
            "points_allocation": PointsAllocation, "tier_activity": TierActivity, "tier_change": TierChange}
 
@@ -73,8 +81,21 @@ class BulkWriter:
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self._thread: ThreadPoolExecutor | None = None
         self._writing: Future | None = None
+        self._converted: dict[str, dict] = {"datetime": {}, "date": {}}  # SQLite: values as stored
+        self._written: dict[str, set[int]] = defaultdict(set)  # PostgreSQL: ids of the referenced rows written
+        self._types: dict[str, list[int]] = {}  # PostgreSQL: each table's column type oids, for the binary COPY
+
+    def expect(self, rows: dict[str, int]) -> None:
+        """Size the first id block of each table for the rows expected: a block fetched while the writer thread
+        copies waits for the connection (a quarter of a second on the demo shop)."""
+        for table, n in rows.items():
+            self.ids[table].block = max(100, min(n, 50_000))
 
     def add(self, table: str, **values) -> dict:
+        return self.append(table, values)
+
+    def append(self, table: str, values: dict) -> dict:
+        """`add` with the row's dict itself (kept and given its id)."""
         values["id"] = self.ids[table].take()
         self.rows[table].append(values)
         return values
@@ -114,15 +135,7 @@ class BulkWriter:
             chunk = rows.get(name)
             if not chunk:
                 continue
-            columns = [c.name for c in model.__table__.columns]
-            convert = [(i, kind) for i, kind in enumerate(_kind(c.type) for c in model.__table__.columns) if kind]
-            values = []
-            for row in chunk:
-                value = [row.get(c) for c in columns]
-                for i, kind in convert:
-                    if value[i] is not None:
-                        value[i] = _to_db(value[i], kind, self.postgres)
-                values.append(value)
+            columns, values = self._values(model, chunk)
             if self.postgres:
                 batches.append((model, columns, values))
             else:
@@ -131,33 +144,84 @@ class BulkWriter:
                                    f"VALUES ({', '.join('?' * len(columns))})", values)
                 cursor.close()
         if batches:
-            _copy(self.raw, batches)
+            _copy(self.raw, batches, self._written, self._types)
+
+    def _values(self, model: type, chunk: list[dict]) -> tuple[list[str], list]:
+        """The rows as value lists in column order, converted column by column: many rows share one moment or day
+        (a payment, a midnight), so each distinct value is converted once."""
+        columns, get, kinds = _layout(model)
+        if self.postgres or not kinds:  # the binary COPY's dumpers take the values as they are
+            return columns, [get(row) for row in chunk]
+        values = [list(get(row)) for row in chunk]
+        for i, kind in kinds:
+            if kind == "json":
+                for value in values:
+                    if value[i] is not None:
+                        value[i] = json.dumps(value[i]) if value[i] else "{}"
+                continue
+            known = self._converted[kind]
+            to_db = _sqlite_datetime if kind == "datetime" else date.isoformat
+            for value in values:
+                v = value[i]
+                if v is not None:
+                    text_value = known.get(v)
+                    if text_value is None:
+                        text_value = known[v] = to_db(v)
+                    value[i] = text_value
+        return columns, values
 
 
-def _copy(raw, batches: list[tuple[type, list[str], list[list]]]) -> None:
-    """COPY each table's rows; without row triggers when allowed, then one reference check per foreign key."""
+@lru_cache(maxsize=None)
+def _layout(model: type) -> tuple[list[str], itemgetter, list[tuple[int, str]]]:
+    """A table's columns, a getter of their values from a row dict, and the columns whose values need converting."""
+    columns = [c.name for c in model.__table__.columns]
+    kinds = [(i, kind) for i, kind in enumerate(_kind(c.type) for c in model.__table__.columns) if kind]
+    return columns, itemgetter(*columns), kinds
+
+
+def _copy(raw, batches: list[tuple[type, list[str], list[list]]], written: dict[str, set[int]],
+          types: dict[str, list[int]]) -> None:
+    """COPY each table's rows (binary: half the client's work of text); without row triggers when allowed, then
+    one reference check per foreign key."""
     unchecked = _without_row_triggers(raw)
     for model, columns, values in batches:
+        name = model.__tablename__
+        if name not in types:
+            found = dict(raw.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                                     "AND attnum > 0 AND NOT attisdropped", (name,)).fetchall())
+            types[name] = [found[column] for column in columns]
         with raw.cursor() as cursor, cursor.copy(
-                f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:  # noqa: S608 (fixed)
+                f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608 (fixed)
+            copy.set_types(types[name])
             for value in values:
                 copy.write_row(value)
     if not unchecked:
         return
+    for model, columns, values in batches:
+        if model.__tablename__ in _REFERENCED:
+            at = columns.index("id")
+            written[model.__tablename__].update(value[at] for value in values)
     raw.execute("SET LOCAL session_replication_role = origin")
+    checked: dict[tuple[str, str], set[int]] = defaultdict(set)
     for model, columns, values in batches:
         for key in model.__table__.foreign_keys:
             at = columns.index(key.parent.name)
-            wanted = sorted({value[at] for value in values if value[at] is not None})
+            target = key.column.table.name
+            # rows this writer inserted in this transaction exist and no other transaction can delete them; a
+            # row another key of this batch already found is locked already
+            ours = written.get(target, set()) if key.column.name == "id" else set()
+            seen = checked[target, key.column.name]
+            wanted = sorted({value[at] for value in values
+                             if value[at] is not None and value[at] not in ours and value[at] not in seen})
             if not wanted:
                 continue
-            target = key.column.table.name
             found = raw.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} "  # noqa: S608 (names from metadata)
                                 f"WHERE {key.column.name} = ANY(%s) FOR KEY SHARE) AS referenced",
                                 (wanted,)).fetchone()[0]
             if found != len(wanted):
                 raise LoyaltyError("ledger_inconsistent", f"history replay: {len(wanted) - found} "
                                    f"{model.__tablename__}.{key.parent.name} value(s) not found in {target}")
+            seen.update(wanted)
 
 
 def _without_row_triggers(raw) -> bool:
@@ -192,17 +256,6 @@ def _kind(column_type) -> str | None:
 _UTC = ZoneInfo("UTC")
 
 
-def _to_db(value, kind: str, postgres: bool):
-    if kind == "json":
-        return json.dumps(value) if value else "{}"
-    if postgres:
-        return value
-    if kind == "datetime":
-        return _sqlite_datetime(value)
-    return value.isoformat()
-
-
-@lru_cache(maxsize=65_536)
 def _sqlite_datetime(value: datetime) -> str:
-    """How SQLAlchemy stores a UTC datetime in SQLite (many rows share one moment: a payment, a midnight)."""
+    """How SQLAlchemy stores a UTC datetime in SQLite."""
     return value.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
