@@ -106,3 +106,33 @@ def test_a_bulk_write_that_grows_a_table_refreshes_its_planner_statistics(sessio
     assert stored >= 3000  # SQLite: nothing to analyse, and nothing fails
     if postgres:
         assert before < 3000 <= reltuples() == stored
+
+
+def test_a_series_of_bulk_writes_is_analysed_once_at_its_end(session):
+    """A history replayed in several units of work re-analyses at the last commit, for the rows of them all; the
+    earlier commits carry their rows on (loyalty.jobs.sync_shop)."""
+    from sqlalchemy import func, select, text
+
+    from shopcx.core import clock
+    from shopcx.customers.models import Customer
+    from shopcx.imports.bulk import insert_many
+
+    def reltuples():
+        return session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'customer'"))
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    before = reltuples() if postgres else None
+    now = clock.now()
+    carried: dict[str, int] = {}
+    seen = []
+    for n, last in ((3000, False), (1500, True)):
+        with db.session_scope() as unit:
+            insert_many(unit, Customer.__table__, [{"name": f"bulk {i}", "preferences": {}, "created_at": now,
+                                                    "updated_at": now} for i in range(n)])
+            db.carry_bulk_writes(unit, carried, last=last)
+            seen.append(dict(unit.info.get("bulk_rows", {})))
+        if postgres and not last:  # the first commit left the statistics as they were
+            assert reltuples() == before
+    assert seen == [{}, {"customer": 4500}] and carried == {"customer": 4500}
+    if postgres:
+        assert reltuples() == session.scalar(select(func.count(Customer.id))) >= 4500

@@ -184,6 +184,18 @@ def note_bulk_write(session: Session, table: str, rows: int) -> None:
         written[table] = written.get(table, 0) + rows
 
 
+def carry_bulk_writes(session: Session, carried: dict[str, int], *, last: bool) -> None:
+    """For a series of units of work that write in bulk one after another (a history replayed 2,000 customers at
+    a time): the rows this one wrote are carried to the next instead of re-analysing its tables at its commit, and
+    the last one re-analyses once for them all. Nothing in the series plans a query on the tables it fills (their
+    rows are written, not read back), and an ANALYZE of the ledger cost a sixth of each replayed batch on
+    PostgreSQL. Call it inside the unit of work, after its writes."""
+    for table, rows in session.info.pop("bulk_rows", {}).items():
+        carried[table] = carried.get(table, 0) + rows
+    if last and carried:
+        session.info["bulk_rows"] = dict(carried)
+
+
 def _refresh_statistics(session: Session) -> None:
     """ANALYZE the tables a committed bulk write changed by more than autovacuum's own threshold (50 rows + 10 %
     of the table). Measured: with the statistics of the empty tables a demo shop of 10,000 customers just loaded

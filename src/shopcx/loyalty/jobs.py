@@ -115,12 +115,13 @@ def sync_shop(shop_id: int, *, batch: int = 500, progress=None, history_batch: i
         already = session.scalar(select(func.count(Order.id)).where(*theirs)) - len(ids)
         replayed = sum(counts.values())
     total = replayed + len(ids)
-    done = already
+    done, written = already, {}
     for start in range(0, len(newcomers), history_batch):
         with db.session_scope(write=True) as session:
             program = active(session, shop_id)
             done += history.replay_batched(session, program, newcomers[start:start + history_batch],
                                            today=clock.today_in(program.shop.timezone))
+            db.carry_bulk_writes(session, written, last=start + history_batch >= len(newcomers))
         if progress:
             progress(done - already, total)
     for start in range(0, len(ids), batch):
