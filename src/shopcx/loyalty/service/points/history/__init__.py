@@ -10,9 +10,9 @@ day's orders. Birthday and referral points are not replayed: the shop never gave
 Two paths give the same ledger (tests/loyalty/test_history.py compares them on the demo shop):
 - `replay_per_order` (`per_order.py`) drives the live use cases (`sync_order`, the daily activation, expiry and
   tier review) with the clock set to each moment: the definition, ~25 statements per order.
-- `replay_batched` (`batched.py`) loads the customers' orders in a few queries, runs the same rules in memory,
-  account by account (accounts are independent), and inserts the rows in bulk with ids it reserves (`bulk.py`): the
-  path `loyalty sync` and imports use (bench/loyalty_history_bench.py measures both).
+- `replay_batched` (`batched.py`) loads the customers' orders in a few queries, runs the same rules in memory
+  account by account (`member.py`; accounts are independent), and inserts the rows in bulk with ids it reserves
+  (`bulk.py`): the path `loyalty sync` and imports use (bench/loyalty_history_bench.py measures both).
 `moments.py` holds what both share: who is replayed and when the rules act.
 """
 
