@@ -246,6 +246,7 @@ def _replay_batched(session: Session, program: ActiveProgram, customer_ids: list
         for n, customer_id in enumerate(sorted(by_customer), start=1):
             orders = sorted(by_customer[customer_id], key=lambda o: (o.paid_at, o.id))
             sim.replay(customer_id, orders)
+            sim.out.let_write()
             count += len(orders)
             if n % _CHUNK == 0:
                 sim.out.flush()  # written while the next customers are replayed
