@@ -153,10 +153,14 @@ def test_raw_rows_are_masked_for_roles_without_pii(login, make_user, client, ses
     sign_in(client, make_user("owner", username="boss").username)
     assert "13712345678" in client.get(f"/imports/{job_id}/rejects.csv").text
     assert "qian.qi@example.com" in client.get(f"/imports/{job_id}/progress").text
-    # Only the unmasked file is a PII view: who took it, its one rejected row, "raw rows" in the page's words.
-    views = session.scalars(select(PiiView)).all()
+    # Only the unmasked rows are PII views, the file and the page each: who saw them, the one rejected row, "raw
+    # rows" in the page's words; the operations role saw them masked and is not in the log.
+    assert "qian.qi@example.com" in client.get(f"/imports/{job_id}").text
+    views = session.scalars(select(PiiView).order_by(PiiView.id)).all()
     assert [(v.actor, v.customers, v.fields, v.place) for v in views] == [
-        ("user:boss", 1, "rows", f"import_rejects /imports/{job_id}/rejects.csv")]
+        ("user:boss", 1, "rows", f"import_rejects /imports/{job_id}/rejects.csv"),
+        ("user:boss", 1, "rows", f"import_rejects /imports/{job_id}/progress"),
+        ("user:boss", 1, "rows", f"import_rejects /imports/{job_id}")]
     assert "原始数据行" in client.get("/privacy/views").text
 
 

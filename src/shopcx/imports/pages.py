@@ -212,14 +212,27 @@ def _job_context(session: Session, job_id: int, locale: str) -> dict:
 def job_page(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
              session: Session = PageSession):
     """One job: its progress (polled until it finishes), counts and first rejected rows."""
-    return render(request, "imports/job.html", _job_context(session, job_id, viewer.locale), viewer=viewer)
+    context = _job_context(session, job_id, viewer.locale)
+    _log_rows_shown(session, viewer, context["rejects"], request.url.path)
+    return render(request, "imports/job.html", context, viewer=viewer)
 
 
 @router.get("/imports/{job_id}/progress")
 def job_progress(request: Request, job_id: int, viewer: Viewer = Depends(require("imports:run")),
                  session: Session = PageSession):
     """The progress fragment the job page polls every second until the job has finished."""
-    return render(request, "imports/_progress.html", _job_context(session, job_id, viewer.locale), viewer=viewer)
+    context = _job_context(session, job_id, viewer.locale)
+    _log_rows_shown(session, viewer, context["rejects"], request.url.path)
+    return render(request, "imports/_progress.html", context, viewer=viewer)
+
+
+def _log_rows_shown(session: Session, viewer: Viewer, rejects: list[dict], place: str) -> None:
+    """The first rejected rows, shown as the file had them (contacts and all) to a role with 'pii', are one PII
+    view in the privacy log, as their CSV is; masked for everyone else, and nothing logged. Rejects are listed
+    only once the job has finished, so the fragment polled until then logs nothing."""
+    shown = [r for r in rejects if r["raw"]]
+    if shown and viewer.can("pii"):
+        exports.log_view(session, viewer.actor.label, "import_rejects", shown, ["rows"], place)
 
 
 @router.post("/imports/{job_id}/resume")
