@@ -182,6 +182,32 @@ def test_loyalty_sync_replays_newcomers_and_is_idempotent(session):
     assert joined == NOW - timedelta(days=400)
 
 
+def test_a_replayed_member_never_gets_a_referral_code_already_taken(session, monkeypatch):
+    """Codes are drawn at random and only the drawn ones are looked up: a draw that hits a stored account's code is
+    drawn again, so the batch never fails on the unique code."""
+    import secrets
+
+    from shopcx.loyalty.service.points.history import batched
+
+    from .factories import make_program
+
+    shop, program = make_program(session)
+    first = member_order(session, shop, [line("A", 10_000)], paid_at=NOW - timedelta(days=30))
+    second = member_order(session, shop, [line("A", 10_000)], paid_at=NOW - timedelta(days=20),
+                          buyer={"source": "taobao", "external_id": "buyer-2", "name": "李雷"})
+    with clock.frozen_at(NOW):
+        assert history.replay_batched(session, program, [first.customer_id], today=UNTIL) == 1
+    session.query(LoyaltyAccount).update({LoyaltyAccount.referral_code: "AAAAAAAA"})  # what zero bytes draw
+    draws, random_bytes = iter([bytes(8)]), secrets.token_bytes
+    monkeypatch.setattr(batched.secrets, "token_bytes", lambda n: next(draws, None) or random_bytes(n))
+    with clock.frozen_at(NOW):
+        assert history.replay_batched(session, program, [second.customer_id], today=UNTIL) == 1
+    codes = {a.customer_id: a.referral_code for a in session.scalars(select(LoyaltyAccount))}
+    assert codes[first.customer_id] == "AAAAAAAA"
+    assert codes[second.customer_id] != "AAAAAAAA" and len(codes[second.customer_id]) == 8
+    assert next(draws, None) is None  # the taken code was really drawn first
+
+
 def test_after_the_demo_members_joined_over_the_history_breakage_counts_what_was_redeemable(session):
     """The demo's history is replayed by `loyalty sync` (the orders_imported handler): joins spread over two years,
     lines dated in the past, backfill expiry reported apart from breakage, and a rewards catalogue to spend on."""

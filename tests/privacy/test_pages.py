@@ -120,6 +120,9 @@ def test_staff_record_export_and_erase_with_confirmation(login, session):
     assert 'id="privacy-panel"' in page.text
     views = session.scalars(select(PiiView).where(PiiView.customer_id == customer.id)).all()
     assert views and views[-1].actor == f"user:{owner.user.username}" and "phone" in views[-1].fields
+    # The next visit lists that view in the panel, its fields in the page's words (not the stored keys).
+    panel = owner.get(f"/customers/{customer.id}").text.split('id="privacy-panel"', 1)[1]
+    assert "电话" in panel and "phone" not in panel.split("</section>", 1)[0]
     made = owner.post("/privacy/requests", {"customer": str(customer.id), "kind": "export"})
     assert made.status_code == 303
     export_page = made.headers["location"]

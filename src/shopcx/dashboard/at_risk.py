@@ -66,6 +66,14 @@ def _store(run_id: int, previous_id: int, found: list[tuple[int, int]], took_ms:
                     str(exc).splitlines()[0] if str(exc) else exc)
 
 
+def _keep(session: Session, run: AnalysisRun, previous: AnalysisRun) -> list[tuple[int, int]]:
+    """Compute a pair's answer and keep it, with the time it took."""
+    start = time.perf_counter()
+    found = compute(session, run, previous)
+    _store(run.id, previous.id, found, round((time.perf_counter() - start) * 1000))
+    return found
+
+
 def _pair(session: Session, one: Shop | None) -> tuple[AnalysisRun, AnalysisRun] | None:
     run = insights.latest_run(session, one.code if one else None)
     previous = insights.previous_run(session, run) if run is not None else None
@@ -80,12 +88,7 @@ def newly_at_risk(session: Session, one: Shop | None) -> tuple[AnalysisRun | Non
         return None, []
     run, previous = pair
     kept = _kept(session, run.id, previous.id)
-    if kept is not None:
-        found = [(int(c), int(a)) for c, a in kept.customers]
-    else:
-        start = time.perf_counter()
-        found = compute(session, run, previous)
-        _store(run.id, previous.id, found, round((time.perf_counter() - start) * 1000))
+    found = [(int(c), int(a)) for c, a in kept.customers] if kept is not None else _keep(session, run, previous)
     people = customers.customers_by_ids(session, [c for c, _ in found]) if found else {}
     # A customer deleted since (not erased: an erased one keeps its row, without a name) has left the page too.
     return run, [{"customer_id": c, "name": people[c].name, "value_at_stake_amount": a}
@@ -105,8 +108,5 @@ def warm() -> int:
                 due.append((pair[0].id, pair[1].id))
     for run_id, previous_id in due:
         with db.session_scope() as session:
-            run, previous = insights.get_run(session, run_id), insights.get_run(session, previous_id)
-            start = time.perf_counter()
-            found = compute(session, run, previous)
-        _store(run_id, previous_id, found, round((time.perf_counter() - start) * 1000))
+            _keep(session, insights.get_run(session, run_id), insights.get_run(session, previous_id))
     return len(due)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Integer, String, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .....core import clock
@@ -31,7 +31,7 @@ class Replay:
         self.tz = ZoneInfo(program.shop.timezone)
         self.out = BulkWriter(session)
         self.keys: set[str] = set()
-        self.codes: set[str] = set()
+        self._codes: list[str] = []  # referral codes for the batch's new accounts (reserve_codes)
         self.categories: dict[int, str | None] = {}
         if self.config.earning.category_multipliers:
             self.categories = dict(session.execute(select(Product.id, Product.category)
@@ -83,12 +83,22 @@ class Replay:
                                                                        self.config.expiry.months, available)
         return expires
 
+    def reserve_codes(self, n: int) -> None:
+        """Referral codes for the batch's `n` new accounts: drawn at random, the drawn ones looked up among the
+        stored accounts in one query and drawn again if taken (reading every stored code instead cost a query of
+        all the members for each batch of 2,000)."""
+        pool: set[str] = set()
+        while len(pool) < n:
+            drawn = {"".join(_CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8))  # 32 letters: uniform
+                     for _ in range(n - len(pool))} - pool
+            taken = set(self.session.scalars(select(LoyaltyAccount.referral_code)
+                                             .where(_among(self.session, LoyaltyAccount.referral_code,
+                                                           sorted(drawn), String))))
+            pool |= drawn - taken
+        self._codes = list(pool)
+
     def code(self) -> str:
-        while True:  # 32 letters: a random byte modulo 32 is uniform
-            code = "".join(_CODE_ALPHABET[b % 32] for b in secrets.token_bytes(8))
-            if code not in self.codes:
-                self.codes.add(code)
-                return code
+        return self._codes.pop()
 
     @staticmethod
     def lines_of(order: ReplayOrder) -> list[tuple[int, int, int, str | None, int | None]]:
@@ -203,12 +213,12 @@ def _by_customer(session: Session, where: tuple) -> tuple:
                  for condition in where)
 
 
-def _among(session: Session, column, ids: list[int]):
-    """`column IN ids`; on PostgreSQL `= ANY` of one array parameter: a parameter per customer rendered in each of
-    the five load queries cost 0.05 of the load's 0.13 CPU-s there (on SQLite a JSON list saves nothing)."""
+def _among(session: Session, column, values: list, of=Integer):
+    """`column IN values`; on PostgreSQL `= ANY` of one array parameter: a parameter per customer rendered in each
+    of the five load queries cost 0.05 of the load's 0.13 CPU-s there (on SQLite a JSON list saves nothing)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+        return column == any_(bindparam("among", values, type_=ARRAY(of)))
+    return column.in_(values)
 
 
 # rows written per member and per ten orders, a little above the demo shop's (3,000 customers): an account and a
@@ -239,8 +249,7 @@ def _replay_batched(session: Session, program: ActiveProgram, customer_ids: list
     placed = sum(len(orders) for orders in by_customer.values())
     sim.out.expect({table: len(by_customer) * per_member + placed * per_ten_orders // 10
                     for table, (per_member, per_ten_orders) in _ROWS.items()})
-    taken = set(session.scalars(select(LoyaltyAccount.referral_code)))
-    sim.codes |= taken
+    sim.reserve_codes(len(by_customer))
     count = 0
     try:
         for n, customer_id in enumerate(sorted(by_customer), start=1):
